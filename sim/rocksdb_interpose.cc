@@ -1,0 +1,55 @@
+// See rocksdb_interpose.h. These definitions replace librocksdb's own by ELF symbol
+// interposition; their signatures must match RocksDB 7.8.3's exactly:
+//   void rocksdb::GenerateRawUniqueId(uint64_t*, uint64_t*, bool)   (env/unique_id_gen.h)
+//   rocksdb::Random* rocksdb::Random::GetTLSInstance()               (util/random.h)
+// rocksdb::Random is a class holding a single uint32_t seed_ (util/random.h), so a
+// thread-local uint32_t is a valid object of that layout.
+#include "sim/rocksdb_interpose.h"
+
+#include <cstdint>
+
+#include "sim/random.h"
+
+namespace {
+uint64_t g_unique_id_seed = 0;
+uint64_t g_unique_id_counter = 0;
+uint64_t g_unique_id_calls = 0;
+uint64_t g_tls_random_calls = 0;
+thread_local uint32_t g_tls_random_state = 301;
+}  // namespace
+
+namespace rocksdb {
+
+void GenerateRawUniqueId(uint64_t* a, uint64_t* b, bool /*exclude_port_uuid*/) {
+  ++g_unique_id_calls;
+  const uint64_t n = g_unique_id_counter++;
+  *a = mqsim::sim::Mix64(g_unique_id_seed ^ (n * 2 + 1));
+  *b = mqsim::sim::Mix64(*a ^ 0x5d5b1d2a3c4e6f70ULL);
+}
+
+class Random {
+ public:
+  static Random* GetTLSInstance();
+};
+
+Random* Random::GetTLSInstance() {
+  ++g_tls_random_calls;
+  return reinterpret_cast<Random*>(&g_tls_random_state);
+}
+
+}  // namespace rocksdb
+
+namespace mqsim::sim {
+
+void ResetRocksDbInternals(uint64_t run_seed) {
+  g_unique_id_seed = Mix64(run_seed ^ 0x756e697175656964ULL);  // "uniqueid"
+  g_unique_id_counter = 0;
+  // rocksdb::Random requires a seed in [1, 2^31 - 2].
+  g_tls_random_state = static_cast<uint32_t>(Mix64(run_seed) % 2147483646u) + 1;
+}
+
+RocksDbInterposeCalls GetRocksDbInterposeCalls() {
+  return RocksDbInterposeCalls{g_unique_id_calls, g_tls_random_calls};
+}
+
+}  // namespace mqsim::sim
