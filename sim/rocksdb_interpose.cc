@@ -2,11 +2,15 @@
 // interposition; their signatures must match RocksDB 7.8.3's exactly:
 //   void rocksdb::GenerateRawUniqueId(uint64_t*, uint64_t*, bool)   (env/unique_id_gen.h)
 //   rocksdb::Random* rocksdb::Random::GetTLSInstance()               (util/random.h)
+//   std::string rocksdb::DBImpl::GenerateDbSessionId(rocksdb::Env*)  (db/db_impl/db_impl.h)
+// The session id generator is a function-local static inside librocksdb, seeded once per
+// process; replacing the function itself is what lets every run start afresh.
 // rocksdb::Random is a class holding a single uint32_t seed_ (util/random.h), so a
 // thread-local uint32_t is a valid object of that layout.
 #include "sim/rocksdb_interpose.h"
 
 #include <cstdint>
+#include <string>
 
 #include "sim/random.h"
 
@@ -15,6 +19,8 @@ uint64_t g_unique_id_seed = 0;
 uint64_t g_unique_id_counter = 0;
 uint64_t g_unique_id_calls = 0;
 uint64_t g_tls_random_calls = 0;
+uint64_t g_session_id_counter = 0;
+uint64_t g_session_id_calls = 0;
 thread_local uint32_t g_tls_random_state = 301;
 }  // namespace
 
@@ -25,6 +31,23 @@ void GenerateRawUniqueId(uint64_t* a, uint64_t* b, bool /*exclude_port_uuid*/) {
   const uint64_t n = g_unique_id_counter++;
   *a = mqsim::sim::Mix64(g_unique_id_seed ^ (n * 2 + 1));
   *b = mqsim::sim::Mix64(*a ^ 0x5d5b1d2a3c4e6f70ULL);
+}
+
+class Env;
+std::string EncodeSessionId(uint64_t upper, uint64_t lower);  // exported by librocksdb
+
+class DBImpl {
+ public:
+  static std::string GenerateDbSessionId(Env* env);
+};
+
+std::string DBImpl::GenerateDbSessionId(Env* /*env*/) {
+  ++g_session_id_calls;
+  const uint64_t n = ++g_session_id_counter;
+  // EncodeSessionId keeps 39 bits of upper and needs lower != 0 (SST unique ids).
+  const uint64_t upper = mqsim::sim::Mix64(g_unique_id_seed + n) & ((uint64_t{1} << 39) - 1);
+  const uint64_t lower = mqsim::sim::Mix64(g_unique_id_seed ^ (n << 1)) | 1;
+  return EncodeSessionId(upper, lower);
 }
 
 class Random {
@@ -44,12 +67,13 @@ namespace mqsim::sim {
 void ResetRocksDbInternals(uint64_t run_seed) {
   g_unique_id_seed = Mix64(run_seed ^ 0x756e697175656964ULL);  // "uniqueid"
   g_unique_id_counter = 0;
+  g_session_id_counter = 0;
   // rocksdb::Random requires a seed in [1, 2^31 - 2].
   g_tls_random_state = static_cast<uint32_t>(Mix64(run_seed) % 2147483646u) + 1;
 }
 
 RocksDbInterposeCalls GetRocksDbInterposeCalls() {
-  return RocksDbInterposeCalls{g_unique_id_calls, g_tls_random_calls};
+  return RocksDbInterposeCalls{g_unique_id_calls, g_tls_random_calls, g_session_id_calls};
 }
 
 }  // namespace mqsim::sim

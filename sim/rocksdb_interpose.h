@@ -1,12 +1,14 @@
 // Control of the two RocksDB 7.8.3 internals that no Env, FileSystem or Option reaches.
 //
-//  1. rocksdb::GenerateRawUniqueId seeds the DB session id (written into every SST and
-//     MANIFEST record) from std::random_device, the time and the pid.
+//  1. The DB session id (written into every SST and MANIFEST record) comes from a
+//     process-wide generator inside DBImpl::GenerateDbSessionId, seeded once by
+//     rocksdb::GenerateRawUniqueId from std::random_device, the time and the pid.
 //  2. rocksdb::Random::GetTLSInstance is a thread-local PRNG seeded from the thread id (an
 //     ASLR-dependent address); it draws skip-list heights, which shift memtable flush
 //     points, which is observable (runs recover to different sequence numbers).
 //
-// rocksdb_interpose.cc defines both functions in our own code. By ELF symbol interposition
+// rocksdb_interpose.cc defines GenerateDbSessionId, GenerateRawUniqueId and GetTLSInstance
+// in our own code. By ELF symbol interposition
 // the dynamic linker binds librocksdb's calls to our definitions (they are exported,
 // default visibility, and our object precedes librocksdb.so in the link: the
 // "rocksdb_interpose" target is alwayslink and must be listed before @system//:rocksdb).
@@ -23,6 +25,7 @@ void ResetRocksDbInternals(uint64_t run_seed);
 struct RocksDbInterposeCalls {
   uint64_t unique_id = 0;   // GenerateRawUniqueId calls made by librocksdb
   uint64_t tls_random = 0;  // Random::GetTLSInstance calls
+  uint64_t session_id = 0;  // DBImpl::GenerateDbSessionId calls
 };
 RocksDbInterposeCalls GetRocksDbInterposeCalls();
 

@@ -231,6 +231,11 @@ IOStatus SimFileSystem::Begin(OpKind kind, const char* op, const std::string& pa
                               bool mutation) {
   AssertThread();
   ++op_counts_[op];
+  if (++total_ops_ == power_off_at_op_) {
+    powered_off_ = true;
+    power_off_at_op_ = 0;
+    trace_->Event("fs.power_off").Kv("op", total_ops_);
+  }
   if (mutation && powered_off_) {
     trace_->Event(op).Kv("path", path).Kv("err", "powered-off");
     return IOStatus::IOError("disk powered off", path);

@@ -64,6 +64,10 @@ class SimFileSystem : public rocksdb::FileSystem {
   // Powered off: every mutation fails with IOError("disk powered off"); reads still work.
   void PowerOff() { powered_off_ = true; }
   void PowerOn() { powered_off_ = false; }
+  // Crash point: the disk powers off just before the n-th operation from now (1 = the
+  // next one), so the engine call in progress fails there. 0 disarms.
+  void PowerOffAtOperation(uint64_t n) { power_off_at_op_ = n == 0 ? 0 : total_ops_ + n; }
+  uint64_t total_ops() const { return total_ops_; }
   bool powered_off() const { return powered_off_; }
   // The process died: page cache survives; open handles and locks die with the process.
   void CrashProcess();
@@ -212,6 +216,8 @@ class SimFileSystem : public rocksdb::FileSystem {
   uint64_t used_bytes_ = 0;
   bool powered_off_ = false;
   uint64_t nospace_errors_ = 0;
+  uint64_t total_ops_ = 0;
+  uint64_t power_off_at_op_ = 0;
   std::map<std::string, uint64_t> op_counts_;
 };
 

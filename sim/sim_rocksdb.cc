@@ -1,5 +1,6 @@
 #include "sim/sim_rocksdb.h"
 
+#include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 
 #include <cstdio>
@@ -20,6 +21,23 @@ uint64_t SimLogger::lines() const {
   return lines_;
 }
 
+namespace {
+
+// RocksDB's automatic recovery from a full disk runs on a thread it starts (the
+// SstFileManager's error-recovery thread), which would touch the simulated disk from
+// outside the simulation. Suppressing it is the public API's way; the harness recovers
+// instead (restore capacity, reopen).
+class NoAutoRecovery : public rocksdb::EventListener {
+ public:
+  const char* Name() const override { return "mqsim.NoAutoRecovery"; }
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+
+}  // namespace
+
 rocksdb::Options SimRocksDbOptions(SimEnv* env, rocksdb::Options o) {
   o.env = env;
   // No threads of RocksDB's own.
@@ -32,6 +50,7 @@ rocksdb::Options SimRocksDbOptions(SimEnv* env, rocksdb::Options o) {
   o.max_bgerror_resume_count = 0;
   o.enable_thread_tracking = false;
   o.sst_file_manager = nullptr;
+  o.listeners.push_back(std::make_shared<NoAutoRecovery>());
   o.rate_limiter = nullptr;
   // Never block the only thread waiting for background work.
   o.level0_slowdown_writes_trigger = 1 << 30;
@@ -56,7 +75,6 @@ rocksdb::Options SimRocksDbOptions(SimEnv* env, rocksdb::Options o) {
 
 void AbandonDb(std::unique_ptr<rocksdb::DB> db, SimEnv* env) {
   SimFileSystem& fs = env->fs();
-  const bool was_off = fs.powered_off();
   fs.PowerOff();
   env->DrainJobs();
   if (db) {
@@ -64,7 +82,7 @@ void AbandonDb(std::unique_ptr<rocksdb::DB> db, SimEnv* env) {
     db.reset();
   }
   env->DropJobs();
-  if (!was_off) fs.PowerOn();
+  fs.PowerOn();  // the machine (or the process) restarts
   fs.CrashProcess();
 }
 

@@ -4,7 +4,8 @@
 // thread and deterministic: no RocksDB-owned threads (stats dumps, file-opening threads,
 // subcompactions, parallel compression, error-recovery thread), no hard write stops or
 // slowdowns (they would block the only thread on a condition variable), no block cache
-// (its charges use malloc_usable_size, i.e. heap layout), our own info logger.
+// (its charges use malloc_usable_size, i.e. heap layout), our own info logger, and no
+// automatic recovery from background errors (RocksDB would start a thread for it).
 //
 // Blocking APIs: never call these inside a simulation (they wait on a condition variable
 // that only a background thread could signal, and there is none):
@@ -55,7 +56,8 @@ rocksdb::Options SimRocksDbOptions(SimEnv* env, rocksdb::Options base = rocksdb:
 
 // Abandons a DB object at a crash without letting its teardown touch the disk: powers the
 // disk off (mutations fail), drains queued jobs (they fail harmlessly), closes and deletes
-// the DB, forgets leftover jobs, powers the disk on and marks its handles dead. The caller
+// the DB, forgets leftover jobs, powers the disk back on and marks every open handle dead
+// (also when a crash point had already powered it off). The caller
 // then applies PowerLoss() if the crash was a power loss.
 void AbandonDb(std::unique_ptr<rocksdb::DB> db, SimEnv* env);
 
