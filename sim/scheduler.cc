@@ -314,7 +314,10 @@ RunResult Scheduler::Run(Time deadline) {
     // Drop cancelled timers from the top of the heap.
     while (!heap_.empty() && timers_.count(heap_.top().id) == 0) heap_.pop();
     if (heap_.empty()) {
-      return result(Blocked().empty() ? RunOutcome::kQuiescent : RunOutcome::kDeadlock);
+      if (!Blocked().empty()) return result(RunOutcome::kDeadlock);
+      // Nothing will ever happen again; time still passes up to a finite deadline.
+      if (deadline != Time::Max() && deadline > now()) clock_->AdvanceTo(deadline);
+      return result(RunOutcome::kQuiescent);
     }
     const Time next = heap_.top().when;
     if (next > deadline) {

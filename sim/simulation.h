@@ -26,6 +26,7 @@ class Simulation {
   uint64_t seed() const { return seed_; }
   Trace& trace() { return *trace_; }
   VirtualClock& clock() { return clock_; }
+  const VirtualClock& clock() const { return clock_; }
   Scheduler& scheduler() { return scheduler_; }
   Time now() const { return clock_.now(); }
 

@@ -1,0 +1,189 @@
+#include "base/yaml_config.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+namespace mqsim::base {
+
+namespace {
+
+std::string Quote(const YAML::Node& value) {
+  if (value.IsScalar()) return "\"" + value.Scalar() + "\"";
+  if (value.IsSequence()) return "a list";
+  if (value.IsMap()) return "a mapping";
+  return "nothing";
+}
+
+std::optional<int64_t> ParseInt(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (errno != 0 || end != s.c_str() + s.size()) return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+
+std::optional<double> ParseDouble(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (errno != 0 || end != s.c_str() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+// A missing key of a const YAML::Node is an "invalid" node on which every accessor throws;
+// an absent section is read as an empty one instead.
+YamlSection::YamlSection(YAML::Node node, std::string file, std::string path)
+    : node_(node.IsDefined() ? std::move(node) : YAML::Node()),
+      file_(std::move(file)),
+      path_(std::move(path)) {}
+
+std::string YamlSection::KeyPath(std::string_view key) const {
+  return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+}
+
+std::string YamlSection::Location(const YAML::Node& node) const {
+  const YAML::Mark mark = node.Mark();
+  if (mark.is_null()) return file_;
+  return file_ + ":" + std::to_string(mark.line + 1);
+}
+
+absl::Status YamlSection::Error(std::string_view key, std::string_view message) const {
+  YAML::Node where = node_;
+  if (node_.IsMap()) {
+    for (const auto& kv : node_) {
+      if (kv.first.Scalar() == key) where = kv.second.IsNull() ? kv.first : kv.second;
+    }
+  }
+  return absl::InvalidArgumentError(Location(where) + ": " + KeyPath(key) + ": " +
+                                    std::string(message));
+}
+
+absl::Status YamlSection::SectionError(std::string_view message) const {
+  return absl::InvalidArgumentError(Location(node_) + ": " + path_ + ": " +
+                                    std::string(message));
+}
+
+absl::Status YamlSection::Expected(std::string_view key, const YAML::Node& value,
+                                   std::string_view what) const {
+  return Error(key, "expected " + std::string(what) + ", got " + Quote(value));
+}
+
+bool YamlSection::Has(std::string_view key) const {
+  if (!node_.IsMap()) return false;
+  for (const auto& kv : node_) {
+    if (kv.first.Scalar() == key) return true;
+  }
+  return false;
+}
+
+YAML::Node YamlSection::Lookup(std::string_view key) {
+  read_.insert(std::string(key));
+  if (!node_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  for (const auto& kv : node_) {
+    if (kv.first.Scalar() == key) return kv.second;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+YAML::Node YamlSection::Raw(std::string_view key) { return Lookup(key); }
+
+absl::Status YamlSection::Get(std::string_view key, int64_t* out) {
+  const YAML::Node v = Lookup(key);
+  if (!v.IsDefined() || v.IsNull()) return absl::OkStatus();
+  const auto parsed = v.IsScalar() ? ParseInt(v.Scalar()) : std::nullopt;
+  if (!parsed) return Expected(key, v, "an integer");
+  *out = *parsed;
+  return absl::OkStatus();
+}
+
+absl::Status YamlSection::Get(std::string_view key, int* out) {
+  int64_t wide = *out;
+  MQSIM_RETURN_IF_ERROR(Get(key, &wide));
+  if (wide < INT32_MIN || wide > INT32_MAX) return Error(key, "integer out of range");
+  *out = static_cast<int>(wide);
+  return absl::OkStatus();
+}
+
+absl::Status YamlSection::GetOptional(std::string_view key, std::optional<int64_t>* out) {
+  const YAML::Node v = Lookup(key);
+  if (!v.IsDefined()) return absl::OkStatus();
+  if (v.IsNull() || (v.IsScalar() && v.Scalar().empty())) {
+    *out = std::nullopt;
+    return absl::OkStatus();
+  }
+  const auto parsed = v.IsScalar() ? ParseInt(v.Scalar()) : std::nullopt;
+  if (!parsed) return Expected(key, v, "an integer or nothing");
+  *out = *parsed;
+  return absl::OkStatus();
+}
+
+absl::Status YamlSection::Get(std::string_view key, double* out) {
+  const YAML::Node v = Lookup(key);
+  if (!v.IsDefined() || v.IsNull()) return absl::OkStatus();
+  const auto parsed = v.IsScalar() ? ParseDouble(v.Scalar()) : std::nullopt;
+  if (!parsed) return Expected(key, v, "a number");
+  *out = *parsed;
+  return absl::OkStatus();
+}
+
+absl::Status YamlSection::Get(std::string_view key, bool* out) {
+  const YAML::Node v = Lookup(key);
+  if (!v.IsDefined() || v.IsNull()) return absl::OkStatus();
+  if (v.IsScalar()) {
+    const std::string& s = v.Scalar();
+    if (s == "true" || s == "True" || s == "TRUE") {
+      *out = true;
+      return absl::OkStatus();
+    }
+    if (s == "false" || s == "False" || s == "FALSE") {
+      *out = false;
+      return absl::OkStatus();
+    }
+  }
+  return Expected(key, v, "true or false");
+}
+
+absl::Status YamlSection::Get(std::string_view key, std::string* out) {
+  const YAML::Node v = Lookup(key);
+  if (!v.IsDefined() || v.IsNull()) return absl::OkStatus();
+  if (!v.IsScalar()) return Expected(key, v, "a string");
+  *out = v.Scalar();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<YamlSection> YamlSection::Child(std::string_view key) {
+  const YAML::Node v = Lookup(key);
+  if (v.IsDefined() && !v.IsNull() && !v.IsMap()) return Expected(key, v, "a mapping");
+  return YamlSection(v, file_, KeyPath(key));
+}
+
+absl::Status YamlSection::CheckNoUnknownKeys() const {
+  if (!node_.IsMap()) {
+    if (node_.IsDefined() && !node_.IsNull()) return SectionError("expected a mapping");
+    return absl::OkStatus();
+  }
+  for (const auto& kv : node_) {
+    const std::string& key = kv.first.Scalar();
+    if (read_.find(key) == read_.end()) {
+      return absl::InvalidArgumentError(Location(kv.first) + ": " + KeyPath(key) +
+                                        ": unknown key");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<YAML::Node> ParseYaml(std::string_view text, const std::string& file) {
+  try {
+    return YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(file + ":" + std::to_string(e.mark.line + 1) +
+                                      ": invalid YAML: " + e.msg);
+  }
+}
+
+}  // namespace mqsim::base

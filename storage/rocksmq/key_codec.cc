@@ -1,0 +1,60 @@
+#include "storage/rocksmq/key_codec.h"
+
+namespace mqsim::rocksmq {
+
+std::string EncodeU64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+std::optional<uint64_t> DecodeU64(std::string_view bytes) {
+  if (bytes.size() != 8) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : bytes) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
+
+std::string MessagePrefix(std::string_view topic) { return std::string(topic) + "/"; }
+
+std::string MessageKey(std::string_view topic, int64_t id) {
+  return MessagePrefix(topic) + EncodeU64(static_cast<uint64_t>(id));
+}
+
+std::optional<int64_t> MessageIdOf(std::string_view key, std::string_view prefix) {
+  if (key.size() != prefix.size() + 8 || key.substr(0, prefix.size()) != prefix) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(*DecodeU64(key.substr(prefix.size())));
+}
+
+std::string HighWaterKey(std::string_view topic) { return "/hwm/" + std::string(topic); }
+std::string ReservationKey(std::string_view topic) { return "/idres/" + std::string(topic); }
+std::string OpenPageKey(std::string_view topic) { return "/open/" + std::string(topic); }
+std::string PagePrefix(std::string_view topic) { return "/page/" + std::string(topic) + "/"; }
+std::string PageKey(std::string_view topic, int64_t last_id) {
+  return PagePrefix(topic) + EncodeU64(static_cast<uint64_t>(last_id));
+}
+
+std::string EncodePage(const PageRecord& page) {
+  return EncodeU64(page.bytes) + EncodeU64(static_cast<uint64_t>(page.close_ms)) +
+         EncodeU64(static_cast<uint64_t>(page.ack_ms));
+}
+
+std::optional<PageRecord> DecodePage(std::string_view bytes) {
+  if (bytes.size() != 24) return std::nullopt;
+  PageRecord p;
+  p.bytes = *DecodeU64(bytes.substr(0, 8));
+  p.close_ms = static_cast<int64_t>(*DecodeU64(bytes.substr(8, 8)));
+  p.ack_ms = static_cast<int64_t>(*DecodeU64(bytes.substr(16, 8)));
+  return p;
+}
+
+std::string TopicKey(std::string_view topic) {
+  return std::string(kTopicKeyPrefix) + std::string(topic);
+}
+
+}  // namespace mqsim::rocksmq

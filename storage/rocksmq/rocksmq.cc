@@ -1,0 +1,556 @@
+#include "storage/rocksmq/rocksmq.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "base/assert.h"
+#include "storage/rocksmq/rocksmq_config.h"
+
+namespace mqsim::rocksmq {
+
+namespace {
+
+// Ids are reserved durably in blocks, so a power loss that drops unsynced messages never
+// lets their ids be handed out again.
+constexpr MessageId kIdReservationBlock = 4096;
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string message = "rocksmq: " + std::string(what) + ": " + s.ToString();
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  return absl::UnavailableError(message);
+}
+
+uint64_t PhysicalMemoryBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page)
+                               : 8ULL << 30;
+}
+
+std::string TopicError(std::string_view topic) {
+  return "topic \"" + std::string(topic) + "\" does not exist";
+}
+
+}  // namespace
+
+absl::Status ValidateTopicName(std::string_view topic) {
+  if (topic.empty()) return absl::InvalidArgumentError("topic name is empty");
+  if (topic.size() > 1024) {
+    return absl::InvalidArgumentError("topic name is longer than 1024 bytes");
+  }
+  for (char c : topic) {
+    if (c == '/') {
+      return absl::InvalidArgumentError("topic name \"" + std::string(topic) +
+                                        "\" contains '/'");
+    }
+    if (static_cast<unsigned char>(c) < 0x20) {
+      return absl::InvalidArgumentError("topic name contains a control character");
+    }
+  }
+  return absl::OkStatus();
+}
+
+RocksMQ::RocksMQ(RocksMqOptions options, RocksMqHost host)
+    : options_(std::move(options)),
+      host_(std::move(host)),
+      env_(host_.env != nullptr ? host_.env : rocksdb::Env::Default()) {}
+
+RocksMQ::~RocksMQ() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (serving_) (void)CloseLocked();
+}
+
+absl::StatusOr<std::unique_ptr<RocksMQ>> RocksMQ::Open(const RocksMqOptions& options,
+                                                       RocksMqHost host) {
+  MQSIM_RETURN_IF_ERROR(ValidateRocksMqOptions(options));
+  std::unique_ptr<RocksMQ> mq(new RocksMQ(options, std::move(host)));
+  MQSIM_RETURN_IF_ERROR(mq->OpenDatabases());
+  MQSIM_RETURN_IF_ERROR(mq->LoadTopics());
+  mq->serving_ = true;
+  return mq;
+}
+
+int64_t RocksMQ::NowMs() const {
+  return static_cast<int64_t>(env_->GetSystemClock()->NowMicros() / 1000);
+}
+
+absl::Status RocksMQ::OpenDatabases() {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.env = env_;
+  o.num_levels = static_cast<int>(options_.compression_types.size());
+  for (int t : options_.compression_types) {
+    o.compression_per_level.push_back(t == 7 ? rocksdb::kZSTD : rocksdb::kNoCompression);
+  }
+  rocksdb::BlockBasedTableOptions table;
+  const uint64_t memory = host_.memory_bytes != 0 ? host_.memory_bytes : PhysicalMemoryBytes();
+  table.block_cache = rocksdb::NewLRUCache(BlockCacheBytes(options_.lru_cache_ratio, memory));
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  if (host_.adjust_db_options) host_.adjust_db_options(&o);
+
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(o, options_.path, &raw);
+  if (!s.ok()) return FromRocks(s, "open " + options_.path);
+  store_.reset(raw);
+  s = rocksdb::DB::Open(o, options_.path + "_meta_kv", &raw);
+  if (!s.ok()) return FromRocks(s, "open " + options_.path + "_meta_kv");
+  meta_.reset(raw);
+  return absl::OkStatus();
+}
+
+absl::Status RocksMQ::LoadTopics() {
+  std::unique_ptr<rocksdb::Iterator> it(meta_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(kTopicKeyPrefix); it->Valid() && it->key().starts_with(kTopicKeyPrefix);
+       it->Next()) {
+    const std::string name = it->key().ToString().substr(kTopicKeyPrefix.size());
+    const auto created = DecodeU64(it->value().ToStringView());
+    MQSIM_RETURN_IF_ERROR(LoadTopic(name, created ? static_cast<int64_t>(*created) : 0));
+  }
+  return FromRocks(it->status(), "load topics");
+}
+
+// Rebuilds one topic's in-memory state from the message DB.
+absl::Status RocksMQ::LoadTopic(const std::string& name, int64_t created_ms) {
+  Topic t;
+  t.created_ms = created_ms;
+  std::string value;
+  auto read_u64 = [&](const std::string& key, int64_t* out) -> absl::Status {
+    const rocksdb::Status s = store_->Get(rocksdb::ReadOptions(), key, &value);
+    if (s.IsNotFound()) return absl::OkStatus();
+    if (!s.ok()) return FromRocks(s, "read " + name);
+    const auto v = DecodeU64(value);
+    if (!v) return absl::DataLossError("rocksmq: malformed record for topic " + name);
+    *out = static_cast<int64_t>(*v);
+    return absl::OkStatus();
+  };
+  int64_t open_bytes = 0;
+  MQSIM_RETURN_IF_ERROR(read_u64(HighWaterKey(name), &t.high_water_mark));
+  MQSIM_RETURN_IF_ERROR(read_u64(ReservationKey(name), &t.reserved));
+  MQSIM_RETURN_IF_ERROR(read_u64(OpenPageKey(name), &open_bytes));
+  t.open_bytes = static_cast<uint64_t>(open_bytes);
+  // Ids up to the reservation may have been handed out before an unclean stop.
+  t.id_floor = std::max(t.high_water_mark, t.reserved);
+
+  std::unique_ptr<rocksdb::Iterator> it(store_->NewIterator(rocksdb::ReadOptions()));
+  const std::string page_prefix = PagePrefix(name);
+  for (it->Seek(page_prefix); it->Valid() && it->key().starts_with(page_prefix); it->Next()) {
+    const auto last = DecodeU64(it->key().ToStringView().substr(page_prefix.size()));
+    const auto page = DecodePage(it->value().ToStringView());
+    if (!last || !page) return absl::DataLossError("rocksmq: malformed page of topic " + name);
+    t.pages.emplace(static_cast<MessageId>(*last), *page);
+  }
+  MQSIM_RETURN_IF_ERROR(FromRocks(it->status(), "load pages of " + name));
+  for (const auto& [last, page] : t.pages) {
+    if (page.ack_ms == 0) break;
+    t.acked_through = last;
+  }
+  const std::string prefix = MessagePrefix(name);
+  it->Seek(prefix);
+  if (it->Valid() && it->key().starts_with(prefix)) {
+    t.first_id = *MessageIdOf(it->key().ToStringView(), prefix);
+  } else {
+    t.first_id = t.high_water_mark + 1;
+  }
+  MQSIM_RETURN_IF_ERROR(FromRocks(it->status(), "load messages of " + name));
+  topics_.insert_or_assign(name, std::move(t));
+  return absl::OkStatus();
+}
+
+absl::Status RocksMQ::CheckServing() const {
+  if (!serving_) return absl::FailedPreconditionError("Rocksmq is not serving (it was closed)");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RocksMQ::Topic*> RocksMQ::FindTopic(std::string_view topic) {
+  MQSIM_RETURN_IF_ERROR(CheckServing());
+  MQSIM_RETURN_IF_ERROR(ValidateTopicName(topic));
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return absl::NotFoundError(TopicError(topic));
+  return &it->second;
+}
+
+absl::StatusOr<MessageId*> RocksMQ::FindGroup(Topic& t, std::string_view topic,
+                                              std::string_view group) {
+  auto it = t.groups.find(group);
+  if (it == t.groups.end()) {
+    return absl::NotFoundError("consumer group \"" + std::string(group) +
+                               "\" does not exist on topic \"" + std::string(topic) + "\"");
+  }
+  return &it->second;
+}
+
+MessageId RocksMQ::Latest(const Topic& t) const {
+  return t.first_id <= t.high_water_mark ? t.high_water_mark : -1;
+}
+
+// ------------------------------------------------------------------ topics
+
+absl::Status RocksMQ::CreateTopic(std::string_view topic) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MQSIM_RETURN_IF_ERROR(CheckServing());
+  MQSIM_RETURN_IF_ERROR(ValidateTopicName(topic));
+  if (topics_.count(topic) != 0) return absl::OkStatus();
+  const std::string name(topic);
+  const int64_t now = NowMs();
+  MQSIM_RETURN_IF_ERROR(FromRocks(
+      meta_->Put(rocksdb::WriteOptions(), TopicKey(name), EncodeU64(static_cast<uint64_t>(now))),
+      "create topic " + name));
+  // A previously destroyed topic of this name left its id high-water mark: ids continue.
+  return LoadTopic(name, now);
+}
+
+absl::Status RocksMQ::DestroyTopic(std::string_view topic) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Topic*> found = FindTopic(topic);
+  if (!found.ok()) return found.status();
+  const std::string name(topic);
+  // Data first, registry second: a crash in between leaves an empty topic, never a
+  // re-creatable topic with old messages in it.
+  rocksdb::WriteBatch batch;
+  const std::string prefix = MessagePrefix(name);
+  std::string end = prefix;
+  end.back() = static_cast<char>('/' + 1);
+  batch.DeleteRange(prefix, end);
+  const std::string page_prefix = PagePrefix(name);
+  std::string page_end = page_prefix;
+  page_end.back() = static_cast<char>('/' + 1);
+  batch.DeleteRange(page_prefix, page_end);
+  batch.Delete(OpenPageKey(name));
+  MQSIM_RETURN_IF_ERROR(
+      FromRocks(store_->Write(rocksdb::WriteOptions(), &batch), "destroy topic " + name));
+  MQSIM_RETURN_IF_ERROR(
+      FromRocks(meta_->Delete(rocksdb::WriteOptions(), TopicKey(name)), "destroy topic " + name));
+  topics_.erase(topics_.find(topic));
+  return absl::OkStatus();
+}
+
+bool RocksMQ::ExistTopic(std::string_view topic) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return serving_ && topics_.count(topic) != 0;
+}
+
+// ------------------------------------------------------------------ produce
+
+absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
+                                                        std::span<const std::string> payloads) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Topic*> found = FindTopic(topic);
+  if (!found.ok()) return found.status();
+  Topic& t = **found;
+  const std::string name(topic);
+  if (payloads.empty()) {
+    return absl::InvalidArgumentError("produce to topic \"" + name + "\": no messages");
+  }
+  const MessageId first = std::max(t.high_water_mark, t.id_floor) + 1;
+  const MessageId last = first + static_cast<MessageId>(payloads.size()) - 1;
+  if (last > t.reserved) {
+    const MessageId reserve = last + kIdReservationBlock;
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    MQSIM_RETURN_IF_ERROR(FromRocks(store_->Put(synced, ReservationKey(name),
+                                                EncodeU64(static_cast<uint64_t>(reserve))),
+                                    "reserve ids for " + name));
+    t.reserved = reserve;
+  }
+  const int64_t now = NowMs();
+  rocksdb::WriteBatch batch;
+  uint64_t open_bytes = t.open_bytes;
+  std::vector<std::pair<MessageId, PageRecord>> closed;
+  std::vector<MessageId> ids;
+  ids.reserve(payloads.size());
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    const MessageId id = first + static_cast<MessageId>(i);
+    batch.Put(MessageKey(name, id), payloads[i]);
+    ids.push_back(id);
+    const uint64_t size = payloads[i].size();
+    if (open_bytes + size > static_cast<uint64_t>(options_.page_size_bytes)) {
+      const PageRecord page{open_bytes + size, now, 0};
+      batch.Put(PageKey(name, id), EncodePage(page));
+      closed.emplace_back(id, page);
+      open_bytes = 0;
+    } else {
+      open_bytes += size;
+    }
+  }
+  batch.Put(HighWaterKey(name), EncodeU64(static_cast<uint64_t>(last)));
+  batch.Put(OpenPageKey(name), EncodeU64(open_bytes));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.produce_sync;
+  MQSIM_RETURN_IF_ERROR(FromRocks(store_->Write(wo, &batch), "produce to " + name));
+  if (t.first_id > t.high_water_mark) t.first_id = first;  // the topic was empty
+  t.high_water_mark = last;
+  t.open_bytes = open_bytes;
+  for (const auto& [id, page] : closed) t.pages.emplace(id, page);
+  // New closed pages may already be behind every group (e.g. after SeekToLatest).
+  MQSIM_RETURN_IF_ERROR(UpdateAcks(name, t));
+  return ids;
+}
+
+// ------------------------------------------------------------------ groups
+
+absl::Status RocksMQ::CreateConsumerGroup(std::string_view topic, std::string_view group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Topic*> found = FindTopic(topic);
+  if (!found.ok()) return found.status();
+  if (group.empty()) return absl::InvalidArgumentError("consumer group name is empty");
+  if (!(*found)->groups.emplace(std::string(group), kEarliest).second) {
+    return absl::AlreadyExistsError("consumer group \"" + std::string(group) +
+                                    "\" already exists on topic \"" + std::string(topic) +
+                                    "\"");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RocksMQ::DestroyConsumerGroup(std::string_view topic, std::string_view group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Topic*> found = FindTopic(topic);
+  if (!found.ok()) return found.status();
+  Topic& t = **found;
+  auto it = t.groups.find(group);
+  if (it == t.groups.end()) return absl::OkStatus();
+  t.groups.erase(it);
+  return UpdateAcks(topic, t);  // a slow group leaving may ack pages
+}
+
+absl::StatusOr<bool> RocksMQ::ExistConsumerGroup(std::string_view topic,
+                                                 std::string_view group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MQSIM_RETURN_IF_ERROR(CheckServing());
+  auto it = topics_.find(topic);
+  return it != topics_.end() && it->second.groups.count(group) != 0;
+}
+
+absl::StatusOr<MessageId> RocksMQ::GetPosition(std::string_view topic, std::string_view group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Topic*> found = FindTopic(topic);
+  if (!found.ok()) return found.status();
+  absl::StatusOr<MessageId*> pos = FindGroup(**found, topic, group);
+  if (!pos.ok()) return pos.status();
+  return **pos;
+}
+
+// A closed page is acked when every group's position is beyond its last id; its ack time is
+// set once, the first time that holds. A topic without groups acks nothing.
+absl::Status RocksMQ::UpdateAcks(std::string_view name, Topic& t) {
+  if (t.groups.empty()) return absl::OkStatus();
+  MessageId min_position = INT64_MAX;
+  for (const auto& [group, position] : t.groups) min_position = std::min(min_position, position);
+  if (min_position == kEarliest) return absl::OkStatus();
+  const int64_t now = NowMs();
+  rocksdb::WriteBatch batch;
+  for (auto it = t.pages.upper_bound(t.acked_through);
+       it != t.pages.end() && it->first < min_position; ++it) {
+    MQSIM_ASSERT(it->second.ack_ms == 0);
+    it->second.ack_ms = now;
+    batch.Put(PageKey(name, it->first), EncodePage(it->second));
+    t.acked_through = it->first;
+  }
+  if (batch.Count() == 0) return absl::OkStatus();
+  return FromRocks(store_->Write(rocksdb::WriteOptions(), &batch),
+                   "ack pages of " + std::string(name));
+}
+
+// ------------------------------------------------------------------ consume and seek
+
+absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::Consume(std::string_view topic,
+                                                              std::string_view group, int n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Topic*> found = FindTopic(topic);
+  if (!found.ok()) return found.status();
+  Topic& t = **found;
+  absl::StatusOr<MessageId*> pos = FindGroup(t, topic, group);
+  if (!pos.ok()) return pos.status();
+  if (n <= 0) return absl::InvalidArgumentError("consume: n must be positive");
+  std::vector<ConsumerMessage> out;
+  const MessageId start = **pos == kEarliest ? t.first_id : **pos;
+  if (start > t.high_water_mark) return out;
+  const std::string prefix = MessagePrefix(topic);
+  std::unique_ptr<rocksdb::Iterator> it(store_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(MessageKey(topic, start));
+       it->Valid() && it->key().starts_with(prefix) && static_cast<int>(out.size()) < n;
+       it->Next()) {
+    const auto id = MessageIdOf(it->key().ToStringView(), prefix);
+    if (!id) return absl::DataLossError("rocksmq: malformed message key in " + std::string(topic));
+    out.push_back(ConsumerMessage{*id, it->value().ToString()});
+  }
+  MQSIM_RETURN_IF_ERROR(FromRocks(it->status(), "consume from " + std::string(topic)));
+  if (!out.empty()) {
+    **pos = out.back().id + 1;
+    MQSIM_RETURN_IF_ERROR(UpdateAcks(topic, t));
+  }
+  return out;
+}
+
+absl::Status RocksMQ::Seek(std::string_view topic, std::string_view group, MessageId id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Topic*> found = FindTopic(topic);
+  if (!found.ok()) return found.status();
+  Topic& t = **found;
+  absl::StatusOr<MessageId*> pos = FindGroup(t, topic, group);
+  if (!pos.ok()) return pos.status();
+  if (id < 0) {
+    return absl::InvalidArgumentError("seek on topic \"" + std::string(topic) +
+                                      "\": message id " + std::to_string(id) + " is negative");
+  }
+  // Consume reads the first surviving id >= the position, so a retained-away or never
+  // written id lands on the next surviving message; beyond latest, on latest + 1.
+  **pos = std::min(id, std::max(t.high_water_mark, t.id_floor) + 1);
+  return UpdateAcks(topic, t);
+}
+
+absl::Status RocksMQ::SeekToLatest(std::string_view topic, std::string_view group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Topic*> found = FindTopic(topic);
+  if (!found.ok()) return found.status();
+  Topic& t = **found;
+  absl::StatusOr<MessageId*> pos = FindGroup(t, topic, group);
+  if (!pos.ok()) return pos.status();
+  **pos = t.high_water_mark + 1;
+  return UpdateAcks(topic, t);
+}
+
+absl::StatusOr<MessageId> RocksMQ::GetLatestMsg(std::string_view topic) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Topic*> found = FindTopic(topic);
+  if (!found.ok()) return found.status();
+  return Latest(**found);
+}
+
+// ------------------------------------------------------------------ retention
+
+absl::Status RocksMQ::RunRetention() {
+  std::lock_guard<std::mutex> lock(mu_);
+  MQSIM_RETURN_IF_ERROR(CheckServing());
+  const int64_t now = NowMs();
+  for (auto& [name, t] : topics_) MQSIM_RETURN_IF_ERROR(RetainTopic(name, t, now));
+  return absl::OkStatus();
+}
+
+absl::Status RocksMQ::RetainTopic(const std::string& name, Topic& t, int64_t now_ms) {
+  const bool time_rule = options_.retention_time_minutes >= 0;
+  const bool size_rule = options_.retention_size_mb >= 0;
+  if (!time_rule && !size_rule) return absl::OkStatus();
+  const int64_t retention_ms =
+      time_rule ? static_cast<int64_t>(std::llround(options_.retention_time_minutes * 60000.0))
+                : 0;
+  const uint64_t limit_bytes = size_rule ? static_cast<uint64_t>(options_.retention_size_mb) << 20
+                                         : 0;
+  uint64_t acked_bytes = 0;
+  for (auto it = t.pages.begin(); it != t.pages.end() && it->second.ack_ms != 0; ++it) {
+    acked_bytes += it->second.bytes;
+  }
+  auto doomed_end = t.pages.begin();
+  // 1. time rule, 2. size rule; both walk oldest first and stop at the first unacked page.
+  while (time_rule && doomed_end != t.pages.end() && doomed_end->second.ack_ms != 0 &&
+         doomed_end->second.ack_ms + retention_ms < now_ms) {
+    acked_bytes -= doomed_end->second.bytes;
+    ++doomed_end;
+  }
+  while (size_rule && doomed_end != t.pages.end() && doomed_end->second.ack_ms != 0 &&
+         acked_bytes - doomed_end->second.bytes > limit_bytes) {
+    acked_bytes -= doomed_end->second.bytes;
+    ++doomed_end;
+  }
+  if (doomed_end == t.pages.begin()) return absl::OkStatus();
+  const MessageId last_deleted = std::prev(doomed_end)->first;
+  // Messages and their page records go in one batch: a crash cannot separate them.
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(MessageKey(name, 0), MessageKey(name, last_deleted + 1));
+  for (auto it = t.pages.begin(); it != doomed_end; ++it) batch.Delete(PageKey(name, it->first));
+  MQSIM_RETURN_IF_ERROR(
+      FromRocks(store_->Write(rocksdb::WriteOptions(), &batch), "retention of " + name));
+  t.pages.erase(t.pages.begin(), doomed_end);
+  t.first_id = std::max(t.first_id, last_deleted + 1);
+  return absl::OkStatus();
+}
+
+absl::Status RocksMQ::CompactDb(rocksdb::DB* db) {
+  rocksdb::ColumnFamilyMetaData meta;
+  db->GetColumnFamilyMetaData(&meta);
+  std::vector<std::string> inputs;
+  for (const auto& level : meta.levels) {
+    for (const auto& file : level.files) {
+      if (!file.being_compacted) inputs.push_back(file.name);
+    }
+  }
+  if (inputs.empty()) return absl::OkStatus();
+  // Inline, non-waiting: CompactFiles runs on the calling thread (safe in the simulation,
+  // unlike CompactRange, which waits for background threads).
+  rocksdb::CompactionOptions co;
+  const rocksdb::Status s =
+      db->CompactFiles(co, inputs, static_cast<int>(meta.levels.size()) - 1);
+  if (s.IsAborted() || s.IsInvalidArgument()) return absl::OkStatus();  // raced a compaction
+  return FromRocks(s, "compaction");
+}
+
+absl::Status RocksMQ::Compact() {
+  std::lock_guard<std::mutex> lock(mu_);
+  MQSIM_RETURN_IF_ERROR(CheckServing());
+  MQSIM_RETURN_IF_ERROR(CompactDb(store_.get()));
+  return CompactDb(meta_.get());
+}
+
+std::vector<storage::PeriodicJob> RocksMQ::PeriodicJobs() {
+  return {
+      storage::PeriodicJob{"rocksmq.retention", options_.ticker_interval_s * 1'000'000,
+                           [this] { (void)RunRetention(); }},
+      storage::PeriodicJob{"rocksmq.compaction", options_.compaction_interval_s * 1'000'000,
+                           [this] { (void)Compact(); }},
+  };
+}
+
+absl::StatusOr<TopicStats> RocksMQ::Stats(std::string_view topic) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Topic*> found = FindTopic(topic);
+  if (!found.ok()) return found.status();
+  const Topic& t = **found;
+  TopicStats stats{t.first_id <= t.high_water_mark ? t.first_id : -1, Latest(t),
+                   t.high_water_mark, t.open_bytes, {}};
+  for (const auto& [last, page] : t.pages) stats.pages.push_back(PageInfo{last, page});
+  return stats;
+}
+
+// ------------------------------------------------------------------ close
+
+absl::Status RocksMQ::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  MQSIM_RETURN_IF_ERROR(CheckServing());
+  return CloseLocked();
+}
+
+absl::Status RocksMQ::CloseLocked() {
+  serving_ = false;
+  absl::Status result = absl::OkStatus();
+  // A clean stop hands out no reserved ids: the next start continues at hwm + 1.
+  rocksdb::WriteBatch batch;
+  for (const auto& [name, t] : topics_) {
+    if (t.reserved > t.high_water_mark) {
+      batch.Put(ReservationKey(name), EncodeU64(static_cast<uint64_t>(t.high_water_mark)));
+    }
+  }
+  if (batch.Count() > 0) {
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    result = FromRocks(store_->Write(synced, &batch), "close");
+  }
+  topics_.clear();
+  if (host_.before_close) host_.before_close();
+  for (std::unique_ptr<rocksdb::DB>* db : {&store_, &meta_}) {
+    if (*db) {
+      const rocksdb::Status s = (*db)->Close();
+      if (result.ok()) result = FromRocks(s, "close");
+      db->reset();
+    }
+  }
+  return result;
+}
+
+}  // namespace mqsim::rocksmq

@@ -1,0 +1,151 @@
+// RocksMQ: Milvus's default standalone message store, on two real RocksDB databases.
+//
+// Topics hold messages with int64 ids, strictly increasing per topic (consecutive within a
+// Produce batch, durable high-water mark plus a synced id reservation, so ids never repeat
+// even after power loss or full retention). Consumer groups are (topic, name) -> next id,
+// in memory as in Milvus. Messages are grouped into pages of rocksmqPageSize bytes; a closed
+// page is acked once every group has read past it, and the retention pass deletes acked
+// pages by age and by size. See shared/docs/rocksmq.md for the exact rules and where mqsim
+// deliberately differs from Milvus.
+//
+// The engine owns no threads or timers: RunRetention() and Compact() are its periodic work,
+// offered as PeriodicJobs for the host to run. It is thread-safe (one mutex), and runs
+// unchanged on the POSIX Env or inside the simulation (RocksMqHost). Every error is an
+// absl::Status with a message naming the topic or group.
+#pragma once
+
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+#include <rocksdb/db.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/periodic_job.h"
+#include "storage/rocksmq/key_codec.h"
+#include "storage/rocksmq/rocksmq_options.h"
+
+namespace mqsim::rocksmq {
+
+using MessageId = int64_t;
+// A group position meaning "the first message that survives" (Milvus's DefaultMessageID).
+inline constexpr MessageId kEarliest = -1;
+
+struct ConsumerMessage {
+  MessageId id;
+  std::string payload;
+};
+
+struct PageInfo {
+  MessageId last_id;
+  PageRecord record;
+};
+
+// What a topic looks like now (for tests, checkers and traces).
+struct TopicStats {
+  MessageId first_id;  // first surviving message, or -1
+  MessageId last_id;   // latest message, or -1
+  MessageId high_water_mark;
+  uint64_t open_page_bytes;
+  std::vector<PageInfo> pages;  // closed pages, oldest first
+};
+
+class RocksMQ {
+ public:
+  static absl::StatusOr<std::unique_ptr<RocksMQ>> Open(const RocksMqOptions& options,
+                                                       RocksMqHost host = {});
+  ~RocksMQ();  // closes if still open
+  RocksMQ(const RocksMQ&) = delete;
+  RocksMQ& operator=(const RocksMQ&) = delete;
+
+  // Idempotent: creating an existing topic is not an error.
+  absl::Status CreateTopic(std::string_view topic);
+  // Deletes the topic's messages, pages and groups. Ids of a re-created topic continue.
+  absl::Status DestroyTopic(std::string_view topic);
+  bool ExistTopic(std::string_view topic);
+
+  // Appends payloads (at least one) and returns their ids, consecutive and increasing.
+  absl::StatusOr<std::vector<MessageId>> Produce(std::string_view topic,
+                                                 std::span<const std::string> payloads);
+
+  // A new group starts at kEarliest. AlreadyExists if it exists; NotFound without topic.
+  absl::Status CreateConsumerGroup(std::string_view topic, std::string_view group);
+  // Unknown groups are not an error.
+  absl::Status DestroyConsumerGroup(std::string_view topic, std::string_view group);
+  absl::StatusOr<bool> ExistConsumerGroup(std::string_view topic, std::string_view group);
+  // The group's next id, or kEarliest.
+  absl::StatusOr<MessageId> GetPosition(std::string_view topic, std::string_view group);
+
+  // Up to n messages with id >= the group's position, in id order; never blocks (empty when
+  // there is nothing new). Advances the position past the last one returned.
+  absl::StatusOr<std::vector<ConsumerMessage>> Consume(std::string_view topic,
+                                                       std::string_view group, int n);
+  // The next Consume starts at id if it exists, else at the first surviving message
+  // >= id, else at latest + 1. Backwards is allowed. Never a crash.
+  absl::Status Seek(std::string_view topic, std::string_view group, MessageId id);
+  // Position after the latest message (it is not returned again).
+  absl::Status SeekToLatest(std::string_view topic, std::string_view group);
+  // The largest id of this topic, or -1 if it has no message.
+  absl::StatusOr<MessageId> GetLatestMsg(std::string_view topic);
+
+  // One retention pass (every timtickerInterval): deletes acked pages past the time rule,
+  // then past the size rule, oldest first, stopping at the first unacked page.
+  absl::Status RunRetention();
+  // Compacts both databases so deleted data is reclaimed (every compactionInterval).
+  absl::Status Compact();
+  // The two jobs above with their intervals, for the host to run.
+  std::vector<storage::PeriodicJob> PeriodicJobs();
+
+  absl::StatusOr<TopicStats> Stats(std::string_view topic);
+  const RocksMqOptions& options() const { return options_; }
+
+  // Stops serving; every later call fails with FailedPrecondition.
+  absl::Status Close();
+
+ private:
+  struct Topic {
+    int64_t created_ms = 0;
+    MessageId high_water_mark = 0;  // last id allocated
+    MessageId reserved = 0;         // ids durably reserved up to
+    MessageId id_floor = 0;         // next id is > max(high_water_mark, id_floor)
+    MessageId first_id = 1;         // first surviving message (> hwm: none)
+    uint64_t open_bytes = 0;
+    std::map<MessageId, PageRecord> pages;  // closed pages by last id
+    MessageId acked_through = 0;            // every page with last id <= this is acked
+    std::map<std::string, MessageId, std::less<>> groups;
+  };
+
+  RocksMQ(RocksMqOptions options, RocksMqHost host);
+  absl::Status OpenDatabases();
+  absl::Status LoadTopics();
+  absl::Status LoadTopic(const std::string& name, int64_t created_ms);
+  absl::Status CheckServing() const;
+  absl::StatusOr<Topic*> FindTopic(std::string_view topic);
+  absl::StatusOr<MessageId*> FindGroup(Topic& t, std::string_view topic, std::string_view group);
+  absl::Status UpdateAcks(std::string_view name, Topic& t);
+  absl::Status RetainTopic(const std::string& name, Topic& t, int64_t now_ms);
+  absl::Status CompactDb(rocksdb::DB* db);
+  absl::Status CloseLocked();
+  int64_t NowMs() const;
+  MessageId Latest(const Topic& t) const;
+
+  RocksMqOptions options_;
+  RocksMqHost host_;
+  rocksdb::Env* env_;
+  std::mutex mu_;
+  bool serving_ = false;
+  std::unique_ptr<rocksdb::DB> store_;  // messages and page bookkeeping
+  std::unique_ptr<rocksdb::DB> meta_;   // topic registry
+  std::map<std::string, Topic, std::less<>> topics_;
+};
+
+// Topic names: non-empty, at most 1024 bytes, no '/' and no control characters.
+absl::Status ValidateTopicName(std::string_view topic);
+
+}  // namespace mqsim::rocksmq

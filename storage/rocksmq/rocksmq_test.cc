@@ -1,0 +1,467 @@
+// RocksMQ engine tests. Every test runs twice: natively (POSIX Env, temp dir, RocksDB's own
+// threads, manual clock) and inside the simulation (SimEnv, simulated disk).
+#include "storage/rocksmq/rocksmq.h"
+
+#include <catch2/catch.hpp>
+
+#include "storage/rocksmq/rocksmq_config.h"
+#include "tests/engine_world.h"
+
+namespace mqsim::rocksmq {
+
+using testing::EngineWorld;
+using Kind = EngineWorld::Kind;
+
+namespace {
+
+// One engine in one world, reopenable.
+struct Mq {
+  explicit Mq(Kind kind, RocksMqOptions o = {}) : world(EngineWorld::Make(kind)), options(o) {
+    options.path = world->Dir() + "/rdb_data";
+    Reopen();
+  }
+  ~Mq() { mq.reset(); }
+  void Reopen() {
+    mq.reset();
+    absl::StatusOr<std::unique_ptr<RocksMQ>> opened = RocksMQ::Open(options, world->RocksMqHost());
+    INFO(opened.status().ToString());
+    REQUIRE(opened.ok());
+    mq = std::move(*opened);
+  }
+  RocksMQ* operator->() { return mq.get(); }
+
+  std::unique_ptr<EngineWorld> world;
+  RocksMqOptions options;
+  std::unique_ptr<RocksMQ> mq;
+};
+
+std::vector<MessageId> Produce(Mq& m, const std::string& topic, std::vector<std::string> p) {
+  absl::StatusOr<std::vector<MessageId>> ids = m->Produce(topic, p);
+  INFO(ids.status().ToString());
+  REQUIRE(ids.ok());
+  return *ids;
+}
+
+std::vector<std::string> Payloads(const std::vector<ConsumerMessage>& msgs) {
+  std::vector<std::string> out;
+  for (const auto& m : msgs) out.push_back(m.payload);
+  return out;
+}
+
+std::vector<ConsumerMessage> Consume(Mq& m, const std::string& topic, const std::string& group,
+                                     int n) {
+  absl::StatusOr<std::vector<ConsumerMessage>> got = m->Consume(topic, group, n);
+  INFO(got.status().ToString());
+  REQUIRE(got.ok());
+  return *got;
+}
+
+std::vector<std::string> Numbered(const std::string& prefix, int from, int to) {
+  std::vector<std::string> out;
+  for (int i = from; i < to; ++i) out.push_back(prefix + std::to_string(i));
+  return out;
+}
+
+Kind AnyWorld() { return GENERATE(Kind::kNative, Kind::kSimulated); }
+
+}  // namespace
+
+TEST_CASE("Produce and consume in order, ids strictly increasing") {
+  Mq m(AnyWorld());
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  const std::vector<MessageId> a = Produce(m, "t", {"a", "b"});
+  const std::vector<MessageId> b = Produce(m, "t", {"c"});
+  REQUIRE(a.size() == 2);
+  CHECK(a[1] == a[0] + 1);  // consecutive within a batch
+  CHECK(b[0] > a[1]);
+  const auto got = Consume(m, "t", "g", 10);
+  CHECK(Payloads(got) == std::vector<std::string>{"a", "b", "c"});
+  CHECK(got[2].id == b[0]);
+  CHECK(Consume(m, "t", "g", 10).empty());  // non-blocking
+  CHECK(*m->GetLatestMsg("t") == b[0]);
+}
+
+TEST_CASE("Consumer group errors: duplicate, unknown, missing topic") {
+  Mq m(AnyWorld());
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  const absl::Status dup = m->CreateConsumerGroup("t", "g");
+  CHECK(absl::IsAlreadyExists(dup));
+  CHECK(std::string(dup.message()).find("already exists") != std::string::npos);
+  CHECK(absl::IsNotFound(m->CreateConsumerGroup("missing", "g")));
+  CHECK(absl::IsNotFound(m->Consume("t", "nobody", 1).status()));
+  CHECK(absl::IsNotFound(m->Seek("t", "nobody", 1)));
+  CHECK(absl::IsNotFound(m->Produce("missing", std::vector<std::string>{"x"}).status()));
+  CHECK(*m->ExistConsumerGroup("t", "g"));
+  CHECK_FALSE(*m->ExistConsumerGroup("t", "h"));
+  CHECK(m->DestroyConsumerGroup("t", "h").ok());  // unknown group: not an error
+  CHECK(m->DestroyConsumerGroup("t", "g").ok());
+  CHECK_FALSE(*m->ExistConsumerGroup("t", "g"));
+}
+
+TEST_CASE("Many groups each read everything") {
+  Mq m(AnyWorld());
+  REQUIRE(m->CreateTopic("t").ok());
+  Produce(m, "t", Numbered("m", 0, 10));
+  for (int g = 0; g < 5; ++g) {
+    const std::string group = "group" + std::to_string(g);
+    REQUIRE(m->CreateConsumerGroup("t", group).ok());
+    CHECK(Payloads(Consume(m, "t", group, 100)) == Numbered("m", 0, 10));
+  }
+}
+
+TEST_CASE("Seek to a middle id, backwards, to a missing id and beyond latest") {
+  Mq m(AnyWorld());
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  const std::vector<MessageId> ids = Produce(m, "t", Numbered("m", 0, 10));
+  REQUIRE(m->Seek("t", "g", ids[5]).ok());
+  CHECK(Payloads(Consume(m, "t", "g", 2)) == std::vector<std::string>{"m5", "m6"});
+  REQUIRE(m->Seek("t", "g", ids[1]).ok());  // backwards rewinds (Milvus panicked here)
+  CHECK(Payloads(Consume(m, "t", "g", 1)) == std::vector<std::string>{"m1"});
+  REQUIRE(m->Seek("t", "g", ids[9] + 1000).ok());  // beyond latest: latest + 1
+  CHECK(Consume(m, "t", "g", 10).empty());
+  const std::vector<MessageId> more = Produce(m, "t", {"next"});
+  CHECK(Payloads(Consume(m, "t", "g", 10)) == std::vector<std::string>{"next"});
+  CHECK(more[0] == ids[9] + 1);
+  CHECK(absl::IsInvalidArgument(m->Seek("t", "g", -5)));
+}
+
+TEST_CASE("100 single and 100 batched produces are consumed in order") {
+  Mq m(AnyWorld());
+  REQUIRE(m->CreateTopic("loop").ok());
+  REQUIRE(m->CreateConsumerGroup("loop", "g").ok());
+  for (int i = 0; i < 100; ++i) Produce(m, "loop", {"message_" + std::to_string(i)});
+  std::vector<std::string> batch = Numbered("message_", 100, 200);
+  Produce(m, "loop", batch);
+  CHECK(Payloads(Consume(m, "loop", "g", 100)) == Numbered("message_", 0, 100));
+  for (int i = 100; i < 200; ++i) {
+    const auto one = Consume(m, "loop", "g", 1);
+    REQUIRE(one.size() == 1);
+    CHECK(one[0].payload == "message_" + std::to_string(i));
+  }
+  CHECK(Consume(m, "loop", "g", 1).empty());
+}
+
+TEST_CASE("Topics sharing a name prefix do not interfere") {
+  Mq m(AnyWorld());
+  REQUIRE(m->CreateTopic("channel_tes").ok());
+  REQUIRE(m->CreateTopic("channel_test").ok());
+  const auto short_ids = Produce(m, "channel_tes", {"a", "b", "c"});
+  const auto long_ids = Produce(m, "channel_test", {"x"});
+  CHECK(*m->GetLatestMsg("channel_tes") == short_ids[2]);
+  CHECK(*m->GetLatestMsg("channel_test") == long_ids[0]);
+  REQUIRE(m->CreateConsumerGroup("channel_tes", "g").ok());
+  REQUIRE(m->CreateConsumerGroup("channel_test", "g").ok());
+  REQUIRE(m->SeekToLatest("channel_tes", "g").ok());
+  REQUIRE(m->SeekToLatest("channel_test", "g").ok());
+  Produce(m, "channel_test", {"y"});
+  CHECK(Consume(m, "channel_tes", "g", 10).empty());
+  CHECK(Payloads(Consume(m, "channel_test", "g", 10)) == std::vector<std::string>{"y"});
+  CHECK(absl::IsNotFound(m->GetLatestMsg("channel_te").status()));
+}
+
+TEST_CASE("Empty and zero-length payloads are messages too; an empty batch is an error") {
+  Mq m(AnyWorld());
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  Produce(m, "t", {"", "x", ""});
+  CHECK(Payloads(Consume(m, "t", "g", 10)) == std::vector<std::string>{"", "x", ""});
+  CHECK(absl::IsInvalidArgument(m->Produce("t", std::vector<std::string>{}).status()));
+}
+
+TEST_CASE("SeekToLatest skips what exists; on an empty topic it waits for the next message") {
+  Mq m(AnyWorld());
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  REQUIRE(m->SeekToLatest("t", "g").ok());
+  CHECK(*m->GetLatestMsg("t") == -1);
+  Produce(m, "t", {"first"});
+  CHECK(Payloads(Consume(m, "t", "g", 10)) == std::vector<std::string>{"first"});
+  Produce(m, "t", {"a", "b"});
+  REQUIRE(m->SeekToLatest("t", "g").ok());
+  CHECK(Consume(m, "t", "g", 10).empty());
+}
+
+TEST_CASE("Every operation fails cleanly after Close") {
+  Mq m(AnyWorld());
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  REQUIRE(m->Close().ok());
+  auto closed = [](const absl::Status& s) {
+    return absl::IsFailedPrecondition(s) &&
+           std::string(s.message()).find("not serving") != std::string::npos;
+  };
+  CHECK(closed(m->CreateTopic("u")));
+  CHECK(closed(m->DestroyTopic("t")));
+  CHECK(closed(m->Produce("t", std::vector<std::string>{"x"}).status()));
+  CHECK(closed(m->CreateConsumerGroup("t", "h")));
+  CHECK(closed(m->DestroyConsumerGroup("t", "g")));
+  CHECK(closed(m->ExistConsumerGroup("t", "g").status()));
+  CHECK(closed(m->Consume("t", "g", 1).status()));
+  CHECK(closed(m->Seek("t", "g", 1)));
+  CHECK(closed(m->SeekToLatest("t", "g")));
+  CHECK(closed(m->GetLatestMsg("t").status()));
+  CHECK(closed(m->RunRetention()));
+  CHECK(closed(m->Compact()));
+  CHECK(closed(m->Close()));
+}
+
+TEST_CASE("Invalid topic names are rejected with a clear error") {
+  Mq m(AnyWorld());
+  for (const std::string& bad :
+       std::vector<std::string>{"", "a/b", "x\ny", std::string(2000, 'a')}) {
+    const absl::Status s = m->CreateTopic(bad);
+    CHECK(absl::IsInvalidArgument(s));
+    CHECK(std::string(s.message()).find("topic name") != std::string::npos);
+  }
+  CHECK(absl::IsInvalidArgument(m->Produce("a/b", std::vector<std::string>{"x"}).status()));
+}
+
+TEST_CASE("DestroyTopic deletes the data: a re-created topic starts empty, ids continue") {
+  Mq m(AnyWorld());
+  REQUIRE(m->CreateTopic("t").ok());
+  const auto old_ids = Produce(m, "t", {"old1", "old2"});
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  REQUIRE(m->DestroyTopic("t").ok());
+  CHECK_FALSE(m->ExistTopic("t"));
+  REQUIRE(m->CreateTopic("t").ok());
+  CHECK_FALSE(*m->ExistConsumerGroup("t", "g"));
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  CHECK(Consume(m, "t", "g", 10).empty());
+  CHECK(*m->GetLatestMsg("t") == -1);
+  const auto new_ids = Produce(m, "t", {"new"});
+  CHECK(new_ids[0] > old_ids[1]);
+  CHECK(Payloads(Consume(m, "t", "g", 10)) == std::vector<std::string>{"new"});
+}
+
+// ------------------------------------------------------------------ retention
+
+namespace {
+
+RocksMqOptions TinyPages(double retention_minutes, int64_t retention_mb) {
+  RocksMqOptions o;
+  o.page_size_bytes = 10;
+  o.retention_time_minutes = retention_minutes;
+  o.retention_size_mb = retention_mb;
+  o.ticker_interval_s = 60;
+  return o;
+}
+
+size_t CountMessages(Mq& m, const std::string& topic) {
+  const std::string probe = "count-probe";
+  REQUIRE(m->CreateConsumerGroup(topic, probe).ok());
+  size_t n = Consume(m, topic, probe, 1'000'000).size();
+  REQUIRE(m->DestroyConsumerGroup(topic, probe).ok());
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("Retention empties a fully consumed topic, keeping only the open page") {
+  Mq m(AnyWorld(), TinyPages(/*minutes=*/1, /*mb=*/-1));
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  for (int i = 0; i < 30; ++i) Produce(m, "t", {"1234"});  // 4 bytes: a page per 3
+  CHECK(Consume(m, "t", "g", 100).size() == 30);
+  m.world->Advance(sim::Duration::Minutes(2));
+  REQUIRE(m->RunRetention().ok());
+  const TopicStats s = *m->Stats("t");
+  CHECK(s.pages.empty());
+  CHECK(s.first_id == -1);  // the 30th message closed the last page
+  CHECK(CountMessages(m, "t") == 0);
+}
+
+TEST_CASE("Retention never touches an unconsumed topic") {
+  Mq m(AnyWorld(), TinyPages(0, 0));
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  for (int i = 0; i < 30; ++i) Produce(m, "t", {"1234"});
+  m.world->Advance(sim::Duration::Hours(10));
+  REQUIRE(m->RunRetention().ok());
+  CHECK(m->Stats("t")->pages.size() == 10);
+  CHECK(CountMessages(m, "t") == 30);
+  // A topic without groups acks nothing either.
+  REQUIRE(m->CreateTopic("nogroups").ok());
+  for (int i = 0; i < 30; ++i) Produce(m, "nogroups", {"1234"});
+  REQUIRE(m->RunRetention().ok());
+  CHECK(m->Stats("nogroups")->pages.size() == 10);
+}
+
+TEST_CASE("Retention of a partially consumed topic keeps exactly the unacked pages") {
+  Mq m(AnyWorld(), TinyPages(0, 0));
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "fast").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "slow").ok());
+  std::vector<MessageId> ids;
+  for (int i = 0; i < 30; ++i) ids.push_back(Produce(m, "t", {"1234"})[0]);
+  Consume(m, "t", "fast", 30);
+  Consume(m, "t", "slow", 7);  // pages end at messages 3, 6, 9, ...: two pages read past
+  m.world->Advance(sim::Duration::Minutes(1));
+  REQUIRE(m->RunRetention().ok());
+  const TopicStats s = *m->Stats("t");
+  REQUIRE(s.pages.size() == 8);
+  CHECK(s.pages.front().last_id == ids[8]);
+  CHECK(s.first_id == ids[6]);
+  // The slow group still gets every message it has not read.
+  CHECK(Payloads(Consume(m, "t", "slow", 100)).size() == 23);
+}
+
+TEST_CASE("A group sitting exactly on a page's last id does not ack it") {
+  Mq m(AnyWorld(), TinyPages(0, 0));
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  std::vector<MessageId> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(Produce(m, "t", {"1234"})[0]);
+  REQUIRE(m->Seek("t", "g", ids[2]).ok());  // next to read: the first page's last message
+  m.world->Advance(sim::Duration::Minutes(1));
+  REQUIRE(m->RunRetention().ok());
+  CHECK(m->Stats("t")->pages.size() == 2);
+  CHECK(Consume(m, "t", "g", 1)[0].id == ids[2]);
+}
+
+TEST_CASE("Size rule keeps acked bytes between the limit and the limit plus one page") {
+  RocksMqOptions o;
+  o.page_size_bytes = 100 << 10;  // 100 KiB pages
+  o.retention_time_minutes = -1;
+  o.retention_size_mb = 1;
+  Mq m(AnyWorld(), o);
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  const std::string payload(10 << 10, 'p');  // 10 KiB: a page per 10 messages
+  for (int i = 0; i < 300; ++i) Produce(m, "t", {payload});
+  Consume(m, "t", "g", 1000);
+  REQUIRE(m->RunRetention().ok());
+  uint64_t acked = 0;
+  const TopicStats stats = *m->Stats("t");
+  for (const PageInfo& p : stats.pages) acked += p.record.bytes;
+  CHECK(acked > (1u << 20));
+  CHECK(acked <= (1u << 20) + 110 * 1024);
+  const size_t pages_after_first_pass = m->Stats("t")->pages.size();
+  REQUIRE(m->RunRetention().ok());  // stable: a second pass deletes nothing more
+  CHECK(m->Stats("t")->pages.size() == pages_after_first_pass);
+}
+
+TEST_CASE("The open page is never deleted") {
+  Mq m(AnyWorld(), TinyPages(0, 0));
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  for (int i = 0; i < 4; ++i) Produce(m, "t", {"1234"});  // 1 closed page + 1 open
+  Consume(m, "t", "g", 10);
+  m.world->Advance(sim::Duration::Hours(1));
+  REQUIRE(m->RunRetention().ok());
+  const TopicStats s = *m->Stats("t");
+  CHECK(s.pages.empty());
+  CHECK(s.open_page_bytes == 4);
+  CHECK(CountMessages(m, "t") == 1);
+}
+
+TEST_CASE("The time rule deletes at the first retention tick after ack time + retention") {
+  RocksMqOptions o = TinyPages(/*minutes=*/30, /*mb=*/-1);
+  o.ticker_interval_s = 600;  // ticks at 10, 20, 30, 40, 50 min ...
+  Mq m(AnyWorld(), o);
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  m.world->StartJobs(m->PeriodicJobs());
+  m.world->Advance(sim::Duration::Minutes(5));
+  for (int i = 0; i < 3; ++i) Produce(m, "t", {"1234"});
+  Consume(m, "t", "g", 10);  // acked at 5 min: deletable after 35 min, so at the 40 min tick
+  const int64_t acked_ms = m->Stats("t")->pages.at(0).record.ack_ms;
+  CHECK(acked_ms == m.world->NowMs());
+  m.world->Advance(sim::Duration::Minutes(34));  // t = 39 min
+  CHECK(m->Stats("t")->pages.size() == 1);
+  m.world->Advance(sim::Duration::Seconds(59));  // t = 39:59
+  CHECK(m->Stats("t")->pages.size() == 1);
+  m.world->Advance(sim::Duration::Seconds(2));  // t = 40:01, the 40 min tick ran
+  CHECK(m->Stats("t")->pages.empty());
+  m.world->StopJobs();
+}
+
+// ------------------------------------------------------------------ restart
+
+TEST_CASE("Reopen keeps topics, and ids keep increasing even after retention emptied them") {
+  Mq m(AnyWorld(), TinyPages(0, 0));
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  std::vector<MessageId> ids;
+  for (int i = 0; i < 9; ++i) ids.push_back(Produce(m, "t", {"1234"})[0]);
+  Consume(m, "t", "g", 100);
+  m.world->Advance(sim::Duration::Minutes(1));
+  REQUIRE(m->RunRetention().ok());
+  REQUIRE(m->Stats("t")->first_id == -1);  // every message retained away
+  m.Reopen();
+  CHECK(m->ExistTopic("t"));
+  CHECK_FALSE(*m->ExistConsumerGroup("t", "g"));  // groups live in memory, as in Milvus
+  CHECK(*m->GetLatestMsg("t") == -1);
+  const auto after = Produce(m, "t", {"after restart"});
+  CHECK(after[0] == ids.back() + 1);  // clean restart: no gap
+  m.Reopen();
+  const auto again = Produce(m, "t", {"x"});
+  CHECK(again[0] > after[0]);
+}
+
+// ------------------------------------------------------------------ config
+
+TEST_CASE("rocksmq config: defaults, every key, produceSync") {
+  auto defaults = ParseRocksMqConfigText("common: {}\n", "milvus.yaml");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->path == "/var/lib/milvus/rdb_data");
+  CHECK(defaults->page_size_bytes == 67108864);
+  CHECK(defaults->retention_time_minutes == 4320);
+  CHECK(defaults->retention_size_mb == 8192);
+  CHECK(defaults->compaction_interval_s == 86400);
+  CHECK(defaults->ticker_interval_s == 600);
+  CHECK(defaults->compression_types == std::vector<int>{0, 0, 7, 7, 7});
+  CHECK(defaults->lru_cache_ratio == Approx(0.06));
+  auto all = ParseRocksMqConfigText(R"(
+rocksmq:
+  path: /data/rdb
+  lrucacheratio: 0.1
+  rocksmqPageSize: 1024
+  retentionTimeInMinutes: 0.5
+  retentionSizeInMB: -1
+  compactionInterval: 60
+  timtickerInterval: 5
+  compressionTypes: 0,7,7
+  produceSync: true
+)",
+                                    "milvus.yaml");
+  INFO(all.status().ToString());
+  REQUIRE(all.ok());
+  CHECK(all->path == "/data/rdb");
+  CHECK(all->retention_time_minutes == 0.5);
+  CHECK(all->retention_size_mb == -1);
+  CHECK(all->compression_types == std::vector<int>{0, 7, 7});
+  CHECK(all->produce_sync);
+  auto list = ParseRocksMqConfigText("rocksmq:\n  compressionTypes: [0, 0, 7]\n", "m.yaml");
+  REQUIRE(list.ok());
+  CHECK(list->compression_types == std::vector<int>{0, 0, 7});
+}
+
+TEST_CASE("rocksmq config errors name the file, line and key") {
+  auto error = [](const std::string& yaml) {
+    auto r = ParseRocksMqConfigText(yaml, "milvus.yaml");
+    REQUIRE_FALSE(r.ok());
+    return std::string(r.status().message());
+  };
+  CHECK(error("rocksmq:\n  compressionTypes: invalid,1\n") ==
+        "milvus.yaml:2: rocksmq.compressionTypes: compressionTypes: \"invalid\" is not a number");
+  CHECK(error("rocksmq:\n  compressionTypes: -1,-1\n") ==
+        "milvus.yaml:2: rocksmq.compressionTypes: -1 is not supported (0 = none, 7 = zstd)");
+  CHECK(error("rocksmq:\n  path: /x\n  rocksmqPagesize: 10\n") ==
+        "milvus.yaml:3: rocksmq.rocksmqPagesize: unknown key");
+  CHECK(error("rocksmq:\n  retentionSizeInMB: lots\n") ==
+        "milvus.yaml:2: rocksmq.retentionSizeInMB: expected an integer, got \"lots\"");
+  CHECK(error("rocksmq:\n  rocksmqPageSize: 0\n").find("rocksmqPageSize must be positive") !=
+        std::string::npos);
+  CHECK(error("rocksmq: [1, 2\n").find("milvus.yaml:") == 0);
+}
+
+TEST_CASE("lrucacheratio gives a block cache clamped to [512 MiB, 4 GiB]") {
+  CHECK(BlockCacheBytes(0.06, 1ULL << 30) == 512ULL << 20);
+  CHECK(BlockCacheBytes(0.06, 32ULL << 30) == static_cast<uint64_t>(0.06 * (32ULL << 30)));
+  CHECK(BlockCacheBytes(0.5, 64ULL << 30) == 4ULL << 30);
+}
+
+}  // namespace mqsim::rocksmq

@@ -1,0 +1,164 @@
+#include "tests/engine_world.h"
+
+#include <rocksdb/env.h>
+#include <rocksdb/system_clock.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+
+#include "backends/sim_job_runner.h"
+#include "base/assert.h"
+#include "sim/rocksdb_interpose.h"
+#include "sim/sim_env.h"
+#include "sim/sim_rocksdb.h"
+#include "sim/simulation.h"
+
+namespace mqsim::testing {
+
+namespace {
+
+constexpr int64_t kEpochUs = sim::VirtualClock::kDefaultWallEpochUs;
+
+// A SystemClock that only moves when told to.
+class ManualClock : public rocksdb::SystemClock {
+ public:
+  const char* Name() const override { return "ManualClock"; }
+  uint64_t NowMicros() override { return now_us_.load(); }
+  uint64_t NowNanos() override { return now_us_.load() * 1000; }
+  uint64_t CPUMicros() override { return 0; }
+  uint64_t CPUNanos() override { return 0; }
+  void SleepForMicroseconds(int micros) override {
+    rocksdb::SystemClock::Default()->SleepForMicroseconds(micros);
+  }
+  rocksdb::Status GetCurrentTime(int64_t* t) override {
+    *t = static_cast<int64_t>(now_us_.load() / 1000000);
+    return rocksdb::Status::OK();
+  }
+  std::string TimeToString(uint64_t t) override { return std::to_string(t); }
+  void Advance(int64_t us) { now_us_ += static_cast<uint64_t>(us); }
+
+ private:
+  std::atomic<uint64_t> now_us_{static_cast<uint64_t>(kEpochUs)};
+};
+
+// The POSIX Env with the manual clock.
+class ManualClockEnv : public rocksdb::EnvWrapper {
+ public:
+  explicit ManualClockEnv(std::shared_ptr<ManualClock> clock)
+      : rocksdb::EnvWrapper(rocksdb::Env::Default()), clock_(std::move(clock)) {
+    system_clock_ = clock_;
+  }
+  const char* Name() const override { return "ManualClockEnv"; }
+  uint64_t NowMicros() override { return clock_->NowMicros(); }
+  uint64_t NowNanos() override { return clock_->NowNanos(); }
+  rocksdb::Status GetCurrentTime(int64_t* t) override { return clock_->GetCurrentTime(t); }
+
+ private:
+  std::shared_ptr<ManualClock> clock_;
+};
+
+class NativeWorld : public EngineWorld {
+ public:
+  NativeWorld() : clock_(std::make_shared<ManualClock>()), env_(clock_) {
+    const char* base = std::getenv("TEST_TMPDIR");
+    std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/mqsim-XXXXXX";
+    MQSIM_ASSERT(mkdtemp(pattern.data()) != nullptr);
+    dir_ = pattern;
+  }
+  ~NativeWorld() override { std::filesystem::remove_all(dir_); }
+  Kind kind() const override { return Kind::kNative; }
+  std::string Dir() const override { return dir_; }
+  rocksmq::RocksMqHost RocksMqHost() override {
+    rocksmq::RocksMqHost host;
+    host.env = &env_;
+    host.memory_bytes = 8ULL << 30;
+    return host;
+  }
+  void StartJobs(std::vector<storage::PeriodicJob> jobs) override {
+    jobs_ = std::move(jobs);
+    due_.clear();
+    for (const auto& j : jobs_) due_.push_back(now_us_ + j.interval_us);
+  }
+  void StopJobs() override {
+    jobs_.clear();
+    due_.clear();
+  }
+  void Advance(sim::Duration d) override {
+    const int64_t target = now_us_ + d.micros();
+    for (;;) {
+      size_t next = jobs_.size();
+      for (size_t i = 0; i < jobs_.size(); ++i) {
+        if (due_[i] <= target && (next == jobs_.size() || due_[i] < due_[next])) next = i;
+      }
+      if (next == jobs_.size()) break;
+      MoveTo(due_[next]);
+      due_[next] += jobs_[next].interval_us;
+      jobs_[next].run();
+    }
+    MoveTo(target);
+  }
+  int64_t NowMs() const override { return static_cast<int64_t>(clock_->NowMicros() / 1000); }
+
+ private:
+  void MoveTo(int64_t us) {
+    clock_->Advance(us - now_us_);
+    now_us_ = us;
+  }
+  std::shared_ptr<ManualClock> clock_;
+  ManualClockEnv env_;
+  std::string dir_;
+  int64_t now_us_ = 0;  // since start
+  std::vector<storage::PeriodicJob> jobs_;
+  std::vector<int64_t> due_;
+};
+
+constexpr sim::ProcessId kEngineProcess = 1;
+
+class SimulatedWorld : public EngineWorld {
+ public:
+  explicit SimulatedWorld(uint64_t seed)
+      : sim_((sim::ResetRocksDbInternals(seed), seed)),
+        fs_(std::make_shared<sim::SimFileSystem>(&sim_.clock(), sim_.Stream("disk"),
+                                                 &sim_.trace())),
+        env_(&sim_.scheduler(), fs_, sim_.Stream("env"), kEngineProcess) {
+    fs_->MakeDirs("/data");
+  }
+  ~SimulatedWorld() override { runner_.reset(); }
+  Kind kind() const override { return Kind::kSimulated; }
+  std::string Dir() const override { return "/data"; }
+  rocksmq::RocksMqHost RocksMqHost() override {
+    rocksmq::RocksMqHost host;
+    host.env = &env_;
+    host.adjust_db_options = [this](rocksdb::Options* o) {
+      *o = sim::SimRocksDbOptions(&env_, *o);
+    };
+    host.before_close = [this] { env_.DrainJobs(); };
+    host.memory_bytes = 8ULL << 30;
+    return host;
+  }
+  void StartJobs(std::vector<storage::PeriodicJob> jobs) override {
+    runner_.reset();
+    runner_ = std::make_unique<backends::SimJobRunner>(&sim_.scheduler(), std::move(jobs),
+                                                       kEngineProcess);
+  }
+  void StopJobs() override { runner_.reset(); }
+  void Advance(sim::Duration d) override { sim_.scheduler().RunFor(d); }
+  int64_t NowMs() const override { return sim_.clock().wall_micros() / 1000; }
+
+ private:
+  sim::Simulation sim_;
+  std::shared_ptr<sim::SimFileSystem> fs_;
+  sim::SimEnv env_;
+  std::unique_ptr<backends::SimJobRunner> runner_;
+};
+
+}  // namespace
+
+std::unique_ptr<EngineWorld> EngineWorld::Make(Kind kind, uint64_t seed) {
+  if (kind == Kind::kNative) return std::make_unique<NativeWorld>();
+  return std::make_unique<SimulatedWorld>(seed);
+}
+
+}  // namespace mqsim::testing
