@@ -17,7 +17,7 @@ namespace {
 
 // Ids are reserved durably in blocks, so a power loss that drops unsynced messages never
 // lets their ids be handed out again.
-constexpr MessageId kIdReservationBlock = 4096;
+constexpr MessageId kIdReservationBlock = 1 << 20;
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -224,6 +224,9 @@ absl::Status RocksMQ::DestroyTopic(std::string_view topic) {
   page_end.back() = static_cast<char>('/' + 1);
   batch.DeleteRange(page_prefix, page_end);
   batch.Delete(OpenPageKey(name));
+  // No id beyond the high-water mark was handed out: a re-created topic continues at hwm + 1.
+  const Topic& t = **found;
+  batch.Put(ReservationKey(name), EncodeU64(static_cast<uint64_t>(t.high_water_mark)));
   MQSIM_RETURN_IF_ERROR(
       FromRocks(store_->Write(rocksdb::WriteOptions(), &batch), "destroy topic " + name));
   MQSIM_RETURN_IF_ERROR(
