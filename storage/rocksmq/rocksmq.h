@@ -145,7 +145,7 @@ class RocksMQ {
   std::map<std::string, Topic, std::less<>> topics_;
 };
 
-// Topic names: non-empty, at most 1024 bytes, no '/' and no control characters.
+// Topic names: non-empty and without '/' (as in Milvus; long names are fine).
 absl::Status ValidateTopicName(std::string_view topic);
 
 }  // namespace mqsim::rocksmq

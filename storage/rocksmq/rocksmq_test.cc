@@ -210,13 +210,15 @@ TEST_CASE("Every operation fails cleanly after Close") {
 
 TEST_CASE("Invalid topic names are rejected with a clear error") {
   Mq m(AnyWorld());
-  for (const std::string& bad :
-       std::vector<std::string>{"", "a/b", "x\ny", std::string(2000, 'a')}) {
+  for (const std::string& bad : std::vector<std::string>{"", "a/b", "/", "channel/dummy"}) {
     const absl::Status s = m->CreateTopic(bad);
     CHECK(absl::IsInvalidArgument(s));
     CHECK(std::string(s.message()).find("topic name") != std::string::npos);
   }
   CHECK(absl::IsInvalidArgument(m->Produce("a/b", std::vector<std::string>{"x"}).status()));
+  std::string long_name;
+  for (int i = 0; i < 100; ++i) long_name += "channel_dummy";  // 1300 bytes: fine, as in Milvus
+  CHECK(m->CreateTopic(long_name).ok());
 }
 
 TEST_CASE("DestroyTopic deletes the data: a re-created topic starts empty, ids continue") {
