@@ -2,26 +2,55 @@
 
 namespace mqsim::backends {
 
-SimJobRunner::SimJobRunner(sim::Scheduler* scheduler, std::vector<storage::PeriodicJob> jobs,
-                           sim::ProcessId process)
-    : scheduler_(scheduler), jobs_(std::move(jobs)) {
+SimJobRunner::SimJobRunner(sim::Scheduler* scheduler, sim::ProcessId process)
+    : scheduler_(scheduler), process_(process), wake_(*scheduler, "job-runner-wake") {}
+
+SimJobRunner::~SimJobRunner() { Stop(); }
+
+storage::JobWaker SimJobRunner::Waker() {
+  return [this] { wake_.NotifyAll(); };
+}
+
+void SimJobRunner::Start(std::vector<storage::PeriodicJob> jobs) {
+  Stop();
+  jobs_ = std::move(jobs);
   for (const storage::PeriodicJob& job : jobs_) {
-    const storage::PeriodicJob* j = &job;  // jobs_ is never resized after this point
-    tasks_.push_back(scheduler_->Spawn(
-        j->name,
-        [this, j]() -> sim::Task<void> {
-          for (;;) {
-            co_await scheduler_->SleepFor(sim::Duration::Micros(j->interval_us));
-            scheduler_->trace().Event("job.run").Kv("job", j->name);
-            j->run();
-          }
-        },
-        sim::SpawnOptions{.process = process, .daemon = true}));
+    const storage::PeriodicJob* j = &job;  // jobs_ is not resized until Stop()
+    auto body = [this, j]() { return j->next_due_us ? RunDeadline(j) : RunInterval(j); };
+    tasks_.push_back(scheduler_->Spawn(j->name, body,
+                                       sim::SpawnOptions{.process = process_, .daemon = true}));
   }
 }
 
-SimJobRunner::~SimJobRunner() {
+void SimJobRunner::Stop() {
   for (const sim::TaskHandle& t : tasks_) scheduler_->Cancel(t.id);
+  tasks_.clear();
+  jobs_.clear();
+}
+
+sim::Task<void> SimJobRunner::RunInterval(const storage::PeriodicJob* job) {
+  for (;;) {
+    co_await scheduler_->SleepFor(sim::Duration::Micros(job->interval_us));
+    scheduler_->trace().Event("job.run").Kv("job", job->name);
+    job->run();
+  }
+}
+
+sim::Task<void> SimJobRunner::RunDeadline(const storage::PeriodicJob* job) {
+  for (;;) {
+    const std::optional<int64_t> due_us = job->next_due_us();
+    if (!due_us) {
+      co_await wake_.Wait();
+      continue;
+    }
+    const int64_t wait_us = *due_us - scheduler_->clock().wall_micros();
+    if (wait_us > 0) {
+      const bool woken = co_await wake_.WaitFor(sim::Duration::Micros(wait_us));
+      if (woken) continue;  // the deadline may have moved: look again
+    }
+    scheduler_->trace().Event("job.run").Kv("job", job->name);
+    job->run();
+  }
 }
 
 }  // namespace mqsim::backends

@@ -1,28 +1,42 @@
 // SimJobRunner: runs an engine's PeriodicJobs as tasks of the deterministic scheduler.
 //
-// One daemon task per job, in the engine's process: sleep one interval, run the job,
-// repeat. A crash of that process (Scheduler::CancelProcess) stops them with the engine;
-// destroying the runner cancels them too. The native counterpart is
+// One daemon task per job, in the engine's process. Interval jobs sleep one interval and
+// run, forever. Deadline jobs (PeriodicJob::next_due_us) sleep until their next deadline
+// and run; Waker() returns the JobWaker to give the engine, which re-arms them when a
+// deadline may have moved earlier (a timer per engine deadline, as nats-server's expiry
+// timer). A crash of the process (Scheduler::CancelProcess) stops the tasks with the
+// engine; destroying the runner cancels them too. The native counterpart is
 // storage/native_job_runner.h.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "sim/scheduler.h"
+#include "sim/sync.h"
 #include "storage/periodic_job.h"
 
 namespace mqsim::backends {
 
 class SimJobRunner {
  public:
-  SimJobRunner(sim::Scheduler* scheduler, std::vector<storage::PeriodicJob> jobs,
-               sim::ProcessId process);
+  SimJobRunner(sim::Scheduler* scheduler, sim::ProcessId process);
   ~SimJobRunner();
   SimJobRunner(const SimJobRunner&) = delete;
   SimJobRunner& operator=(const SimJobRunner&) = delete;
 
+  // Give this to the engine before starting its jobs.
+  storage::JobWaker Waker();
+  void Start(std::vector<storage::PeriodicJob> jobs);
+  void Stop();
+
  private:
+  sim::Task<void> RunInterval(const storage::PeriodicJob* job);
+  sim::Task<void> RunDeadline(const storage::PeriodicJob* job);
+
   sim::Scheduler* scheduler_;
+  sim::ProcessId process_;
+  sim::Condition wake_;
   std::vector<storage::PeriodicJob> jobs_;
   std::vector<sim::TaskHandle> tasks_;
 };

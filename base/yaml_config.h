@@ -21,11 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#define MQSIM_RETURN_IF_ERROR(expr)           \
-  do {                                        \
-    ::absl::Status _mqsim_status = (expr);    \
-    if (!_mqsim_status.ok()) return _mqsim_status; \
-  } while (0)
+#include "base/status_macros.h"
+
 
 namespace mqsim::base {
 

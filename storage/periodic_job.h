@@ -8,14 +8,23 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace mqsim::storage {
 
+// A job runs either every interval_us (first run one interval after start), or, when
+// next_due_us is set, at the wall-clock time it returns (in microseconds; nullopt: nothing
+// due). A deadline-driven job's engine calls the host's JobWaker whenever its next
+// deadline may have moved earlier (e.g. a publish armed an expiry), so the host re-arms.
 struct PeriodicJob {
-  std::string name;     // e.g. "rocksmq.retention"
-  int64_t interval_us;  // run every interval, first run one interval after start
+  std::string name;  // e.g. "rocksmq.retention"
+  int64_t interval_us = 0;
+  std::function<std::optional<int64_t>()> next_due_us;
   std::function<void()> run;
 };
+
+// Implemented by hosts: "a deadline of this engine may have changed".
+using JobWaker = std::function<void()>;
 
 }  // namespace mqsim::storage

@@ -76,6 +76,11 @@ class NativeWorld : public EngineWorld {
     host.memory_bytes = 8ULL << 30;
     return host;
   }
+  std::shared_ptr<rocksdb::FileSystem> FileSystem() override { return env_.GetFileSystem(); }
+  std::shared_ptr<rocksdb::SystemClock> Clock() override { return clock_; }
+  storage::JobWaker Waker() override {
+    return [] {};  // deadlines are re-read at every step of Advance
+  }
   void StartJobs(std::vector<storage::PeriodicJob> jobs) override {
     jobs_ = std::move(jobs);
     due_.clear();
@@ -85,16 +90,23 @@ class NativeWorld : public EngineWorld {
     jobs_.clear();
     due_.clear();
   }
+  // Runs due jobs in time order on this thread (interval jobs at their period, deadline
+  // jobs at the deadline they report, re-read after every step), then lands on target.
   void Advance(sim::Duration d) override {
     const int64_t target = now_us_ + d.micros();
     for (;;) {
+      for (size_t i = 0; i < jobs_.size(); ++i) {
+        if (!jobs_[i].next_due_us) continue;
+        const std::optional<int64_t> at = jobs_[i].next_due_us();
+        due_[i] = at ? std::max(now_us_, *at - kEpochUs) : INT64_MAX;
+      }
       size_t next = jobs_.size();
       for (size_t i = 0; i < jobs_.size(); ++i) {
         if (due_[i] <= target && (next == jobs_.size() || due_[i] < due_[next])) next = i;
       }
       if (next == jobs_.size()) break;
-      MoveTo(due_[next]);
-      due_[next] += jobs_[next].interval_us;
+      MoveTo(std::max(now_us_, due_[next]));
+      if (!jobs_[next].next_due_us) due_[next] += jobs_[next].interval_us;
       jobs_[next].run();
     }
     MoveTo(target);
@@ -122,10 +134,11 @@ class SimulatedWorld : public EngineWorld {
       : sim_((sim::ResetRocksDbInternals(seed), seed)),
         fs_(std::make_shared<sim::SimFileSystem>(&sim_.clock(), sim_.Stream("disk"),
                                                  &sim_.trace())),
-        env_(&sim_.scheduler(), fs_, sim_.Stream("env"), kEngineProcess) {
+        env_(&sim_.scheduler(), fs_, sim_.Stream("env"), kEngineProcess),
+        runner_(&sim_.scheduler(), kEngineProcess) {
     fs_->MakeDirs("/data");
   }
-  ~SimulatedWorld() override { runner_.reset(); }
+  ~SimulatedWorld() override { runner_.Stop(); }
   Kind kind() const override { return Kind::kSimulated; }
   std::string Dir() const override { return "/data"; }
   rocksmq::RocksMqHost RocksMqHost() override {
@@ -138,12 +151,14 @@ class SimulatedWorld : public EngineWorld {
     host.memory_bytes = 8ULL << 30;
     return host;
   }
+  std::shared_ptr<rocksdb::FileSystem> FileSystem() override { return fs_; }
+  std::shared_ptr<rocksdb::SystemClock> Clock() override { return env_.GetSystemClock(); }
+  storage::JobWaker Waker() override { return runner_.Waker(); }
+  sim::SimFileSystem* sim_disk() override { return fs_.get(); }
   void StartJobs(std::vector<storage::PeriodicJob> jobs) override {
-    runner_.reset();
-    runner_ = std::make_unique<backends::SimJobRunner>(&sim_.scheduler(), std::move(jobs),
-                                                       kEngineProcess);
+    runner_.Start(std::move(jobs));
   }
-  void StopJobs() override { runner_.reset(); }
+  void StopJobs() override { runner_.Stop(); }
   void Advance(sim::Duration d) override { sim_.scheduler().RunFor(d); }
   int64_t NowMs() const override { return sim_.clock().wall_micros() / 1000; }
 
@@ -151,7 +166,7 @@ class SimulatedWorld : public EngineWorld {
   sim::Simulation sim_;
   std::shared_ptr<sim::SimFileSystem> fs_;
   sim::SimEnv env_;
-  std::unique_ptr<backends::SimJobRunner> runner_;
+  backends::SimJobRunner runner_;
 };
 
 }  // namespace

@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+#include <rocksdb/file_system.h>
+#include <rocksdb/system_clock.h>
+
+#include "sim/sim_file_system.h"
 #include "sim/time.h"
 #include "storage/periodic_job.h"
 #include "storage/rocksmq/rocksmq_options.h"
@@ -29,6 +33,12 @@ class EngineWorld {
   // A directory the engine may use (empty at first).
   virtual std::string Dir() const = 0;
   virtual rocksmq::RocksMqHost RocksMqHost() = 0;
+  virtual std::shared_ptr<rocksdb::FileSystem> FileSystem() = 0;
+  virtual std::shared_ptr<rocksdb::SystemClock> Clock() = 0;
+  // Give to engines with deadline jobs (re-arms them when a deadline moves).
+  virtual storage::JobWaker Waker() = 0;
+  // The simulated disk, for crash tests; nullptr natively.
+  virtual sim::SimFileSystem* sim_disk() { return nullptr; }
   // Runs jobs at their intervals from now on (replacing earlier ones).
   virtual void StartJobs(std::vector<storage::PeriodicJob> jobs) = 0;
   virtual void StopJobs() = 0;

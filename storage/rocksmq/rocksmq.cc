@@ -495,10 +495,10 @@ absl::Status RocksMQ::Compact() {
 
 std::vector<storage::PeriodicJob> RocksMQ::PeriodicJobs() {
   return {
-      storage::PeriodicJob{"rocksmq.retention", options_.ticker_interval_s * 1'000'000,
+      storage::PeriodicJob{"rocksmq.retention", options_.ticker_interval_s * 1'000'000, {},
                            [this] { (void)RunRetention(); }},
       storage::PeriodicJob{"rocksmq.compaction", options_.compaction_interval_s * 1'000'000,
-                           [this] { (void)Compact(); }},
+                           {}, [this] { (void)Compact(); }},
   };
 }
 

@@ -1,0 +1,431 @@
+// natsmq store tests: nats-server 2.9.10's observable behaviour (natsmq.md), run natively
+// (POSIX file system, temp dir, manual clock) and simulated; recovery and disk faults on
+// the simulated disk.
+#include "storage/natsmq/nats_store.h"
+
+#include <catch2/catch.hpp>
+
+#include "storage/natsmq/js_error.h"
+#include "storage/natsmq/natsmq_config.h"
+#include "tests/engine_world.h"
+
+namespace mqsim::natsmq {
+
+using testing::EngineWorld;
+using Kind = EngineWorld::Kind;
+
+namespace {
+
+struct Nats {
+  explicit Nats(Kind kind, NatsMqOptions o = {}) : world(EngineWorld::Make(kind)), options(o) {
+    options.store_dir = world->Dir() + "/nats";
+    Reopen();
+  }
+  ~Nats() {
+    world->StopJobs();
+    store.reset();
+  }
+  void Reopen() {
+    world->StopJobs();
+    store.reset();
+    absl::StatusOr<std::unique_ptr<NatsStore>> opened = TryOpen();
+    INFO(opened.status().ToString());
+    REQUIRE(opened.ok());
+    store = std::move(*opened);
+    world->StartJobs(store->PeriodicJobs());
+  }
+  absl::StatusOr<std::unique_ptr<NatsStore>> TryOpen() {
+    return NatsStore::Open(options, NatsHost{world->FileSystem(), world->Clock(), world->Waker()});
+  }
+  NatsStore* operator->() { return store.get(); }
+  StreamState State(const std::string& name) {
+    absl::StatusOr<StreamState> s = store->GetStreamState(name);
+    REQUIRE(s.ok());
+    return *s;
+  }
+  uint64_t Pub(const std::string& subject, const std::string& payload, const Headers& h = {}) {
+    absl::StatusOr<uint64_t> seq = store->Publish(subject, payload, h);
+    INFO(seq.status().ToString());
+    REQUIRE(seq.ok());
+    return *seq;
+  }
+
+  std::unique_ptr<EngineWorld> world;
+  NatsMqOptions options;
+  std::unique_ptr<NatsStore> store;
+};
+
+StreamConfig Stream(const std::string& name) {
+  StreamConfig c;
+  c.name = name;
+  return c;
+}
+
+Kind AnyWorld() { return GENERATE(Kind::kNative, Kind::kSimulated); }
+
+std::vector<uint64_t> Seqs(const std::vector<StoredMsg>& msgs) {
+  std::vector<uint64_t> out;
+  for (const auto& m : msgs) out.push_back(m.seq);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("MaxMsgs=5 with 8 publishes leaves seq 4..8 and 165 bytes") {
+  Nats n(AnyWorld());
+  StreamConfig c = Stream("a");
+  c.max_msgs = 5;
+  REQUIRE(n->AddStream(c).ok());
+  for (int i = 1; i <= 8; ++i) CHECK(n.Pub("a", "m" + std::to_string(i)) == static_cast<uint64_t>(i));
+  const StreamState s = n.State("a");
+  CHECK(s.msgs == 5);
+  CHECK(s.first_seq == 4);
+  CHECK(s.last_seq == 8);
+  CHECK(s.bytes == 165);
+  CHECK(n->GetMsg("a", 4)->payload == "m4");
+}
+
+TEST_CASE("Byte accounting: 30 + subject + payload; 34 + subject + headers + payload") {
+  Nats n(AnyWorld());
+  REQUIRE(n->AddStream(Stream("r")).ok());
+  n.Pub("r", std::string(1024, 'x'));
+  CHECK(n.State("r").bytes == 1055);
+  REQUIRE(n->AddStream(Stream("hdr")).ok());
+  n.Pub("hdr", "payload", {{"k", "v"}});  // header block "NATS/1.0\r\nk: v\r\n\r\n" = 18
+  CHECK(n.State("hdr").bytes == 34 + 3 + 18 + 7);
+  const StoredMsg m = *n->GetMsg("hdr", 1);
+  CHECK(m.headers == "NATS/1.0\r\nk: v\r\n\r\n");
+  CHECK(m.payload == "payload");
+  CHECK(m.subject == "hdr");
+}
+
+TEST_CASE("MaxBytes evicts oldest; one message above MaxBytes empties the stream") {
+  Nats n(AnyWorld());
+  StreamConfig c = Stream("b");
+  c.max_bytes = 200;
+  REQUIRE(n->AddStream(c).ok());
+  for (int i = 0; i < 10; ++i) n.Pub("b", std::string(19, 'p'));  // 50 bytes each
+  StreamState s = n.State("b");
+  CHECK(s.msgs == 4);
+  CHECK(s.bytes == 200);
+  CHECK(s.first_seq == 7);
+  const uint64_t big = n.Pub("b", std::string(500, 'B'));  // acked, then evicted
+  s = n.State("b");
+  CHECK(big == 11);
+  CHECK(s.msgs == 0);
+  CHECK(s.bytes == 0);
+  CHECK(s.first_seq == s.last_seq + 1);
+  CHECK(n.Pub("b", "x") == 12);
+}
+
+TEST_CASE("DiscardNew rejects with 10077, by count and by bytes") {
+  Nats n(AnyWorld());
+  StreamConfig c = Stream("dn");
+  c.max_msgs = 3;
+  c.discard = Discard::kNew;
+  REQUIRE(n->AddStream(c).ok());
+  for (int i = 0; i < 3; ++i) n.Pub("dn", "x");
+  absl::StatusOr<uint64_t> r = n->Publish("dn", "x");
+  REQUIRE_FALSE(r.ok());
+  CHECK(JsErrorCode(r.status()) == 10077);
+  CHECK(std::string(r.status().message()).find("maximum messages exceeded") == 0);
+  CHECK(n.State("dn").last_seq == 3);  // a failed publish uses no sequence
+  StreamConfig b = Stream("db");
+  b.max_bytes = 100;
+  b.discard = Discard::kNew;
+  REQUIRE(n->AddStream(b).ok());
+  n.Pub("db", std::string(50, 'x'));  // 30 + 2 + 50 = 82
+  r = n->Publish("db", "0123456789");  // 82 + 42 > 100
+  CHECK(JsErrorCode(r.status()) == 10077);
+  CHECK(std::string(r.status().message()).find("maximum bytes exceeded") == 0);
+}
+
+TEST_CASE("Limits on sizes and ages: 10052, 10054, maxPayload, 10047, 10023") {
+  NatsMqOptions o;
+  o.max_payload_bytes = 1000;
+  o.max_file_store_bytes = 10'000;
+  Nats n(AnyWorld(), o);
+  StreamConfig young = Stream("y");
+  young.max_age_ns = 50'000'000;
+  CHECK(JsErrorCode(n->AddStream(young)) == 10052);
+  StreamConfig small = Stream("s");
+  small.max_msg_size = 20;
+  REQUIRE(n->AddStream(small).ok());
+  CHECK(n->Publish("s", std::string(20, 'x')).ok());
+  // Headers count towards MaxMsgSize: 18 + 5 > 20.
+  CHECK(JsErrorCode(n->Publish("s", "12345", {{"k", "v"}}).status()) == 10054);
+  const absl::Status too_big = n->Publish("s", std::string(1001, 'x')).status();
+  CHECK(std::string(too_big.message()).find("maximum payload exceeded") != std::string::npos);
+  StreamConfig huge = Stream("h");
+  huge.max_bytes = 20'000;
+  CHECK(JsErrorCode(n->AddStream(huge)) == 10047);
+  REQUIRE(n->AddStream(Stream("fill")).ok());
+  int published = 0;
+  absl::StatusOr<uint64_t> r;
+  while ((r = n->Publish("fill", std::string(900, 'f'))).ok()) ++published;
+  CHECK(JsErrorCode(r.status()) == 10023);
+  CHECK(published == 11);  // accepted while usage was not yet over the limit
+}
+
+TEST_CASE("Get and delete by sequence: 10037, 10003; purge keeps sequences going") {
+  Nats n(AnyWorld());
+  REQUIRE(n->AddStream(Stream("g")).ok());
+  for (int i = 0; i < 5; ++i) n.Pub("g", "v" + std::to_string(i));
+  CHECK(JsErrorCode(n->GetMsg("g", 99).status()) == 10037);
+  CHECK(JsErrorCode(n->GetMsg("g", 0).status()) == 10003);
+  REQUIRE(n->DeleteMsg("g", 3).ok());
+  CHECK(JsErrorCode(n->GetMsg("g", 3).status()) == 10037);
+  CHECK(JsErrorCode(n->DeleteMsg("g", 3)) == 10037);
+  CHECK(n.State("g").num_deleted == 1);
+  REQUIRE(n->Purge("g").ok());
+  StreamState s = n.State("g");
+  CHECK(s.msgs == 0);
+  CHECK(s.first_seq == 6);
+  CHECK(s.last_seq == 5);
+  CHECK(n.Pub("g", "after") == 6);
+  CHECK(JsErrorCode(n->GetStreamState("missing").status()) == 10059);
+}
+
+TEST_CASE("Start-by-sequence consumers: below first, at, beyond last, and 0") {
+  Nats n(AnyWorld());
+  StreamConfig c = Stream("c");
+  c.max_msgs = 5;
+  REQUIRE(n->AddStream(c).ok());
+  for (int i = 0; i < 8; ++i) n.Pub("c", "x");  // seq 4..8 remain
+  REQUIRE(n->AddConsumer("c", {"below", 1}).ok());
+  REQUIRE(n->AddConsumer("c", {"at", 6}).ok());
+  REQUIRE(n->AddConsumer("c", {"beyond", 100}).ok());
+  CHECK(JsErrorCode(n->AddConsumer("c", {"zero", 0})) == 10094);
+  CHECK(Seqs(*n->Fetch("c", "below", 10)) == std::vector<uint64_t>{4, 5, 6, 7, 8});
+  CHECK(Seqs(*n->Fetch("c", "at", 10)) == std::vector<uint64_t>{6, 7, 8});
+  CHECK(n->Fetch("c", "beyond", 10)->empty());
+  n.Pub("c", "new");
+  CHECK(Seqs(*n->Fetch("c", "beyond", 10)) == std::vector<uint64_t>{9});
+  REQUIRE(n->Ack("c", "at", 7).ok());
+  CHECK(n->GetConsumerInfo("c", "at")->ack_floor == 7);
+  CHECK(n->GetConsumerInfo("c", "at")->num_pending == 1);
+}
+
+TEST_CASE("Restart after a clean stop keeps streams, messages and consumer ack floors") {
+  NatsMqOptions o;
+  o.block_size_bytes = 4096;  // several blocks, with indexes
+  Nats n(AnyWorld(), o);
+  StreamConfig c = Stream("keep");
+  c.max_msgs = 1000;
+  REQUIRE(n->AddStream(c).ok());
+  for (int i = 1; i <= 300; ++i) n.Pub("keep", "message-" + std::to_string(i), {{"i", std::to_string(i)}});
+  REQUIRE(n->DeleteMsg("keep", 10).ok());
+  REQUIRE(n->AddConsumer("keep", {"durable", 1}).ok());
+  REQUIRE(n->Fetch("keep", "durable", 50).ok());
+  REQUIRE(n->Ack("keep", "durable", 40).ok());
+  const StreamState before = n.State("keep");
+  REQUIRE(n->Close().ok());
+  n.Reopen();
+  const StreamState after = n.State("keep");
+  CHECK(after.msgs == before.msgs);
+  CHECK(after.bytes == before.bytes);
+  CHECK(after.first_seq == before.first_seq);
+  CHECK(after.last_seq == before.last_seq);
+  CHECK(after.num_deleted == 1);
+  CHECK(n->GetMsg("keep", 123)->payload == "message-123");
+  CHECK(n->GetMsg("keep", 123)->headers == "NATS/1.0\r\ni: 123\r\n\r\n");
+  CHECK(JsErrorCode(n->GetMsg("keep", 10).status()) == 10037);
+  CHECK(n->GetConsumerInfo("keep", "durable")->ack_floor == 40);
+  // Unacked deliveries are redelivered after a restart.
+  CHECK(Seqs(*n->Fetch("keep", "durable", 1)) == std::vector<uint64_t>{41});
+  CHECK(n.Pub("keep", "next") == 301);
+}
+
+TEST_CASE("MaxAge expires messages on time, also while nobody publishes") {
+  Nats n(AnyWorld());
+  StreamConfig c = Stream("age");
+  c.max_age_ns = 2'000'000'000;  // 2 s
+  REQUIRE(n->AddStream(c).ok());
+  n.Pub("age", "first");
+  n.world->Advance(sim::Duration::Millis(1500));
+  n.Pub("age", "second");
+  n.world->Advance(sim::Duration::Millis(499));  // t = 1.999 s
+  CHECK(n.State("age").msgs == 2);
+  n.world->Advance(sim::Duration::Millis(2));  // t = 2.001 s: "first" expired, idle stream
+  CHECK(n.State("age").msgs == 1);
+  CHECK(n.State("age").first_seq == 2);
+  n.world->Advance(sim::Duration::Millis(1500));  // t = 3.501 s: "second" expired
+  CHECK(n.State("age").msgs == 0);
+  CHECK(n.State("age").first_seq == 3);
+}
+
+TEST_CASE("A subscriber buffering more than maxPending is cut off as a slow consumer") {
+  NatsMqOptions o;
+  o.max_pending_bytes = 1000;
+  Nats n(AnyWorld(), o);
+  REQUIRE(n->AddStream(Stream("sub")).ok());
+  REQUIRE(n->AddConsumer("sub", {"d", 1}).ok());
+  const uint64_t id = *n->Subscribe("sub", "d");
+  n.Pub("sub", std::string(400, 'a'));
+  n.Pub("sub", std::string(400, 'b'));
+  CHECK((*n->NextMsg(id))->payload[0] == 'a');  // taken and acked: 400 buffered
+  n.Pub("sub", std::string(400, 'c'));
+  n.Pub("sub", std::string(400, 'd'));  // 1200 > 1000: cut off
+  const absl::Status s = n->NextMsg(id).status();
+  CHECK(absl::IsResourceExhausted(s));
+  CHECK(std::string(s.message()).find("slow consumer") != std::string::npos);
+}
+
+// ------------------------------------------------------------------ simulated disk only
+
+TEST_CASE("Recovery cuts a torn tail and keeps every synced message") {
+  NatsMqOptions o;
+  o.sync_interval_ms = 1000;
+  Nats n(Kind::kSimulated, o);
+  REQUIRE(n->AddStream(Stream("t")).ok());
+  for (int i = 0; i < 20; ++i) n.Pub("t", "synced-" + std::to_string(i));
+  n.world->Advance(sim::Duration::Millis(1001));  // the sync interval ran
+  for (int i = 0; i < 20; ++i) n.Pub("t", std::string(300, 'u'));
+  n.world->StopJobs();
+  n.store.reset();  // crash: no Close
+  n.world->sim_disk()->PowerLoss(sim::PowerLossMode::kTornTail);
+  n.Reopen();
+  const StreamState s = n.State("t");
+  CHECK(s.msgs >= 20);
+  CHECK(s.msgs <= 40);
+  CHECK(s.last_seq == s.msgs);
+  for (uint64_t seq = 1; seq <= s.last_seq; ++seq) REQUIRE(n->GetMsg("t", seq).ok());
+  CHECK(n.Pub("t", "after") == s.last_seq + 1);
+}
+
+TEST_CASE("A deleted message is never resurrected by a crash") {
+  Nats n(Kind::kSimulated);
+  REQUIRE(n->AddStream(Stream("d")).ok());
+  for (int i = 0; i < 10; ++i) n.Pub("d", "x");
+  REQUIRE(n->SyncNow().ok());
+  REQUIRE(n->DeleteMsg("d", 4).ok());
+  REQUIRE(n->Purge("d").ok() == true);
+  n.Pub("d", "y");
+  n.world->StopJobs();
+  n.store.reset();
+  n.world->sim_disk()->PowerLoss(sim::PowerLossMode::kDropUnsynced);
+  n.Reopen();
+  const StreamState s = n.State("d");
+  CHECK(s.first_seq >= 11);  // the purge survived; "y" (unsynced) may be lost
+  CHECK(JsErrorCode(n->GetMsg("d", 4).status()) == 10037);
+}
+
+TEST_CASE("A corrupt block index is ignored: the block is rescanned") {
+  NatsMqOptions o;
+  o.block_size_bytes = 2048;
+  Nats n(Kind::kSimulated, o);
+  REQUIRE(n->AddStream(Stream("i")).ok());
+  for (int i = 0; i < 100; ++i) n.Pub("i", "payload-" + std::to_string(i));
+  REQUIRE(n->Close().ok());
+  sim::SimFileSystem& disk = *n.world->sim_disk();
+  const std::string idx = n.options.store_dir + "/jetstream/i/msgs/1.idx";
+  REQUIRE(disk.Exists(idx));
+  std::unique_ptr<rocksdb::FSWritableFile> f;
+  REQUIRE(disk.NewWritableFile(idx, rocksdb::FileOptions(), &f, nullptr).ok());
+  REQUIRE(f->Append("MQIX garbage", rocksdb::IOOptions(), nullptr).ok());
+  n.Reopen();
+  const StreamState s = n.State("i");
+  CHECK(s.msgs == 100);
+  CHECK(n->GetMsg("i", 5)->payload == "payload-4");
+}
+
+TEST_CASE("Disk full: publish fails clearly, reads keep working, publishing resumes") {
+  NatsMqOptions o;
+  o.sync_always = true;
+  Nats n(Kind::kSimulated, o);
+  REQUIRE(n->AddStream(Stream("f")).ok());
+  sim::SimFileSystem& disk = *n.world->sim_disk();
+  disk.set_capacity_bytes(disk.used_bytes() + 5000);
+  absl::StatusOr<uint64_t> r;
+  int ok = 0;
+  while ((r = n->Publish("f", std::string(400, 'x'))).ok()) ++ok;
+  CHECK(absl::IsResourceExhausted(r.status()));
+  CHECK(std::string(r.status().message()).find("disk full") != std::string::npos);
+  CHECK(n->GetMsg("f", 1).ok());
+  CHECK(n.State("f").msgs == static_cast<uint64_t>(ok));
+  disk.set_capacity_bytes(1ULL << 40);
+  CHECK(n.Pub("f", "resumed") == static_cast<uint64_t>(ok) + 1);
+  REQUIRE(n->Close().ok());
+  n.Reopen();
+  CHECK(n.State("f").msgs == static_cast<uint64_t>(ok) + 1);
+}
+
+TEST_CASE("Recovery slower than initializeTimeout fails start-up with a clear error") {
+  NatsMqOptions o;
+  o.initialize_timeout_ms = 100;
+  Nats n(Kind::kSimulated, o);
+  REQUIRE(n->AddStream(Stream("slow")).ok());
+  for (int i = 0; i < 50; ++i) n.Pub("slow", "x");
+  REQUIRE(n->Close().ok());
+  n.store.reset();
+  n.world->sim_disk()->options().latency.read =
+      sim::LatencyDistribution{sim::Duration::Millis(20), sim::Duration::Millis(20), 0, {}};
+  const absl::StatusOr<std::unique_ptr<NatsStore>> r = n.TryOpen();
+  REQUIRE_FALSE(r.ok());
+  CHECK(absl::IsDeadlineExceeded(r.status()));
+  CHECK(std::string(r.status().message()).find("initializeTimeout") != std::string::npos);
+}
+
+// ------------------------------------------------------------------ config
+
+TEST_CASE("natsmq config: defaults, every key, empty retention means unlimited") {
+  auto defaults = ParseNatsMqConfigText("rocksmq: {}\n", "milvus.yaml");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->port == 4222);
+  CHECK(defaults->store_dir == "/var/lib/milvus/nats");
+  CHECK(defaults->max_file_store_bytes == 17179869184);
+  CHECK(defaults->max_payload_bytes == 8388608);
+  CHECK(defaults->max_pending_bytes == 67108864);
+  CHECK(defaults->initialize_timeout_ms == 4000);
+  CHECK(defaults->retention_max_age_minutes == 4320);
+  CHECK_FALSE(defaults->retention_max_bytes.has_value());
+  CHECK(defaults->sync_interval_ms == 120'000);
+  auto all = ParseNatsMqConfigText(R"(
+natsmq:
+  server:
+    port: 4223
+    storeDir: /data/nats
+    maxFileStore: 1000000
+    maxPayload: 1000
+    maxPending: 2000
+    initializeTimeout: 1000
+    monitor:
+      debug: true
+      logTime: false
+      logFile: /tmp/nats.log
+      logSizeLimit: 100
+  retention:
+    maxAge: 60
+    maxBytes:
+    maxMsgs: 10
+  syncInterval: always
+)",
+                                   "milvus.yaml");
+  INFO(all.status().ToString());
+  REQUIRE(all.ok());
+  CHECK(all->store_dir == "/data/nats");
+  CHECK(all->retention_max_age_minutes == 60);
+  CHECK_FALSE(all->retention_max_bytes.has_value());
+  CHECK(all->retention_max_msgs == 10);
+  CHECK(all->sync_always);
+  const StreamConfig s = all->StreamFor("topic");
+  CHECK(s.max_age_ns == 3600LL * 1'000'000'000);
+  CHECK(s.max_msgs == 10);
+  CHECK(s.max_bytes == -1);
+}
+
+TEST_CASE("natsmq config errors name the file, line and key") {
+  auto error = [](const std::string& yaml) {
+    auto r = ParseNatsMqConfigText(yaml, "milvus.yaml");
+    REQUIRE_FALSE(r.ok());
+    return std::string(r.status().message());
+  };
+  CHECK(error("natsmq:\n  server:\n    maxPayload: big\n") ==
+        "milvus.yaml:3: natsmq.server.maxPayload: expected an integer, got \"big\"");
+  CHECK(error("natsmq:\n  server:\n    prot: 1\n") ==
+        "milvus.yaml:3: natsmq.server.prot: unknown key");
+  CHECK(error("natsmq:\n  syncInterval: sometimes\n").find("milvus.yaml:2: natsmq.syncInterval") ==
+        0);
+}
+
+}  // namespace mqsim::natsmq

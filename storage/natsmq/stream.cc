@@ -1,0 +1,596 @@
+#include "storage/natsmq/stream.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "base/assert.h"
+#include "base/status_macros.h"
+#include "storage/natsmq/file_io.h"
+#include "storage/natsmq/js_error.h"
+
+namespace mqsim::natsmq {
+
+using rocksdb::FileOptions;
+using rocksdb::IOOptions;
+using rocksdb::IOStatus;
+
+namespace {
+
+constexpr char kIndexMagic[] = "MQIX";
+constexpr size_t kIndexEntryBytes = 1 + 8 + 8 + 8 + 4 + 8;
+
+template <class T>
+void PutLe(std::string& out, T v) {
+  char buf[sizeof(T)];
+  std::memcpy(buf, &v, sizeof(T));
+  out.append(buf, sizeof(T));
+}
+template <class T>
+T GetLe(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+nlohmann::json ConfigJson(const StreamConfig& c) {
+  return {{"name", c.name},           {"max_msgs", c.max_msgs},
+          {"max_bytes", c.max_bytes}, {"max_age_ns", c.max_age_ns},
+          {"max_msg_size", c.max_msg_size},
+          {"discard", c.discard == Discard::kNew ? "new" : "old"}};
+}
+
+std::optional<uint32_t> BlockNumber(const std::string& name, const char* ext) {
+  const std::string suffix = ext;
+  if (name.size() <= suffix.size() || !name.ends_with(suffix)) return std::nullopt;
+  const std::string digits = name.substr(0, name.size() - suffix.size());
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return std::nullopt;
+  return static_cast<uint32_t>(std::stoul(digits));
+}
+
+}  // namespace
+
+NatsStore::Stream::Stream(Env env, StreamConfig config, std::string dir)
+    : env_(env), config_(std::move(config)), dir_(std::move(dir)) {}
+
+NatsStore::Stream::~Stream() = default;
+
+std::string NatsStore::Stream::BlockPath(uint32_t block, const char* ext) const {
+  return dir_ + "/msgs/" + std::to_string(block) + ext;
+}
+
+absl::StatusOr<std::unique_ptr<NatsStore::Stream>> NatsStore::Stream::Create(
+    Env env, const StreamConfig& config, const std::string& dir) {
+  std::unique_ptr<Stream> s(new Stream(env, config, dir));
+  MQSIM_RETURN_IF_ERROR(MakeDirectories(*env.fs, dir + "/msgs"));
+  MQSIM_RETURN_IF_ERROR(MakeDirectories(*env.fs, dir + "/obs"));
+  MQSIM_RETURN_IF_ERROR(s->WriteMeta(/*sync=*/true));
+  MQSIM_RETURN_IF_ERROR(s->OpenBlockForAppend(1, /*create=*/true));
+  return s;
+}
+
+absl::Status NatsStore::Stream::WriteMeta(bool sync) {
+  return WriteFileAtomically(*env_.fs, dir_, "meta.json", ConfigJson(config_).dump(), sync);
+}
+
+absl::Status NatsStore::Stream::OpenBlockForAppend(uint32_t block, bool create) {
+  writer_.reset();
+  IOStatus s = create ? env_.fs->NewWritableFile(BlockPath(block, ".blk"), FileOptions(),
+                                                 &writer_, nullptr)
+                      : env_.fs->ReopenWritableFile(BlockPath(block, ".blk"), FileOptions(),
+                                                    &writer_, nullptr);
+  if (!s.ok()) return FromIo(s, "open block " + BlockPath(block, ".blk"));
+  current_ = block;
+  blocks_.try_emplace(block);
+  if (create) dir_unsynced_ = true;
+  must_roll_ = false;
+  return absl::OkStatus();
+}
+
+// Appends one record to the current block, rolling to a new block when it is full (and
+// after a failed append, whose partial bytes recovery will cut off).
+absl::Status NatsStore::Stream::Append(const Record& record, uint64_t* offset,
+                                       uint32_t* length) {
+  const std::string bytes = EncodeRecord(record);
+  Block& cur = blocks_[current_];
+  if (must_roll_ || (cur.size > 0 && cur.size + bytes.size() >
+                                         static_cast<uint64_t>(env_.options->block_size_bytes))) {
+    if (!must_roll_) {
+      MQSIM_RETURN_IF_ERROR(FromIo(writer_->Sync(IOOptions(), nullptr), "sync block"));
+      MQSIM_RETURN_IF_ERROR(WriteIndex(current_));
+    }
+    MQSIM_RETURN_IF_ERROR(OpenBlockForAppend(current_ + 1, /*create=*/true));
+  }
+  Block& block = blocks_[current_];
+  const IOStatus s = writer_->Append(bytes, IOOptions(), nullptr);
+  if (!s.ok()) {
+    must_roll_ = true;
+    return FromIo(s, "append to stream " + config_.name);
+  }
+  *offset = block.size;
+  *length = static_cast<uint32_t>(bytes.size());
+  block.size += bytes.size();
+  unsynced_ = true;
+  if (env_.options->sync_always) return Sync();
+  return absl::OkStatus();
+}
+
+absl::Status NatsStore::Stream::Sync() {
+  if (unsynced_ && writer_) {
+    MQSIM_RETURN_IF_ERROR(FromIo(writer_->Sync(IOOptions(), nullptr), "sync " + config_.name));
+    unsynced_ = false;
+  }
+  if (dir_unsynced_) {
+    MQSIM_RETURN_IF_ERROR(SyncDirectory(*env_.fs, dir_ + "/msgs"));
+    dir_unsynced_ = false;
+  }
+  for (auto& [name, c] : consumers_) {
+    if (c.dirty) MQSIM_RETURN_IF_ERROR(SaveConsumer(c, /*sync=*/true));
+  }
+  return absl::OkStatus();
+}
+
+// The index of a closed block: every record's kind, sequence, time, place and stored size.
+absl::Status NatsStore::Stream::WriteIndex(uint32_t block) {
+  std::string out(kIndexMagic, 4);
+  PutLe<uint64_t>(out, blocks_[block].size);
+  std::string entries;
+  uint32_t count = 0;
+  for (const auto& [seq, loc] : msgs_) {
+    if (loc.block != block) continue;
+    PutLe<uint8_t>(entries, Record::kMessage);
+    PutLe<uint64_t>(entries, seq);
+    PutLe<int64_t>(entries, loc.ts_ns);
+    PutLe<uint64_t>(entries, loc.offset);
+    PutLe<uint32_t>(entries, loc.length);
+    PutLe<uint64_t>(entries, loc.stored_bytes);
+    ++count;
+  }
+  PutLe<uint32_t>(out, count);
+  out += entries;
+  PutLe<uint64_t>(out, XXH3_64bits(out.data(), out.size()));
+  // Lazily written and never synced: recovery trusts it only if it checks out.
+  return WriteFileAtomically(*env_.fs, dir_ + "/msgs", std::to_string(block) + ".idx", out,
+                             /*sync=*/false);
+}
+
+// Reads a block's records: from its index if that is intact and describes the whole file
+// (closed blocks), else by scanning, cutting the file at the first bad record.
+absl::Status NatsStore::Stream::LoadBlock(uint32_t block, bool last,
+                                          std::vector<std::pair<Record, Location>>* out) {
+  uint64_t file_size = 0;
+  MQSIM_RETURN_IF_ERROR(FromIo(
+      env_.fs->GetFileSize(BlockPath(block, ".blk"), IOOptions(), &file_size, nullptr),
+      "stat block"));
+  blocks_[block].size = file_size;
+  if (!last) {
+    absl::StatusOr<std::string> idx = ReadWholeFile(*env_.fs, BlockPath(block, ".idx"));
+    if (idx.ok() && idx->size() >= 4 + 8 + 4 + 8 && idx->compare(0, 4, kIndexMagic) == 0 &&
+        GetLe<uint64_t>(idx->data() + idx->size() - 8) ==
+            XXH3_64bits(idx->data(), idx->size() - 8) &&
+        GetLe<uint64_t>(idx->data() + 4) == file_size) {
+      const uint32_t count = GetLe<uint32_t>(idx->data() + 12);
+      if (idx->size() == 16 + count * kIndexEntryBytes + 8) {
+        const char* p = idx->data() + 16;
+        for (uint32_t i = 0; i < count; ++i, p += kIndexEntryBytes) {
+          Record r;
+          r.kind = static_cast<Record::Kind>(GetLe<uint8_t>(p));
+          r.seq = GetLe<uint64_t>(p + 1);
+          r.ts_ns = GetLe<int64_t>(p + 9);
+          out->emplace_back(r, Location{block, GetLe<uint64_t>(p + 17), GetLe<uint32_t>(p + 25),
+                                        r.ts_ns, GetLe<uint64_t>(p + 29)});
+        }
+        // The index lists messages only; tombstones and first-markers are rare: re-read
+        // them from the block only when it has any (size accounting says so).
+        uint64_t covered = 0;
+        for (const auto& [r, loc] : *out) {
+          if (loc.block == block) covered += loc.length;
+        }
+        if (covered == file_size) return absl::OkStatus();
+        std::erase_if(*out, [&](const auto& e) { return e.second.block == block; });
+      }
+    }
+  }
+  absl::StatusOr<std::string> data = ReadWholeFile(*env_.fs, BlockPath(block, ".blk"));
+  if (!data.ok()) return data.status();
+  size_t pos = 0;
+  while (pos < data->size()) {
+    Record r;
+    size_t len = 0;
+    if (DecodeRecord(std::string_view(*data).substr(pos), &r, &len) != DecodeResult::kOk) break;
+    const uint64_t stored = StoredBytes(r.subject.size(), r.headers.size(), r.payload.size());
+    out->emplace_back(std::move(r), Location{block, pos, static_cast<uint32_t>(len), 0, stored});
+    out->back().second.ts_ns = out->back().first.ts_ns;
+    pos += len;
+  }
+  if (pos < data->size()) {
+    // A torn or corrupt tail: cut it off so appends continue from a clean record boundary.
+    std::unique_ptr<rocksdb::FSWritableFile> f;
+    IOStatus s = env_.fs->ReopenWritableFile(BlockPath(block, ".blk"), FileOptions(), &f, nullptr);
+    if (s.ok()) s = f->Truncate(pos, IOOptions(), nullptr);
+    if (s.ok()) s = f->Sync(IOOptions(), nullptr);
+    if (s.ok()) s = f->Close(IOOptions(), nullptr);
+    MQSIM_RETURN_IF_ERROR(FromIo(s, "truncate torn tail of " + BlockPath(block, ".blk")));
+    blocks_[block].size = pos;
+  }
+  return absl::OkStatus();
+}
+
+void NatsStore::Stream::Apply(const Record& r, const Location& where) {
+  switch (r.kind) {
+    case Record::kMessage:
+      // Records are in sequence order on disk; later tombstones and markers remove.
+      msgs_[r.seq] = where;
+      bytes_ += where.stored_bytes;
+      ++blocks_[where.block].live;
+      if (r.seq >= last_seq_) {
+        last_seq_ = r.seq;
+        last_ts_ns_ = r.ts_ns;
+      }
+      break;
+    case Record::kDelete:
+      RemoveOne(r.seq);
+      last_seq_ = std::max(last_seq_, r.seq);
+      break;
+    case Record::kFirst:
+      RemoveBelow(r.seq);
+      last_seq_ = std::max(last_seq_, r.seq - 1);
+      break;
+  }
+}
+
+absl::StatusOr<std::unique_ptr<NatsStore::Stream>> NatsStore::Stream::Recover(
+    Env env, const std::string& dir, int64_t now_ns) {
+  absl::StatusOr<std::string> meta = ReadWholeFile(*env.fs, dir + "/meta.json");
+  if (!meta.ok()) return meta.status();
+  const nlohmann::json j = nlohmann::json::parse(*meta, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return absl::DataLossError("natsmq: " + dir + "/meta.json is not valid JSON");
+  }
+  StreamConfig c;
+  c.name = j.value("name", "");
+  c.max_msgs = j.value("max_msgs", int64_t{-1});
+  c.max_bytes = j.value("max_bytes", int64_t{-1});
+  c.max_age_ns = j.value("max_age_ns", int64_t{0});
+  c.max_msg_size = j.value("max_msg_size", int32_t{-1});
+  c.discard = j.value("discard", "old") == "new" ? Discard::kNew : Discard::kOld;
+  std::unique_ptr<Stream> s(new Stream(env, c, dir));
+  MQSIM_RETURN_IF_ERROR(MakeDirectories(*env.fs, dir + "/msgs"));
+  MQSIM_RETURN_IF_ERROR(MakeDirectories(*env.fs, dir + "/obs"));
+
+  absl::StatusOr<std::vector<std::string>> files = ListDirectory(*env.fs, dir + "/msgs");
+  if (!files.ok()) return files.status();
+  std::vector<uint32_t> blocks;
+  for (const std::string& f : *files) {
+    if (auto n = BlockNumber(f, ".blk")) blocks.push_back(*n);
+  }
+  std::sort(blocks.begin(), blocks.end());
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    std::vector<std::pair<Record, Location>> records;
+    MQSIM_RETURN_IF_ERROR(s->LoadBlock(blocks[i], i + 1 == blocks.size(), &records));
+    for (const auto& [r, loc] : records) s->Apply(r, loc);
+  }
+  MQSIM_RETURN_IF_ERROR(
+      s->OpenBlockForAppend(blocks.empty() ? 1 : blocks.back(), /*create=*/blocks.empty()));
+
+  absl::StatusOr<std::vector<std::string>> obs = ListDirectory(*env.fs, dir + "/obs");
+  if (!obs.ok()) return obs.status();
+  for (const std::string& f : *obs) {
+    if (!f.ends_with(".json")) continue;
+    absl::StatusOr<std::string> text = ReadWholeFile(*env.fs, dir + "/obs/" + f);
+    if (!text.ok()) return text.status();
+    const nlohmann::json o = nlohmann::json::parse(*text, nullptr, false);
+    if (o.is_discarded() || !o.is_object()) continue;  // a torn temp: the consumer restarts
+    Consumer consumer;
+    consumer.config.durable_name = o.value("durable", "");
+    consumer.config.start_seq = o.value("start_seq", uint64_t{1});
+    consumer.ack_floor = o.value("ack_floor", uint64_t{0});
+    consumer.delivered = consumer.ack_floor;  // unacked messages are redelivered
+    s->consumers_[consumer.config.durable_name] = consumer;
+  }
+  // Limits also hold after recovery (and expired messages go now).
+  MQSIM_RETURN_IF_ERROR(s->EnforceLimits(now_ns));
+  MQSIM_RETURN_IF_ERROR(s->Expire(now_ns));
+  return s;
+}
+
+uint64_t NatsStore::Stream::FirstSeq() const {
+  return msgs_.empty() ? last_seq_ + 1 : msgs_.begin()->first;
+}
+
+StreamState NatsStore::Stream::State() const {
+  StreamState st;
+  st.msgs = msgs_.size();
+  st.bytes = bytes_;
+  st.last_seq = last_seq_;
+  st.first_seq = FirstSeq();
+  st.first_ts_ns = msgs_.empty() ? 0 : msgs_.begin()->second.ts_ns;
+  st.last_ts_ns = last_ts_ns_;
+  st.num_deleted = msgs_.empty() ? 0 : (last_seq_ - st.first_seq + 1) - msgs_.size();
+  st.consumers = consumers_.size();
+  return st;
+}
+
+void NatsStore::Stream::RemoveOne(uint64_t seq) {
+  auto it = msgs_.find(seq);
+  if (it == msgs_.end()) return;
+  bytes_ -= it->second.stored_bytes;
+  --blocks_[it->second.block].live;
+  msgs_.erase(it);
+}
+
+void NatsStore::Stream::RemoveBelow(uint64_t new_first) {
+  while (!msgs_.empty() && msgs_.begin()->first < new_first) RemoveOne(msgs_.begin()->first);
+}
+
+// Removes every message below new_first and records it durably enough: the marker is
+// appended (synced by the caller's policy); blocks left without messages are deleted.
+absl::Status NatsStore::Stream::EvictTo(uint64_t new_first, int64_t now_ns) {
+  RemoveBelow(new_first);
+  Record marker;
+  marker.kind = Record::kFirst;
+  marker.seq = FirstSeq();
+  marker.ts_ns = now_ns;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  MQSIM_RETURN_IF_ERROR(Append(marker, &offset, &length));
+  return DropDeadBlocks();
+}
+
+absl::Status NatsStore::Stream::DropDeadBlocks() {
+  for (auto it = blocks_.begin(); it != blocks_.end();) {
+    if (it->first == current_ || it->second.live != 0) {
+      ++it;
+      continue;
+    }
+    readers_.erase(it->first);
+    for (const char* ext : {".blk", ".idx"}) {
+      const IOStatus s = env_.fs->DeleteFile(BlockPath(it->first, ext), IOOptions(), nullptr);
+      if (!s.ok() && !s.IsPathNotFound() && !s.IsNotFound()) return FromIo(s, "delete block");
+    }
+    it = blocks_.erase(it);
+  }
+  return absl::OkStatus();
+}
+
+// DiscardOld: drop the oldest messages while a limit is exceeded.
+absl::Status NatsStore::Stream::EnforceLimits(int64_t now_ns) {
+  uint64_t new_first = FirstSeq();
+  uint64_t msgs = msgs_.size();
+  uint64_t bytes = bytes_;
+  auto it = msgs_.begin();
+  while (it != msgs_.end() &&
+         ((config_.max_msgs > 0 && msgs > static_cast<uint64_t>(config_.max_msgs)) ||
+          (config_.max_bytes > 0 && bytes > static_cast<uint64_t>(config_.max_bytes)))) {
+    --msgs;
+    bytes -= it->second.stored_bytes;
+    ++it;
+    new_first = it == msgs_.end() ? last_seq_ + 1 : it->first;
+  }
+  if (new_first == FirstSeq()) return absl::OkStatus();
+  return EvictTo(new_first, now_ns);
+}
+
+absl::StatusOr<uint64_t> NatsStore::Stream::Store(const std::string& subject,
+                                                  const std::string& headers,
+                                                  const std::string& payload, int64_t now_ns) {
+  const uint64_t size = headers.size() + payload.size();
+  if (config_.max_msg_size >= 0 && size > static_cast<uint64_t>(config_.max_msg_size)) {
+    return JsError(absl::StatusCode::kInvalidArgument, kJsMessageSizeExceeded,
+                   "message size exceeds maximum allowed");
+  }
+  const uint64_t stored = StoredBytes(subject.size(), headers.size(), payload.size());
+  if (config_.discard == Discard::kNew) {
+    if (config_.max_msgs > 0 && msgs_.size() + 1 > static_cast<uint64_t>(config_.max_msgs)) {
+      return JsError(absl::StatusCode::kResourceExhausted, kJsStreamLimits,
+                     "maximum messages exceeded");
+    }
+    if (config_.max_bytes > 0 && bytes_ + stored > static_cast<uint64_t>(config_.max_bytes)) {
+      return JsError(absl::StatusCode::kResourceExhausted, kJsStreamLimits,
+                     "maximum bytes exceeded");
+    }
+  }
+  Record r;
+  r.kind = Record::kMessage;
+  r.seq = last_seq_ + 1;
+  r.ts_ns = now_ns;
+  r.subject = subject;
+  r.headers = headers;
+  r.payload = payload;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  MQSIM_RETURN_IF_ERROR(Append(r, &offset, &length));
+  Apply(r, Location{current_, offset, length, now_ns, stored});
+  MQSIM_RETURN_IF_ERROR(EnforceLimits(now_ns));
+  return r.seq;
+}
+
+absl::StatusOr<StoredMsg> NatsStore::Stream::Get(uint64_t seq) {
+  if (seq == 0) return JsError(absl::StatusCode::kInvalidArgument, kJsBadRequest, "bad request");
+  auto it = msgs_.find(seq);
+  if (it == msgs_.end()) {
+    return JsError(absl::StatusCode::kNotFound, kJsNoMessageFound, "no message found");
+  }
+  const Location& loc = it->second;
+  auto reader = readers_.find(loc.block);
+  if (reader == readers_.end()) {
+    std::unique_ptr<rocksdb::FSRandomAccessFile> f;
+    MQSIM_RETURN_IF_ERROR(FromIo(env_.fs->NewRandomAccessFile(BlockPath(loc.block, ".blk"),
+                                                              FileOptions(), &f, nullptr),
+                                 "open block for reading"));
+    reader = readers_.emplace(loc.block, std::move(f)).first;
+  }
+  std::string scratch(loc.length, '\0');
+  rocksdb::Slice got;
+  MQSIM_RETURN_IF_ERROR(FromIo(
+      reader->second->Read(loc.offset, loc.length, IOOptions(), &got, scratch.data(), nullptr),
+      "read message"));
+  Record r;
+  size_t len = 0;
+  if (DecodeRecord(std::string_view(got.data(), got.size()), &r, &len) != DecodeResult::kOk ||
+      r.seq != seq) {
+    return absl::DataLossError("natsmq: message " + std::to_string(seq) + " of stream " +
+                               config_.name + " fails its checksum");
+  }
+  return StoredMsg{seq, std::move(r.subject), std::move(r.headers), std::move(r.payload),
+                   r.ts_ns};
+}
+
+absl::Status NatsStore::Stream::Delete(uint64_t seq, int64_t now_ns) {
+  if (seq == 0) return JsError(absl::StatusCode::kInvalidArgument, kJsBadRequest, "bad request");
+  if (msgs_.count(seq) == 0) {
+    return JsError(absl::StatusCode::kNotFound, kJsNoMessageFound, "no message found");
+  }
+  Record tomb;
+  tomb.kind = Record::kDelete;
+  tomb.seq = seq;
+  tomb.ts_ns = now_ns;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  MQSIM_RETURN_IF_ERROR(Append(tomb, &offset, &length));
+  // Deliberately stronger than nats-server 2.9: a delete is durable when it returns.
+  MQSIM_RETURN_IF_ERROR(Sync());
+  RemoveOne(seq);
+  return DropDeadBlocks();
+}
+
+absl::Status NatsStore::Stream::Purge(int64_t now_ns) {
+  MQSIM_RETURN_IF_ERROR(EvictTo(last_seq_ + 1, now_ns));
+  return Sync();
+}
+
+absl::Status NatsStore::Stream::Expire(int64_t now_ns) {
+  if (config_.max_age_ns <= 0 || msgs_.empty()) return absl::OkStatus();
+  uint64_t new_first = FirstSeq();
+  for (auto it = msgs_.begin(); it != msgs_.end() && it->second.ts_ns + config_.max_age_ns <= now_ns;
+       ++it) {
+    new_first = std::next(it) == msgs_.end() ? last_seq_ + 1 : std::next(it)->first;
+  }
+  if (new_first == FirstSeq()) return absl::OkStatus();
+  return EvictTo(new_first, now_ns);
+}
+
+std::optional<int64_t> NatsStore::Stream::NextExpiryNs() const {
+  if (config_.max_age_ns <= 0 || msgs_.empty()) return std::nullopt;
+  return msgs_.begin()->second.ts_ns + config_.max_age_ns;
+}
+
+absl::Status NatsStore::Stream::SetConfig(const StreamConfig& config, int64_t now_ns) {
+  config_ = config;
+  MQSIM_RETURN_IF_ERROR(WriteMeta(/*sync=*/true));
+  MQSIM_RETURN_IF_ERROR(EnforceLimits(now_ns));
+  return Expire(now_ns);
+}
+
+absl::Status NatsStore::Stream::Close() {
+  absl::Status s = Sync();
+  if (writer_) {
+    const IOStatus c = writer_->Close(IOOptions(), nullptr);
+    if (s.ok()) s = FromIo(c, "close block");
+    writer_.reset();
+  }
+  readers_.clear();
+  return s;
+}
+
+absl::Status NatsStore::Stream::Destroy() {
+  writer_.reset();
+  readers_.clear();
+  return RemoveTree(*env_.fs, dir_);
+}
+
+// ------------------------------------------------------------------ consumers
+
+absl::Status NatsStore::Stream::SaveConsumer(Consumer& c, bool sync) {
+  const nlohmann::json j = {{"durable", c.config.durable_name},
+                            {"start_seq", c.config.start_seq},
+                            {"ack_floor", c.ack_floor}};
+  MQSIM_RETURN_IF_ERROR(
+      WriteFileAtomically(*env_.fs, dir_ + "/obs", c.config.durable_name + ".json", j.dump(), sync));
+  c.dirty = !sync;
+  return absl::OkStatus();
+}
+
+absl::Status NatsStore::Stream::AddConsumer(const ConsumerConfig& config) {
+  if (config.start_seq == 0) {
+    return JsError(absl::StatusCode::kInvalidArgument, kJsStartSequenceNotSet,
+                   "consumer delivery policy is deliver by start sequence, but optional start "
+                   "sequence is not set");
+  }
+  if (config.durable_name.empty() || config.durable_name.find('/') != std::string::npos) {
+    return absl::InvalidArgumentError("natsmq: invalid durable consumer name \"" +
+                                      config.durable_name + "\"");
+  }
+  if (consumers_.count(config.durable_name) != 0) return absl::OkStatus();
+  Consumer c;
+  c.config = config;
+  // Below the first message: start at the first; beyond the last: at the next one.
+  const uint64_t start = std::clamp(config.start_seq, FirstSeq(), last_seq_ + 1);
+  c.config.start_seq = start;
+  c.delivered = start - 1;
+  c.ack_floor = start - 1;
+  MQSIM_RETURN_IF_ERROR(SaveConsumer(c, env_.options->sync_always));
+  consumers_[config.durable_name] = c;
+  return absl::OkStatus();
+}
+
+absl::Status NatsStore::Stream::DeleteConsumer(const std::string& durable) {
+  if (consumers_.erase(durable) == 0) {
+    return JsError(absl::StatusCode::kNotFound, kJsConsumerNotFound, "consumer not found");
+  }
+  const IOStatus s =
+      env_.fs->DeleteFile(dir_ + "/obs/" + durable + ".json", IOOptions(), nullptr);
+  return s.ok() || s.IsPathNotFound() || s.IsNotFound() ? absl::OkStatus()
+                                                        : FromIo(s, "delete consumer");
+}
+
+absl::StatusOr<std::vector<StoredMsg>> NatsStore::Stream::Fetch(const std::string& durable,
+                                                                int max, uint64_t max_bytes) {
+  auto it = consumers_.find(durable);
+  if (it == consumers_.end()) {
+    return JsError(absl::StatusCode::kNotFound, kJsConsumerNotFound, "consumer not found");
+  }
+  Consumer& c = it->second;
+  std::vector<StoredMsg> out;
+  uint64_t bytes = 0;
+  for (auto m = msgs_.upper_bound(c.delivered);
+       m != msgs_.end() && static_cast<int>(out.size()) < max && bytes < max_bytes; ++m) {
+    absl::StatusOr<StoredMsg> msg = Get(m->first);
+    if (!msg.ok()) return msg.status();
+    bytes += msg->payload.size() + msg->headers.size();
+    out.push_back(std::move(*msg));
+  }
+  if (!out.empty()) c.delivered = out.back().seq;
+  return out;
+}
+
+absl::Status NatsStore::Stream::Ack(const std::string& durable, uint64_t seq) {
+  auto it = consumers_.find(durable);
+  if (it == consumers_.end()) {
+    return JsError(absl::StatusCode::kNotFound, kJsConsumerNotFound, "consumer not found");
+  }
+  Consumer& c = it->second;
+  if (seq <= c.ack_floor) return absl::OkStatus();
+  if (seq > c.delivered) {
+    return absl::InvalidArgumentError("natsmq: ack of sequence " + std::to_string(seq) +
+                                      " that was never delivered");
+  }
+  c.ack_floor = seq;
+  return SaveConsumer(c, env_.options->sync_always);
+}
+
+absl::StatusOr<ConsumerInfo> NatsStore::Stream::Info(const std::string& durable) const {
+  auto it = consumers_.find(durable);
+  if (it == consumers_.end()) {
+    return JsError(absl::StatusCode::kNotFound, kJsConsumerNotFound, "consumer not found");
+  }
+  const Consumer& c = it->second;
+  ConsumerInfo info{c.delivered, c.ack_floor, 0};
+  info.num_pending = static_cast<uint64_t>(
+      std::distance(msgs_.upper_bound(c.delivered), msgs_.end()));
+  return info;
+}
+
+}  // namespace mqsim::natsmq

@@ -1,0 +1,105 @@
+// NatsStore::Stream: one stream's blocks, in-memory index, limits and durable consumers.
+// Internal to NatsStore (which holds the lock); see nats_store.h for the behaviour.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "storage/natsmq/nats_store.h"
+#include "storage/natsmq/record.h"
+
+namespace mqsim::natsmq {
+
+class NatsStore::Stream {
+ public:
+  struct Env {
+    rocksdb::FileSystem* fs;
+    const NatsMqOptions* options;
+  };
+
+  static absl::StatusOr<std::unique_ptr<Stream>> Create(Env env, const StreamConfig& config,
+                                                        const std::string& dir);
+  static absl::StatusOr<std::unique_ptr<Stream>> Recover(Env env, const std::string& dir,
+                                                         int64_t now_ns);
+  ~Stream();
+
+  const StreamConfig& config() const { return config_; }
+  absl::Status SetConfig(const StreamConfig& config, int64_t now_ns);
+  StreamState State() const;
+  uint64_t bytes() const { return bytes_; }
+
+  // Checks the stream's own limits (size, DiscardNew), appends, then evicts (DiscardOld).
+  absl::StatusOr<uint64_t> Store(const std::string& subject, const std::string& headers,
+                                 const std::string& payload, int64_t now_ns);
+  absl::StatusOr<StoredMsg> Get(uint64_t seq);
+  absl::Status Delete(uint64_t seq, int64_t now_ns);
+  absl::Status Purge(int64_t now_ns);
+  absl::Status Expire(int64_t now_ns);
+  std::optional<int64_t> NextExpiryNs() const;
+  absl::Status Sync();
+  absl::Status Close();
+  absl::Status Destroy();
+
+  absl::Status AddConsumer(const ConsumerConfig& config);
+  absl::Status DeleteConsumer(const std::string& durable);
+  absl::StatusOr<std::vector<StoredMsg>> Fetch(const std::string& durable, int max,
+                                               uint64_t max_bytes = UINT64_MAX);
+  absl::Status Ack(const std::string& durable, uint64_t seq);
+  absl::StatusOr<ConsumerInfo> Info(const std::string& durable) const;
+  bool HasConsumer(const std::string& durable) const { return consumers_.count(durable) != 0; }
+
+ private:
+  struct Location {
+    uint32_t block;
+    uint64_t offset;
+    uint32_t length;
+    int64_t ts_ns;
+    uint64_t stored_bytes;
+  };
+  struct Block {
+    uint64_t size = 0;
+    uint64_t live = 0;  // messages of this block still in the stream
+  };
+  struct Consumer {
+    ConsumerConfig config;
+    uint64_t delivered = 0;
+    uint64_t ack_floor = 0;
+    bool dirty = false;
+  };
+
+  Stream(Env env, StreamConfig config, std::string dir);
+  std::string BlockPath(uint32_t block, const char* ext) const;
+  absl::Status OpenBlockForAppend(uint32_t block, bool create);
+  absl::Status Append(const Record& record, uint64_t* offset, uint32_t* length);
+  absl::Status WriteMeta(bool sync);
+  absl::Status WriteIndex(uint32_t block);
+  absl::Status LoadBlock(uint32_t block, bool last, std::vector<std::pair<Record, Location>>* out);
+  void Apply(const Record& record, const Location& where);
+  void RemoveBelow(uint64_t new_first);
+  void RemoveOne(uint64_t seq);
+  absl::Status EvictTo(uint64_t new_first, int64_t now_ns);
+  absl::Status EnforceLimits(int64_t now_ns);
+  absl::Status DropDeadBlocks();
+  absl::Status SaveConsumer(Consumer& c, bool sync);
+  uint64_t FirstSeq() const;
+
+  Env env_;
+  StreamConfig config_;
+  std::string dir_;
+  std::map<uint64_t, Location> msgs_;
+  uint64_t bytes_ = 0;
+  uint64_t last_seq_ = 0;
+  int64_t last_ts_ns_ = 0;
+  std::map<uint32_t, Block> blocks_;
+  uint32_t current_ = 0;  // block being appended to
+  std::unique_ptr<rocksdb::FSWritableFile> writer_;
+  bool must_roll_ = false;    // the last append failed: continue in a new block
+  bool unsynced_ = false;     // appended since the last sync
+  bool dir_unsynced_ = false; // a block was created since the last directory sync
+  std::map<uint32_t, std::unique_ptr<rocksdb::FSRandomAccessFile>> readers_;
+  std::map<std::string, Consumer> consumers_;
+};
+
+}  // namespace mqsim::natsmq
