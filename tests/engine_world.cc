@@ -130,8 +130,8 @@ constexpr sim::ProcessId kEngineProcess = 1;
 
 class SimulatedWorld : public EngineWorld {
  public:
-  explicit SimulatedWorld(uint64_t seed)
-      : sim_((sim::ResetRocksDbInternals(seed), seed)),
+  SimulatedWorld(uint64_t seed, sim::Trace* trace)
+      : sim_((sim::ResetRocksDbInternals(seed), seed), trace),
         fs_(std::make_shared<sim::SimFileSystem>(&sim_.clock(), sim_.Stream("disk"),
                                                  &sim_.trace())),
         env_(&sim_.scheduler(), fs_, sim_.Stream("env"), kEngineProcess),
@@ -171,9 +171,9 @@ class SimulatedWorld : public EngineWorld {
 
 }  // namespace
 
-std::unique_ptr<EngineWorld> EngineWorld::Make(Kind kind, uint64_t seed) {
+std::unique_ptr<EngineWorld> EngineWorld::Make(Kind kind, uint64_t seed, sim::Trace* trace) {
   if (kind == Kind::kNative) return std::make_unique<NativeWorld>();
-  return std::make_unique<SimulatedWorld>(seed);
+  return std::make_unique<SimulatedWorld>(seed, trace);
 }
 
 }  // namespace mqsim::testing

@@ -17,6 +17,7 @@
 
 #include "sim/sim_file_system.h"
 #include "sim/time.h"
+#include "sim/trace.h"
 #include "storage/periodic_job.h"
 #include "storage/rocksmq/rocksmq_options.h"
 
@@ -25,7 +26,9 @@ namespace mqsim::testing {
 class EngineWorld {
  public:
   enum class Kind { kNative, kSimulated };
-  static std::unique_ptr<EngineWorld> Make(Kind kind, uint64_t seed = 1);
+  // trace: for the simulated world, record into this Trace (determinism checks).
+  static std::unique_ptr<EngineWorld> Make(Kind kind, uint64_t seed = 1,
+                                           sim::Trace* trace = nullptr);
   virtual ~EngineWorld() = default;
 
   virtual Kind kind() const = 0;
