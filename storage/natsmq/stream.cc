@@ -235,6 +235,7 @@ void NatsStore::Stream::Apply(const Record& r, const Location& where) {
       last_seq_ = std::max(last_seq_, r.seq);
       break;
     case Record::kFirst:
+      first_marked_ = true;
       RemoveBelow(r.seq);
       last_seq_ = std::max(last_seq_, r.seq - 1);
       break;
@@ -296,8 +297,11 @@ absl::StatusOr<std::unique_ptr<NatsStore::Stream>> NatsStore::Stream::Recover(
   return s;
 }
 
+// As nats-server: a stream that never held a message reports FirstSeq 0; once emptied
+// (evicted, expired, deleted, purged) it reports LastSeq + 1.
 uint64_t NatsStore::Stream::FirstSeq() const {
-  return msgs_.empty() ? last_seq_ + 1 : msgs_.begin()->first;
+  if (!msgs_.empty()) return msgs_.begin()->first;
+  return last_seq_ == 0 && !first_marked_ ? 0 : last_seq_ + 1;
 }
 
 StreamState NatsStore::Stream::State() const {
@@ -329,6 +333,7 @@ void NatsStore::Stream::RemoveBelow(uint64_t new_first) {
 // appended (synced by the caller's policy); blocks left without messages are deleted.
 absl::Status NatsStore::Stream::EvictTo(uint64_t new_first, int64_t now_ns) {
   RemoveBelow(new_first);
+  first_marked_ = true;
   Record marker;
   marker.kind = Record::kFirst;
   marker.seq = FirstSeq();

@@ -91,6 +91,7 @@ class NatsStore::Stream {
   std::map<uint64_t, Location> msgs_;
   uint64_t bytes_ = 0;
   uint64_t last_seq_ = 0;
+  bool first_marked_ = false;  // a purge or eviction moved the first sequence
   int64_t last_ts_ns_ = 0;
   std::map<uint32_t, Block> blocks_;
   uint32_t current_ = 0;  // block being appended to
