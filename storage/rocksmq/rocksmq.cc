@@ -19,6 +19,15 @@ namespace {
 // lets their ids be handed out again.
 constexpr MessageId kIdReservationBlock = 1 << 20;
 
+// Topic creation and destruction are rare and must survive power loss whatever
+// produce_sync says (a topic lost from the registry would orphan its synced messages; a
+// destroy whose data deletion is lost would hand old messages to a re-created topic).
+rocksdb::WriteOptions Synced() {
+  rocksdb::WriteOptions o;
+  o.sync = true;
+  return o;
+}
+
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
   const std::string message = "rocksmq: " + std::string(what) + ": " + s.ToString();
@@ -193,7 +202,7 @@ absl::Status RocksMQ::CreateTopic(std::string_view topic) {
   const std::string name(topic);
   const int64_t now = NowMs();
   MQSIM_RETURN_IF_ERROR(FromRocks(
-      meta_->Put(rocksdb::WriteOptions(), TopicKey(name), EncodeU64(static_cast<uint64_t>(now))),
+      meta_->Put(Synced(), TopicKey(name), EncodeU64(static_cast<uint64_t>(now))),
       "create topic " + name));
   // A previously destroyed topic of this name left its id high-water mark: ids continue.
   return LoadTopic(name, now);
@@ -219,10 +228,8 @@ absl::Status RocksMQ::DestroyTopic(std::string_view topic) {
   // No id beyond the high-water mark was handed out: a re-created topic continues at hwm + 1.
   const Topic& t = **found;
   batch.Put(ReservationKey(name), EncodeU64(static_cast<uint64_t>(t.high_water_mark)));
-  MQSIM_RETURN_IF_ERROR(
-      FromRocks(store_->Write(rocksdb::WriteOptions(), &batch), "destroy topic " + name));
-  MQSIM_RETURN_IF_ERROR(
-      FromRocks(meta_->Delete(rocksdb::WriteOptions(), TopicKey(name)), "destroy topic " + name));
+  MQSIM_RETURN_IF_ERROR(FromRocks(store_->Write(Synced(), &batch), "destroy topic " + name));
+  MQSIM_RETURN_IF_ERROR(FromRocks(meta_->Delete(Synced(), TopicKey(name)), "destroy topic " + name));
   topics_.erase(topics_.find(topic));
   return absl::OkStatus();
 }
@@ -248,9 +255,7 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
   const MessageId last = first + static_cast<MessageId>(payloads.size()) - 1;
   if (last > t.reserved) {
     const MessageId reserve = last + kIdReservationBlock;
-    rocksdb::WriteOptions synced;
-    synced.sync = true;
-    MQSIM_RETURN_IF_ERROR(FromRocks(store_->Put(synced, ReservationKey(name),
+    MQSIM_RETURN_IF_ERROR(FromRocks(store_->Put(Synced(), ReservationKey(name),
                                                 EncodeU64(static_cast<uint64_t>(reserve))),
                                     "reserve ids for " + name));
     t.reserved = reserve;
@@ -531,11 +536,7 @@ absl::Status RocksMQ::CloseLocked() {
       batch.Put(ReservationKey(name), EncodeU64(static_cast<uint64_t>(t.high_water_mark)));
     }
   }
-  if (batch.Count() > 0) {
-    rocksdb::WriteOptions synced;
-    synced.sync = true;
-    result = FromRocks(store_->Write(synced, &batch), "close");
-  }
+  if (batch.Count() > 0) result = FromRocks(store_->Write(Synced(), &batch), "close");
   topics_.clear();
   if (host_.before_close) host_.before_close();
   for (std::unique_ptr<rocksdb::DB>* db : {&store_, &meta_}) {
