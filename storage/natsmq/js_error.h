@@ -22,6 +22,8 @@ enum JsCode : int {
   kJsStreamLimits = 10077,         // "maximum messages exceeded" / "maximum bytes exceeded"
   kJsConsumerNotFound = 10014,     // "consumer not found"
   kJsStartSequenceNotSet = 10094,  // start sequence required for deliver-by-start-sequence
+  kJsSequenceNotFound = 10043,     // "sequence N not found" (delete of a deleted sequence)
+  kJsStreamMsgDeleteFailed = 10057,  // "no message found" / "stream store EOF" (delete)
 };
 
 absl::Status JsError(absl::StatusCode code, int js_code, const std::string& text);

@@ -175,7 +175,9 @@ TEST_CASE("Get and delete by sequence: 10037, 10003; purge keeps sequences going
   CHECK(JsErrorCode(n->GetMsg("g", 0).status()) == 10003);
   REQUIRE(n->DeleteMsg("g", 3).ok());
   CHECK(JsErrorCode(n->GetMsg("g", 3).status()) == 10037);
-  CHECK(JsErrorCode(n->DeleteMsg("g", 3)) == 10037);
+  CHECK(JsErrorCode(n->DeleteMsg("g", 3)) == 10043);
+  CHECK(JsErrorCode(n->DeleteMsg("g", 0)) == 10057);
+  CHECK(JsErrorCode(n->DeleteMsg("g", 99)) == 10057);
   CHECK(n.State("g").num_deleted == 1);
   REQUIRE(n->Purge("g").ok());
   StreamState s = n.State("g");

@@ -443,10 +443,19 @@ absl::StatusOr<StoredMsg> NatsStore::Stream::Get(uint64_t seq) {
                    r.ts_ns};
 }
 
+// Error codes as nats-server 2.9.10 answers a delete (measured): below the first sequence
+// or 0: 10057 "no message found"; beyond the last: 10057 "stream store EOF"; an interior
+// sequence already deleted: 10043 "sequence N not found".
 absl::Status NatsStore::Stream::Delete(uint64_t seq, int64_t now_ns) {
-  if (seq == 0) return JsError(absl::StatusCode::kInvalidArgument, kJsBadRequest, "bad request");
+  if (seq == 0 || seq < FirstSeq()) {
+    return JsError(absl::StatusCode::kNotFound, kJsStreamMsgDeleteFailed, "no message found");
+  }
+  if (seq > last_seq_) {
+    return JsError(absl::StatusCode::kNotFound, kJsStreamMsgDeleteFailed, "stream store EOF");
+  }
   if (msgs_.count(seq) == 0) {
-    return JsError(absl::StatusCode::kNotFound, kJsNoMessageFound, "no message found");
+    return JsError(absl::StatusCode::kNotFound, kJsSequenceNotFound,
+                   "sequence " + std::to_string(seq) + " not found");
   }
   Record tomb;
   tomb.kind = Record::kDelete;
