@@ -467,6 +467,13 @@ DiskImage SimFileSystem::DurableImage() const {
   return image;
 }
 
+DiskImage SimFileSystem::LiveImage() const {
+  DiskImage image;
+  for (const auto& [path, inode] : files_) image.files[path] = inode->data;
+  image.dirs = dirs_;
+  return image;
+}
+
 std::vector<DiskImage> SimFileSystem::EnumeratePowerLossImages(size_t max_images) const {
   // Dimensions: per directory whose live entries differ from its durable ones, {durable,
   // live}; per inode with unsynced data, the candidate contents. Choice 0 of every dimension

@@ -75,6 +75,8 @@ class SimFileSystem : public rocksdb::FileSystem {
   void PowerLoss(PowerLossMode mode);
   // The durable image right now if power were cut with kDropUnsynced.
   DiskImage DurableImage() const;
+  // What a process (not the machine) would find after a crash now: the page cache.
+  DiskImage LiveImage() const;
   // Distinct images a power loss could leave behind now (at most max_images), always
   // including "nothing unsynced survived" and "everything survived". Per file with an
   // unsynced tail: no tail, half of it (sector aligned), all of it; per directory with
