@@ -28,11 +28,30 @@ void SimJobRunner::Stop() {
   jobs_.clear();
 }
 
+void SimJobRunner::Starve(const std::string& prefix, sim::Time until) {
+  sim::Time& end = starved_[prefix];
+  end = std::max(end, until);
+  scheduler_->trace().Event("job.starve").Kv("prefix", prefix).Kv("until", until);
+}
+
+// Runs the job, late if it is being starved.
+sim::Task<void> SimJobRunner::Run(const storage::PeriodicJob* job) {
+  for (;;) {
+    sim::Time until = scheduler_->now();
+    for (const auto& [prefix, end] : starved_) {
+      if (job->name.starts_with(prefix) && end > until) until = end;
+    }
+    if (until <= scheduler_->now()) break;
+    co_await scheduler_->SleepUntil(until);
+  }
+  scheduler_->trace().Event("job.run").Kv("job", job->name);
+  job->run();
+}
+
 sim::Task<void> SimJobRunner::RunInterval(const storage::PeriodicJob* job) {
   for (;;) {
     co_await scheduler_->SleepFor(sim::Duration::Micros(job->interval_us));
-    scheduler_->trace().Event("job.run").Kv("job", job->name);
-    job->run();
+    co_await Run(job);
   }
 }
 
@@ -48,8 +67,7 @@ sim::Task<void> SimJobRunner::RunDeadline(const storage::PeriodicJob* job) {
       const bool woken = co_await wake_.WaitFor(sim::Duration::Micros(wait_us));
       if (woken) continue;  // the deadline may have moved: look again
     }
-    scheduler_->trace().Event("job.run").Kv("job", job->name);
-    job->run();
+    co_await Run(job);
   }
 }
 

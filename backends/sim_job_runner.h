@@ -9,7 +9,9 @@
 // storage/native_job_runner.h.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "sim/scheduler.h"
@@ -29,16 +31,21 @@ class SimJobRunner {
   storage::JobWaker Waker();
   void Start(std::vector<storage::PeriodicJob> jobs);
   void Stop();
+  // Starvation (a slow-GC fault): jobs whose name starts with prefix do not run before
+  // `until`; a run that falls due meanwhile happens at `until`, late but never lost.
+  void Starve(const std::string& prefix, sim::Time until);
 
  private:
   sim::Task<void> RunInterval(const storage::PeriodicJob* job);
   sim::Task<void> RunDeadline(const storage::PeriodicJob* job);
+  sim::Task<void> Run(const storage::PeriodicJob* job);
 
   sim::Scheduler* scheduler_;
   sim::ProcessId process_;
   sim::Condition wake_;
   std::vector<storage::PeriodicJob> jobs_;
   std::vector<sim::TaskHandle> tasks_;
+  std::map<std::string, sim::Time> starved_;  // name prefix -> until
 };
 
 }  // namespace mqsim::backends

@@ -209,6 +209,8 @@ size_t Scheduler::CancelProcess(ProcessId process) {
   for (TaskId id : victims) Cancel(id);
   std::erase_if(posted_, [&](const auto& kv) { return kv.second.process == process; });
   std::erase_if(timers_, [&](const auto& kv) { return kv.second.process == process; });
+  held_.erase(process);
+  paused_until_.erase(process);
   trace_->Event("sched.cancel_process")
       .Kv("process", static_cast<uint64_t>(process))
       .Kv("tasks", static_cast<uint64_t>(victims.size()));
@@ -243,7 +245,54 @@ void Scheduler::ResumeTask(TaskState& task) {
   if (task.cancel_requested) Finish(id, JoinResult::kCancelled);
 }
 
+namespace {
+// Internal callbacks (pause ends) belong to no simulated process.
+constexpr ProcessId kSchedulerProcess = UINT32_MAX;
+}  // namespace
+
+std::optional<ProcessId> Scheduler::ProcessOf(const ReadyItem& item) const {
+  if (item.is_task) {
+    const TaskState* task = Find(item.id);
+    if (task == nullptr) return std::nullopt;
+    return task->options.process;
+  }
+  auto it = posted_.find(item.id);
+  if (it == posted_.end()) return std::nullopt;
+  return it->second.process;
+}
+
+void Scheduler::PauseProcess(ProcessId process, Time until) {
+  MQSIM_ASSERT(process != kSchedulerProcess);
+  Time& end = paused_until_[process];
+  if (until <= end) return;
+  end = until;
+  trace_->Event("sched.pause").Kv("process", static_cast<uint64_t>(process)).Kv("until", until);
+  CallAt(until, "pause-end", [this, process] { ResumeProcess(process); }, kSchedulerProcess);
+}
+
+void Scheduler::ResumeProcess(ProcessId process) {
+  auto it = paused_until_.find(process);
+  if (it == paused_until_.end() || it->second > now()) return;  // extended meanwhile
+  paused_until_.erase(it);
+  auto held = held_.find(process);
+  const size_t n = held == held_.end() ? 0 : held->second.size();
+  if (held != held_.end()) {
+    for (const ReadyItem& item : held->second) ready_.push_back(item);
+    held_.erase(held);
+  }
+  trace_->Event("sched.resume_process")
+      .Kv("process", static_cast<uint64_t>(process))
+      .Kv("late_items", static_cast<uint64_t>(n));
+}
+
 void Scheduler::RunOne(const ReadyItem& item) {
+  if (!paused_until_.empty()) {
+    const std::optional<ProcessId> p = ProcessOf(item);
+    if (p && paused_until_.count(*p) != 0) {
+      held_[*p].push_back(item);  // runs when the pause ends
+      return;
+    }
+  }
   if (item.is_task) {
     TaskState* task = Find(item.id);
     // Stale entries: the task was cancelled or has run and waits again since.

@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <stdexcept>
 #include <string>
@@ -111,6 +112,11 @@ class Scheduler {
   // A process crash: cancels its tasks, drops its posted callbacks and timers.
   // Returns the number of tasks cancelled.
   size_t CancelProcess(ProcessId process);
+  // A stop-the-world pause of one process (a GC pause) until `until`: none of its tasks or
+  // callbacks run meanwhile; what becomes runnable (timers included) runs after it, late.
+  // Overlapping pauses extend each other.
+  void PauseProcess(ProcessId process, Time until);
+  bool IsPaused(ProcessId process) const { return paused_until_.count(process) != 0; }
 
   RunResult RunUntilQuiescent();
   RunResult RunUntil(Time deadline);
@@ -205,6 +211,9 @@ class Scheduler {
   void Finish(TaskId id, JoinResult result);
   std::vector<BlockedTask> Blocked() const;
   TaskState* Find(TaskId id) const;
+  // The process a ready item belongs to (nullopt: a stale item).
+  std::optional<ProcessId> ProcessOf(const ReadyItem& item) const;
+  void ResumeProcess(ProcessId process);
 
   VirtualClock* clock_;
   Random rng_;
@@ -214,6 +223,8 @@ class Scheduler {
   std::map<TimerId, Timer> timers_;
   std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<>> heap_;
   std::vector<ReadyItem> ready_;
+  std::map<ProcessId, Time> paused_until_;
+  std::map<ProcessId, std::vector<ReadyItem>> held_;  // runnable items of paused processes
   TaskId next_task_id_ = 1;
   uint64_t next_callback_id_ = 1;
   TimerId next_timer_id_ = 1;

@@ -170,8 +170,53 @@ absl::Status RocksMQ::CheckServing() const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<RocksMQ::Topic*> RocksMQ::FindTopic(std::string_view topic) {
+absl::Status RocksMQ::Ready() {
   MQSIM_RETURN_IF_ERROR(CheckServing());
+  return degraded_ ? Reopen() : absl::OkStatus();
+}
+
+// After a failed write RocksDB stays read-only; its own recovery runs on a thread of its
+// own (suppressed in the simulation, and not relied on natively). The engine instead
+// reopens both databases before its next operation, keeping consumer groups, so service
+// resumes as soon as the disk has space again.
+absl::Status RocksMQ::Reopen() {
+  std::map<std::string, std::map<std::string, MessageId, std::less<>>> groups;
+  for (auto& [name, t] : topics_) groups[name] = std::move(t.groups);
+  topics_.clear();
+  if (host_.before_close) host_.before_close();
+  for (std::unique_ptr<rocksdb::DB>* db : {&store_, &meta_}) {
+    if (*db) (void)(*db)->Close();
+    db->reset();
+  }
+  MQSIM_RETURN_IF_ERROR(OpenDatabases());
+  MQSIM_RETURN_IF_ERROR(LoadTopics());
+  for (auto& [name, g] : groups) {
+    auto it = topics_.find(name);
+    if (it != topics_.end()) {
+      it->second.groups = std::move(g);
+      MQSIM_RETURN_IF_ERROR(UpdateAcks(name, it->second));
+    }
+  }
+  degraded_ = false;
+  return absl::OkStatus();
+}
+
+rocksdb::Status RocksMQ::PutOne(rocksdb::DB* db, const std::string& key,
+                               const std::string& value) {
+  const rocksdb::Status s = db->Put(Synced(), key, value);
+  if (!s.ok()) degraded_ = true;
+  return s;
+}
+
+absl::Status RocksMQ::Write(rocksdb::DB* db, const rocksdb::WriteOptions& options,
+                            rocksdb::WriteBatch* batch, const std::string& what) {
+  const rocksdb::Status s = db->Write(options, batch);
+  if (!s.ok()) degraded_ = true;
+  return FromRocks(s, what);
+}
+
+absl::StatusOr<RocksMQ::Topic*> RocksMQ::FindTopic(std::string_view topic) {
+  MQSIM_RETURN_IF_ERROR(Ready());
   MQSIM_RETURN_IF_ERROR(ValidateTopicName(topic));
   auto it = topics_.find(topic);
   if (it == topics_.end()) return absl::NotFoundError(TopicError(topic));
@@ -196,13 +241,13 @@ MessageId RocksMQ::Latest(const Topic& t) const {
 
 absl::Status RocksMQ::CreateTopic(std::string_view topic) {
   std::lock_guard<std::mutex> lock(mu_);
-  MQSIM_RETURN_IF_ERROR(CheckServing());
+  MQSIM_RETURN_IF_ERROR(Ready());
   MQSIM_RETURN_IF_ERROR(ValidateTopicName(topic));
   if (topics_.count(topic) != 0) return absl::OkStatus();
   const std::string name(topic);
   const int64_t now = NowMs();
   MQSIM_RETURN_IF_ERROR(FromRocks(
-      meta_->Put(Synced(), TopicKey(name), EncodeU64(static_cast<uint64_t>(now))),
+      PutOne(meta_.get(), TopicKey(name), EncodeU64(static_cast<uint64_t>(now))),
       "create topic " + name));
   // A previously destroyed topic of this name left its id high-water mark: ids continue.
   return LoadTopic(name, now);
@@ -228,8 +273,10 @@ absl::Status RocksMQ::DestroyTopic(std::string_view topic) {
   // No id beyond the high-water mark was handed out: a re-created topic continues at hwm + 1.
   const Topic& t = **found;
   batch.Put(ReservationKey(name), EncodeU64(static_cast<uint64_t>(t.high_water_mark)));
-  MQSIM_RETURN_IF_ERROR(FromRocks(store_->Write(Synced(), &batch), "destroy topic " + name));
-  MQSIM_RETURN_IF_ERROR(FromRocks(meta_->Delete(Synced(), TopicKey(name)), "destroy topic " + name));
+  MQSIM_RETURN_IF_ERROR(Write(store_.get(), Synced(), &batch, "destroy topic " + name));
+  rocksdb::WriteBatch unregister;
+  unregister.Delete(TopicKey(name));
+  MQSIM_RETURN_IF_ERROR(Write(meta_.get(), Synced(), &unregister, "destroy topic " + name));
   topics_.erase(topics_.find(topic));
   return absl::OkStatus();
 }
@@ -255,9 +302,9 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
   const MessageId last = first + static_cast<MessageId>(payloads.size()) - 1;
   if (last > t.reserved) {
     const MessageId reserve = last + kIdReservationBlock;
-    MQSIM_RETURN_IF_ERROR(FromRocks(store_->Put(Synced(), ReservationKey(name),
-                                                EncodeU64(static_cast<uint64_t>(reserve))),
-                                    "reserve ids for " + name));
+    rocksdb::WriteBatch reservation;
+    reservation.Put(ReservationKey(name), EncodeU64(static_cast<uint64_t>(reserve)));
+    MQSIM_RETURN_IF_ERROR(Write(store_.get(), Synced(), &reservation, "reserve ids for " + name));
     t.reserved = reserve;
   }
   const int64_t now = NowMs();
@@ -284,7 +331,7 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
   batch.Put(OpenPageKey(name), EncodeU64(open_bytes));
   rocksdb::WriteOptions wo;
   wo.sync = options_.produce_sync;
-  MQSIM_RETURN_IF_ERROR(FromRocks(store_->Write(wo, &batch), "produce to " + name));
+  MQSIM_RETURN_IF_ERROR(Write(store_.get(), wo, &batch, "produce to " + name));
   if (t.first_id > t.high_water_mark) t.first_id = first;  // the topic was empty
   t.high_water_mark = last;
   t.open_bytes = open_bytes;
@@ -323,7 +370,7 @@ absl::Status RocksMQ::DestroyConsumerGroup(std::string_view topic, std::string_v
 absl::StatusOr<bool> RocksMQ::ExistConsumerGroup(std::string_view topic,
                                                  std::string_view group) {
   std::lock_guard<std::mutex> lock(mu_);
-  MQSIM_RETURN_IF_ERROR(CheckServing());
+  MQSIM_RETURN_IF_ERROR(Ready());
   auto it = topics_.find(topic);
   return it != topics_.end() && it->second.groups.count(group) != 0;
 }
@@ -354,8 +401,7 @@ absl::Status RocksMQ::UpdateAcks(std::string_view name, Topic& t) {
     t.acked_through = it->first;
   }
   if (batch.Count() == 0) return absl::OkStatus();
-  return FromRocks(store_->Write(rocksdb::WriteOptions(), &batch),
-                   "ack pages of " + std::string(name));
+  return Write(store_.get(), rocksdb::WriteOptions(), &batch, "ack pages of " + std::string(name));
 }
 
 // ------------------------------------------------------------------ consume and seek
@@ -428,7 +474,7 @@ absl::StatusOr<MessageId> RocksMQ::GetLatestMsg(std::string_view topic) {
 
 absl::Status RocksMQ::RunRetention() {
   std::lock_guard<std::mutex> lock(mu_);
-  MQSIM_RETURN_IF_ERROR(CheckServing());
+  MQSIM_RETURN_IF_ERROR(Ready());
   const int64_t now = NowMs();
   for (auto& [name, t] : topics_) MQSIM_RETURN_IF_ERROR(RetainTopic(name, t, now));
   return absl::OkStatus();
@@ -465,8 +511,7 @@ absl::Status RocksMQ::RetainTopic(const std::string& name, Topic& t, int64_t now
   rocksdb::WriteBatch batch;
   batch.DeleteRange(MessageKey(name, 0), MessageKey(name, last_deleted + 1));
   for (auto it = t.pages.begin(); it != doomed_end; ++it) batch.Delete(PageKey(name, it->first));
-  MQSIM_RETURN_IF_ERROR(
-      FromRocks(store_->Write(rocksdb::WriteOptions(), &batch), "retention of " + name));
+  MQSIM_RETURN_IF_ERROR(Write(store_.get(), rocksdb::WriteOptions(), &batch, "retention of " + name));
   t.pages.erase(t.pages.begin(), doomed_end);
   t.first_id = std::max(t.first_id, last_deleted + 1);
   return absl::OkStatus();
@@ -493,7 +538,7 @@ absl::Status RocksMQ::CompactDb(rocksdb::DB* db) {
 
 absl::Status RocksMQ::Compact() {
   std::lock_guard<std::mutex> lock(mu_);
-  MQSIM_RETURN_IF_ERROR(CheckServing());
+  MQSIM_RETURN_IF_ERROR(Ready());
   MQSIM_RETURN_IF_ERROR(CompactDb(store_.get()));
   return CompactDb(meta_.get());
 }

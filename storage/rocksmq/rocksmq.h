@@ -17,6 +17,7 @@
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 
 #include <cstdint>
 #include <map>
@@ -126,6 +127,12 @@ class RocksMQ {
   absl::Status LoadTopics();
   absl::Status LoadTopic(const std::string& name, int64_t created_ms);
   absl::Status CheckServing() const;
+  // Serving, and recovered from an earlier failed write.
+  absl::Status Ready();
+  absl::Status Reopen();
+  absl::Status Write(rocksdb::DB* db, const rocksdb::WriteOptions& options,
+                     rocksdb::WriteBatch* batch, const std::string& what);
+  rocksdb::Status PutOne(rocksdb::DB* db, const std::string& key, const std::string& value);
   absl::StatusOr<Topic*> FindTopic(std::string_view topic);
   absl::StatusOr<MessageId*> FindGroup(Topic& t, std::string_view topic, std::string_view group);
   absl::Status UpdateAcks(std::string_view name, Topic& t);
@@ -140,6 +147,7 @@ class RocksMQ {
   rocksdb::Env* env_;
   std::mutex mu_;
   bool serving_ = false;
+  bool degraded_ = false;  // a write failed: reopen the databases before the next call
   std::unique_ptr<rocksdb::DB> store_;  // messages and page bookkeeping
   std::unique_ptr<rocksdb::DB> meta_;   // topic registry
   std::map<std::string, Topic, std::less<>> topics_;

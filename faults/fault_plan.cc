@@ -1,0 +1,51 @@
+#include "faults/fault_plan.h"
+
+namespace mqsim::faults {
+
+std::string FaultPlan::ToString() const {
+  std::string out;
+  auto add = [&](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
+  if (crashes()) add("crash every ~" + crash_interval.ToString());
+  if (power_losses()) add("power loss every ~" + power_loss_interval.ToString());
+  if (disk_full_interval > sim::Duration::Zero()) {
+    add("disk full every ~" + disk_full_interval.ToString() + " for " +
+        disk_full_duration.ToString());
+  }
+  if (latency.sync.enabled() || latency.write.enabled() || latency.read.enabled()) {
+    add("slow disk (sync " + latency.sync.min.ToString() + ".." + latency.sync.max.ToString() +
+        ", stall " + latency.sync.stall.ToString() + ")");
+  }
+  if (gc_interval > sim::Duration::Zero()) {
+    add("gc pause " + gc_pause_min.ToString() + ".." + gc_pause_max.ToString() + " every ~" +
+        gc_interval.ToString());
+  }
+  if (!starve_job.empty() && starve_interval > sim::Duration::Zero()) {
+    add("starve " + starve_job + " for " + starve_duration.ToString() + " every ~" +
+        starve_interval.ToString());
+  }
+  return out.empty() ? "no faults" : out;
+}
+
+FaultPlan Swarm(sim::Random& rng, sim::Duration duration) {
+  FaultPlan p;
+  const int64_t run_ms = duration.millis();
+  auto interval = [&](int64_t min_fraction, int64_t max_fraction) {
+    return sim::Duration::Millis(rng.Uniform(run_ms / max_fraction, run_ms / min_fraction));
+  };
+  if (rng.Chance(0.5)) p.crash_interval = interval(2, 10);
+  if (rng.Chance(0.5)) p.power_loss_interval = interval(2, 8);
+  if (rng.Chance(0.5)) p.disk_full_interval = interval(2, 8);
+  if (rng.Chance(0.5)) {
+    p.latency.sync = {sim::Duration::Micros(100), sim::Duration::Millis(5), 0.01,
+                      sim::Duration::Seconds(2)};
+    p.latency.write = {sim::Duration::Micros(5), sim::Duration::Micros(200), 0, {}};
+  }
+  if (rng.Chance(0.5)) p.gc_interval = interval(5, 50);
+  if (rng.Chance(0.5)) {
+    p.starve_job = rng.Chance(0.5) ? "rocksmq.retention" : "natsmq.expire";
+    p.starve_interval = interval(2, 6);
+  }
+  return p;
+}
+
+}  // namespace mqsim::faults

@@ -1,0 +1,50 @@
+// FaultPlan: which faults a run suffers and how often, every moment drawn from the seed.
+//
+// Intervals are means of exponential (Poisson) arrivals; a zero interval disables the
+// fault. ToString() prints the plan in one line, so a failing run can show it with its
+// seed. Swarm() draws a plan for one seed from ranges, FoundationDB/TigerBeetle style.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/disk_model.h"
+#include "sim/random.h"
+#include "sim/time.h"
+
+namespace mqsim::faults {
+
+struct FaultPlan {
+  // Process crash (kill -9): the page cache survives; restart after a seeded delay.
+  sim::Duration crash_interval;
+  // Power loss: unsynced data goes per PowerLossMode (chosen per event by the seed).
+  sim::Duration power_loss_interval;
+  sim::Duration restart_delay_min = sim::Duration::Seconds(1);
+  sim::Duration restart_delay_max = sim::Duration::Seconds(30);
+  // Disk full: at each event the free space shrinks to disk_full_headroom_bytes (as if
+  // another process filled the disk) and is given back after disk_full_duration.
+  sim::Duration disk_full_interval;
+  sim::Duration disk_full_duration = sim::Duration::Seconds(30);
+  uint64_t disk_full_headroom_bytes = 64 << 10;
+  // Slow disk: latency per operation kind, with stalls.
+  sim::DiskLatency latency;
+  // Slow GC (a): stop-the-world pauses of the engine process.
+  sim::Duration gc_interval;
+  sim::Duration gc_pause_min = sim::Duration::Millis(1);
+  sim::Duration gc_pause_max = sim::Duration::Millis(300);
+  // Slow GC (b): periodic jobs whose name starts with starve_job (e.g. "rocksmq.retention",
+  // "natsmq.expire") do not run for starve_duration, every starve_interval.
+  std::string starve_job;
+  sim::Duration starve_interval;
+  sim::Duration starve_duration = sim::Duration::Minutes(1);
+
+  std::string ToString() const;
+  bool crashes() const { return crash_interval > sim::Duration::Zero(); }
+  bool power_losses() const { return power_loss_interval > sim::Duration::Zero(); }
+};
+
+// A plan with each fault kind switched on with probability 1/2 and its knobs drawn from
+// ranges scaled to a run of `duration` (swarm testing: every seed a different mix).
+FaultPlan Swarm(sim::Random& rng, sim::Duration duration);
+
+}  // namespace mqsim::faults
