@@ -352,6 +352,10 @@ RunResult Scheduler::Run(Time deadline) {
   };
   for (;;) {
     if (stop_requested_) return result(RunOutcome::kStopped);
+    // Time can move while something runs (a slow fsync, RocksDB's sleeps, background work):
+    // timers that fell due meanwhile join the runnable set now, so a stream of runnable work
+    // cannot starve them forever.
+    while (!heap_.empty() && heap_.top().when <= now()) FireTimersAt(heap_.top().when);
     if (!ready_.empty()) {
       const size_t pick = ready_.size() == 1 ? 0 : rng_.Below(ready_.size());
       const ReadyItem item = ready_[pick];

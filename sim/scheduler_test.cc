@@ -253,3 +253,39 @@ TEST_CASE("Scheduler properties") {
 }
 
 }  // namespace mqsim::sim
+
+namespace mqsim::sim {
+
+TEST_CASE("A paused process runs nothing during the pause; its timers fire late") {
+  Simulation sim(3);
+  Scheduler& s = sim.scheduler();
+  std::vector<Time> ticks;
+  s.Spawn("ticker", [&]() -> Task<void> {
+    for (int i = 0; i < 10; ++i) {
+      co_await s.SleepFor(Duration::Millis(500));
+      ticks.push_back(s.now());
+    }
+  }, SpawnOptions{.process = 5});
+  std::vector<Time> other;
+  s.Spawn("other-process", [&]() -> Task<void> {
+    for (int i = 0; i < 6; ++i) {
+      co_await s.SleepFor(Duration::Millis(500));
+      other.push_back(s.now());
+    }
+  }, SpawnOptions{.process = 6});
+  s.CallAt(Time::Zero() + Duration::Millis(1200), "gc", [&] {
+    s.PauseProcess(5, s.now() + Duration::Millis(1600));  // 1.2 s .. 2.8 s
+  });
+  s.RunUntilQuiescent();
+  REQUIRE(ticks.size() == 10);
+  CHECK(ticks[0] == Time::Zero() + Duration::Millis(500));
+  CHECK(ticks[1] == Time::Zero() + Duration::Millis(1000));
+  CHECK(ticks[2] == Time::Zero() + Duration::Millis(2800));  // due at 1.5 s, ran late
+  CHECK(ticks[3] == Time::Zero() + Duration::Millis(3300));
+  for (size_t i = 0; i < other.size(); ++i) {
+    CHECK(other[i] == Time::Zero() + Duration::Millis(500 * static_cast<int64_t>(i + 1)));
+  }
+  CHECK_FALSE(s.IsPaused(5));
+}
+
+}  // namespace mqsim::sim

@@ -56,6 +56,10 @@ void SimEnv::RunJob(uint64_t id) {
   ++jobs_run_;
   scheduler_->trace().Event("env.run_job").Kv("job", id);
   job.function(job.arg);
+  // Background work takes time. Without this a job that fails and reschedules itself at
+  // once (a compaction on a full disk) would spin forever at one virtual instant, and the
+  // fault that made it fail would never end.
+  scheduler_->clock().Advance(job_cost_);
 }
 
 int SimEnv::UnSchedule(void* tag, Priority pri) {

@@ -81,6 +81,8 @@ class SimEnv : public rocksdb::Env {
   }
 
   size_t pending_jobs() const { return jobs_.size(); }
+  // Virtual time each background job takes (default 1 ms).
+  void set_job_cost(Duration cost) { job_cost_ = cost; }
   uint64_t jobs_run() const { return jobs_run_; }
   // Runs queued jobs (including ones they queue) until none is left or max_jobs ran.
   size_t DrainJobs(size_t max_jobs = 1'000'000);
@@ -148,6 +150,7 @@ class SimEnv : public rocksdb::Env {
   uint64_t next_job_ = 1;
   uint64_t jobs_run_ = 0;
   int background_threads_[Priority::TOTAL] = {1, 1, 1, 1};
+  Duration job_cost_ = Duration::Millis(1);
 };
 
 }  // namespace mqsim::sim

@@ -55,6 +55,7 @@ class Time {
   static constexpr Time FromNanos(int64_t ns) { return Time(ns); }
   static constexpr Time Zero() { return Time(0); }
   static constexpr Time Max() { return Time(std::numeric_limits<int64_t>::max()); }
+  static constexpr Time Min() { return Time(std::numeric_limits<int64_t>::min()); }
 
   constexpr int64_t nanos() const { return ns_; }
   constexpr Duration since_start() const { return Duration::Nanos(ns_); }

@@ -16,6 +16,11 @@ using Kind = EngineWorld::Kind;
 
 namespace {
 
+// A process crash of the store: its object goes while the disk is powered off, so its
+// teardown writes nothing (a destructor would otherwise close the store cleanly).
+struct Nats;
+void CrashStore(Nats& n);
+
 struct Nats {
   explicit Nats(Kind kind, NatsMqOptions o = {}) : world(EngineWorld::Make(kind)), options(o) {
     options.store_dir = world->Dir() + "/nats";
@@ -59,6 +64,15 @@ StreamConfig Stream(const std::string& name) {
   StreamConfig c;
   c.name = name;
   return c;
+}
+
+void CrashStore(Nats& n) {
+  sim::SimFileSystem& disk = *n.world->sim_disk();
+  n.world->StopJobs();
+  disk.PowerOff();
+  n.store.reset();
+  disk.PowerOn();
+  disk.CrashProcess();
 }
 
 Kind AnyWorld() { return GENERATE(Kind::kNative, Kind::kSimulated); }
@@ -283,16 +297,17 @@ TEST_CASE("Recovery cuts a torn tail and keeps every synced message") {
   for (int i = 0; i < 20; ++i) n.Pub("t", "synced-" + std::to_string(i));
   n.world->Advance(sim::Duration::Millis(1001));  // the sync interval ran
   for (int i = 0; i < 20; ++i) n.Pub("t", std::string(300, 'u'));
-  n.world->StopJobs();
-  n.store.reset();  // crash: no Close
+  CrashStore(n);
   n.world->sim_disk()->PowerLoss(sim::PowerLossMode::kTornTail);
   n.Reopen();
   const StreamState s = n.State("t");
   CHECK(s.msgs >= 20);
   CHECK(s.msgs <= 40);
-  CHECK(s.last_seq == s.msgs);
-  for (uint64_t seq = 1; seq <= s.last_seq; ++seq) REQUIRE(n->GetMsg("t", seq).ok());
-  CHECK(n.Pub("t", "after") == s.last_seq + 1);
+  for (uint64_t seq = 1; seq <= s.msgs; ++seq) REQUIRE(n->GetMsg("t", seq).ok());
+  // Sequences that may have been acknowledged and lost are never handed out again.
+  const uint64_t next = n.Pub("t", "after");
+  CHECK(next > 40);
+  CHECK(next == s.last_seq + 1);
 }
 
 TEST_CASE("A deleted message is never resurrected by a crash") {
@@ -303,8 +318,7 @@ TEST_CASE("A deleted message is never resurrected by a crash") {
   REQUIRE(n->DeleteMsg("d", 4).ok());
   REQUIRE(n->Purge("d").ok() == true);
   n.Pub("d", "y");
-  n.world->StopJobs();
-  n.store.reset();
+  CrashStore(n);
   n.world->sim_disk()->PowerLoss(sim::PowerLossMode::kDropUnsynced);
   n.Reopen();
   const StreamState s = n.State("d");

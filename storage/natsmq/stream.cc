@@ -20,6 +20,7 @@ using rocksdb::IOStatus;
 namespace {
 
 constexpr char kIndexMagic[] = "MQIX";
+constexpr uint64_t kSequenceReservation = 1 << 16;
 constexpr size_t kIndexEntryBytes = 1 + 8 + 8 + 8 + 4 + 8;
 
 template <class T>
@@ -275,6 +276,17 @@ absl::StatusOr<std::unique_ptr<NatsStore::Stream>> NatsStore::Stream::Recover(
   }
   MQSIM_RETURN_IF_ERROR(
       s->OpenBlockForAppend(blocks.empty() ? 1 : blocks.back(), /*create=*/blocks.empty()));
+  // After an unclean stop, sequences up to the reservation may have been acknowledged
+  // and lost: continue after them.
+  absl::StatusOr<std::string> reserved = ReadWholeFile(*env.fs, dir + "/seq.reserve");
+  if (reserved.ok() && !reserved->empty() &&
+      std::all_of(reserved->begin(), reserved->end(), ::isdigit)) {
+    s->reserved_seq_ = std::stoull(*reserved);
+    if (s->reserved_seq_ > s->last_seq_) {
+      s->last_seq_ = s->reserved_seq_;
+      s->first_marked_ = true;
+    }
+  }
 
   absl::StatusOr<std::vector<std::string>> obs = ListDirectory(*env.fs, dir + "/obs");
   if (!obs.ok()) return obs.status();
@@ -397,6 +409,7 @@ absl::StatusOr<uint64_t> NatsStore::Stream::Store(const std::string& subject,
                      "maximum bytes exceeded");
     }
   }
+  MQSIM_RETURN_IF_ERROR(ReserveThrough(last_seq_ + 1));
   Record r;
   r.kind = Record::kMessage;
   r.seq = last_seq_ + 1;
@@ -498,8 +511,24 @@ absl::Status NatsStore::Stream::SetConfig(const StreamConfig& config, int64_t no
   return Expire(now_ns);
 }
 
+// Sequences are reserved durably in blocks before use (deliberately stronger than
+// nats-server): a power loss that drops acknowledged but unsynced messages never lets their
+// sequences be handed out again. A clean close gives back what was not used.
+absl::Status NatsStore::Stream::ReserveThrough(uint64_t seq) {
+  if (seq <= reserved_seq_) return absl::OkStatus();
+  const uint64_t reserve = seq + kSequenceReservation;
+  MQSIM_RETURN_IF_ERROR(WriteFileAtomically(*env_.fs, dir_, "seq.reserve",
+                                            std::to_string(reserve), /*sync=*/true));
+  reserved_seq_ = reserve;
+  return absl::OkStatus();
+}
+
 absl::Status NatsStore::Stream::Close() {
   absl::Status s = Sync();
+  if (s.ok() && reserved_seq_ > last_seq_) {
+    s = WriteFileAtomically(*env_.fs, dir_, "seq.reserve", std::to_string(last_seq_), true);
+    if (s.ok()) reserved_seq_ = last_seq_;
+  }
   if (writer_) {
     const IOStatus c = writer_->Close(IOOptions(), nullptr);
     if (s.ok()) s = FromIo(c, "close block");

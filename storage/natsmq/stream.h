@@ -84,6 +84,7 @@ class NatsStore::Stream {
   absl::Status DropDeadBlocks();
   absl::Status SaveConsumer(Consumer& c, bool sync);
   uint64_t FirstSeq() const;
+  absl::Status ReserveThrough(uint64_t seq);
 
   Env env_;
   StreamConfig config_;
@@ -92,6 +93,7 @@ class NatsStore::Stream {
   uint64_t bytes_ = 0;
   uint64_t last_seq_ = 0;
   bool first_marked_ = false;  // a purge or eviction moved the first sequence
+  uint64_t reserved_seq_ = 0;  // sequences durably reserved up to
   int64_t last_ts_ns_ = 0;
   std::map<uint32_t, Block> blocks_;
   uint32_t current_ = 0;  // block being appended to

@@ -172,7 +172,23 @@ absl::Status RocksMQ::CheckServing() const {
 
 absl::Status RocksMQ::Ready() {
   MQSIM_RETURN_IF_ERROR(CheckServing());
-  return degraded_ ? Reopen() : absl::OkStatus();
+  if (!degraded_) return absl::OkStatus();
+  // Back off between attempts (1 s, doubling to 16 s): a disk that is still full would
+  // otherwise make every call reopen both databases.
+  const int64_t now = NowMs();
+  if (now < next_reopen_ms_) {
+    return absl::UnavailableError("rocksmq: recovering from a failed write; next attempt in " +
+                                  std::to_string(next_reopen_ms_ - now) + " ms");
+  }
+  const absl::Status s = Reopen();
+  if (!s.ok()) {
+    reopen_backoff_ms_ = std::min<int64_t>(reopen_backoff_ms_ * 2, 16'000);
+    next_reopen_ms_ = now + reopen_backoff_ms_;
+    return s;
+  }
+  reopen_backoff_ms_ = 500;
+  next_reopen_ms_ = 0;
+  return absl::OkStatus();
 }
 
 // After a failed write RocksDB stays read-only; its own recovery runs on a thread of its
@@ -180,8 +196,10 @@ absl::Status RocksMQ::Ready() {
 // reopens both databases before its next operation, keeping consumer groups, so service
 // resumes as soon as the disk has space again.
 absl::Status RocksMQ::Reopen() {
-  std::map<std::string, std::map<std::string, MessageId, std::less<>>> groups;
-  for (auto& [name, t] : topics_) groups[name] = std::move(t.groups);
+  // Groups survive failed attempts (the disk may still be full): kept until one succeeds.
+  for (auto& [name, t] : topics_) {
+    for (auto& [group, position] : t.groups) saved_groups_[name][group] = position;
+  }
   topics_.clear();
   if (host_.before_close) host_.before_close();
   for (std::unique_ptr<rocksdb::DB>* db : {&store_, &meta_}) {
@@ -190,6 +208,9 @@ absl::Status RocksMQ::Reopen() {
   }
   MQSIM_RETURN_IF_ERROR(OpenDatabases());
   MQSIM_RETURN_IF_ERROR(LoadTopics());
+  degraded_ = false;
+  std::map<std::string, std::map<std::string, MessageId, std::less<>>> groups;
+  groups.swap(saved_groups_);
   for (auto& [name, g] : groups) {
     auto it = topics_.find(name);
     if (it != topics_.end()) {
@@ -197,7 +218,6 @@ absl::Status RocksMQ::Reopen() {
       MQSIM_RETURN_IF_ERROR(UpdateAcks(name, it->second));
     }
   }
-  degraded_ = false;
   return absl::OkStatus();
 }
 

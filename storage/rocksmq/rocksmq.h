@@ -148,9 +148,12 @@ class RocksMQ {
   std::mutex mu_;
   bool serving_ = false;
   bool degraded_ = false;  // a write failed: reopen the databases before the next call
+  int64_t next_reopen_ms_ = 0;
+  int64_t reopen_backoff_ms_ = 500;
   std::unique_ptr<rocksdb::DB> store_;  // messages and page bookkeeping
   std::unique_ptr<rocksdb::DB> meta_;   // topic registry
   std::map<std::string, Topic, std::less<>> topics_;
+  std::map<std::string, std::map<std::string, MessageId, std::less<>>> saved_groups_;
 };
 
 // Topic names: non-empty and without '/' (as in Milvus; long names are fine).
