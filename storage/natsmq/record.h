@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,20 @@ struct Record {
 };
 
 inline constexpr size_t kRecordOverhead = 4 + 1 + 8 + 8 + 2 + 4 + 8;
+
+// Little-endian (host order on x86-64) fixed-width integers, for records and indexes.
+template <class T>
+void PutLe(std::string& out, T v) {
+  char buf[sizeof(T)];
+  std::memcpy(buf, &v, sizeof(T));
+  out.append(buf, sizeof(T));
+}
+template <class T>
+T GetLe(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
 
 std::string EncodeRecord(const Record& r);
 

@@ -23,18 +23,6 @@ constexpr char kIndexMagic[] = "MQIX";
 constexpr uint64_t kSequenceReservation = 1 << 16;
 constexpr size_t kIndexEntryBytes = 1 + 8 + 8 + 8 + 4 + 8;
 
-template <class T>
-void PutLe(std::string& out, T v) {
-  char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));
-  out.append(buf, sizeof(T));
-}
-template <class T>
-T GetLe(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
 
 nlohmann::json ConfigJson(const StreamConfig& c) {
   return {{"name", c.name},           {"max_msgs", c.max_msgs},
