@@ -605,30 +605,36 @@ std::string SimFileSystem::ReadAll(const std::string& path) const {
 
 // ------------------------------------------------------------------ FileSystem API
 
+IOStatus SimFileSystem::OpenForRead(const char* op, const std::string& fname, std::string* path,
+                                    InodePtr* inode) {
+  *path = Normalize(fname);
+  IOStatus s = Begin(OpKind::kMetadata, op, *path, false);
+  if (!s.ok()) return s;
+  auto it = files_.find(*path);
+  if (it == files_.end()) return IOStatus::PathNotFound("no such file", *path);
+  *inode = it->second;
+  trace_->Event(op).Kv("path", *path);
+  return IOStatus::OK();
+}
+
 IOStatus SimFileSystem::NewSequentialFile(const std::string& fname, const FileOptions&,
                                           std::unique_ptr<rocksdb::FSSequentialFile>* result,
                                           IODebugContext*) {
-  const std::string p = Normalize(fname);
-  IOStatus s = Begin(OpKind::kMetadata, "fs.open_read", p, false);
-  if (!s.ok()) return s;
-  auto it = files_.find(p);
-  if (it == files_.end()) return IOStatus::PathNotFound("no such file", p);
-  *result = std::make_unique<SequentialFile>(this, it->second, p);
-  trace_->Event("fs.open_read").Kv("path", p);
-  return IOStatus::OK();
+  std::string p;
+  InodePtr inode;
+  const IOStatus s = OpenForRead("fs.open_read", fname, &p, &inode);
+  if (s.ok()) *result = std::make_unique<SequentialFile>(this, inode, p);
+  return s;
 }
 
 IOStatus SimFileSystem::NewRandomAccessFile(const std::string& fname, const FileOptions&,
                                             std::unique_ptr<rocksdb::FSRandomAccessFile>* result,
                                             IODebugContext*) {
-  const std::string p = Normalize(fname);
-  IOStatus s = Begin(OpKind::kMetadata, "fs.open_random", p, false);
-  if (!s.ok()) return s;
-  auto it = files_.find(p);
-  if (it == files_.end()) return IOStatus::PathNotFound("no such file", p);
-  *result = std::make_unique<RandomAccessFile>(this, it->second, p);
-  trace_->Event("fs.open_random").Kv("path", p);
-  return IOStatus::OK();
+  std::string p;
+  InodePtr inode;
+  const IOStatus s = OpenForRead("fs.open_random", fname, &p, &inode);
+  if (s.ok()) *result = std::make_unique<RandomAccessFile>(this, inode, p);
+  return s;
 }
 
 IOStatus SimFileSystem::NewWritableFile(const std::string& fname, const FileOptions&,

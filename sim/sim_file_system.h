@@ -190,6 +190,9 @@ class SimFileSystem : public rocksdb::FileSystem {
   rocksdb::IOStatus ReserveSpace(uint64_t old_size, uint64_t new_size);
   InodePtr NewInode();
   void SyncInode(Inode& inode);
+  // Common part of opening an existing file for reading: counts, traces, looks it up.
+  rocksdb::IOStatus OpenForRead(const char* op, const std::string& fname, std::string* path,
+                                InodePtr* inode);
   rocksdb::IOStatus ReadAt(const Inode& inode, const std::string& path, uint64_t generation,
                            uint64_t offset, size_t n, rocksdb::Slice* result, char* scratch);
   rocksdb::IOStatus WriteAt(Inode& inode, const std::string& path, uint64_t generation,

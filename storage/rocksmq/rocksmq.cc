@@ -253,6 +253,15 @@ absl::StatusOr<MessageId*> RocksMQ::FindGroup(Topic& t, std::string_view topic,
   return &it->second;
 }
 
+absl::StatusOr<RocksMQ::GroupRef> RocksMQ::FindPosition(std::string_view topic,
+                                                         std::string_view group) {
+  absl::StatusOr<Topic*> found = FindTopic(topic);
+  if (!found.ok()) return found.status();
+  absl::StatusOr<MessageId*> pos = FindGroup(**found, topic, group);
+  if (!pos.ok()) return pos.status();
+  return GroupRef{*found, *pos};
+}
+
 MessageId RocksMQ::Latest(const Topic& t) const {
   return t.first_id <= t.high_water_mark ? t.high_water_mark : -1;
 }
@@ -397,11 +406,9 @@ absl::StatusOr<bool> RocksMQ::ExistConsumerGroup(std::string_view topic,
 
 absl::StatusOr<MessageId> RocksMQ::GetPosition(std::string_view topic, std::string_view group) {
   std::lock_guard<std::mutex> lock(mu_);
-  absl::StatusOr<Topic*> found = FindTopic(topic);
-  if (!found.ok()) return found.status();
-  absl::StatusOr<MessageId*> pos = FindGroup(**found, topic, group);
-  if (!pos.ok()) return pos.status();
-  return **pos;
+  absl::StatusOr<GroupRef> ref = FindPosition(topic, group);
+  if (!ref.ok()) return ref.status();
+  return *ref->position;
 }
 
 // A closed page is acked when every group's position is beyond its last id; its ack time is
@@ -429,14 +436,13 @@ absl::Status RocksMQ::UpdateAcks(std::string_view name, Topic& t) {
 absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::Consume(std::string_view topic,
                                                               std::string_view group, int n) {
   std::lock_guard<std::mutex> lock(mu_);
-  absl::StatusOr<Topic*> found = FindTopic(topic);
-  if (!found.ok()) return found.status();
-  Topic& t = **found;
-  absl::StatusOr<MessageId*> pos = FindGroup(t, topic, group);
-  if (!pos.ok()) return pos.status();
+  absl::StatusOr<GroupRef> ref = FindPosition(topic, group);
+  if (!ref.ok()) return ref.status();
+  Topic& t = *ref->topic;
+  MessageId& pos = *ref->position;
   if (n <= 0) return absl::InvalidArgumentError("consume: n must be positive");
   std::vector<ConsumerMessage> out;
-  const MessageId start = **pos == kEarliest ? t.first_id : **pos;
+  const MessageId start = pos == kEarliest ? t.first_id : pos;
   if (start > t.high_water_mark) return out;
   const std::string prefix = MessagePrefix(topic);
   std::unique_ptr<rocksdb::Iterator> it(store_->NewIterator(rocksdb::ReadOptions()));
@@ -449,7 +455,7 @@ absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::Consume(std::string_view t
   }
   MQSIM_RETURN_IF_ERROR(FromRocks(it->status(), "consume from " + std::string(topic)));
   if (!out.empty()) {
-    **pos = out.back().id + 1;
+    pos = out.back().id + 1;
     MQSIM_RETURN_IF_ERROR(UpdateAcks(topic, t));
   }
   return out;
@@ -457,29 +463,27 @@ absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::Consume(std::string_view t
 
 absl::Status RocksMQ::Seek(std::string_view topic, std::string_view group, MessageId id) {
   std::lock_guard<std::mutex> lock(mu_);
-  absl::StatusOr<Topic*> found = FindTopic(topic);
-  if (!found.ok()) return found.status();
-  Topic& t = **found;
-  absl::StatusOr<MessageId*> pos = FindGroup(t, topic, group);
-  if (!pos.ok()) return pos.status();
+  absl::StatusOr<GroupRef> ref = FindPosition(topic, group);
+  if (!ref.ok()) return ref.status();
+  Topic& t = *ref->topic;
+  MessageId& pos = *ref->position;
   if (id < 0) {
     return absl::InvalidArgumentError("seek on topic \"" + std::string(topic) +
                                       "\": message id " + std::to_string(id) + " is negative");
   }
   // Consume reads the first surviving id >= the position, so a retained-away or never
   // written id lands on the next surviving message; beyond latest, on latest + 1.
-  **pos = std::min(id, std::max(t.high_water_mark, t.id_floor) + 1);
+  pos = std::min(id, std::max(t.high_water_mark, t.id_floor) + 1);
   return UpdateAcks(topic, t);
 }
 
 absl::Status RocksMQ::SeekToLatest(std::string_view topic, std::string_view group) {
   std::lock_guard<std::mutex> lock(mu_);
-  absl::StatusOr<Topic*> found = FindTopic(topic);
-  if (!found.ok()) return found.status();
-  Topic& t = **found;
-  absl::StatusOr<MessageId*> pos = FindGroup(t, topic, group);
-  if (!pos.ok()) return pos.status();
-  **pos = t.high_water_mark + 1;
+  absl::StatusOr<GroupRef> ref = FindPosition(topic, group);
+  if (!ref.ok()) return ref.status();
+  Topic& t = *ref->topic;
+  MessageId& pos = *ref->position;
+  pos = t.high_water_mark + 1;
   return UpdateAcks(topic, t);
 }
 

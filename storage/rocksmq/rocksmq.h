@@ -135,6 +135,12 @@ class RocksMQ {
   rocksdb::Status PutOne(rocksdb::DB* db, const std::string& key, const std::string& value);
   absl::StatusOr<Topic*> FindTopic(std::string_view topic);
   absl::StatusOr<MessageId*> FindGroup(Topic& t, std::string_view topic, std::string_view group);
+  struct GroupRef {
+    Topic* topic;
+    MessageId* position;
+  };
+  // FindTopic then FindGroup: the preamble of every call that moves a group.
+  absl::StatusOr<GroupRef> FindPosition(std::string_view topic, std::string_view group);
   absl::Status UpdateAcks(std::string_view name, Topic& t);
   absl::Status RetainTopic(const std::string& name, Topic& t, int64_t now_ms);
   absl::Status CompactDb(rocksdb::DB* db);
