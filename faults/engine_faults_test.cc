@@ -1,9 +1,13 @@
 // Both engines under each fault kind (and seeded swarm mixes), many seeds each: a workload
-// produces for ten simulated minutes while the FaultInjector crashes, cuts power, fills and
-// slows the disk, pauses the process and starves its periodic jobs. At the end the node
-// restarts cleanly and the checker demands: every acknowledged message that was promised
-// durable is there (synced, or acknowledged after the last power loss), nothing that was
-// never produced appears, no message appears twice, and no id or sequence is reused.
+// produces and consumes for ten simulated minutes while the FaultInjector crashes the
+// process (between calls, inside calls, inside recovery), cuts power, fills and slows the
+// disk, pauses the process (by interval and by a GOGC allocation model), starves its
+// periodic jobs, fails libfiu points inside the engines and fires BUGGIFY sites. At the
+// end the node restarts cleanly and the checker demands: every acknowledged message that
+// was promised durable is there (synced, or acknowledged after the last power loss),
+// nothing that was never produced appears, no message appears twice, no id or sequence is
+// reused, and the consumer saw ids in increasing order within each incarnation, never
+// skipped a message that is there, and never saw one id with two payloads.
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
@@ -41,6 +45,23 @@ struct Ledger {
   bool always_durable = false;  // produce_sync / sync always
   sim::Time last_power_loss = sim::Time::Min();
   std::map<std::string, Produced> produced;  // payload -> outcome
+  std::map<int64_t, std::string> delivered;  // id -> payload, as the consumer saw them
+  int64_t last_delivered = 0;                // in this incarnation of the consumer
+  std::string consumer_problem;              // first ordering violation seen live
+
+  void Deliver(int64_t id, const std::string& payload) {
+    if (id <= last_delivered && consumer_problem.empty()) {
+      consumer_problem = "consumer went backwards: id " + std::to_string(id) + " after " +
+                         std::to_string(last_delivered) + " in one incarnation";
+    }
+    auto [it, fresh] = delivered.emplace(id, payload);
+    if (!fresh && it->second != payload && consumer_problem.empty()) {
+      consumer_problem = "id " + std::to_string(id) + " delivered as \"" + Short(it->second) +
+                         "\" and as \"" + Short(payload) + "\"";
+    }
+    last_delivered = std::max(last_delivered, id);
+  }
+  int64_t max_delivered() const { return delivered.empty() ? 0 : delivered.rbegin()->first; }
 
   bool Promised(const Produced& p) const {
     return p.id && (always_durable || p.acked_at > last_power_loss);
@@ -68,6 +89,18 @@ struct Ledger {
                ") lost";
       }
     }
+    if (!consumer_problem.empty()) return consumer_problem;
+    for (const auto& [id, payload] : found) {
+      auto d = delivered.find(id);
+      if (d == delivered.end() && id <= max_delivered()) {
+        return "consumer skipped id " + std::to_string(id) + " (\"" + Short(payload) +
+               "\"; it delivered up to " + std::to_string(max_delivered()) + ")";
+      }
+      if (d != delivered.end() && d->second != payload) {
+        return "consumer saw id " + std::to_string(id) + " as \"" + Short(d->second) +
+               "\", the store now holds \"" + Short(payload) + "\"";
+      }
+    }
     return "";
   }
 };
@@ -88,24 +121,31 @@ class Node : public FaultTarget {
   backends::SimJobRunner& jobs() override { return jobs_; }
 
   void Crash(std::optional<sim::PowerLossMode> power_loss) override {
-    sim_->scheduler().CancelProcess(kNode);  // the workload and the job tasks die with it
-    fs_->PowerOff();
-    Drop();  // the engine object goes without a clean close
-    env_.DropJobs();
-    fs_->PowerOn();
-    fs_->CrashProcess();
+    Abandon();
     if (power_loss) {
       fs_->PowerLoss(*power_loss);
       ledger_.last_power_loss = sim_->now();
     }
     up_ = false;
   }
-  void Restart() override {
-    if (!Open()) return;  // e.g. the disk is full: the injector restarts it again later
+  bool Restart() override {
+    if (up_) return true;
+    if (!Open() || !StartConsumer()) {
+      // e.g. the disk is full or a fault point failed recovery: the start is abandoned
+      // (as the process would exit) and the injector tries again later.
+      Abandon();
+      return false;
+    }
+    ledger_.last_delivered = 0;  // a new incarnation of the consumer
     jobs_.Start(Jobs());
-    sim_->scheduler().Spawn("workload", [this] { return Workload(); },
-                            sim::SpawnOptions{.process = kNode});
+    sim::Scheduler& s = sim_->scheduler();
+    s.Spawn("workload", [this] { return Workload(); }, sim::SpawnOptions{.process = kNode});
+    s.Spawn("consumer", [this] { return Consumer(); }, sim::SpawnOptions{.process = kNode});
     up_ = true;
+    return true;
+  }
+  void SetAllocationHook(std::function<void(uint64_t)> hook) override {
+    alloc_hook_ = std::move(hook);
   }
   // After the faults: restart cleanly (twice, to cover a clean close too) and check.
   std::string FinalCheck() {
@@ -131,6 +171,16 @@ class Node : public FaultTarget {
   Ledger& ledger() { return ledger_; }
 
  protected:
+  // The process dies: its tasks are cancelled and the engine is dropped while the disk
+  // refuses writes (no clean close reaches it); the page cache survives.
+  void Abandon() {
+    sim_->scheduler().CancelProcess(kNode);  // the workload and the job tasks die with it
+    fs_->PowerOff();
+    Drop();
+    env_.DropJobs();
+    fs_->PowerOn();
+    fs_->CrashProcess();
+  }
   virtual bool Open() = 0;
   virtual void Drop() = 0;
   virtual bool CloseCleanly() = 0;
@@ -138,6 +188,27 @@ class Node : public FaultTarget {
   // Produces one batch; returns the ids, or nullopt on failure.
   virtual std::optional<std::vector<int64_t>> Produce(const std::vector<std::string>& batch) = 0;
   virtual std::string ReadAll(std::map<int64_t, std::string>* found) = 0;
+  // Joins the consumer group "g" again after a start (positioned after what it saw).
+  virtual bool StartConsumer() = 0;
+  // Up to n messages for the group (acknowledged as received); nullopt on failure.
+  virtual std::optional<std::vector<std::pair<int64_t, std::string>>> ConsumeSome(int n) = 0;
+
+  void Allocated(uint64_t bytes) {
+    if (alloc_hook_) alloc_hook_(bytes);
+  }
+
+  sim::Task<void> Consumer() {
+    sim::Scheduler& s = sim_->scheduler();
+    for (;;) {
+      co_await s.SleepFor(sim::Duration::Millis(rng_.Uniform(50, 600)));
+      auto got = ConsumeSome(static_cast<int>(rng_.Uniform(1, 8)));
+      if (!got) continue;
+      for (const auto& [id, payload] : *got) {
+        ledger_.Deliver(id, payload);
+        Allocated(payload.size());
+      }
+    }
+  }
 
   std::optional<int64_t> ProduceOne(const std::string& payload) {
     ledger_.produced[payload];
@@ -157,6 +228,7 @@ class Node : public FaultTarget {
                         std::string(static_cast<size_t>(rng_.Uniform(0, 3000)), 'x'));
         ledger_.produced[batch.back()];
       }
+      for (const std::string& p : batch) Allocated(2 * p.size() + 256);  // copies, encoding
       const std::optional<std::vector<int64_t>> ids = Produce(batch);
       if (!ids) continue;  // a full disk, an injected error: try again later
       for (size_t i = 0; i < batch.size(); ++i) {
@@ -173,6 +245,7 @@ class Node : public FaultTarget {
   Ledger ledger_;
   bool up_ = false;
   uint64_t next_payload_ = 0;
+  std::function<void(uint64_t)> alloc_hook_;
 };
 
 class RocksMqNode : public Node {
@@ -214,6 +287,21 @@ class RocksMqNode : public Node {
     auto ids = mq_->Produce("t", batch);
     if (!ids.ok()) return std::nullopt;
     return std::vector<int64_t>(ids->begin(), ids->end());
+  }
+  // Groups live in memory (as in Milvus): after a start the group is created again and
+  // seeks past what it saw, as Milvus seeks to its checkpoint.
+  bool StartConsumer() override {
+    absl::Status s = mq_->CreateConsumerGroup("t", "g");
+    if (!s.ok() && !absl::IsAlreadyExists(s)) return false;
+    if (ledger_.max_delivered() > 0) s = mq_->Seek("t", "g", ledger_.max_delivered() + 1);
+    return s.ok();
+  }
+  std::optional<std::vector<std::pair<int64_t, std::string>>> ConsumeSome(int n) override {
+    auto got = mq_->Consume("t", "g", n);
+    if (!got.ok()) return std::nullopt;
+    std::vector<std::pair<int64_t, std::string>> out;
+    for (const auto& m : *got) out.emplace_back(m.id, m.payload);
+    return out;
   }
   std::string ReadAll(std::map<int64_t, std::string>* found) override {
     if (!mq_->CreateConsumerGroup("t", "final-check").ok()) return "cannot create a group";
@@ -268,6 +356,23 @@ class NatsNode : public Node {
     }
     return ids;
   }
+  // The durable consumer survives restarts (its ack floor is on disk): redelivery after
+  // an unclean stop is allowed, skipping is not.
+  bool StartConsumer() override {
+    natsmq::ConsumerConfig c;
+    c.durable_name = "g";
+    return store_->AddConsumer("t", c).ok();
+  }
+  std::optional<std::vector<std::pair<int64_t, std::string>>> ConsumeSome(int n) override {
+    auto got = store_->Fetch("t", "g", n);
+    if (!got.ok()) return std::nullopt;
+    std::vector<std::pair<int64_t, std::string>> out;
+    for (const auto& m : *got) {
+      out.emplace_back(static_cast<int64_t>(m.seq), m.payload);
+      (void)store_->Ack("t", "g", m.seq);  // Milvus acks on receipt; a failed ack redelivers
+    }
+    return out;
+  }
   std::string ReadAll(std::map<int64_t, std::string>* found) override {
     auto st = store_->GetStreamState("t");
     if (!st.ok()) return "stream lost";
@@ -290,6 +395,7 @@ struct RunOutcome {
   uint64_t trace_hash;
   FaultCounts counts;
   uint64_t acked;
+  uint64_t delivered;
 };
 
 RunOutcome RunUnderFaults(Engine engine, uint64_t seed, const FaultPlan& plan, bool durable,
@@ -311,6 +417,7 @@ RunOutcome RunUnderFaults(Engine engine, uint64_t seed, const FaultPlan& plan, b
   out.trace_hash = sim.trace().hash();
   out.acked = 0;
   for (const auto& [payload, p] : node->ledger().produced) out.acked += p.id ? 1 : 0;
+  out.delivered = node->ledger().delivered.size();
   return out;
 }
 
@@ -333,12 +440,28 @@ FaultPlan OnlyKind(int kind) {
       p.starve_job = "rocksmq.";
       p.starve_interval = sim::Duration::Minutes(2);
       break;
+    case 6:
+      p.crash_at_op_interval = sim::Duration::Minutes(1);
+      p.recovery_crash_probability = 0.5;
+      break;
+    case 7:
+      p.fiu_points = {"rocksmq/*", "natsmq/*"};
+      p.fiu_probability = 0.02;
+      p.crash_interval = sim::Duration::Minutes(4);  // recovery meets the points too
+      break;
+    case 8: p.go_gc.gogc = 50; break;
+    case 9:
+      p.buggify = true;
+      p.crash_interval = sim::Duration::Minutes(3);
+      break;
   }
   return p;
 }
 
-const char* kKindNames[] = {"crash", "power loss", "disk full", "slow disk", "gc pause",
-                            "starvation"};
+constexpr int kKinds = 10;
+const char* kKindNames[kKinds] = {"crash",      "power loss",   "disk full",   "slow disk",
+                                  "gc pause",   "starvation",   "crash in call/recovery",
+                                  "fault points", "go gc",      "buggify"};
 
 // MQSIM_SWARM_SEEDS=N runs N swarm seeds (default 4; the "long" target runs more).
 uint64_t SwarmSeeds() {
@@ -348,7 +471,8 @@ uint64_t SwarmSeeds() {
 
 void CheckEngine(Engine engine) {
   const char* name = engine == Engine::kRocksMq ? "rocksmq" : "natsmq";
-  for (int kind = 0; kind < 6; ++kind) {
+  uint64_t buggify_fired = 0;
+  for (int kind = 0; kind < kKinds; ++kind) {
     for (uint64_t seed = 1; seed <= 4; ++seed) {
       const bool durable = seed % 2 == 1;
       const FaultPlan plan = OnlyKind(kind);
@@ -357,8 +481,24 @@ void CheckEngine(Engine engine) {
                 << (durable ? ", synced" : ", not synced") << ", plan: " << plan.ToString());
       CHECK(r.problem == "");
       CHECK(r.acked > 100);
+      CHECK(r.delivered > 50);
+      // The fault actually happened.
+      const FaultCounts& c = r.counts;
+      switch (kind) {
+        case 0: CHECK(c.crashes > 0); break;
+        case 1: CHECK(c.power_losses > 0); break;
+        case 2: CHECK(c.disk_full > 0); break;
+        case 4: case 8: CHECK(c.gc_pauses > 0); break;
+        case 5: CHECK(c.starvations > 0); break;
+        case 6: CHECK(c.crashes_in_calls + c.crashes_in_recovery > 0); break;
+        case 7: CHECK(c.fault_point_failures > 0); break;
+        default: break;
+      }
+      buggify_fired += kind == 9 ? c.buggify_fired : 0;
     }
   }
+  // A BUGGIFY site is switched on for a run with probability 1/4: some seeds fire none.
+  CHECK(buggify_fired > 0);
   for (uint64_t seed = 100; seed < 100 + SwarmSeeds(); ++seed) {
     sim::Random rng(seed);
     const FaultPlan plan = Swarm(rng, kRun);
@@ -378,6 +518,11 @@ TEST_CASE("The same fault plan and seed reproduce the same trace") {
   FaultPlan plan = OnlyKind(0);
   plan.power_loss_interval = sim::Duration::Minutes(3);
   plan.gc_interval = sim::Duration::Seconds(30);
+  plan.crash_at_op_interval = sim::Duration::Minutes(2);
+  plan.recovery_crash_probability = 0.3;
+  plan.go_gc.gogc = 100;
+  plan.fiu_points = {"rocksmq/*", "natsmq/*"};
+  plan.buggify = true;
   // KNOWN ISSUE (open in issue 6): RocksMQ under crash + power loss + GC pauses replays
   // identically when run directly (and with --spawn_strategy=local) but diverges inside
   // Bazel's process-wrapper sandbox at one step whose events read the same ("random draws

@@ -1,37 +1,127 @@
 #include "faults/fault_injector.h"
 
-#include <limits>
-
 namespace mqsim::faults {
 
 FaultInjector::FaultInjector(sim::Simulation* sim, FaultPlan plan, FaultTarget* target)
     : sim_(sim), plan_(std::move(plan)), target_(target), rng_(sim->Stream("faults")) {
+  sim_->trace().Event("fault.plan").Kv("plan", plan_.ToString());
   target_->disk().options().latency = plan_.latency;
   sim::Scheduler& s = sim_->scheduler();
   const sim::SpawnOptions opts{.process = kFaultProcess, .daemon = true};
-  if (plan_.crashes()) actors_.push_back(s.Spawn("fault.crash", [this] { return Crashes(false); }, opts));
-  if (plan_.power_losses()) {
-    actors_.push_back(s.Spawn("fault.power", [this] { return Crashes(true); }, opts));
+  auto spawn = [&](const char* name, std::function<sim::Task<void>()> body) {
+    actors_.push_back(s.Spawn(name, std::move(body), opts));
+  };
+  if (plan_.crashes()) spawn("fault.crash", [this] { return Crashes(false); });
+  if (plan_.power_losses()) spawn("fault.power", [this] { return Crashes(true); });
+  if (plan_.crash_at_op_interval > sim::Duration::Zero()) {
+    spawn("fault.crash_in_call", [this] { return CrashesInCalls(); });
   }
+  // A crash point that fires kills the process at the next step (the call in progress
+  // has seen its disk go away, as a process that dies there would).
+  target_->disk().set_power_off_hook([this] {
+    const bool in_recovery = in_recovery_;
+    sim_->scheduler().Post(
+        "fault.crash_at_op",
+        [this, in_recovery, alive = alive_] {
+          if (!*alive) return;
+          if (in_recovery) ++counts_.crashes_in_recovery;
+          else ++counts_.crashes_in_calls;
+          CrashNow("fault.crash_at_op", armed_power_loss_);
+        },
+        kFaultProcess);
+  });
   if (plan_.disk_full_interval > sim::Duration::Zero()) {
-    actors_.push_back(s.Spawn("fault.disk_full", [this] { return DiskFull(); }, opts));
+    spawn("fault.disk_full", [this] { return DiskFull(); });
   }
-  if (plan_.gc_interval > sim::Duration::Zero()) {
-    actors_.push_back(s.Spawn("fault.gc", [this] { return GcPauses(); }, opts));
+  if (plan_.gc_interval > sim::Duration::Zero()) spawn("fault.gc", [this] { return GcPauses(); });
+  if (plan_.go_gc.gogc > 0) {
+    go_gc_ = std::make_unique<GoGc>(plan_.go_gc, &rng_);
+    target_->SetAllocationHook([this](uint64_t bytes) {
+      if (quiesced_) return;
+      if (auto pause = go_gc_->Allocate(bytes, sim_->now())) Pause(*pause, "heap goal");
+    });
+    spawn("fault.go_gc_forced", [this] { return ForcedGc(); });
   }
   if (!plan_.starve_job.empty() && plan_.starve_interval > sim::Duration::Zero()) {
-    actors_.push_back(s.Spawn("fault.starve", [this] { return Starvation(); }, opts));
+    spawn("fault.starve", [this] { return Starvation(); });
   }
-  sim_->trace().Event("fault.plan").Kv("plan", plan_.ToString());
+  if (!plan_.fiu_points.empty()) {
+    points_ = std::make_unique<FaultPoints>(sim_->Stream("fiu"), &sim_->trace(), plan_.fiu_points,
+                                            plan_.fiu_probability);
+  }
+  if (plan_.buggify) buggify_ = std::make_unique<Buggify>(sim_->Stream("buggify"), &sim_->trace());
 }
 
 FaultInjector::~FaultInjector() {
+  *alive_ = false;
+  Quiesce();
+  target_->disk().set_power_off_hook(nullptr);
+  target_->SetAllocationHook(nullptr);
+}
+
+void FaultInjector::Quiesce() {
+  if (quiesced_) return;
+  quiesced_ = true;
   for (const sim::TaskHandle& a : actors_) sim_->scheduler().Cancel(a.id);
+  actors_.clear();
+  if (restart_task_) sim_->scheduler().Cancel(restart_task_->id);
+  restart_task_.reset();
+  restart_pending_ = false;
+  target_->disk().PowerOffAtOperation(0);
+  if (points_) points_->set_paused(true);
+  if (buggify_) buggify_->set_paused(true);
+}
+
+FaultCounts FaultInjector::counts() const {
+  FaultCounts c = counts_;
+  if (points_) {
+    for (const auto& [name, st] : points_->stats()) c.fault_point_failures += st.failures;
+  }
+  if (buggify_) {
+    for (const auto& [name, site] : buggify_->sites()) c.buggify_fired += site.fired;
+  }
+  return c;
 }
 
 sim::Duration FaultInjector::Next(sim::Duration mean) {
   const double ms = rng_.Exponential(static_cast<double>(mean.millis()));
   return sim::Duration::Millis(static_cast<int64_t>(ms) + 1);
+}
+
+sim::Duration FaultInjector::RestartDelay() {
+  return sim::Duration::Nanos(
+      rng_.Uniform(plan_.restart_delay_min.nanos(), plan_.restart_delay_max.nanos()));
+}
+
+void FaultInjector::CrashNow(const char* what, std::optional<sim::PowerLossMode> mode) {
+  sim_->trace().Event(what).Kv("power_loss", mode ? static_cast<int64_t>(*mode) : -1);
+  target_->disk().PowerOffAtOperation(0);
+  target_->Crash(mode);
+  if (quiesced_ || restart_pending_) return;
+  restart_pending_ = true;
+  restart_task_ = sim_->scheduler().Spawn("fault.restart", [this] { return RestartLoop(); },
+                                          sim::SpawnOptions{.process = kFaultProcess, .daemon = true});
+}
+
+sim::Task<void> FaultInjector::RestartLoop() {
+  sim::Scheduler& s = sim_->scheduler();
+  for (;;) {
+    co_await s.SleepFor(RestartDelay());
+    if (quiesced_) break;
+    sim_->trace().Event("fault.restart");
+    if (plan_.recovery_crash_probability > 0 && rng_.Chance(plan_.recovery_crash_probability)) {
+      armed_power_loss_.reset();
+      target_->disk().PowerOffAtOperation(rng_.Uniform(1, plan_.recovery_crash_window));
+    }
+    in_recovery_ = true;
+    const bool up = target_->Restart();
+    in_recovery_ = false;
+    if (up) break;
+    ++counts_.failed_restarts;
+    sim_->trace().Event("fault.restart_failed");
+  }
+  restart_pending_ = false;
+  restart_task_.reset();
 }
 
 sim::Task<void> FaultInjector::Crashes(bool power) {
@@ -45,12 +135,22 @@ sim::Task<void> FaultInjector::Crashes(bool power) {
     } else {
       ++counts_.crashes;
     }
-    sim_->trace().Event(power ? "fault.power_loss" : "fault.crash");
-    target_->Crash(mode);
-    co_await s.SleepFor(sim::Duration::Nanos(
-        rng_.Uniform(plan_.restart_delay_min.nanos(), plan_.restart_delay_max.nanos())));
-    sim_->trace().Event("fault.restart");
-    target_->Restart();
+    CrashNow(power ? "fault.power_loss" : "fault.crash", mode);
+  }
+}
+
+sim::Task<void> FaultInjector::CrashesInCalls() {
+  sim::Scheduler& s = sim_->scheduler();
+  for (;;) {
+    co_await s.SleepFor(Next(plan_.crash_at_op_interval));
+    if (target_->disk().power_off_armed() || restart_pending_) continue;
+    armed_power_loss_.reset();
+    if (rng_.Chance(plan_.crash_op_power_loss)) {
+      armed_power_loss_ = static_cast<sim::PowerLossMode>(rng_.Below(3));
+    }
+    const uint64_t at = static_cast<uint64_t>(rng_.Uniform(1, plan_.crash_op_window));
+    sim_->trace().Event("fault.arm_crash_point").Kv("in_ops", at);
+    target_->disk().PowerOffAtOperation(at);
   }
 }
 
@@ -69,14 +169,26 @@ sim::Task<void> FaultInjector::DiskFull() {
   }
 }
 
+void FaultInjector::Pause(sim::Duration pause, const char* why) {
+  ++counts_.gc_pauses;
+  sim_->trace().Event("fault.gc_pause").Kv("why", why).Kv("us", pause.micros());
+  sim::Scheduler& s = sim_->scheduler();
+  s.PauseProcess(target_->process(), s.now() + pause);
+}
+
 sim::Task<void> FaultInjector::GcPauses() {
+  for (;;) {
+    co_await sim_->scheduler().SleepFor(Next(plan_.gc_interval));
+    Pause(sim::Duration::Nanos(rng_.Uniform(plan_.gc_pause_min.nanos(), plan_.gc_pause_max.nanos())),
+          "interval");
+  }
+}
+
+sim::Task<void> FaultInjector::ForcedGc() {
   sim::Scheduler& s = sim_->scheduler();
   for (;;) {
-    co_await s.SleepFor(Next(plan_.gc_interval));
-    ++counts_.gc_pauses;
-    const sim::Duration pause = sim::Duration::Nanos(
-        rng_.Uniform(plan_.gc_pause_min.nanos(), plan_.gc_pause_max.nanos()));
-    s.PauseProcess(target_->process(), s.now() + pause);
+    co_await s.SleepUntil(go_gc_->next_forced());
+    if (auto pause = go_gc_->Forced(s.now())) Pause(*pause, "forced");
   }
 }
 

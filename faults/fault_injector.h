@@ -1,16 +1,24 @@
 // FaultInjector: turns a FaultPlan into actors of the deterministic scheduler that crash,
-// cut power to, fill, slow down and pause one simulated engine node (a FaultTarget).
+// cut power to, fill, slow down and pause one simulated engine node (a FaultTarget), and
+// arms the engines' libfiu points and BUGGIFY sites for the run.
 //
-// Every moment and every choice comes from the run's Random stream "faults", so the same
-// plan and seed give the same trace. The injector is itself a process of its own (it is
-// not killed by the crashes it causes).
+// Every moment and every choice comes from the run's Random streams ("faults", "fiu",
+// "buggify"), so the same plan and seed give the same trace. The injector is a process of
+// its own (kFaultProcess): the crashes it causes do not kill it. After a crash it restarts
+// the node after a seeded delay, retrying while recovery fails (a full disk, a fault point
+// in recovery, a crash inside recovery).
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "backends/sim_job_runner.h"
+#include "faults/buggify.h"
 #include "faults/fault_plan.h"
+#include "faults/fault_points.h"
+#include "faults/go_gc.h"
 #include "sim/sim_file_system.h"
 #include "sim/simulation.h"
 
@@ -24,33 +32,51 @@ class FaultTarget {
   virtual sim::SimFileSystem& disk() = 0;
   virtual backends::SimJobRunner& jobs() = 0;
   // The process dies now (its tasks are gone, the engine object is abandoned); with a
-  // power-loss mode the machine loses power too.
+  // power-loss mode the machine loses power too. Harmless on a node that is down.
   virtual void Crash(std::optional<sim::PowerLossMode> power_loss) = 0;
-  // The process starts again and recovers.
-  virtual void Restart() = 0;
+  // The process starts and recovers; false if recovery failed (it is tried again later).
+  // True at once if the node is up.
+  virtual bool Restart() = 0;
+  // The node reports its allocations here (bytes), for the GOGC pause model.
+  virtual void SetAllocationHook(std::function<void(uint64_t)> hook) { (void)hook; }
 };
 
 struct FaultCounts {
   uint64_t crashes = 0;
   uint64_t power_losses = 0;
+  uint64_t crashes_in_calls = 0;
+  uint64_t crashes_in_recovery = 0;
+  uint64_t failed_restarts = 0;
   uint64_t disk_full = 0;
   uint64_t gc_pauses = 0;
   uint64_t starvations = 0;
+  uint64_t fault_point_failures = 0;
+  uint64_t buggify_fired = 0;
 };
 
 class FaultInjector {
  public:
   FaultInjector(sim::Simulation* sim, FaultPlan plan, FaultTarget* target);
   ~FaultInjector();
-  const FaultCounts& counts() const { return counts_; }
+  FaultCounts counts() const;
   const FaultPlan& plan() const { return plan_; }
+  const FaultPoints* fault_points() const { return points_.get(); }
+  const Buggify* buggify() const { return buggify_.get(); }
+  // Stops injecting (fault points and BUGGIFY stop firing), e.g. before a final check.
+  void Quiesce();
 
  private:
   sim::Task<void> Crashes(bool power);
+  sim::Task<void> CrashesInCalls();
   sim::Task<void> DiskFull();
   sim::Task<void> GcPauses();
+  sim::Task<void> ForcedGc();
   sim::Task<void> Starvation();
+  sim::Task<void> RestartLoop();
+  void CrashNow(const char* what, std::optional<sim::PowerLossMode> mode);
+  void Pause(sim::Duration pause, const char* why);
   sim::Duration Next(sim::Duration mean);
+  sim::Duration RestartDelay();
 
   sim::Simulation* sim_;
   FaultPlan plan_;
@@ -58,6 +84,16 @@ class FaultInjector {
   sim::Random rng_;
   FaultCounts counts_;
   std::vector<sim::TaskHandle> actors_;
+  std::optional<sim::TaskHandle> restart_task_;
+  // Cleared when the injector goes: callbacks it posted check it before touching it.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  bool restart_pending_ = false;
+  bool in_recovery_ = false;
+  bool quiesced_ = false;
+  std::optional<sim::PowerLossMode> armed_power_loss_;  // for the armed crash point
+  std::unique_ptr<GoGc> go_gc_;
+  std::unique_ptr<FaultPoints> points_;
+  std::unique_ptr<Buggify> buggify_;
 };
 
 // The injector's own process id: never crashed by it.

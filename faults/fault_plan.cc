@@ -23,6 +23,20 @@ std::string FaultPlan::ToString() const {
     add("starve " + starve_job + " for " + starve_duration.ToString() + " every ~" +
         starve_interval.ToString());
   }
+  if (crash_at_op_interval > sim::Duration::Zero()) {
+    add("crash inside a call (within " + std::to_string(crash_op_window) + " disk ops) every ~" +
+        crash_at_op_interval.ToString());
+  }
+  if (recovery_crash_probability > 0) {
+    add("crash during recovery p=" + std::to_string(recovery_crash_probability).substr(0, 4));
+  }
+  if (go_gc.gogc > 0) add("go gc GOGC=" + std::to_string(go_gc.gogc));
+  if (!fiu_points.empty()) {
+    std::string names;
+    for (const std::string& p : fiu_points) names += (names.empty() ? "" : " ") + p;
+    add("fiu [" + names + "] p=" + std::to_string(fiu_probability).substr(0, 6));
+  }
+  if (buggify) add("buggify");
   return out.empty() ? "no faults" : out;
 }
 
@@ -45,6 +59,14 @@ FaultPlan Swarm(sim::Random& rng, sim::Duration duration) {
     p.starve_job = rng.Chance(0.5) ? "rocksmq.retention" : "natsmq.expire";
     p.starve_interval = interval(2, 6);
   }
+  if (rng.Chance(0.5)) p.crash_at_op_interval = interval(2, 10);
+  if (rng.Chance(0.3)) p.recovery_crash_probability = 0.3;
+  if (rng.Chance(0.5)) p.go_gc.gogc = static_cast<int>(rng.Uniform(25, 200));
+  if (rng.Chance(0.5)) {
+    p.fiu_points = {"rocksmq/*", "natsmq/*"};  // only the running engine's are reached
+    p.fiu_probability = 0.001 * static_cast<double>(rng.Uniform(1, 20));
+  }
+  p.buggify = rng.Chance(0.5);
   return p;
 }
 

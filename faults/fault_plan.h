@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "faults/go_gc.h"
 #include "sim/disk_model.h"
 #include "sim/random.h"
 #include "sim/time.h"
@@ -21,6 +22,17 @@ struct FaultPlan {
   sim::Duration power_loss_interval;
   sim::Duration restart_delay_min = sim::Duration::Seconds(1);
   sim::Duration restart_delay_max = sim::Duration::Seconds(30);
+  // Crash inside an engine call: at each event the disk powers off at a seeded file-system
+  // operation 1..crash_op_window operations later, so the call or background job in
+  // progress fails right there; then the process dies (and with probability
+  // crash_op_power_loss the machine loses power).
+  sim::Duration crash_at_op_interval;
+  uint32_t crash_op_window = 64;
+  double crash_op_power_loss = 0.5;
+  // Each restart is cut short by a crash inside recovery (the disk powers off at one of
+  // its first recovery_crash_window operations) with this probability.
+  double recovery_crash_probability = 0;
+  uint32_t recovery_crash_window = 200;
   // Disk full: at each event the free space shrinks to disk_full_headroom_bytes (as if
   // another process filled the disk) and is given back after disk_full_duration.
   sim::Duration disk_full_interval;
@@ -32,11 +44,20 @@ struct FaultPlan {
   sim::Duration gc_interval;
   sim::Duration gc_pause_min = sim::Duration::Millis(1);
   sim::Duration gc_pause_max = sim::Duration::Millis(300);
+  // Slow GC (a'): pauses driven by allocated bytes, as Go's GC under GOGC (go_gc.gogc 0: off).
+  GoGcOptions go_gc{.gogc = 0};
   // Slow GC (b): periodic jobs whose name starts with starve_job (e.g. "rocksmq.retention",
   // "natsmq.expire") do not run for starve_duration, every starve_interval.
   std::string starve_job;
   sim::Duration starve_interval;
   sim::Duration starve_duration = sim::Duration::Minutes(1);
+
+  // libfiu points of failure inside the engines (names, or prefixes ending in '*'), each
+  // failing with fiu_probability per evaluation.
+  std::vector<std::string> fiu_points;
+  double fiu_probability = 0.01;
+  // FoundationDB-style BUGGIFY sites (base/buggify.h) switched on by the seed.
+  bool buggify = false;
 
   std::string ToString() const;
   bool crashes() const { return crash_interval > sim::Duration::Zero(); }

@@ -235,6 +235,7 @@ IOStatus SimFileSystem::Begin(OpKind kind, const char* op, const std::string& pa
     powered_off_ = true;
     power_off_at_op_ = 0;
     trace_->Event("fs.power_off").Kv("op", total_ops_);
+    if (power_off_hook_) power_off_hook_();
   }
   if (mutation && powered_off_) {
     trace_->Event(op).Kv("path", path).Kv("err", "powered-off");

@@ -20,6 +20,7 @@
 #include <rocksdb/file_system.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -67,6 +68,10 @@ class SimFileSystem : public rocksdb::FileSystem {
   // Crash point: the disk powers off just before the n-th operation from now (1 = the
   // next one), so the engine call in progress fails there. 0 disarms.
   void PowerOffAtOperation(uint64_t n) { power_off_at_op_ = n == 0 ? 0 : total_ops_ + n; }
+  bool power_off_armed() const { return power_off_at_op_ != 0; }
+  // Called (inside the failing operation) when an armed crash point powers the disk off;
+  // a fault injector uses it to kill the process at the next scheduler step.
+  void set_power_off_hook(std::function<void()> hook) { power_off_hook_ = std::move(hook); }
   uint64_t total_ops() const { return total_ops_; }
   bool powered_off() const { return powered_off_; }
   // The process died: page cache survives; open handles and locks die with the process.
@@ -220,6 +225,7 @@ class SimFileSystem : public rocksdb::FileSystem {
   uint64_t generation_ = 1;  // bumped at every crash: older handles are dead
   uint64_t used_bytes_ = 0;
   bool powered_off_ = false;
+  std::function<void()> power_off_hook_;
   uint64_t nospace_errors_ = 0;
   uint64_t total_ops_ = 0;
   uint64_t power_off_at_op_ = 0;

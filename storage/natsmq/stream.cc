@@ -7,7 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "base/assert.h"
+#include "base/buggify.h"
+#include "base/fault_point.h"
 #include "base/status_macros.h"
+#include "storage/natsmq/fault_points.h"
 #include "storage/natsmq/file_io.h"
 #include "storage/natsmq/js_error.h"
 
@@ -84,11 +87,16 @@ absl::Status NatsStore::Stream::Append(const Record& record, uint64_t* offset,
                                        uint32_t* length) {
   const std::string bytes = EncodeRecord(record);
   Block& cur = blocks_[current_];
-  if (must_roll_ || (cur.size > 0 && cur.size + bytes.size() >
-                                         static_cast<uint64_t>(env_.options->block_size_bytes))) {
+  const bool full =
+      cur.size > 0 && (cur.size + bytes.size() > static_cast<uint64_t>(env_.options->block_size_bytes) ||
+                       MQSIM_BUGGIFY(points::kBuggifyEarlyRollover));
+  if (must_roll_ || full) {
     if (!must_roll_) {
       MQSIM_RETURN_IF_ERROR(FromIo(writer_->Sync(IOOptions(), nullptr), "sync block"));
       MQSIM_RETURN_IF_ERROR(WriteIndex(current_));
+    }
+    if (MQSIM_FAULT_POINT(points::kBlockRollover)) {
+      return base::InjectedFault(points::kBlockRollover, "opening block " + std::to_string(current_ + 1));
     }
     MQSIM_RETURN_IF_ERROR(OpenBlockForAppend(current_ + 1, /*create=*/true));
   }
@@ -123,6 +131,10 @@ absl::Status NatsStore::Stream::Sync() {
 
 // The index of a closed block: every record's kind, sequence, time, place and stored size.
 absl::Status NatsStore::Stream::WriteIndex(uint32_t block) {
+  if (MQSIM_FAULT_POINT(points::kIndexWrite)) {
+    return base::InjectedFault(points::kIndexWrite, "writing index " + std::to_string(block));
+  }
+  if (MQSIM_BUGGIFY(points::kBuggifySkipIndex)) return absl::OkStatus();  // recovery scans
   std::string out(kIndexMagic, 4);
   PutLe<uint64_t>(out, blocks_[block].size);
   std::string entries;
@@ -258,6 +270,9 @@ absl::StatusOr<std::unique_ptr<NatsStore::Stream>> NatsStore::Stream::Recover(
   }
   std::sort(blocks.begin(), blocks.end());
   for (size_t i = 0; i < blocks.size(); ++i) {
+    if (MQSIM_FAULT_POINT(points::kRecoveryLoadBlock)) {
+      return base::InjectedFault(points::kRecoveryLoadBlock, "loading " + s->BlockPath(blocks[i], ".blk"));
+    }
     std::vector<std::pair<Record, Location>> records;
     MQSIM_RETURN_IF_ERROR(s->LoadBlock(blocks[i], i + 1 == blocks.size(), &records));
     for (const auto& [r, loc] : records) s->Apply(r, loc);
@@ -332,15 +347,21 @@ void NatsStore::Stream::RemoveBelow(uint64_t new_first) {
 // Removes every message below new_first and records it durably enough: the marker is
 // appended (synced by the caller's policy); blocks left without messages are deleted.
 absl::Status NatsStore::Stream::EvictTo(uint64_t new_first, int64_t now_ns) {
-  RemoveBelow(new_first);
-  first_marked_ = true;
+  // The marker goes to disk before memory forgets: if it cannot be written, the messages
+  // stay (and go at the next attempt) rather than come back after a restart.
+  const auto first_left = msgs_.lower_bound(new_first);
   Record marker;
   marker.kind = Record::kFirst;
-  marker.seq = FirstSeq();
+  marker.seq = first_left != msgs_.end() ? first_left->first : last_seq_ + 1;
   marker.ts_ns = now_ns;
+  if (MQSIM_FAULT_POINT(points::kEvictBeforeMarker)) {
+    return base::InjectedFault(points::kEvictBeforeMarker, "evicting from " + config_.name);
+  }
   uint64_t offset = 0;
   uint32_t length = 0;
   MQSIM_RETURN_IF_ERROR(Append(marker, &offset, &length));
+  RemoveBelow(new_first);
+  first_marked_ = true;
   return DropDeadBlocks();
 }
 
@@ -398,6 +419,9 @@ absl::StatusOr<uint64_t> NatsStore::Stream::Store(const std::string& subject,
     }
   }
   MQSIM_RETURN_IF_ERROR(ReserveThrough(last_seq_ + 1));
+  if (MQSIM_FAULT_POINT(points::kPublishBeforeAppend)) {
+    return base::InjectedFault(points::kPublishBeforeAppend, "publish to " + config_.name);
+  }
   Record r;
   r.kind = Record::kMessage;
   r.seq = last_seq_ + 1;
@@ -409,7 +433,12 @@ absl::StatusOr<uint64_t> NatsStore::Stream::Store(const std::string& subject,
   uint32_t length = 0;
   MQSIM_RETURN_IF_ERROR(Append(r, &offset, &length));
   Apply(r, Location{current_, offset, length, now_ns, stored});
+  if (MQSIM_BUGGIFY(points::kBuggifySyncNow)) MQSIM_RETURN_IF_ERROR(Sync());
   MQSIM_RETURN_IF_ERROR(EnforceLimits(now_ns));
+  // The message is stored; only the publisher does not learn it (a lost PubAck).
+  if (MQSIM_FAULT_POINT(points::kPublishAfterAppend)) {
+    return base::InjectedFault(points::kPublishAfterAppend, "acknowledging publish to " + config_.name);
+  }
   return r.seq;
 }
 
@@ -504,6 +533,9 @@ absl::Status NatsStore::Stream::SetConfig(const StreamConfig& config, int64_t no
 // sequences be handed out again. A clean close gives back what was not used.
 absl::Status NatsStore::Stream::ReserveThrough(uint64_t seq) {
   if (seq <= reserved_seq_) return absl::OkStatus();
+  if (MQSIM_FAULT_POINT(points::kReserveSeq)) {
+    return base::InjectedFault(points::kReserveSeq, "reserving sequences of " + config_.name);
+  }
   const uint64_t reserve = seq + kSequenceReservation;
   MQSIM_RETURN_IF_ERROR(WriteFileAtomically(*env_.fs, dir_, "seq.reserve",
                                             std::to_string(reserve), /*sync=*/true));
@@ -538,10 +570,14 @@ absl::Status NatsStore::Stream::SaveConsumer(Consumer& c, bool sync) {
   const nlohmann::json j = {{"durable", c.config.durable_name},
                             {"start_seq", c.config.start_seq},
                             {"ack_floor", c.ack_floor}};
-  MQSIM_RETURN_IF_ERROR(
-      WriteFileAtomically(*env_.fs, dir_ + "/obs", c.config.durable_name + ".json", j.dump(), sync));
-  c.dirty = !sync;
-  return absl::OkStatus();
+  const absl::Status s =
+      MQSIM_FAULT_POINT(points::kConsumerSave)
+          ? base::InjectedFault(points::kConsumerSave, "saving consumer " + c.config.durable_name)
+          : WriteFileAtomically(*env_.fs, dir_ + "/obs", c.config.durable_name + ".json",
+                                j.dump(), sync);
+  // Unsaved state stays dirty: the next sync tries again.
+  c.dirty = !s.ok() || !sync;
+  return s;
 }
 
 absl::Status NatsStore::Stream::AddConsumer(const ConsumerConfig& config) {

@@ -9,6 +9,9 @@
 #include <cmath>
 
 #include "base/assert.h"
+#include "base/buggify.h"
+#include "base/fault_point.h"
+#include "storage/rocksmq/fault_points.h"
 #include "storage/rocksmq/rocksmq_config.h"
 
 namespace mqsim::rocksmq {
@@ -120,6 +123,9 @@ absl::Status RocksMQ::LoadTopics() {
 
 // Rebuilds one topic's in-memory state from the message DB.
 absl::Status RocksMQ::LoadTopic(const std::string& name, int64_t created_ms) {
+  if (MQSIM_FAULT_POINT(points::kRecoveryLoadTopic)) {
+    return base::InjectedFault(points::kRecoveryLoadTopic, "loading topic " + name);
+  }
   Topic t;
   t.created_ms = created_ms;
   std::string value;
@@ -229,7 +235,12 @@ rocksdb::Status RocksMQ::PutOne(rocksdb::DB* db, const std::string& key,
 }
 
 absl::Status RocksMQ::Write(rocksdb::DB* db, const rocksdb::WriteOptions& options,
-                            rocksdb::WriteBatch* batch, const std::string& what) {
+                            rocksdb::WriteBatch* batch, const std::string& what,
+                            const char* fault_point) {
+  if (fault_point != nullptr && MQSIM_FAULT_POINT(fault_point)) {
+    degraded_ = true;  // as after a real failed write: reopen before the next operation
+    return base::InjectedFault(fault_point, what);
+  }
   const rocksdb::Status s = db->Write(options, batch);
   if (!s.ok()) degraded_ = true;
   return FromRocks(s, what);
@@ -305,7 +316,8 @@ absl::Status RocksMQ::DestroyTopic(std::string_view topic) {
   MQSIM_RETURN_IF_ERROR(Write(store_.get(), Synced(), &batch, "destroy topic " + name));
   rocksdb::WriteBatch unregister;
   unregister.Delete(TopicKey(name));
-  MQSIM_RETURN_IF_ERROR(Write(meta_.get(), Synced(), &unregister, "destroy topic " + name));
+  MQSIM_RETURN_IF_ERROR(Write(meta_.get(), Synced(), &unregister, "destroy topic " + name,
+                              points::kDestroyBetween));
   topics_.erase(topics_.find(topic));
   return absl::OkStatus();
 }
@@ -330,10 +342,12 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
   const MessageId first = std::max(t.high_water_mark, t.id_floor) + 1;
   const MessageId last = first + static_cast<MessageId>(payloads.size()) - 1;
   if (last > t.reserved) {
-    const MessageId reserve = last + kIdReservationBlock;
+    const MessageId reserve =
+        last + (MQSIM_BUGGIFY(points::kBuggifySmallReservation) ? 1 : kIdReservationBlock);
     rocksdb::WriteBatch reservation;
     reservation.Put(ReservationKey(name), EncodeU64(static_cast<uint64_t>(reserve)));
-    MQSIM_RETURN_IF_ERROR(Write(store_.get(), Synced(), &reservation, "reserve ids for " + name));
+    MQSIM_RETURN_IF_ERROR(Write(store_.get(), Synced(), &reservation, "reserve ids for " + name,
+                                points::kReserveIds));
     t.reserved = reserve;
   }
   const int64_t now = NowMs();
@@ -360,13 +374,25 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
   batch.Put(OpenPageKey(name), EncodeU64(open_bytes));
   rocksdb::WriteOptions wo;
   wo.sync = options_.produce_sync;
-  MQSIM_RETURN_IF_ERROR(Write(store_.get(), wo, &batch, "produce to " + name));
+  MQSIM_RETURN_IF_ERROR(
+      Write(store_.get(), wo, &batch, "produce to " + name, points::kProduceBeforeWrite));
   if (t.first_id > t.high_water_mark) t.first_id = first;  // the topic was empty
   t.high_water_mark = last;
   t.open_bytes = open_bytes;
   for (const auto& [id, page] : closed) t.pages.emplace(id, page);
-  // New closed pages may already be behind every group (e.g. after SeekToLatest).
-  MQSIM_RETURN_IF_ERROR(UpdateAcks(name, t));
+  if (MQSIM_BUGGIFY(points::kBuggifyFlush)) {
+    rocksdb::FlushOptions fo;
+    fo.wait = false;  // scheduled as a background job, never waited for inline
+    fo.allow_write_stall = true;
+    (void)store_->Flush(fo);
+  }
+  // New closed pages may already be behind every group (e.g. after SeekToLatest). The
+  // messages are stored whatever happens to this bookkeeping (see Consume).
+  (void)UpdateAcks(name, t);
+  // The messages are stored; only the caller does not learn it (as a lost reply).
+  if (MQSIM_FAULT_POINT(points::kProduceAfterWrite)) {
+    return base::InjectedFault(points::kProduceAfterWrite, "acknowledging produce to " + name);
+  }
   return ids;
 }
 
@@ -393,7 +419,8 @@ absl::Status RocksMQ::DestroyConsumerGroup(std::string_view topic, std::string_v
   auto it = t.groups.find(group);
   if (it == t.groups.end()) return absl::OkStatus();
   t.groups.erase(it);
-  return UpdateAcks(topic, t);  // a slow group leaving may ack pages
+  (void)UpdateAcks(topic, t);  // a slow group leaving may ack pages (bookkeeping, as in Consume)
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bool> RocksMQ::ExistConsumerGroup(std::string_view topic,
@@ -428,7 +455,8 @@ absl::Status RocksMQ::UpdateAcks(std::string_view name, Topic& t) {
     t.acked_through = it->first;
   }
   if (batch.Count() == 0) return absl::OkStatus();
-  return Write(store_.get(), rocksdb::WriteOptions(), &batch, "ack pages of " + std::string(name));
+  return Write(store_.get(), rocksdb::WriteOptions(), &batch, "ack pages of " + std::string(name),
+               points::kAckWrite);
 }
 
 // ------------------------------------------------------------------ consume and seek
@@ -456,7 +484,10 @@ absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::Consume(std::string_view t
   MQSIM_RETURN_IF_ERROR(FromRocks(it->status(), "consume from " + std::string(topic)));
   if (!out.empty()) {
     pos = out.back().id + 1;
-    MQSIM_RETURN_IF_ERROR(UpdateAcks(topic, t));
+    // The messages are delivered whatever happens to the page-ack bookkeeping: a failed
+    // ack write leaves the databases to be reopened, and reopening recomputes the acks.
+    // (Failing the call here would lose these messages: the position has moved on.)
+    (void)UpdateAcks(topic, t);
   }
   return out;
 }
@@ -474,7 +505,8 @@ absl::Status RocksMQ::Seek(std::string_view topic, std::string_view group, Messa
   // Consume reads the first surviving id >= the position, so a retained-away or never
   // written id lands on the next surviving message; beyond latest, on latest + 1.
   pos = std::min(id, std::max(t.high_water_mark, t.id_floor) + 1);
-  return UpdateAcks(topic, t);
+  (void)UpdateAcks(topic, t);  // as in Consume: the seek has happened
+  return absl::OkStatus();
 }
 
 absl::Status RocksMQ::SeekToLatest(std::string_view topic, std::string_view group) {
@@ -530,18 +562,24 @@ absl::Status RocksMQ::RetainTopic(const std::string& name, Topic& t, int64_t now
     ++doomed_end;
   }
   if (doomed_end == t.pages.begin()) return absl::OkStatus();
+  // A pass that does less is only late: the rest goes at a later tick.
+  if (MQSIM_BUGGIFY(points::kBuggifyRetentionOnePage)) doomed_end = std::next(t.pages.begin());
   const MessageId last_deleted = std::prev(doomed_end)->first;
   // Messages and their page records go in one batch: a crash cannot separate them.
   rocksdb::WriteBatch batch;
   batch.DeleteRange(MessageKey(name, 0), MessageKey(name, last_deleted + 1));
   for (auto it = t.pages.begin(); it != doomed_end; ++it) batch.Delete(PageKey(name, it->first));
-  MQSIM_RETURN_IF_ERROR(Write(store_.get(), rocksdb::WriteOptions(), &batch, "retention of " + name));
+  MQSIM_RETURN_IF_ERROR(Write(store_.get(), rocksdb::WriteOptions(), &batch, "retention of " + name,
+                              points::kRetentionDelete));
   t.pages.erase(t.pages.begin(), doomed_end);
   t.first_id = std::max(t.first_id, last_deleted + 1);
   return absl::OkStatus();
 }
 
 absl::Status RocksMQ::CompactDb(rocksdb::DB* db) {
+  if (MQSIM_FAULT_POINT(points::kCompaction)) {
+    return base::InjectedFault(points::kCompaction, "compaction");
+  }
   rocksdb::ColumnFamilyMetaData meta;
   db->GetColumnFamilyMetaData(&meta);
   std::vector<std::string> inputs;

@@ -130,8 +130,11 @@ class RocksMQ {
   // Serving, and recovered from an earlier failed write.
   absl::Status Ready();
   absl::Status Reopen();
+  // Writes a batch; a failure (real, or injected at fault_point) marks the databases for
+  // reopening before the next operation.
   absl::Status Write(rocksdb::DB* db, const rocksdb::WriteOptions& options,
-                     rocksdb::WriteBatch* batch, const std::string& what);
+                     rocksdb::WriteBatch* batch, const std::string& what,
+                     const char* fault_point = nullptr);
   rocksdb::Status PutOne(rocksdb::DB* db, const std::string& key, const std::string& value);
   absl::StatusOr<Topic*> FindTopic(std::string_view topic);
   absl::StatusOr<MessageId*> FindGroup(Topic& t, std::string_view topic, std::string_view group);
