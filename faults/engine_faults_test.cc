@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -233,6 +234,7 @@ class Node : public FaultTarget {
       if (!ids) continue;  // a full disk, an injected error: try again later
       for (size_t i = 0; i < batch.size(); ++i) {
         ledger_.produced[batch[i]] = Produced{(*ids)[i], s.now()};
+        sim_->trace().Event("node.acked").Kv("msg", Short(batch[i])).Kv("id", (*ids)[i]);
       }
     }
   }
@@ -463,10 +465,20 @@ const char* kKindNames[kKinds] = {"crash",      "power loss",   "disk full",   "
                                   "gc pause",   "starvation",   "crash in call/recovery",
                                   "fault points", "go gc",      "buggify"};
 
-// MQSIM_SWARM_SEEDS=N runs N swarm seeds (default 4; the "long" target runs more).
+// MQSIM_SWARM_SEEDS=N runs N swarm seeds (default 4; the "long" target runs more), split
+// across Bazel test shards (TEST_TOTAL_SHARDS / TEST_SHARD_INDEX) when sharded.
 uint64_t SwarmSeeds() {
   const char* n = std::getenv("MQSIM_SWARM_SEEDS");
   return n != nullptr ? std::strtoull(n, nullptr, 10) : 4;
+}
+bool MySwarmSeed(uint64_t seed) {
+  const char* total = std::getenv("TEST_TOTAL_SHARDS");
+  const char* index = std::getenv("TEST_SHARD_INDEX");
+  if (total == nullptr || index == nullptr) return true;
+  if (const char* status = std::getenv("TEST_SHARD_STATUS_FILE")) {
+    std::ofstream touch(status);  // tells Bazel this test knows the sharding protocol
+  }
+  return seed % std::strtoull(total, nullptr, 10) == std::strtoull(index, nullptr, 10);
 }
 
 void CheckEngine(Engine engine) {
@@ -500,6 +512,7 @@ void CheckEngine(Engine engine) {
   // A BUGGIFY site is switched on for a run with probability 1/4: some seeds fire none.
   CHECK(buggify_fired > 0);
   for (uint64_t seed = 100; seed < 100 + SwarmSeeds(); ++seed) {
+    if (!MySwarmSeed(seed)) continue;
     sim::Random rng(seed);
     const FaultPlan plan = Swarm(rng, kRun);
     const RunOutcome r = RunUnderFaults(engine, seed, plan, seed % 2 == 1);
@@ -542,4 +555,28 @@ TEST_CASE("The same fault plan and seed reproduce the same trace") {
   }
 }
 
+}  // namespace mqsim::faults
+
+// Replays one swarm seed with a JSONL trace: MQSIM_REPLAY_SEED=N MQSIM_REPLAY_ENGINE=natsmq
+// MQSIM_REPLAY_TRACE=/tmp/t.jsonl bazel-bin/faults/engine_faults_test "[.replay]"
+namespace mqsim::faults {
+TEST_CASE("Replay one swarm seed with a trace", "[.replay]") {
+  const char* seed_env = std::getenv("MQSIM_REPLAY_SEED");
+  REQUIRE(seed_env != nullptr);
+  const uint64_t seed = std::strtoull(seed_env, nullptr, 10);
+  const char* engine_env = std::getenv("MQSIM_REPLAY_ENGINE");
+  const Engine engine = engine_env != nullptr && std::string(engine_env) == "rocksmq"
+                            ? Engine::kRocksMq
+                            : Engine::kNats;
+  sim::Random rng(seed);
+  const FaultPlan plan = Swarm(rng, kRun);
+  sim::Trace trace;
+  std::ofstream out(std::getenv("MQSIM_REPLAY_TRACE") ? std::getenv("MQSIM_REPLAY_TRACE")
+                                                       : "/dev/null");
+  sim::JsonlTraceWriter writer(out);
+  trace.set_sink(&writer);
+  const RunOutcome r = RunUnderFaults(engine, seed, plan, seed % 2 == 1, &trace);
+  INFO("plan: " << plan.ToString());
+  CHECK(r.problem == "");
+}
 }  // namespace mqsim::faults

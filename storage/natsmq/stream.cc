@@ -279,6 +279,10 @@ absl::StatusOr<std::unique_ptr<NatsStore::Stream>> NatsStore::Stream::Recover(
   }
   MQSIM_RETURN_IF_ERROR(
       s->OpenBlockForAppend(blocks.empty() ? 1 : blocks.back(), /*create=*/blocks.empty()));
+  // Block files created before an unclean stop may have directory entries that were never
+  // made durable: the first sync after recovery syncs the directory too, or a power loss
+  // could take a whole block of synced messages with it (found by a swarm seed).
+  s->dir_unsynced_ = true;
   // After an unclean stop, sequences up to the reservation may have been acknowledged
   // and lost: continue after them.
   absl::StatusOr<std::string> reserved = ReadWholeFile(*env.fs, dir + "/seq.reserve");

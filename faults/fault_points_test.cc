@@ -1,0 +1,257 @@
+// The seed-driven fault sources: libfiu points (FaultPoints), BUGGIFY (Buggify) and the GOGC
+// pause model (GoGc). Each is deterministic per seed and off when not installed; every
+// point of failure of both engines is reached by a workload that uses the whole API, fails
+// there at least once, and the engine survives it (it reopens and keeps its ids).
+#include <catch2/catch.hpp>
+#include <fiu.h>
+
+#include <set>
+
+#include "base/buggify.h"
+#include "faults/buggify.h"
+#include "faults/fault_points.h"
+#include "faults/go_gc.h"
+#include "sim/rocksdb_interpose.h"
+#include "sim/sim_rocksdb.h"
+#include "storage/natsmq/fault_points.h"
+#include "storage/natsmq/nats_store.h"
+#include "storage/rocksmq/fault_points.h"
+#include "storage/rocksmq/rocksmq.h"
+#include "tests/engine_world.h"
+
+namespace mqsim::faults {
+namespace {
+
+using testing::EngineWorld;
+
+TEST_CASE("Fault point patterns select known points") {
+  CHECK(FaultPoints::Match("rocksmq/*").size() == std::size(rocksmq::points::kAll));
+  CHECK(FaultPoints::Match("natsmq/*").size() == std::size(natsmq::points::kAll));
+  CHECK(FaultPoints::Match("natsmq/index/write") == std::vector<std::string>{"natsmq/index/write"});
+  CHECK(FaultPoints::Match("natsmq/index").empty());
+  CHECK(FaultPoints::Match("*").size() == KnownFaultPoints().size());
+}
+
+std::vector<int> Failures(uint64_t seed, double p) {
+  sim::Trace trace;
+  FaultPoints points(sim::Random(seed), &trace, {"natsmq/index/write"}, p);
+  std::vector<int> out;
+  for (int i = 0; i < 2000; ++i) out.push_back(fiu_fail("natsmq/index/write"));
+  CHECK(points.stats().at("natsmq/index/write").evaluations == 2000);
+  return out;
+}
+
+TEST_CASE("Fault points fail as the seed decides, and only while armed") {
+  const std::vector<int> a = Failures(5, 0.1);
+  CHECK(a == Failures(5, 0.1));
+  CHECK(a != Failures(6, 0.1));
+  const int n = static_cast<int>(std::count(a.begin(), a.end(), 1));
+  CHECK(n > 120);
+  CHECK(n < 280);
+  CHECK(fiu_fail("natsmq/index/write") == 0);  // disabled with its controller
+  CHECK(fiu_fail("rocksmq/produce/before-write") == 0);
+  {
+    sim::Trace trace;
+    FaultPoints points(sim::Random(1), &trace, {"rocksmq/*"}, 1.0);
+    CHECK(fiu_fail("rocksmq/produce/before-write") == 1);
+    CHECK(fiu_fail("natsmq/index/write") == 0);
+    points.set_paused(true);
+    CHECK(fiu_fail("rocksmq/produce/before-write") == 0);
+  }
+}
+
+std::map<std::string, Buggify::Site> BuggifyRun(uint64_t seed) {
+  sim::Trace trace;
+  Buggify b(sim::Random(seed), &trace);
+  for (int i = 0; i < 400; ++i) {
+    for (const char* site : {"a", "b", "c", "d", "e", "f", "g", "h"}) (void)MQSIM_BUGGIFY(site);
+  }
+  return b.sites();
+}
+
+TEST_CASE("BUGGIFY: sites switched on per run by the seed, firing by the seed, off by default") {
+  CHECK_FALSE(MQSIM_BUGGIFY("a"));
+  int enabled_total = 0;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const auto sites = BuggifyRun(seed);
+    const auto again = BuggifyRun(seed);
+    for (const auto& [name, site] : sites) {
+      CHECK(site.reached == 400);
+      CHECK(site.enabled == again.at(name).enabled);
+      CHECK(site.fired == again.at(name).fired);
+      if (!site.enabled) CHECK(site.fired == 0);
+      if (site.enabled) {
+        ++enabled_total;
+        CHECK(site.fired > 60);  // 1/4 of 400
+        CHECK(site.fired < 140);
+      }
+    }
+  }
+  // 160 sites, each on with probability 1/4.
+  CHECK(enabled_total > 25);
+  CHECK(enabled_total < 60);
+  CHECK_FALSE(MQSIM_BUGGIFY("a"));
+}
+
+TEST_CASE("GOGC model: collections follow allocation and GOGC, with a forced cycle") {
+  auto cycles = [](int gogc) {
+    sim::Random rng(3);
+    GoGcOptions o;
+    o.gogc = gogc;
+    GoGc gc(o, &rng);
+    sim::Duration paused;
+    for (int i = 0; i < 100 * 1024; ++i) {
+      if (auto p = gc.Allocate(4096, sim::Time() + sim::Duration::Millis(i))) {
+        paused += *p;
+        CHECK(*p <= o.pause_max);
+        CHECK(*p >= o.pause_base);
+      }
+    }
+    return gc.cycles();
+  };
+  // 400 MiB allocated against live heaps of 4..32 MiB.
+  const uint64_t c100 = cycles(100);
+  CHECK(c100 >= 400 / 32);
+  CHECK(c100 <= 400 / 4);
+  CHECK(cycles(50) > c100);
+  CHECK(cycles(200) < c100);
+
+  sim::Random rng(1);
+  GoGc gc(GoGcOptions{}, &rng);
+  CHECK_FALSE(gc.Forced(sim::Time() + sim::Duration::Minutes(1)));
+  CHECK(gc.Forced(sim::Time() + sim::Duration::Minutes(2)));
+  CHECK(gc.next_forced() == sim::Time() + sim::Duration::Minutes(4));
+}
+
+// Drives one engine through its whole API with every one of its points armed, until each
+// point has failed at least a few times; then the faults stop and the engine must reopen
+// and keep going with ids above everything it handed out.
+template <typename Engine>
+void CoverEngine(const char* pattern, size_t expected_points, Engine& engine) {
+  sim::ResetRocksDbInternals(11);
+  sim::Trace trace;
+  auto world = EngineWorld::Make(EngineWorld::Kind::kSimulated, 11, &trace);
+  std::set<int64_t> ids;
+  {
+    FaultPoints points(sim::Random(11), &trace, {pattern}, 0.15);
+    REQUIRE(points.enabled().size() == expected_points);
+    for (int round = 0; round < 400; ++round) {
+      engine.Round(*world, round, &ids);
+      bool all = true;
+      for (const auto& [name, st] : points.stats()) all = all && st.failures >= 2;
+      if (all && round >= 20) break;
+    }
+    for (const auto& [name, st] : points.stats()) {
+      INFO(name << ": " << st.evaluations << " evaluations, " << st.failures << " failures");
+      CHECK(st.failures >= 2);
+    }
+  }
+  const int64_t next = engine.Reopen(*world);
+  engine.Drop();  // before the world it lives in
+  REQUIRE(next > 0);
+  CHECK(next > *ids.rbegin());
+}
+
+struct RocksMqCover {
+  std::unique_ptr<rocksmq::RocksMQ> mq;
+  rocksmq::RocksMqOptions options;
+
+  RocksMqCover() {
+    options.page_size_bytes = 4 << 10;
+    options.retention_time_minutes = 1;
+    options.retention_size_mb = 0;
+  }
+  bool Open(EngineWorld& w) {
+    options.path = w.Dir() + "/rmq";
+    mq.reset();
+    auto opened = rocksmq::RocksMQ::Open(options, w.RocksMqHost());
+    if (!opened.ok()) return false;
+    mq = std::move(*opened);
+    return true;
+  }
+  void Round(EngineWorld& w, int round, std::set<int64_t>* ids) {
+    if (!mq || round % 25 == 24) {  // recovery
+      mq.reset();
+      if (!Open(w)) return;
+    }
+    (void)mq->CreateTopic("t");
+    (void)mq->CreateConsumerGroup("t", "g");
+    for (int i = 0; i < 8; ++i) {
+      auto got = mq->Produce("t", std::vector<std::string>{std::string(700, 'x'), std::string(900, 'y')});
+      if (got.ok()) ids->insert(got->begin(), got->end());
+    }
+    (void)mq->Consume("t", "g", 20);
+    w.Advance(sim::Duration::Seconds(45));
+    (void)mq->RunRetention();
+    (void)mq->Compact();
+    if (round % 5 == 4) {
+      (void)mq->CreateTopic("scratch");
+      (void)mq->Produce("scratch", std::vector<std::string>{"s"});
+      (void)mq->DestroyTopic("scratch");
+    }
+  }
+  void Drop() { mq.reset(); }
+  int64_t Reopen(EngineWorld& w) {
+    if (!Open(w)) return -1;
+    REQUIRE(mq->CreateTopic("t").ok());
+    auto id = mq->Produce("t", std::vector<std::string>{"after"});
+    REQUIRE(id.ok());
+    return id->front();
+  }
+};
+
+struct NatsCover {
+  std::unique_ptr<natsmq::NatsStore> store;
+  natsmq::NatsMqOptions options;
+
+  bool Open(EngineWorld& w) {
+    options.store_dir = w.Dir() + "/nats";
+    options.block_size_bytes = 8 << 10;
+    store.reset();
+    auto opened = natsmq::NatsStore::Open(options, natsmq::NatsHost{w.FileSystem(), w.Clock(), w.Waker()});
+    if (!opened.ok()) return false;
+    store = std::move(*opened);
+    return true;
+  }
+  void Round(EngineWorld& w, int round, std::set<int64_t>* ids) {
+    if (!store || round % 25 == 24) {
+      store.reset();
+      if (!Open(w)) return;
+    }
+    natsmq::StreamConfig c;
+    c.name = "t";
+    c.max_msgs = 40;
+    (void)store->AddStream(c);
+    natsmq::ConsumerConfig cc;
+    cc.durable_name = "g";
+    (void)store->AddConsumer("t", cc);
+    for (int i = 0; i < 12; ++i) {
+      auto seq = store->Publish("t", std::string(600, 'x'));
+      if (seq.ok()) ids->insert(static_cast<int64_t>(*seq));
+    }
+    auto got = store->Fetch("t", "g", 10);
+    if (got.ok() && !got->empty()) (void)store->Ack("t", "g", got->back().seq);
+    (void)store->SyncNow();
+    w.Advance(sim::Duration::Seconds(1));
+  }
+  void Drop() { store.reset(); }
+  int64_t Reopen(EngineWorld& w) {
+    if (!Open(w)) return -1;
+    auto seq = store->Publish("t", "after");
+    REQUIRE(seq.ok());
+    return static_cast<int64_t>(*seq);
+  }
+};
+
+TEST_CASE("Every rocksmq fault point is reached and survived") {
+  RocksMqCover engine;
+  CoverEngine("rocksmq/*", std::size(rocksmq::points::kAll), engine);
+}
+
+TEST_CASE("Every natsmq fault point is reached and survived") {
+  NatsCover engine;
+  CoverEngine("natsmq/*", std::size(natsmq::points::kAll), engine);
+}
+
+}  // namespace
+}  // namespace mqsim::faults
