@@ -40,6 +40,10 @@ struct StreamState {
   uint64_t bytes = 0;
   uint64_t first_seq = 0;  // last_seq + 1 when empty
   uint64_t last_seq = 0;
+  // mqsim's addition: the sequence of the newest stored message (0 if none). It differs
+  // from last_seq when sequences were skipped (reserved sequences given up after an
+  // unclean stop, deleted or evicted messages at the end).
+  uint64_t last_msg_seq = 0;
   int64_t first_ts_ns = 0;
   int64_t last_ts_ns = 0;
   uint64_t num_deleted = 0;  // interior gaps (deleted sequences between first and last)

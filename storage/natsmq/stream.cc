@@ -328,6 +328,7 @@ StreamState NatsStore::Stream::State() const {
   st.msgs = msgs_.size();
   st.bytes = bytes_;
   st.last_seq = last_seq_;
+  st.last_msg_seq = msgs_.empty() ? 0 : msgs_.rbegin()->first;
   st.first_seq = FirstSeq();
   st.first_ts_ns = msgs_.empty() ? 0 : msgs_.begin()->second.ts_ns;
   st.last_ts_ns = last_ts_ns_;

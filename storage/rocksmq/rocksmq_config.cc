@@ -109,7 +109,11 @@ absl::StatusOr<RocksMqOptions> ParseRocksMqConfig(base::YamlSection s) {
     o.compression_types = parsed;
   }
   MQSIM_RETURN_IF_ERROR(s.CheckNoUnknownKeys());
-  absl::Status valid = ValidateRocksMqOptions(o);
+  // An empty path is how milvus.yaml disables rocksmq (mq.type selection skips it); the
+  // other values must be valid either way. Opening the engine still requires a path.
+  RocksMqOptions check = o;
+  if (check.path.empty()) check.path = "(disabled)";
+  absl::Status valid = ValidateRocksMqOptions(check);
   if (!valid.ok()) return s.SectionError(std::string(valid.message()));
   return o;
 }

@@ -1,0 +1,50 @@
+#include "backends/position.h"
+
+namespace mqsim::backends {
+
+namespace {
+constexpr std::string_view kMagic = "mqpos";
+}  // namespace
+
+std::string EncodePosition(const MessageQueue& mq, MessageId id) {
+  std::string out(kMagic);
+  out += static_cast<char>(mq.type());
+  out += mq.EncodeId(id);
+  return out;
+}
+
+absl::StatusOr<MessageId> DecodePosition(const MessageQueue& mq, std::string_view position) {
+  if (position.size() < kMagic.size() + 1 || position.substr(0, kMagic.size()) != kMagic) {
+    return absl::InvalidArgumentError("not a message position (" +
+                                      std::to_string(position.size()) + " bytes, no tag)");
+  }
+  const auto tag = static_cast<unsigned char>(position[kMagic.size()]);
+  if (tag > static_cast<unsigned char>(MqType::kModel)) {
+    return absl::InvalidArgumentError("message position with unknown engine tag " +
+                                      std::to_string(tag));
+  }
+  const auto writer = static_cast<MqType>(tag);
+  if (writer != mq.type()) {
+    return absl::FailedPreconditionError(
+        "message position was written by " + std::string(ToString(writer)) +
+        " and cannot be read by " + std::string(ToString(mq.type())) +
+        " (switching message stores needs a FlushAll first; set mq.ignoreBadPosition to "
+        "start from latest instead)");
+  }
+  return mq.DecodeId(position.substr(kMagic.size() + 1));
+}
+
+absl::Status SeekAfterPosition(MessageQueue& mq, const std::string& topic,
+                               const std::string& group, std::string_view position,
+                               bool ignore_bad_position, std::string* warning) {
+  absl::StatusOr<MessageId> id = DecodePosition(mq, position);
+  if (id.ok()) return mq.Seek(topic, group, *id + 1);
+  if (!ignore_bad_position) return id.status();
+  if (warning != nullptr) {
+    *warning = "ignoring bad position on " + topic + " (" + std::string(id.status().message()) +
+               "); starting from latest because mq.ignoreBadPosition is true";
+  }
+  return mq.SeekToLatest(topic, group);
+}
+
+}  // namespace mqsim::backends

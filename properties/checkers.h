@@ -1,0 +1,49 @@
+// Checkers: invariants over a History (history.h), each returning the first violation it
+// finds, named by its property, with the events involved. They read the history only, so
+// the same checker judges every backend. The anchors are Jepsen's Kafka checker (order,
+// no gaps, no lost writes) and RocksDB's "recovered state is a prefix of the acknowledged
+// trace" (durability: what was promised is there, nothing else appeared).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "properties/history.h"
+
+namespace mqsim::properties {
+
+struct Violation {
+  std::string property;  // "ordering", "no-gap", "seek", "latest", "durability"
+  std::string detail;
+  std::vector<size_t> events;  // indexes into the history
+  std::string ToString(const History& h) const;
+};
+
+struct CheckOptions {
+  // Retention may delete consumed messages from the front of a topic (rocksmq retention,
+  // NATS limits): reads may then start later, and skipped-over messages must be older
+  // than everything delivered after them.
+  bool retention = false;
+};
+
+// Per topic (between destroys): acknowledged ids strictly increase, also across crashes
+// (never reused); each delivery is in increasing id order; an id never carries two payloads.
+std::optional<Violation> CheckOrdering(const History& h);
+// A group that did not seek, restart or get re-created reads every acknowledged message
+// after the last one it read: no message is skipped. After Seek(id) the next read starts
+// at the first acknowledged message >= id (exactly it, if it exists); after SeekToLatest,
+// only messages acknowledged after the seek are read.
+std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOptions& o = {});
+// GetLatestMsg answers an id of this topic, never below an acknowledged message still
+// there, and "none" only if the topic holds none of its acknowledged messages.
+std::optional<Violation> CheckLatest(const History& h);
+// Each read-all after recovery holds every message promised durable (acknowledged with
+// sync, or acknowledged after the last power loss; after a plain crash every acknowledged
+// one) except, with retention, a prefix; and nothing that was never produced.
+std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o = {});
+
+// All of the above, in that order.
+std::optional<Violation> CheckAll(const History& h, const CheckOptions& o = {});
+
+}  // namespace mqsim::properties

@@ -1,0 +1,45 @@
+#include "properties/history.h"
+
+namespace mqsim::properties {
+
+std::string_view ToString(EventKind kind) {
+  switch (kind) {
+    case EventKind::kCreateTopic: return "create-topic";
+    case EventKind::kDestroyTopic: return "destroy-topic";
+    case EventKind::kProduce: return "produce";
+    case EventKind::kCreateGroup: return "create-group";
+    case EventKind::kDestroyGroup: return "destroy-group";
+    case EventKind::kConsume: return "consume";
+    case EventKind::kSeek: return "seek";
+    case EventKind::kSeekToLatest: return "seek-to-latest";
+    case EventKind::kLatest: return "latest";
+    case EventKind::kCrash: return "crash";
+    case EventKind::kPowerLoss: return "power-loss";
+    case EventKind::kRecover: return "recover";
+    case EventKind::kReadAll: return "read-all";
+  }
+  return "?";
+}
+
+std::string History::Describe(size_t index) const {
+  const HistoryEvent& e = events_.at(index);
+  std::string out = "#" + std::to_string(index) + " t=" + std::to_string(e.time_ns / 1'000'000) +
+                    "ms " + std::string(ToString(e.kind));
+  if (!e.topic.empty()) out += " " + e.topic;
+  if (!e.group.empty()) out += "/" + e.group;
+  if (!e.ok) out += " (failed)";
+  if (e.id != backends::kNoMessage) out += " id=" + std::to_string(e.id);
+  if (!e.payload.empty()) out += " payload=" + e.payload.substr(0, 24);
+  if (e.sync) out += " sync";
+  if (!e.messages.empty()) {
+    out += " [";
+    for (size_t i = 0; i < e.messages.size() && i < 8; ++i) {
+      out += (i ? "," : "") + std::to_string(e.messages[i].id);
+    }
+    if (e.messages.size() > 8) out += ",... " + std::to_string(e.messages.size()) + " total";
+    out += "]";
+  }
+  return out;
+}
+
+}  // namespace mqsim::properties

@@ -1,0 +1,60 @@
+// History: what a run did to its message stores and what it saw, with simulated times.
+// Checkers (checkers.h) read only this, never engine internals, so one checker judges every
+// backend (the Jepsen approach). RecordingQueue (recording_queue.h) records the message-queue
+// calls; the harness adds crashes, power losses, recoveries and final reads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "backends/message_queue.h"
+
+namespace mqsim::properties {
+
+using backends::Message;
+using backends::MessageId;
+
+enum class EventKind {
+  kCreateTopic,
+  kDestroyTopic,
+  kProduce,       // id set when acknowledged (ok)
+  kCreateGroup,
+  kDestroyGroup,
+  kConsume,       // messages as delivered
+  kSeek,          // id: the target
+  kSeekToLatest,
+  kLatest,        // id: the answer
+  kCrash,         // the process died; page cache kept
+  kPowerLoss,     // unsynced data may be gone
+  kRecover,       // the store is open again
+  kReadAll,       // messages: the whole topic as read after recovery
+};
+
+std::string_view ToString(EventKind kind);
+
+struct HistoryEvent {
+  int64_t time_ns = 0;
+  EventKind kind = EventKind::kProduce;
+  std::string topic = {};
+  std::string group = {};
+  bool ok = true;
+  MessageId id = backends::kNoMessage;
+  std::string payload = {};
+  bool sync = false;  // produce: the store promised durability (produceSync / sync always)
+  std::vector<Message> messages = {};
+};
+
+class History {
+ public:
+  void Add(HistoryEvent e) { events_.push_back(std::move(e)); }
+  const std::vector<HistoryEvent>& events() const { return events_; }
+  size_t size() const { return events_.size(); }
+  // One line per event, for failure reports.
+  std::string Describe(size_t index) const;
+
+ private:
+  std::vector<HistoryEvent> events_;
+};
+
+}  // namespace mqsim::properties

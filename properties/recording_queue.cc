@@ -1,0 +1,96 @@
+#include "properties/recording_queue.h"
+
+namespace mqsim::properties {
+
+HistoryEvent RecordingQueue::Event(EventKind kind, const std::string& topic,
+                                   const std::string& group) {
+  HistoryEvent e;
+  e.time_ns = now_ns_();
+  e.kind = kind;
+  e.topic = topic;
+  e.group = group;
+  return e;
+}
+
+absl::Status RecordingQueue::CreateTopic(const std::string& topic) {
+  HistoryEvent e = Event(EventKind::kCreateTopic, topic);
+  const absl::Status s = inner_->CreateTopic(topic);
+  e.ok = s.ok();
+  history_->Add(std::move(e));
+  return s;
+}
+
+absl::Status RecordingQueue::DestroyTopic(const std::string& topic) {
+  HistoryEvent e = Event(EventKind::kDestroyTopic, topic);
+  const absl::Status s = inner_->DestroyTopic(topic);
+  e.ok = s.ok();
+  history_->Add(std::move(e));
+  return s;
+}
+
+absl::StatusOr<MessageId> RecordingQueue::Produce(const std::string& topic,
+                                                  const std::string& payload) {
+  HistoryEvent e = Event(EventKind::kProduce, topic);
+  e.payload = payload;
+  e.sync = sync_;
+  absl::StatusOr<MessageId> id = inner_->Produce(topic, payload);
+  e.ok = id.ok();
+  if (id.ok()) e.id = *id;
+  history_->Add(std::move(e));
+  return id;
+}
+
+absl::Status RecordingQueue::CreateConsumerGroup(const std::string& topic, const std::string& group) {
+  HistoryEvent e = Event(EventKind::kCreateGroup, topic, group);
+  const absl::Status s = inner_->CreateConsumerGroup(topic, group);
+  e.ok = s.ok();
+  history_->Add(std::move(e));
+  return s;
+}
+
+absl::Status RecordingQueue::DestroyConsumerGroup(const std::string& topic,
+                                                  const std::string& group) {
+  HistoryEvent e = Event(EventKind::kDestroyGroup, topic, group);
+  const absl::Status s = inner_->DestroyConsumerGroup(topic, group);
+  e.ok = s.ok();
+  history_->Add(std::move(e));
+  return s;
+}
+
+absl::StatusOr<std::vector<Message>> RecordingQueue::Consume(const std::string& topic,
+                                                             const std::string& group, int n) {
+  HistoryEvent e = Event(EventKind::kConsume, topic, group);
+  absl::StatusOr<std::vector<Message>> got = inner_->Consume(topic, group, n);
+  e.ok = got.ok();
+  if (got.ok()) e.messages = *got;
+  history_->Add(std::move(e));
+  return got;
+}
+
+absl::Status RecordingQueue::Seek(const std::string& topic, const std::string& group, MessageId id) {
+  HistoryEvent e = Event(EventKind::kSeek, topic, group);
+  e.id = id;
+  const absl::Status s = inner_->Seek(topic, group, id);
+  e.ok = s.ok();
+  history_->Add(std::move(e));
+  return s;
+}
+
+absl::Status RecordingQueue::SeekToLatest(const std::string& topic, const std::string& group) {
+  HistoryEvent e = Event(EventKind::kSeekToLatest, topic, group);
+  const absl::Status s = inner_->SeekToLatest(topic, group);
+  e.ok = s.ok();
+  history_->Add(std::move(e));
+  return s;
+}
+
+absl::StatusOr<MessageId> RecordingQueue::GetLatestMsg(const std::string& topic) {
+  HistoryEvent e = Event(EventKind::kLatest, topic);
+  absl::StatusOr<MessageId> id = inner_->GetLatestMsg(topic);
+  e.ok = id.ok();
+  if (id.ok()) e.id = *id;
+  history_->Add(std::move(e));
+  return id;
+}
+
+}  // namespace mqsim::properties

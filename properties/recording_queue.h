@@ -1,0 +1,43 @@
+// RecordingQueue: a MessageQueue that forwards to another and records every call and its
+// outcome in a History, with the time from a clock function (simulated time in a run).
+#pragma once
+
+#include <functional>
+
+#include "backends/message_queue.h"
+#include "properties/history.h"
+
+namespace mqsim::properties {
+
+class RecordingQueue : public backends::MessageQueue {
+ public:
+  // sync: whether this store promises durability for every acknowledged produce.
+  RecordingQueue(backends::MessageQueue* inner, History* history, std::function<int64_t()> now_ns,
+                 bool sync)
+      : inner_(inner), history_(history), now_ns_(std::move(now_ns)), sync_(sync) {}
+
+  backends::MqType type() const override { return inner_->type(); }
+  absl::Status CreateTopic(const std::string& topic) override;
+  absl::Status DestroyTopic(const std::string& topic) override;
+  absl::StatusOr<MessageId> Produce(const std::string& topic, const std::string& payload) override;
+  absl::Status CreateConsumerGroup(const std::string& topic, const std::string& group) override;
+  absl::Status DestroyConsumerGroup(const std::string& topic, const std::string& group) override;
+  absl::StatusOr<std::vector<Message>> Consume(const std::string& topic, const std::string& group,
+                                               int n) override;
+  absl::Status Seek(const std::string& topic, const std::string& group, MessageId id) override;
+  absl::Status SeekToLatest(const std::string& topic, const std::string& group) override;
+  absl::StatusOr<MessageId> GetLatestMsg(const std::string& topic) override;
+  absl::Status Close() override { return inner_->Close(); }
+  std::string EncodeId(MessageId id) const override { return inner_->EncodeId(id); }
+  absl::StatusOr<MessageId> DecodeId(std::string_view b) const override { return inner_->DecodeId(b); }
+
+ private:
+  HistoryEvent Event(EventKind kind, const std::string& topic, const std::string& group = "");
+
+  backends::MessageQueue* inner_;
+  History* history_;
+  std::function<int64_t()> now_ns_;
+  bool sync_;
+};
+
+}  // namespace mqsim::properties
