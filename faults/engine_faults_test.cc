@@ -11,7 +11,9 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
+#include <chrono>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <set>
@@ -517,7 +519,14 @@ void CheckEngine(Engine engine) {
     if (!MySwarmSeed(seed)) continue;
     sim::Random rng(seed);
     const FaultPlan plan = Swarm(rng, kRun);
+    const auto started = std::chrono::steady_clock::now();  // progress report only
     const RunOutcome r = RunUnderFaults(engine, seed, plan, seed % 2 == 1);
+    if (std::getenv("MQSIM_SWARM_VERBOSE") != nullptr) {
+      std::cerr << name << " swarm seed " << seed << ": "
+                << std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - started).count()
+                << " ms, " << r.acked << " acked, plan: " << plan.ToString() << "\n";
+    }
     INFO(name << " swarm seed " << seed << ", plan: " << plan.ToString());
     CHECK(r.problem == "");
   }

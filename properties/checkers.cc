@@ -33,7 +33,10 @@ std::optional<Violation> CheckOrdering(const History& h) {
   const auto& ev = h.events();
   for (size_t i = 0; i < ev.size(); ++i) {
     const HistoryEvent& e = ev[i];
-    if (e.kind == EventKind::kDestroyTopic && e.ok) {
+    if (e.kind == EventKind::kSwitch) {
+      last_acked.clear();
+      payload_of.clear();
+    } else if (e.kind == EventKind::kDestroyTopic && e.ok) {
       last_acked.erase(e.topic);
       payload_of.erase(e.topic);
     } else if (e.kind == EventKind::kProduce && e.ok) {
@@ -86,6 +89,10 @@ std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOption
     const HistoryEvent& e = ev[i];
     const auto key = std::make_pair(e.topic, e.group);
     switch (e.kind) {
+      case EventKind::kSwitch:
+        acked.clear();
+        groups.clear();
+        break;
       case EventKind::kDestroyTopic:
         if (!e.ok) break;
         acked.erase(e.topic);
@@ -180,7 +187,11 @@ std::optional<Violation> CheckLatest(const History& h) {
   const auto& ev = h.events();
   for (size_t i = 0; i < ev.size(); ++i) {
     const HistoryEvent& e = ev[i];
-    if (e.kind == EventKind::kDestroyTopic && e.ok) {
+    if (e.kind == EventKind::kSwitch) {
+      acked.clear();
+      unknown.clear();
+      maybe_lost.clear();
+    } else if (e.kind == EventKind::kDestroyTopic && e.ok) {
       acked.erase(e.topic);
       unknown.erase(e.topic);
       maybe_lost.erase(e.topic);
@@ -227,7 +238,10 @@ std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o
   const auto& ev = h.events();
   for (size_t i = 0; i < ev.size(); ++i) {
     const HistoryEvent& e = ev[i];
-    if (e.kind == EventKind::kDestroyTopic && e.ok) {
+    if (e.kind == EventKind::kSwitch) {
+      acked.clear();  // the flush-before-switch check judges what the old store held
+      attempted.clear();
+    } else if (e.kind == EventKind::kDestroyTopic && e.ok) {
       acked.erase(e.topic);
       attempted.erase(e.topic);
     } else if (e.kind == EventKind::kProduce) {

@@ -17,6 +17,8 @@ std::string_view ToString(EventKind kind) {
     case EventKind::kPowerLoss: return "power-loss";
     case EventKind::kRecover: return "recover";
     case EventKind::kReadAll: return "read-all";
+    case EventKind::kFlushAll: return "flush-all";
+    case EventKind::kSwitch: return "switch";
   }
   return "?";
 }

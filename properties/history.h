@@ -29,6 +29,8 @@ enum class EventKind {
   kPowerLoss,     // unsynced data may be gone
   kRecover,       // the store is open again
   kReadAll,       // messages: the whole topic as read after recovery
+  kFlushAll,      // id: the flush timestamp
+  kSwitch,        // mq.type changed (payload: the new type): every topic starts afresh
 };
 
 std::string_view ToString(EventKind kind);

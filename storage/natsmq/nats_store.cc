@@ -4,12 +4,20 @@
 #include <deque>
 
 #include "base/assert.h"
-#include "storage/natsmq/file_io.h"
+#include "storage/file_io.h"
 #include "storage/natsmq/js_error.h"
 #include "storage/natsmq/natsmq_config.h"
 #include "storage/natsmq/stream.h"
 
 namespace mqsim::natsmq {
+
+using storage::FromIo;
+using storage::ListDirectory;
+using storage::MakeDirectories;
+using storage::ReadWholeFile;
+using storage::RemoveTree;
+using storage::SyncDirectory;
+using storage::WriteFileAtomically;
 
 struct NatsStore::Subscription {
   std::string stream;

@@ -11,10 +11,18 @@
 #include "base/fault_point.h"
 #include "base/status_macros.h"
 #include "storage/natsmq/fault_points.h"
-#include "storage/natsmq/file_io.h"
+#include "storage/file_io.h"
 #include "storage/natsmq/js_error.h"
 
 namespace mqsim::natsmq {
+
+using storage::FromIo;
+using storage::ListDirectory;
+using storage::MakeDirectories;
+using storage::ReadWholeFile;
+using storage::RemoveTree;
+using storage::SyncDirectory;
+using storage::WriteFileAtomically;
 
 using rocksdb::FileOptions;
 using rocksdb::IOOptions;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace mqsim::natsmq {
+namespace mqsim::storage {
 
 absl::Status FromIo(const rocksdb::IOStatus& s, const std::string& what);
 absl::StatusOr<std::string> ReadWholeFile(rocksdb::FileSystem& fs, const std::string& path);
@@ -24,4 +24,4 @@ absl::StatusOr<std::vector<std::string>> ListDirectory(rocksdb::FileSystem& fs,
 absl::Status MakeDirectories(rocksdb::FileSystem& fs, const std::string& dir);
 absl::Status RemoveTree(rocksdb::FileSystem& fs, const std::string& dir);
 
-}  // namespace mqsim::natsmq
+}  // namespace mqsim::storage

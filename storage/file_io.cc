@@ -1,9 +1,9 @@
 #include "base/status_macros.h"
-#include "storage/natsmq/file_io.h"
+#include "storage/file_io.h"
 
 #include <algorithm>
 
-namespace mqsim::natsmq {
+namespace mqsim::storage {
 
 using rocksdb::FileOptions;
 using rocksdb::IOOptions;
@@ -95,4 +95,4 @@ absl::Status RemoveTree(rocksdb::FileSystem& fs, const std::string& dir) {
   return FromIo(fs.DeleteDir(dir, IOOptions(), nullptr), "delete directory " + dir);
 }
 
-}  // namespace mqsim::natsmq
+}  // namespace mqsim::storage
