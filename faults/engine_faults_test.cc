@@ -547,14 +547,7 @@ TEST_CASE("The same fault plan and seed reproduce the same trace") {
   plan.go_gc.gogc = 100;
   plan.fiu_points = {"rocksmq/*", "natsmq/*"};
   plan.buggify = true;
-  // KNOWN ISSUE (open in issue 6): RocksMQ under crash + power loss + GC pauses replays
-  // identically when run directly (and with --spawn_strategy=local) but diverges inside
-  // Bazel's process-wrapper sandbox at one step whose events read the same ("random draws
-  // or hidden state differed"), a sign of a heap-address-dependent path in RocksDB's
-  // reopen/recovery. Until it is found, only natsmq is held to this check here; RocksMQ's
-  // determinism without faults is checked by tests/engine_determinism_test and
-  // sim/rocksdb_sim_test.
-  for (Engine engine : {Engine::kNats}) {
+  for (Engine engine : {Engine::kRocksMq, Engine::kNats}) {
     const sim::DeterminismReport r = sim::CheckDeterminism(
         [&](sim::Trace& t) { (void)RunUnderFaults(engine, 7, plan, false, &t); });
     INFO(r.ToString());

@@ -7,10 +7,15 @@
 // process; replacing the function itself is what lets every run start afresh.
 // rocksdb::Random is a class holding a single uint32_t seed_ (util/random.h), so a
 // thread-local uint32_t is a valid object of that layout.
+// rocksdb::SyncPoint (test_util/sync_point.h, not installed) is exported by Debian's
+// librocksdb, which is built without NDEBUG; only its non-virtual members are called here.
 #include "sim/rocksdb_interpose.h"
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
 
 #include "sim/random.h"
 
@@ -21,6 +26,7 @@ uint64_t g_unique_id_calls = 0;
 uint64_t g_tls_random_calls = 0;
 uint64_t g_session_id_counter = 0;
 uint64_t g_session_id_calls = 0;
+uint64_t g_arena_block_calls = 0;
 thread_local uint32_t g_tls_random_state = 301;
 }  // namespace
 
@@ -60,11 +66,42 @@ Random* Random::GetTLSInstance() {
   return reinterpret_cast<Random*>(&g_tls_random_state);
 }
 
+class SyncPoint {
+ public:
+  static SyncPoint* GetInstance();
+  void SetCallBack(const std::string& point, const std::function<void(void*)>& callback);
+  void EnableProcessing();
+};
+
 }  // namespace rocksdb
 
 namespace mqsim::sim {
 
+namespace {
+
+// Arena::AllocateNewBlock charges malloc_usable_size(block) to the memtable; glibc hands
+// out a chunk 0-16 bytes larger than asked depending on the heap's history, and
+// MemTable::ShouldFlushNow() compares the charge with write_buffer_size. RocksDB's own
+// hook "Arena::AllocateNewBlock:0" (arg: pair<size_t* charged, size_t* requested>) lets us
+// charge the requested size, as a build without malloc_usable_size (or ASan) does.
+void ChargeArenaBlocksAsRequested() {
+  static const bool installed = [] {
+    rocksdb::SyncPoint* sp = rocksdb::SyncPoint::GetInstance();
+    sp->SetCallBack("Arena::AllocateNewBlock:0", [](void* arg) {
+      auto* sizes = static_cast<std::pair<size_t*, size_t*>*>(arg);
+      *sizes->first = *sizes->second;
+      ++g_arena_block_calls;
+    });
+    sp->EnableProcessing();
+    return true;
+  }();
+  (void)installed;
+}
+
+}  // namespace
+
 void ResetRocksDbInternals(uint64_t run_seed) {
+  ChargeArenaBlocksAsRequested();
   g_unique_id_seed = Mix64(run_seed ^ 0x756e697175656964ULL);  // "uniqueid"
   g_unique_id_counter = 0;
   g_session_id_counter = 0;
@@ -73,7 +110,8 @@ void ResetRocksDbInternals(uint64_t run_seed) {
 }
 
 RocksDbInterposeCalls GetRocksDbInterposeCalls() {
-  return RocksDbInterposeCalls{g_unique_id_calls, g_tls_random_calls, g_session_id_calls};
+  return RocksDbInterposeCalls{g_unique_id_calls, g_tls_random_calls, g_session_id_calls,
+                               g_arena_block_calls};
 }
 
 }  // namespace mqsim::sim

@@ -1,4 +1,4 @@
-// Control of the two RocksDB 7.8.3 internals that no Env, FileSystem or Option reaches.
+// Control of the three RocksDB 7.8.3 internals that no Env, FileSystem or Option reaches.
 //
 //  1. The DB session id (written into every SST and MANIFEST record) comes from a
 //     process-wide generator inside DBImpl::GenerateDbSessionId, seeded once by
@@ -6,6 +6,10 @@
 //  2. rocksdb::Random::GetTLSInstance is a thread-local PRNG seeded from the thread id (an
 //     ASLR-dependent address); it draws skip-list heights, which shift memtable flush
 //     points, which is observable (runs recover to different sequence numbers).
+//  3. Arena::AllocateNewBlock charges memtables malloc_usable_size() of each block, which
+//     depends on the heap's history (the first run in a process, argv, a Bazel sandbox), and
+//     memtables flush by that charge. ResetRocksDbInternals installs RocksDB's sync-point
+//     callback "Arena::AllocateNewBlock:0" to charge the requested size instead.
 //
 // rocksdb_interpose.cc defines GenerateDbSessionId, GenerateRawUniqueId and GetTLSInstance
 // in our own code. By ELF symbol interposition
@@ -26,6 +30,7 @@ struct RocksDbInterposeCalls {
   uint64_t unique_id = 0;   // GenerateRawUniqueId calls made by librocksdb
   uint64_t tls_random = 0;  // Random::GetTLSInstance calls
   uint64_t session_id = 0;  // DBImpl::GenerateDbSessionId calls
+  uint64_t arena_blocks = 0;  // arena blocks charged at their requested size (item 3)
 };
 RocksDbInterposeCalls GetRocksDbInterposeCalls();
 
