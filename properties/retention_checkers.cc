@@ -1,0 +1,240 @@
+#include "properties/retention_checkers.h"
+
+#include <map>
+#include <set>
+
+namespace mqsim::properties {
+
+namespace {
+
+struct Produced {
+  MessageId id;
+  std::string payload;
+  int64_t time_ns;
+  size_t event;
+  bool sync;
+};
+
+// Per topic incarnation: acknowledged messages in id order.
+using Topics = std::map<std::string, std::map<MessageId, Produced>>;
+
+// When each group's position first moved past each id (consume beyond it, or a seek past
+// it), per topic; groups come and go.
+struct Progress {
+  std::map<std::string, MessageId> position;               // group -> next id
+  std::map<std::string, std::map<MessageId, int64_t>> passed;  // group -> id -> first time passed
+};
+
+void Pass(Progress& p, const std::string& group, MessageId next, int64_t t,
+          const std::map<MessageId, Produced>& msgs) {
+  MessageId& pos = p.position[group];
+  auto& passed = p.passed[group];
+  for (auto it = msgs.lower_bound(pos); it != msgs.end() && it->first < next; ++it) {
+    passed.emplace(it->first, t);
+  }
+  pos = next;
+}
+
+}  // namespace
+
+std::optional<Violation> CheckRetention(const History& h, const RetentionBounds& b) {
+  if (b.time_ns < 0 && b.size_bytes < 0) return std::nullopt;
+  Topics topics;
+  std::map<std::string, Progress> progress;
+  int64_t last_power_loss = INT64_MIN;
+  const auto& ev = h.events();
+  for (size_t i = 0; i < ev.size(); ++i) {
+    const HistoryEvent& e = ev[i];
+    auto& msgs = topics[e.topic];
+    Progress& pr = progress[e.topic];
+    switch (e.kind) {
+      case EventKind::kSwitch: topics.clear(); progress.clear(); break;
+      case EventKind::kDestroyTopic:
+        if (e.ok) { topics.erase(e.topic); progress.erase(e.topic); }
+        break;
+      case EventKind::kPowerLoss: last_power_loss = e.time_ns; break;
+      case EventKind::kProduce:
+        if (e.ok) msgs[e.id] = Produced{e.id, e.payload, e.time_ns, i, e.sync};
+        break;
+      case EventKind::kCreateGroup:
+        if (e.ok) { pr.position[e.group] = 0; pr.passed[e.group]; }
+        break;
+      case EventKind::kDestroyGroup: pr.position.erase(e.group); pr.passed.erase(e.group); break;
+      case EventKind::kConsume:
+        if (e.ok && !e.messages.empty() && pr.position.count(e.group)) {
+          Pass(pr, e.group, e.messages.back().id + 1, e.time_ns, msgs);
+        }
+        break;
+      case EventKind::kSeek:
+        if (e.ok && pr.position.count(e.group)) {
+          if (e.id > pr.position[e.group]) Pass(pr, e.group, e.id, e.time_ns, msgs);
+          else pr.position[e.group] = e.id;  // backwards: passed times stay (acks are sticky)
+        }
+        break;
+      case EventKind::kSeekToLatest:
+        if (e.ok && pr.position.count(e.group)) {
+          Pass(pr, e.group, msgs.empty() ? 0 : msgs.rbegin()->first + 1, e.time_ns, msgs);
+        }
+        break;
+      case EventKind::kReadAll: {
+        if (!e.ok) break;
+        const MessageId first = e.messages.empty() ? INT64_MAX : e.messages.front().id;
+        // Never early: everything retained below `first`.
+        for (auto it = msgs.begin(); it != msgs.end() && it->first < first; ++it) {
+          const Produced& m = it->second;
+          if (!m.sync && m.time_ns <= last_power_loss) continue;  // lost, not retained
+          if (e.messages.empty() && m.time_ns <= last_power_loss) continue;
+          int64_t all_passed = INT64_MIN;
+          bool every_group = !pr.position.empty();
+          for (const auto& [g, passed] : pr.passed) {
+            auto p = passed.find(m.id);
+            if (p == passed.end()) { every_group = false; break; }
+            all_passed = std::max(all_passed, p->second);
+          }
+          if (!every_group) {
+            return Violation{"retention", "topic " + e.topic + ": id " + std::to_string(m.id) +
+                                 " was deleted before every consumer group had read it",
+                             {m.event, i}};
+          }
+          if (b.size_bytes < 0 && all_passed + b.time_ns > e.time_ns) {
+            return Violation{"retention", "topic " + e.topic + ": id " + std::to_string(m.id) +
+                                 " was deleted " + std::to_string((all_passed + b.time_ns - e.time_ns) / 1'000'000) +
+                                 " ms before its retention time ran out",
+                             {m.event, i}};
+          }
+        }
+        // Liveness (time rule): a message whose page was certainly closed and read by every
+        // group (the groups passed a full page of bytes beyond it) long enough ago is gone.
+        if (b.time_ns >= 0 && !pr.position.empty()) {
+          for (auto it = msgs.lower_bound(first); it != msgs.end(); ++it) {
+            // The first message at least a page of bytes further on.
+            int64_t bytes = 0;
+            auto beyond = std::next(it);
+            for (; beyond != msgs.end() && bytes <= b.page_bytes; ++beyond) {
+              bytes += static_cast<int64_t>(beyond->second.payload.size());
+            }
+            if (beyond == msgs.end()) break;
+            int64_t all_passed = INT64_MIN;
+            bool every_group = true;
+            for (const auto& [g, passed] : pr.passed) {
+              auto p = passed.find(beyond->first);
+              if (p == passed.end()) { every_group = false; break; }
+              all_passed = std::max(all_passed, p->second);
+            }
+            if (!every_group) break;
+            const int64_t due = all_passed + b.time_ns + b.tick_ns + b.slack_ns;
+            bool present = false;
+            for (const Message& m : e.messages) present = present || m.id == it->first;
+            if (present && due < e.time_ns) {
+              return Violation{"retention", "topic " + e.topic + ": id " +
+                                   std::to_string(it->first) + " is still there " +
+                                   std::to_string((e.time_ns - due) / 1'000'000) +
+                                   " ms after it was due to be retained",
+                               {it->second.event, i}};
+            }
+            break;  // the oldest survivor decides: later ones are due later
+          }
+        }
+        break;
+      }
+      default: break;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> CheckNoResurrection(const History& h) {
+  std::map<std::string, MessageId> floor;          // topic -> first id seen by a read-all
+  std::map<std::string, size_t> floor_event;
+  std::map<std::string, std::set<std::string>> destroyed;  // payloads of destroyed incarnations
+  std::map<std::string, std::set<std::string>> live;       // payloads of the current one
+  const auto& ev = h.events();
+  for (size_t i = 0; i < ev.size(); ++i) {
+    const HistoryEvent& e = ev[i];
+    if (e.kind == EventKind::kSwitch) {
+      floor.clear();
+      destroyed.clear();
+      live.clear();
+    } else if (e.kind == EventKind::kDestroyTopic && e.ok) {
+      destroyed[e.topic].insert(live[e.topic].begin(), live[e.topic].end());
+      live.erase(e.topic);
+      floor.erase(e.topic);
+    } else if (e.kind == EventKind::kProduce) {
+      live[e.topic].insert(e.payload);
+    } else if ((e.kind == EventKind::kConsume || e.kind == EventKind::kReadAll) && e.ok) {
+      for (const Message& m : e.messages) {
+        if (destroyed[e.topic].count(m.payload) != 0 && live[e.topic].count(m.payload) == 0) {
+          return Violation{"no-resurrection", "topic " + e.topic + ": \"" + m.payload.substr(0, 24) +
+                               "\" of a destroyed incarnation of the topic came back (id " +
+                               std::to_string(m.id) + ")",
+                           {i}};
+        }
+        auto f = floor.find(e.topic);
+        if (f != floor.end() && m.id < f->second) {
+          return Violation{"no-resurrection", "topic " + e.topic + ": id " + std::to_string(m.id) +
+                               " came back after the topic was seen to start at " +
+                               std::to_string(f->second),
+                           {floor_event[e.topic], i}};
+        }
+      }
+      if (e.kind == EventKind::kReadAll) {
+        const MessageId first = e.messages.empty() ? INT64_MAX : e.messages.front().id;
+        if (!e.messages.empty() && (floor.count(e.topic) == 0 || first > floor[e.topic])) {
+          floor[e.topic] = first;
+          floor_event[e.topic] = i;
+        }
+      }
+    } else if (e.kind == EventKind::kPowerLoss) {
+      // A power loss may legitimately bring back nothing but may drop the deletion record
+      // of an unsynced eviction: the floors are only promises once re-observed.
+      floor.clear();
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l) {
+  std::map<std::string, std::map<MessageId, Produced>> topics;
+  const auto& ev = h.events();
+  for (size_t i = 0; i < ev.size(); ++i) {
+    const HistoryEvent& e = ev[i];
+    if (e.kind == EventKind::kSwitch) topics.clear();
+    if (e.kind == EventKind::kDestroyTopic && e.ok) topics.erase(e.topic);
+    if (e.kind == EventKind::kProduce && e.ok) {
+      topics[e.topic][e.id] = Produced{e.id, e.payload, e.time_ns, i, e.sync};
+    }
+    if (e.kind != EventKind::kReadAll || !e.ok) continue;
+    const auto& msgs = topics[e.topic];
+    if (l.max_msgs > 0 && static_cast<int64_t>(e.messages.size()) > l.max_msgs) {
+      return Violation{"nats-limits", "stream " + e.topic + " holds " +
+                           std::to_string(e.messages.size()) + " messages, MaxMsgs is " +
+                           std::to_string(l.max_msgs),
+                       {i}};
+    }
+    uint64_t bytes = 0;
+    for (const Message& m : e.messages) {
+      bytes += l.size_of ? l.size_of(e.topic, m.payload) : m.payload.size();
+    }
+    if (l.max_bytes > 0 && bytes > static_cast<uint64_t>(l.max_bytes)) {
+      return Violation{"nats-limits", "stream " + e.topic + " holds " + std::to_string(bytes) +
+                           " bytes, MaxBytes is " + std::to_string(l.max_bytes),
+                       {i}};
+    }
+    if (l.max_age_ns > 0) {
+      for (const Message& m : e.messages) {
+        auto p = msgs.find(m.id);
+        if (p == msgs.end()) continue;
+        if (p->second.time_ns + l.max_age_ns + l.slack_ns < e.time_ns) {
+          return Violation{"nats-limits", "stream " + e.topic + ": id " + std::to_string(m.id) +
+                               " is " + std::to_string((e.time_ns - p->second.time_ns) / 1'000'000) +
+                               " ms old, MaxAge is " + std::to_string(l.max_age_ns / 1'000'000) +
+                               " ms",
+                           {p->second.event, i}};
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace mqsim::properties

@@ -1,0 +1,47 @@
+// Checkers of what a store may delete and when (history.h has the events they read).
+//
+// Deletions are observed in kReadAll events (a topic's whole content at a time): an
+// acknowledged message of the topic that is not there, below the first one that is, was
+// retained or evicted. Power-loss losses are the durability checker's business and are
+// skipped here (messages acknowledged without sync before a power loss are ignored).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include "properties/checkers.h"
+
+namespace mqsim::properties {
+
+// RocksMQ retention (rocksmq.md): a message goes only once its page was consumed by every
+// group (never an unacked page), and with only the time rule not before retention_time
+// after that; and it must be gone within retention_time + the ticker interval + slack (GC
+// pauses, starvation) once every group has read past a full page beyond it.
+struct RetentionBounds {
+  int64_t time_ns = -1;     // rocksmq.retentionTimeInMinutes; -1: no time rule
+  int64_t size_bytes = -1;  // rocksmq.retentionSizeInMB; -1: no size rule
+  int64_t page_bytes = 64 << 20;   // rocksmq.rocksmqPageSize
+  int64_t tick_ns = 10'000'000'000;  // rocksmq.timtickerInterval
+  int64_t slack_ns = 0;     // allowed lateness: GC pauses, starvation
+};
+std::optional<Violation> CheckRetention(const History& h, const RetentionBounds& b);
+
+// Nothing deleted comes back: once a read-all shows a topic starting at id F, no later
+// read delivers an older acknowledged message; after DestroyTopic, no message of the old
+// topic is delivered by the new one.
+std::optional<Violation> CheckNoResurrection(const History& h);
+
+// JetStream limits on a stream (natsmq.md): at every read-all at most max_msgs messages and
+// max_bytes bytes (as size_of counts them), none older than max_age + slack, and with
+// DiscardOld no message younger than max_age missing unless a count or byte limit evicted it.
+struct NatsLimits {
+  int64_t max_msgs = -1;
+  int64_t max_bytes = -1;
+  int64_t max_age_ns = 0;   // 0: none
+  int64_t slack_ns = 0;     // expiry timer lateness allowed (GC pauses)
+  std::function<uint64_t(const std::string& topic, const std::string& payload)> size_of;
+};
+std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l);
+
+}  // namespace mqsim::properties

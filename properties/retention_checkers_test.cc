@@ -1,0 +1,186 @@
+// Retention, resurrection and NATS-limit checkers: they pass on histories recorded from the
+// engines with retention and limits on, and fail on hand-made bad histories.
+#include <catch2/catch.hpp>
+
+#include "backends/natsmq_queue.h"
+#include "backends/rocksmq_queue.h"
+#include "properties/recording_queue.h"
+#include "properties/retention_checkers.h"
+#include "sim/random.h"
+#include "sim/rocksdb_interpose.h"
+#include "storage/natsmq/record.h"
+#include "tests/engine_world.h"
+
+namespace mqsim::properties {
+namespace {
+
+using testing::EngineWorld;
+
+constexpr int64_t kMinute = 60'000'000'000;
+
+void ReadAll(backends::MessageQueue& mq, const std::string& topic, History* h, int64_t now_ns) {
+  (void)mq.DestroyConsumerGroup(topic, "read-all");
+  REQUIRE(mq.CreateConsumerGroup(topic, "read-all").ok());
+  auto all = mq.Consume(topic, "read-all", 1'000'000);
+  REQUIRE(all.ok());
+  h->Add(HistoryEvent{.time_ns = now_ns, .kind = EventKind::kReadAll, .topic = topic, .messages = *all});
+  REQUIRE(mq.DestroyConsumerGroup(topic, "read-all").ok());
+}
+
+// A workload of produces, two groups consuming at different speeds, seeks, and a read-all
+// every simulated 20 s, for 15 simulated minutes.
+void Drive(EngineWorld& w, backends::MessageQueue& inner, History* h, uint64_t seed) {
+  auto now = [&] { return w.NowMs() * 1'000'000; };
+  RecordingQueue q(&inner, h, now, false);
+  sim::Random rng(seed);
+  REQUIRE(q.CreateTopic("t").ok());
+  REQUIRE(q.CreateConsumerGroup("t", "fast").ok());
+  REQUIRE(q.CreateConsumerGroup("t", "slow").ok());
+  int n = 0;
+  for (int step = 0; step < 900; ++step) {
+    w.Advance(sim::Duration::Seconds(1));
+    for (int i = static_cast<int>(rng.Uniform(0, 3)); i > 0; --i) {
+      (void)q.Produce("t", "m" + std::to_string(n++) + std::string(static_cast<size_t>(rng.Uniform(10, 400)), 'x'));
+    }
+    (void)q.Consume("t", "fast", 5);
+    if (rng.Chance(0.3)) (void)q.Consume("t", "slow", 4);
+    if (rng.Chance(0.01)) (void)q.SeekToLatest("t", "slow");
+    if (step % 20 == 19) ReadAll(inner, "t", h, now());
+  }
+}
+
+TEST_CASE("RocksMQ retention histories pass the retention and resurrection checkers") {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    sim::ResetRocksDbInternals(seed);
+    auto w = EngineWorld::Make(EngineWorld::Kind::kSimulated, seed);
+    rocksmq::RocksMqOptions o;
+    o.path = w->Dir() + "/rmq";
+    o.page_size_bytes = 2048;
+    o.retention_time_minutes = 2;
+    o.retention_size_mb = -1;
+    o.ticker_interval_s = 10;
+    auto mq = rocksmq::RocksMQ::Open(o, w->RocksMqHost());
+    REQUIRE(mq.ok());
+    backends::RocksMqQueue q(std::move(*mq));
+    w->StartJobs(q.engine().PeriodicJobs());
+    History h;
+    Drive(*w, q, &h, seed);
+    w->StopJobs();
+    RetentionBounds b;
+    b.time_ns = 2 * kMinute;
+    b.page_bytes = o.page_size_bytes;
+    b.tick_ns = 10'000'000'000;
+    b.slack_ns = 1'000'000'000;  // the workload's 1 s steps
+    const auto r = CheckRetention(h, b);
+    INFO("seed " << seed << ": " << (r ? r->ToString(h) : ""));
+    CHECK_FALSE(r);
+    const auto z = CheckNoResurrection(h);
+    INFO((z ? z->ToString(h) : ""));
+    CHECK_FALSE(z);
+    // Retention did delete: the last read-all starts well after id 1.
+    const HistoryEvent* last = nullptr;
+    for (const auto& e : h.events()) if (e.kind == EventKind::kReadAll) last = &e;
+    REQUIRE(last != nullptr);
+    REQUIRE_FALSE(last->messages.empty());
+    CHECK(last->messages.front().id > 100);
+    REQUIRE(q.Close().ok());
+  }
+}
+
+TEST_CASE("NATS limit histories pass the limit and resurrection checkers") {
+  struct Case { int64_t max_msgs, max_bytes, max_age_ns; };
+  for (const Case c : {Case{50, -1, 0}, Case{-1, 8000, 0}, Case{-1, -1, kMinute}}) {
+    sim::ResetRocksDbInternals(1);
+    auto w = EngineWorld::Make(EngineWorld::Kind::kSimulated, 1);
+    natsmq::NatsMqOptions o;
+    o.store_dir = w->Dir() + "/nats";
+    if (c.max_msgs > 0) o.retention_max_msgs = c.max_msgs;
+    if (c.max_bytes > 0) o.retention_max_bytes = c.max_bytes;
+    if (c.max_age_ns > 0) o.retention_max_age_minutes = c.max_age_ns / kMinute;
+    auto st = natsmq::NatsStore::Open(o, natsmq::NatsHost{w->FileSystem(), w->Clock(), w->Waker()});
+    REQUIRE(st.ok());
+    backends::NatsQueue q(std::move(*st), o);
+    w->StartJobs(q.engine().PeriodicJobs());
+    History h;
+    Drive(*w, q, &h, 7);
+    w->StopJobs();
+    NatsLimits l{c.max_msgs, c.max_bytes, c.max_age_ns, 0,
+                 [](const std::string& topic, const std::string& payload) {
+                   return natsmq::StoredBytes(topic.size(), 0, payload.size());
+                 }};
+    const auto v = CheckNatsLimits(h, l);
+    INFO((v ? v->ToString(h) : ""));
+    CHECK_FALSE(v);
+    CHECK_FALSE(CheckNoResurrection(h));
+    REQUIRE(q.Close().ok());
+  }
+}
+
+// ------------------------------------------------------------------ hand-made bad histories
+
+struct B {
+  History h;
+  B& Add(HistoryEvent e) { h.Add(std::move(e)); return *this; }
+  B& Produce(MessageId id, int64_t t, const std::string& p = "x") {
+    return Add({.time_ns = t, .kind = EventKind::kProduce, .topic = "t", .id = id, .payload = p});
+  }
+  B& Group(int64_t t) { return Add({.time_ns = t, .kind = EventKind::kCreateGroup, .topic = "t", .group = "g"}); }
+  B& Consume(int64_t t, std::vector<MessageId> ids, EventKind k = EventKind::kConsume) {
+    HistoryEvent e{.time_ns = t, .kind = k, .topic = "t", .group = "g"};
+    for (MessageId id : ids) e.messages.push_back(Message{id, "x"});
+    return Add(std::move(e));
+  }
+};
+
+std::string Prop(const std::optional<Violation>& v) { return v ? v->property : "none"; }
+
+TEST_CASE("Retention fails when a message goes early or stays too long") {
+  RetentionBounds b{.time_ns = kMinute, .size_bytes = -1, .page_bytes = 1, .tick_ns = 1'000'000'000, .slack_ns = 0};
+  // Deleted before any group read it (ack_off_by_one's effect).
+  CHECK(Prop(CheckRetention(B().Group(0).Produce(1, 1).Produce(2, 2).Consume(kMinute * 5, {2}, EventKind::kReadAll).h, b)) == "retention");
+  // Read at t=10 s, gone at 30 s: before the minute ran out.
+  const auto early = CheckRetention(B().Group(0).Produce(1, 1).Produce(2, 2).Produce(3, 3)
+                                        .Consume(10'000'000'000, {1, 2, 3})
+                                        .Consume(30'000'000'000, {2, 3}, EventKind::kReadAll).h, b);
+  CHECK(Prop(early) == "retention");
+  CHECK(early->detail.find("before its retention time ran out") != std::string::npos);
+  // Gone after the minute: fine.
+  CHECK(Prop(CheckRetention(B().Group(0).Produce(1, 1).Produce(2, 2).Produce(3, 3)
+                                .Consume(10'000'000'000, {1, 2, 3})
+                                .Consume(75'000'000'000, {2, 3}, EventKind::kReadAll).h, b)) == "none");
+  // Still there long after it was due (ack_page_missed, gc_pause_drops_timer).
+  const auto late = CheckRetention(B().Group(0).Produce(1, 1, "x").Produce(2, 2, "yy").Produce(3, 3, "zz")
+                                       .Consume(10'000'000'000, {1, 2, 3})
+                                       .Consume(10 * kMinute, {1, 2, 3}, EventKind::kReadAll).h, b);
+  CHECK(Prop(late) == "retention");
+  CHECK(late->detail.find("after it was due") != std::string::npos);
+}
+
+TEST_CASE("No-resurrection fails when a deleted or destroyed message comes back") {
+  CHECK(Prop(CheckNoResurrection(B().Produce(1, 1).Produce(2, 2).Produce(3, 3)
+                                     .Consume(5, {3}, EventKind::kReadAll).Consume(6, {2}).h)) == "no-resurrection");
+  // destroy_keeps_data: a re-created topic returns an old message.
+  B d;
+  d.Produce(1, 1, "old").Add({.time_ns = 2, .kind = EventKind::kDestroyTopic, .topic = "t"})
+      .Add({.time_ns = 3, .kind = EventKind::kCreateTopic, .topic = "t"});
+  HistoryEvent back{.time_ns = 4, .kind = EventKind::kConsume, .topic = "t", .group = "g"};
+  back.messages.push_back(Message{1, "old"});
+  d.Add(back);
+  CHECK(Prop(CheckNoResurrection(d.h)) == "no-resurrection");
+}
+
+TEST_CASE("NATS limits fail on too many messages, too many bytes, too old a message") {
+  NatsLimits count{.max_msgs = 2, .max_bytes = -1, .max_age_ns = 0, .slack_ns = 0, .size_of = {}};
+  CHECK(Prop(CheckNatsLimits(B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(4, {1, 2, 3}, EventKind::kReadAll).h, count)) == "nats-limits");
+  CHECK(Prop(CheckNatsLimits(B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(4, {2, 3}, EventKind::kReadAll).h, count)) == "none");
+  // nats_bytes_payload_only: counting payload only lets the stream hold more than MaxBytes.
+  NatsLimits bytes{.max_msgs = -1, .max_bytes = 90,  // 3 x (30 + 1 + 1) .max_age_ns = 0, .slack_ns = 0,
+                   .size_of = [](const std::string& t, const std::string& p) { return natsmq::StoredBytes(t.size(), 0, p.size()); }};
+  CHECK(Prop(CheckNatsLimits(B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(4, {1, 2, 3}, EventKind::kReadAll).h, bytes)) == "nats-limits");
+  // nats_expire_late: an idle stream keeps expired messages.
+  NatsLimits age{.max_msgs = -1, .max_bytes = -1, .max_age_ns = 1'000'000'000, .slack_ns = 0, .size_of = {}};
+  CHECK(Prop(CheckNatsLimits(B().Produce(1, 0).Consume(5'000'000'000, {1}, EventKind::kReadAll).h, age)) == "nats-limits");
+}
+
+}  // namespace
+}  // namespace mqsim::properties
