@@ -31,6 +31,10 @@ void SimJobRunner::Stop() {
 void SimJobRunner::Starve(const std::string& prefix, sim::Time until) {
   sim::Time& end = starved_[prefix];
   end = std::max(end, until);
+  const sim::Time now = scheduler_->now();
+  if (now > starve_span_end_) starve_span_start_ = now;  // a new stretch
+  starve_span_end_ = std::max(starve_span_end_, until);
+  longest_starvation_ = std::max(longest_starvation_, starve_span_end_ - starve_span_start_);
   scheduler_->trace().Event("job.starve").Kv("prefix", prefix).Kv("until", until);
 }
 

@@ -34,6 +34,9 @@ class SimJobRunner {
   // Starvation (a slow-GC fault): jobs whose name starts with prefix do not run before
   // `until`; a run that falls due meanwhile happens at `until`, late but never lost.
   void Starve(const std::string& prefix, sim::Time until);
+  // The longest stretch during which some job was starved (overlapping windows merged):
+  // how late a starved job may run, for checkers' bounds.
+  sim::Duration longest_starvation() const { return longest_starvation_; }
 
  private:
   sim::Task<void> RunInterval(const storage::PeriodicJob* job);
@@ -46,6 +49,9 @@ class SimJobRunner {
   std::vector<storage::PeriodicJob> jobs_;
   std::vector<sim::TaskHandle> tasks_;
   std::map<std::string, sim::Time> starved_;  // name prefix -> until
+  sim::Time starve_span_start_;
+  sim::Time starve_span_end_;
+  sim::Duration longest_starvation_;
 };
 
 }  // namespace mqsim::backends

@@ -23,14 +23,19 @@ using Topics = std::map<std::string, std::map<MessageId, Produced>>;
 struct Progress {
   std::map<std::string, MessageId> position;               // group -> next id
   std::map<std::string, std::map<MessageId, int64_t>> passed;  // group -> id -> first time passed
+  // The same since the last power loss (which may take unsynced ack records with it): the
+  // liveness bound runs from these.
+  std::map<std::string, std::map<MessageId, int64_t>> repassed;
 };
 
 void Pass(Progress& p, const std::string& group, MessageId next, int64_t t,
           const std::map<MessageId, Produced>& msgs) {
   MessageId& pos = p.position[group];
   auto& passed = p.passed[group];
+  auto& repassed = p.repassed[group];
   for (auto it = msgs.lower_bound(pos); it != msgs.end() && it->first < next; ++it) {
     passed.emplace(it->first, t);
+    repassed.emplace(it->first, t);
   }
   pos = next;
 }
@@ -52,14 +57,23 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
       case EventKind::kDestroyTopic:
         if (e.ok) { topics.erase(e.topic); progress.erase(e.topic); }
         break;
-      case EventKind::kPowerLoss: last_power_loss = e.time_ns; break;
+      case EventKind::kPowerLoss:
+        last_power_loss = e.time_ns;
+        for (auto& [topic, p] : progress) {
+          for (auto& [g, r] : p.repassed) r.clear();
+        }
+        break;
       case EventKind::kProduce:
         if (e.ok) msgs[e.id] = Produced{e.id, e.payload, e.time_ns, i, e.sync};
         break;
       case EventKind::kCreateGroup:
-        if (e.ok) { pr.position[e.group] = 0; pr.passed[e.group]; }
+        if (e.ok) { pr.position[e.group] = 0; pr.passed[e.group]; pr.repassed[e.group]; }
         break;
-      case EventKind::kDestroyGroup: pr.position.erase(e.group); pr.passed.erase(e.group); break;
+      case EventKind::kDestroyGroup:
+        pr.position.erase(e.group);
+        pr.passed.erase(e.group);
+        pr.repassed.erase(e.group);
+        break;
       case EventKind::kConsume:
         if (e.ok && !e.messages.empty() && pr.position.count(e.group)) {
           Pass(pr, e.group, e.messages.back().id + 1, e.time_ns, msgs);
@@ -116,7 +130,7 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
             if (beyond == msgs.end()) break;
             int64_t all_passed = INT64_MIN;
             bool every_group = true;
-            for (const auto& [g, passed] : pr.passed) {
+            for (const auto& [g, passed] : pr.repassed) {
               auto p = passed.find(beyond->first);
               if (p == passed.end()) { every_group = false; break; }
               all_passed = std::max(all_passed, p->second);
