@@ -50,6 +50,7 @@ sim::Task<void> SimJobRunner::Run(const storage::PeriodicJob* job) {
   }
   scheduler_->trace().Event("job.run").Kv("job", job->name);
   job->run();
+  if (observer_) observer_(job->name);
 }
 
 sim::Task<void> SimJobRunner::RunInterval(const storage::PeriodicJob* job) {

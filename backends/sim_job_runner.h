@@ -9,6 +9,7 @@
 // storage/native_job_runner.h.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -37,6 +38,10 @@ class SimJobRunner {
   // The longest stretch during which some job was starved (overlapping windows merged):
   // how late a starved job may run, for checkers' bounds.
   sim::Duration longest_starvation() const { return longest_starvation_; }
+  // Called after every job run with the job's name (a history records retention passes).
+  void set_observer(std::function<void(const std::string&)> observer) {
+    observer_ = std::move(observer);
+  }
 
  private:
   sim::Task<void> RunInterval(const storage::PeriodicJob* job);
@@ -52,6 +57,7 @@ class SimJobRunner {
   sim::Time starve_span_start_;
   sim::Time starve_span_end_;
   sim::Duration longest_starvation_;
+  std::function<void(const std::string&)> observer_;
 };
 
 }  // namespace mqsim::backends

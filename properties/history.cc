@@ -18,6 +18,7 @@ std::string_view ToString(EventKind kind) {
     case EventKind::kRecover: return "recover";
     case EventKind::kReadAll: return "read-all";
     case EventKind::kFlushAll: return "flush-all";
+    case EventKind::kRetention: return "retention";
     case EventKind::kSwitch: return "switch";
   }
   return "?";

@@ -30,6 +30,7 @@ enum class EventKind {
   kRecover,       // the store is open again
   kReadAll,       // messages: the whole topic as read after recovery
   kFlushAll,      // id: the flush timestamp
+  kRetention,     // a retention / expiry pass ran (payload: the job)
   kSwitch,        // mq.type changed (payload: the new type): every topic starts afresh
 };
 
