@@ -81,12 +81,10 @@ void SimStore::Crash(std::optional<sim::PowerLossMode> power_loss) {
   sim_->scheduler().CancelProcess(options_.process);
   jobs_.Stop();
   queue_ = nullptr;
-  if (local_) {
-    fs_->PowerOff();
-    local_.reset();  // its destructor cannot write: the disk is off
-    env_.DropJobs();
-    fs_->PowerOn();
-  }
+  fs_->PowerOff();
+  local_.reset();  // its destructor cannot write: the disk is off
+  env_.DropJobs();
+  fs_->PowerOn();  // also after a crash point powered the disk off inside a failed start
   fs_->CrashProcess();
   if (power_loss) fs_->PowerLoss(*power_loss);
   sim_->trace().Event("store.crash").Kv("power_loss", power_loss ? 1 : 0);

@@ -6,6 +6,7 @@ FaultInjector::FaultInjector(sim::Simulation* sim, FaultPlan plan, FaultTarget* 
     : sim_(sim), plan_(std::move(plan)), target_(target), rng_(sim->Stream("faults")) {
   sim_->trace().Event("fault.plan").Kv("plan", plan_.ToString());
   target_->disk().options().latency = plan_.latency;
+  if (plan_.disk_capacity_bytes != UINT64_MAX) target_->disk().set_capacity_bytes(plan_.disk_capacity_bytes);
   sim::Scheduler& s = sim_->scheduler();
   const sim::SpawnOptions opts{.process = kFaultProcess, .daemon = true};
   auto spawn = [&](const char* name, std::function<sim::Task<void>()> body) {
@@ -130,7 +131,7 @@ sim::Task<void> FaultInjector::Crashes(bool power) {
     co_await s.SleepFor(Next(power ? plan_.power_loss_interval : plan_.crash_interval));
     std::optional<sim::PowerLossMode> mode;
     if (power) {
-      mode = static_cast<sim::PowerLossMode>(rng_.Below(3));
+      mode = static_cast<sim::PowerLossMode>(rng_.Below(plan_.torn_writes ? 3 : 2));
       ++counts_.power_losses;
     } else {
       ++counts_.crashes;
@@ -146,7 +147,7 @@ sim::Task<void> FaultInjector::CrashesInCalls() {
     if (target_->disk().power_off_armed() || restart_pending_) continue;
     armed_power_loss_.reset();
     if (rng_.Chance(plan_.crash_op_power_loss)) {
-      armed_power_loss_ = static_cast<sim::PowerLossMode>(rng_.Below(3));
+      armed_power_loss_ = static_cast<sim::PowerLossMode>(rng_.Below(plan_.torn_writes ? 3 : 2));
     }
     const uint64_t at = static_cast<uint64_t>(rng_.Uniform(1, plan_.crash_op_window));
     sim_->trace().Event("fault.arm_crash_point").Kv("in_ops", at);

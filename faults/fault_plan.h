@@ -40,6 +40,10 @@ struct FaultPlan {
   uint64_t disk_full_headroom_bytes = 64 << 10;
   // Slow disk: latency per operation kind, with stalls.
   sim::DiskLatency latency;
+  // The disk's size (it runs full when the store outgrows it); power losses may tear the
+  // last written block only with torn_writes.
+  uint64_t disk_capacity_bytes = UINT64_MAX;
+  bool torn_writes = true;
   // Slow GC (a): stop-the-world pauses of the engine process.
   sim::Duration gc_interval;
   sim::Duration gc_pause_min = sim::Duration::Millis(1);

@@ -1,73 +1,301 @@
 // mqsim: the command line.
 //
-// Today it runs the simulator's self-demo (the scenario runner arrives with issue 8):
-//   mqsim                      # the embedded default: demo, seed 1, determinism self-check
-//   mqsim demo --seed 42 --trace run.jsonl
-// Exit codes: 0 pass, 1 a property failed (or nondeterminism), 2 bad input.
+//   mqsim                                        the embedded default: every stock scenario
+//                                                over seeds 1..3, a summary table
+//   mqsim run FILE [--seed N] [--trace PATH] [--json]
+//   mqsim sweep FILE --seeds A..B [--jobs N] [--json]
+//   mqsim replay FILE --seed N --trace PATH       the same execution, with a full trace
+//   mqsim check-determinism FILE --seeds A..B     each seed twice, first divergent step
+//   mqsim list                                   the embedded scenarios
+//   mqsim demo [--seed N]                        the simulator's self-demo
+//
+// FILE is a path, or the name of an embedded scenario ("rocksmq-retention"). Every run
+// ends with one line "RESULT pass|fail seed=N property=NAME sim_time=... steps=...
+// hash=HEX", and every failure with "REPRO: <one command>". Exit codes: 0 pass, 1 a
+// property failed, 2 bad input.
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 
+#include "scenarios/embedded.h"
+#include "scenarios/runner.h"
+#include "scenarios/scenario.h"
 #include "sim/determinism.h"
 #include "sim/self_demo.h"
 
 namespace {
 
-using mqsim::sim::CheckDeterminism;
-using mqsim::sim::DeterminismReport;
-using mqsim::sim::JsonlTraceWriter;
-using mqsim::sim::RunSelfDemo;
-using mqsim::sim::SelfDemoOptions;
-using mqsim::sim::SelfDemoResult;
-using mqsim::sim::Trace;
+using mqsim::scenarios::LoadScenario;
+using mqsim::scenarios::RunOptions;
+using mqsim::scenarios::RunResult;
+using mqsim::scenarios::Scenario;
 
-// `bazel run` starts binaries in their runfiles tree; resolve user paths against the
-// directory the user ran bazel from.
+constexpr int kPass = 0;
+constexpr int kFail = 1;
+constexpr int kBadInput = 2;
+
+// `bazel run` starts binaries in their runfiles tree; user paths are relative to where
+// the user ran bazel.
 std::string UserPath(const std::string& path) {
   const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
   if (path.empty() || path[0] == '/' || cwd == nullptr) return path;
   return std::string(cwd) + "/" + path;
 }
 
-std::string ReproCommand(uint64_t seed) {
-  return "bazel run //:mqsim -- demo --seed " + std::to_string(seed) + " --trace trace.jsonl";
+absl::StatusOr<std::string> ReadEmbedded(const std::string& path) {
+  std::string name = path;
+  if (name.starts_with("scenarios/")) name = name.substr(10);
+  if (name.starts_with("./")) name = name.substr(2);
+  for (const auto& f : mqsim::scenarios::EmbeddedFiles()) {
+    if (f.name == name) return f.text;
+  }
+  return absl::NotFoundError(path + ": no such file (and no such embedded scenario)");
 }
 
-int RunDemo(const SelfDemoOptions& options, const std::string& trace_path, bool check) {
-  Trace trace;
-  std::ofstream trace_file;
-  std::unique_ptr<JsonlTraceWriter> writer;
+// A path on disk, else an embedded scenario by file name or by name.
+absl::StatusOr<Scenario> Load(const std::string& arg) {
+  const std::string path = UserPath(arg);
+  if (std::ifstream(path).good()) return LoadScenario(path);
+  std::string name = arg;
+  if (!name.ends_with(".yaml")) name += ".yaml";
+  absl::StatusOr<std::string> text = ReadEmbedded(name);
+  if (!text.ok()) return text.status();
+  std::string file = name.starts_with("scenarios/") ? name : "scenarios/" + name;
+  return mqsim::scenarios::ParseScenario(*text, file, "scenarios", ReadEmbedded);
+}
+
+std::string Hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
+  return buf;
+}
+
+bool Expected(const Scenario& sc, const RunResult& r) {
+  return sc.expect_failure.empty() ? r.pass : (!r.pass && r.property == sc.expect_failure);
+}
+
+std::string ResultLine(const RunResult& r, uint64_t seed) {
+  return std::string("RESULT ") + (r.pass ? "pass" : "fail") + " seed=" + std::to_string(seed) +
+         " property=" + (r.pass ? "-" : r.property) + " sim_time=" + r.sim_time.ToString() +
+         " steps=" + std::to_string(r.steps) + " hash=" + Hex(r.hash);
+}
+
+std::string ReproCommand(const Scenario& sc, uint64_t seed) {
+  return "bazel run //:mqsim -- replay " + sc.file + " --seed " + std::to_string(seed) +
+         " --trace /tmp/mqsim-" + sc.name + "-" + std::to_string(seed) + ".jsonl";
+}
+
+std::string BazelTestRepro(const Scenario& sc, uint64_t seed) {
+  return "bazel test //scenarios:scenarios_test --test_env=MQSIM_SCENARIO=" + sc.name +
+         " --test_env=MQSIM_SEEDS=" + std::to_string(seed) + " --test_output=errors";
+}
+
+nlohmann::json ToJson(const Scenario& sc, const RunResult& r, uint64_t seed) {
+  nlohmann::json j = {{"scenario", sc.name}, {"seed", seed},
+                      {"result", r.pass ? "pass" : "fail"}, {"expected", Expected(sc, r)},
+                      {"store", r.store}, {"plan", r.plan},
+                      {"sim_time", r.sim_time.ToString()}, {"steps", r.steps},
+                      {"hash", Hex(r.hash)}, {"acked", r.acked}, {"consumed", r.consumed},
+                      {"crashes", r.crashes}};
+  if (!r.pass) {
+    j["property"] = r.property;
+    j["detail"] = r.detail;
+    j["repro"] = ReproCommand(sc, seed);
+    j["repro_bazel_test"] = BazelTestRepro(sc, seed);
+  }
+  return j;
+}
+
+void PrintRun(const Scenario& sc, const RunResult& r, uint64_t seed, bool json) {
+  if (json) {
+    std::cout << ToJson(sc, r, seed).dump() << "\n";
+    return;
+  }
+  std::cout << "scenario " << sc.name << " on " << r.store << ", seed " << seed << "\n"
+            << "  faults   " << r.plan << "\n"
+            << "  workload " << r.acked << " acknowledged, " << r.consumed << " consumed, "
+            << r.crashes << " crashes\n";
+  if (!r.pass) std::cout << "  FAILED   " << r.detail << "\n";
+  if (!sc.expect_failure.empty()) {
+    std::cout << "  expected to fail " << sc.expect_failure << ": "
+              << (Expected(sc, r) ? "it did" : "it did NOT") << "\n";
+  }
+  std::cout << ResultLine(r, seed) << "\n";
+  if (!r.pass) {
+    std::cout << "REPRO: " << ReproCommand(sc, seed) << "\n"
+              << "REPRO (bazel test): " << BazelTestRepro(sc, seed) << "\n";
+  }
+}
+
+struct TraceFile {
+  std::ofstream out;
+  std::unique_ptr<mqsim::sim::JsonlTraceWriter> writer;
+};
+
+int RunOne(const Scenario& sc, uint64_t seed, const std::string& trace_path, bool json) {
+  mqsim::sim::Trace trace;
+  TraceFile tf;
   if (!trace_path.empty()) {
-    trace_file.open(UserPath(trace_path));
-    if (!trace_file) {
-      std::fprintf(stderr, "mqsim: cannot write trace file '%s'\n", trace_path.c_str());
-      return 2;
+    tf.out.open(UserPath(trace_path));
+    if (!tf.out) {
+      std::cerr << "mqsim: cannot write trace file " << trace_path << "\n";
+      return kBadInput;
     }
-    writer = std::make_unique<JsonlTraceWriter>(trace_file);
-    trace.set_sink(writer.get());
+    tf.writer = std::make_unique<mqsim::sim::JsonlTraceWriter>(tf.out);
+    trace.set_sink(tf.writer.get());
   }
-  const SelfDemoResult r = RunSelfDemo(options, trace);
-  std::printf("mqsim self-demo, seed %" PRIu64 "\n", options.seed);
-  std::printf("  simulated  %s in %" PRIu64 " scheduler steps (%s)\n",
-              r.end_time.ToString().c_str(), r.steps, r.outcome.c_str());
-  std::printf("  messages   %" PRIu64 " produced, %" PRIu64 " consumed, %" PRIu64
-              " duplicates; %" PRIu64 " consumer crashes\n",
-              r.produced, r.consumed, r.duplicates, r.crashes);
-  std::printf("  trace hash %016" PRIx64 "\n", r.trace_hash);
-  if (!trace_path.empty()) std::printf("  trace      %s\n", trace_path.c_str());
-  bool ok = r.ok();
-  if (!ok) std::printf("FAIL: every produced message must be consumed exactly once\n");
-  if (check) {
-    const DeterminismReport report =
-        CheckDeterminism([&](Trace& t) { (void)RunSelfDemo(options, t); });
-    std::printf("  determinism %s\n", report.ToString().c_str());
-    ok = ok && report.deterministic;
+  const RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{seed, &trace});
+  PrintRun(sc, r, seed, json);
+  if (!trace_path.empty() && !json) std::cout << "trace: " << trace_path << "\n";
+  // The truth, expected or not: a failed property is exit 1 (sweeps judge expectations).
+  return r.pass ? kPass : kFail;
+}
+
+bool ParseSeeds(const std::string& text, uint64_t* a, uint64_t* b) {
+  const size_t dots = text.find("..");
+  try {
+    if (dots == std::string::npos) {
+      *a = *b = std::stoull(text);
+    } else {
+      *a = std::stoull(text.substr(0, dots));
+      *b = std::stoull(text.substr(dots + 2));
+    }
+  } catch (...) {
+    return false;
   }
-  if (!ok) std::printf("reproduce with: %s\n", ReproCommand(options.seed).c_str());
-  return ok ? 0 : 1;
+  return *a <= *b;
+}
+
+// Each seed in a child process (the engines keep process-wide state: libfiu, RocksDB's
+// internals), up to `jobs` at a time; results in seed order.
+int Sweep(const Scenario& sc, uint64_t first, uint64_t last, int jobs, bool json) {
+  const bool tty = isatty(2) != 0;
+  const auto started = std::chrono::steady_clock::now();
+  std::map<uint64_t, nlohmann::json> results;
+  std::map<pid_t, std::pair<uint64_t, int>> running;  // pid -> seed, pipe
+  uint64_t next = first;
+  const uint64_t total = last - first + 1;
+  auto reap_one = [&] {
+    int status = 0;
+    const pid_t pid = wait(&status);
+    auto it = running.find(pid);
+    if (it == running.end()) return;
+    const auto [seed, fd] = it->second;
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    close(fd);
+    nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
+    if (j.is_discarded()) {
+      j = {{"scenario", sc.name}, {"seed", seed}, {"result", "fail"}, {"expected", false},
+           {"property", "crash"}, {"detail", "the run died (exit status " + std::to_string(status) + ")"},
+           {"repro", ReproCommand(sc, seed)}};
+    }
+    results[seed] = j;
+    running.erase(it);
+    if (tty) {
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const double eta = elapsed / static_cast<double>(results.size()) * static_cast<double>(total - results.size());
+      std::fprintf(stderr, "\r%s: %zu/%" PRIu64 " seeds, ETA %.0fs   ", sc.name.c_str(), results.size(), total, eta);
+    }
+  };
+  while (next <= last || !running.empty()) {
+    while (next <= last && static_cast<int>(running.size()) < jobs) {
+      int fds[2];
+      if (pipe(fds) != 0) return kBadInput;
+      std::fflush(nullptr);
+      const pid_t pid = fork();
+      if (pid == 0) {
+        close(fds[0]);
+        const RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{next, nullptr});
+        const std::string line = ToJson(sc, r, next).dump();
+        (void)!write(fds[1], line.data(), line.size());
+        close(fds[1]);
+        _exit(0);
+      }
+      close(fds[1]);
+      running[pid] = {next, fds[0]};
+      ++next;
+    }
+    reap_one();
+  }
+  if (tty) std::fprintf(stderr, "\n");
+  uint64_t passed = 0, failed = 0, unexpected = 0;
+  for (const auto& [seed, j] : results) {
+    const bool pass = j.value("result", "fail") == "pass";
+    (pass ? passed : failed)++;
+    if (!j.value("expected", false)) ++unexpected;
+    if (json) {
+      std::cout << j.dump() << "\n";
+    } else if (!pass) {
+      std::cout << "FAIL seed " << seed << ": " << j.value("property", "?") << ": "
+                << j.value("detail", "") << "\nREPRO: " << j.value("repro", "") << "\n";
+    }
+  }
+  if (!json) {
+    std::cout << sc.name << ": " << passed << " passed, " << failed << " failed";
+    if (!sc.expect_failure.empty()) std::cout << " (expected to fail " << sc.expect_failure << ")";
+    std::cout << ", " << unexpected << " unexpected\n";
+  }
+  return unexpected == 0 ? kPass : kFail;
+}
+
+int CheckDeterminismCmd(const Scenario& sc, uint64_t first, uint64_t last) {
+  int rc = kPass;
+  for (uint64_t seed = first; seed <= last; ++seed) {
+    const mqsim::sim::DeterminismReport report = mqsim::sim::CheckDeterminism(
+        [&](mqsim::sim::Trace& t) { (void)mqsim::scenarios::RunScenario(sc, RunOptions{seed, &t}); });
+    std::cout << sc.name << " seed " << seed << ": " << report.ToString() << "\n";
+    if (!report.deterministic) {
+      rc = kFail;
+      std::cout << "REPRO: bazel run //:mqsim -- check-determinism " << sc.file << " --seeds " << seed << "\n";
+    }
+  }
+  return rc;
+}
+
+// The embedded default: every stock scenario over seeds 1..3, a summary table.
+int DefaultJob() {
+  std::printf("%-30s %-8s %-7s %-24s %s\n", "scenario", "store", "seeds", "result", "hash of seed 1");
+  int rc = kPass;
+  for (const auto& f : mqsim::scenarios::EmbeddedFiles()) {
+    if (f.name.find('/') != std::string::npos) continue;  // referenced files (helm values)
+    absl::StatusOr<Scenario> sc = Load(f.name);
+    if (!sc.ok()) {
+      std::printf("%-30s %s\n", f.name.c_str(), std::string(sc.status().message()).c_str());
+      rc = kBadInput;
+      continue;
+    }
+    int ok = 0;
+    std::string store, hash, note;
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      const RunResult r = mqsim::scenarios::RunScenario(*sc, RunOptions{seed, nullptr});
+      store = r.store;
+      if (seed == 1) hash = Hex(r.hash);
+      if (Expected(*sc, r)) {
+        ++ok;
+      } else {
+        note = "seed " + std::to_string(seed) + ": " + r.property;
+        rc = kFail;
+        std::printf("  REPRO: %s\n", ReproCommand(*sc, seed).c_str());
+      }
+    }
+    std::string result = std::to_string(ok) + "/3 as expected";
+    if (!sc->expect_failure.empty()) result += " (fails)";
+    if (!note.empty()) result += " " + note;
+    std::printf("%-30s %-8s %-7s %-24s %s\n", sc->name.c_str(), store.c_str(), "1..3", result.c_str(), hash.c_str());
+  }
+  return rc;
 }
 
 }  // namespace
@@ -75,23 +303,77 @@ int RunDemo(const SelfDemoOptions& options, const std::string& trace_path, bool 
 int main(int argc, char** argv) {
   CLI::App app{"mqsim: deterministic simulation and fault injection for message stores"};
   app.require_subcommand(0, 1);
-  SelfDemoOptions options;
-  std::string trace_path;
-  bool check = true;
-  CLI::App* demo = app.add_subcommand("demo", "run the simulator's self-demo (the default)");
-  for (CLI::App* cmd : {&app, demo}) {
-    cmd->add_option("--seed", options.seed, "run seed")->capture_default_str();
-    cmd->add_option("--trace", trace_path, "write the full trace as JSON lines to this file");
-    cmd->add_option("--messages", options.messages_per_producer, "messages per producer")
-        ->check(CLI::Range(1, 10'000'000))
-        ->capture_default_str();
-    cmd->add_flag("--check-determinism,!--no-check-determinism", check,
-                  "run twice and compare traces step by step (default on)");
-  }
+
+  std::string file, trace_path, seeds = "1..8";
+  uint64_t seed = 1;
+  bool json = false;
+  int jobs = 2;
+
+  CLI::App* run = app.add_subcommand("run", "run one scenario with one seed");
+  run->add_option("file", file, "scenario file, or the name of an embedded scenario")->required();
+  run->add_option("--seed", seed, "the seed");
+  run->add_option("--trace", trace_path, "write the trace (JSONL) here");
+  run->add_flag("--json", json, "print the result as JSON");
+
+  CLI::App* sweep = app.add_subcommand("sweep", "run one scenario over a seed range");
+  sweep->add_option("file", file, "scenario file or name")->required();
+  sweep->add_option("--seeds", seeds, "A..B");
+  sweep->add_option("--jobs", jobs, "seeds in parallel (processes)")->check(CLI::Range(1, 64));
+  sweep->add_flag("--json", json, "one JSON line per seed");
+
+  CLI::App* replay = app.add_subcommand("replay", "run one seed again with a full trace");
+  replay->add_option("file", file, "scenario file or name")->required();
+  replay->add_option("--seed", seed, "the seed")->required();
+  replay->add_option("--trace", trace_path, "trace file (JSONL)")->required();
+
+  CLI::App* determinism = app.add_subcommand("check-determinism", "run each seed twice and compare");
+  determinism->add_option("file", file, "scenario file or name")->required();
+  determinism->add_option("--seeds", seeds, "A..B");
+
+  CLI::App* list = app.add_subcommand("list", "list the embedded scenarios");
+
+  mqsim::sim::SelfDemoOptions demo_options;
+  CLI::App* demo = app.add_subcommand("demo", "the simulator's self-demo");
+  demo->add_option("--seed", demo_options.seed, "the seed");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    const int code = app.exit(e);
+    return code == 0 ? kPass : kBadInput;
   }
-  return RunDemo(options, trace_path, check);
+
+  if (app.got_subcommand(list)) {
+    for (const auto& f : mqsim::scenarios::EmbeddedFiles()) {
+      if (f.name.find('/') == std::string::npos) std::cout << "scenarios/" << f.name << "\n";
+    }
+    return kPass;
+  }
+  if (app.got_subcommand(demo)) {
+    mqsim::sim::Trace trace;
+    const mqsim::sim::SelfDemoResult r = mqsim::sim::RunSelfDemo(demo_options, trace);
+    std::printf("mqsim self-demo, seed %" PRIu64 ": %" PRIu64 " produced, %" PRIu64
+                " consumed, hash %016" PRIx64 "\n",
+                demo_options.seed, r.produced, r.consumed, r.trace_hash);
+    return r.ok() ? kPass : kFail;
+  }
+  if (app.get_subcommands().empty()) return DefaultJob();
+
+  absl::StatusOr<Scenario> sc = Load(file);
+  if (!sc.ok()) {
+    std::cerr << "mqsim: " << std::string(sc.status().message()) << "\n";
+    return kBadInput;
+  }
+  uint64_t first = 0, last = 0;
+  if (app.got_subcommand(sweep) || app.got_subcommand(determinism)) {
+    if (!ParseSeeds(seeds, &first, &last)) {
+      std::cerr << "mqsim: --seeds: expected A..B with A <= B, got \"" << seeds << "\"\n";
+      return kBadInput;
+    }
+  }
+  if (app.got_subcommand(run)) return RunOne(*sc, seed, trace_path, json);
+  if (app.got_subcommand(replay)) return RunOne(*sc, seed, trace_path, false);
+  if (app.got_subcommand(sweep)) return Sweep(*sc, first, last, jobs, json);
+  if (app.got_subcommand(determinism)) return CheckDeterminismCmd(*sc, first, last);
+  return kBadInput;
 }

@@ -1,0 +1,387 @@
+#include "scenarios/scenario.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "base/status_macros.h"
+#include "base/yaml_config.h"
+#include "faults/fault_points.h"
+
+namespace mqsim::scenarios {
+
+namespace {
+
+using base::YamlSection;
+
+absl::Status GetDuration(YamlSection& s, std::string_view key, sim::Duration* out) {
+  if (!s.Has(key)) return absl::OkStatus();
+  const YAML::Node v = s.Raw(key);
+  std::optional<sim::Duration> d;
+  if (v.IsScalar()) d = sim::Duration::Parse(v.Scalar());
+  if (!d) return s.Error(key, "expected a duration like 500ms, 30s, 10m or 6h");
+  *out = *d;
+  return absl::OkStatus();
+}
+
+absl::Status GetOptionalDuration(YamlSection& s, std::string_view key,
+                                 std::optional<sim::Duration>* out) {
+  if (!s.Has(key)) return absl::OkStatus();
+  sim::Duration d;
+  MQSIM_RETURN_IF_ERROR(GetDuration(s, key, &d));
+  *out = d;
+  return absl::OkStatus();
+}
+
+std::optional<int64_t> Int(const YAML::Node& n) {
+  if (!n.IsScalar()) return std::nullopt;
+  try {
+    size_t used = 0;
+    const long long v = std::stoll(n.Scalar(), &used);
+    if (used != n.Scalar().size()) return std::nullopt;
+    return v;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+// [lo, hi] or a single number (lo = hi).
+absl::Status GetRange(YamlSection& s, std::string_view key, Range* out, int64_t min_value = 0) {
+  if (!s.Has(key)) return absl::OkStatus();
+  const YAML::Node v = s.Raw(key);
+  Range r;
+  if (auto single = Int(v)) {
+    r = Range{*single, *single};
+  } else if (v.IsSequence() && v.size() == 2 && Int(v[0]) && Int(v[1])) {
+    r = Range{*Int(v[0]), *Int(v[1])};
+  } else {
+    return s.Error(key, "expected a number or a range [low, high]");
+  }
+  if (r.lo > r.hi) return s.Error(key, "range [low, high] with low > high");
+  if (r.lo < min_value) return s.Error(key, "must be at least " + std::to_string(min_value));
+  *out = r;
+  return absl::OkStatus();
+}
+
+// "64MiB", "512KiB", "1GiB", "10MB", "4096".
+absl::Status GetBytes(YamlSection& s, std::string_view key, uint64_t* out) {
+  if (!s.Has(key)) return absl::OkStatus();
+  const YAML::Node v = s.Raw(key);
+  const std::string text = v.IsScalar() ? v.Scalar() : "";
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  const std::string unit = text.substr(i);
+  uint64_t scale = 0;
+  if (unit.empty() || unit == "B") scale = 1;
+  else if (unit == "KiB") scale = 1ULL << 10;
+  else if (unit == "MiB") scale = 1ULL << 20;
+  else if (unit == "GiB") scale = 1ULL << 30;
+  else if (unit == "KB") scale = 1000;
+  else if (unit == "MB") scale = 1000 * 1000;
+  else if (unit == "GB") scale = 1000ULL * 1000 * 1000;
+  if (i == 0 || scale == 0) return s.Error(key, "expected a size like 4096, 512KiB, 64MiB or 1GiB");
+  *out = std::stoull(text.substr(0, i)) * scale;
+  return absl::OkStatus();
+}
+
+absl::Status GetStrings(YamlSection& s, std::string_view key, std::vector<std::string>* out) {
+  if (!s.Has(key)) return absl::OkStatus();
+  const YAML::Node v = s.Raw(key);
+  if (!v.IsSequence()) return s.Error(key, "expected a list of names");
+  out->clear();
+  for (const auto& item : v) {
+    if (!item.IsScalar()) return s.Error(key, "expected a list of names");
+    out->push_back(item.Scalar());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GetMqType(YamlSection& s, std::string_view key, std::optional<backends::MqType>* out) {
+  if (!s.Has(key)) return absl::OkStatus();
+  std::string name;
+  MQSIM_RETURN_IF_ERROR(s.Get(key, &name));
+  const std::optional<backends::MqType> t = backends::ParseMqType(name);
+  if (!t) return s.Error(key, "unknown backend \"" + name + "\" (rocksmq, natsmq, model, pulsar or kafka)");
+  *out = t;
+  return absl::OkStatus();
+}
+
+// Later keys win; mappings merge key by key.
+YAML::Node Merge(const YAML::Node& base, const YAML::Node& over) {
+  if (!base || base.IsNull()) return YAML::Clone(over);
+  if (!over || over.IsNull()) return YAML::Clone(base);
+  if (!base.IsMap() || !over.IsMap()) return YAML::Clone(over);
+  YAML::Node out = YAML::Clone(base);
+  for (const auto& kv : over) {
+    const std::string k = kv.first.Scalar();
+    out[k] = Merge(base[k], kv.second);
+  }
+  return out;
+}
+
+// helm values: extraConfigFiles.user.yaml (a milvus.yaml text) and cluster.enabled.
+absl::Status ReadHelm(const std::string& path, const FileReader& read, YAML::Node* config,
+                      std::optional<bool>* cluster) {
+  absl::StatusOr<std::string> text = read(path);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<YAML::Node> root = base::ParseYaml(*text, path);
+  if (!root.ok()) return root.status();
+  YamlSection values(*root, path, "");
+  absl::StatusOr<YamlSection> c = values.Child("cluster");
+  if (!c.ok()) return c.status();
+  if (c->Has("enabled")) {
+    bool enabled = false;
+    MQSIM_RETURN_IF_ERROR(c->Get("enabled", &enabled));
+    *cluster = enabled;
+  }
+  absl::StatusOr<YamlSection> extra = values.Child("extraConfigFiles");
+  if (!extra.ok()) return extra.status();
+  if (extra->Has("user.yaml")) {
+    std::string user;
+    MQSIM_RETURN_IF_ERROR(extra->Get("user.yaml", &user));
+    absl::StatusOr<YAML::Node> parsed = base::ParseYaml(user, path + " (extraConfigFiles.user.yaml)");
+    if (!parsed.ok()) return parsed.status();
+    *config = *parsed;
+  }
+  return absl::OkStatus();  // the chart's other values do not concern the message store
+}
+
+absl::Status ParseWorkload(YamlSection w, WorkloadSpec* out) {
+  MQSIM_RETURN_IF_ERROR(w.Get("topics", &out->topics));
+  if (out->topics < 1 || out->topics > 64) return w.Error("topics", "must be 1..64");
+  absl::StatusOr<YamlSection> p = w.Child("producers");
+  if (!p.ok()) return p.status();
+  MQSIM_RETURN_IF_ERROR(p->Get("count", &out->producers.count));
+  MQSIM_RETURN_IF_ERROR(p->Get("rate_per_s", &out->producers.rate_per_s));
+  MQSIM_RETURN_IF_ERROR(GetRange(*p, "batch", &out->producers.batch, 1));
+  MQSIM_RETURN_IF_ERROR(GetRange(*p, "payload_bytes", &out->producers.payload_bytes, 0));
+  MQSIM_RETURN_IF_ERROR(p->Get("sync", &out->producers.sync));
+  if (out->producers.count < 0 || out->producers.count > 64) return p->Error("count", "must be 0..64");
+  if (out->producers.rate_per_s <= 0 || out->producers.rate_per_s > 100000) {
+    return p->Error("rate_per_s", "must be in (0, 100000]");
+  }
+  if (out->producers.payload_bytes.hi > (4 << 20)) return p->Error("payload_bytes", "at most 4 MiB");
+  MQSIM_RETURN_IF_ERROR(p->CheckNoUnknownKeys());
+  absl::StatusOr<YamlSection> c = w.Child("consumers");
+  if (!c.ok()) return c.status();
+  MQSIM_RETURN_IF_ERROR(c->Get("groups", &out->consumers.groups));
+  MQSIM_RETURN_IF_ERROR(c->Get("batch", &out->consumers.batch));
+  MQSIM_RETURN_IF_ERROR(c->Get("seek_probability", &out->consumers.seek_probability));
+  if (out->consumers.groups < 0 || out->consumers.groups > 16) return c->Error("groups", "must be 0..16");
+  if (out->consumers.batch < 1) return c->Error("batch", "must be at least 1");
+  if (out->consumers.seek_probability < 0 || out->consumers.seek_probability > 1) {
+    return c->Error("seek_probability", "must be a probability in [0, 1]");
+  }
+  MQSIM_RETURN_IF_ERROR(c->CheckNoUnknownKeys());
+  if (w.Has("milvus")) {
+    absl::StatusOr<YamlSection> m = w.Child("milvus");
+    if (!m.ok()) return m.status();
+    out->milvus.enabled = true;
+    MQSIM_RETURN_IF_ERROR(GetDuration(*m, "flush_interval", &out->milvus.flush_interval));
+    MQSIM_RETURN_IF_ERROR(GetOptionalDuration(*m, "flush_all_at", &out->milvus.flush_all_at));
+    MQSIM_RETURN_IF_ERROR(GetMqType(*m, "switch_to", &out->milvus.switch_to));
+    MQSIM_RETURN_IF_ERROR(GetOptionalDuration(*m, "switch_at", &out->milvus.switch_at));
+    if (out->milvus.switch_to.has_value() != out->milvus.switch_at.has_value()) {
+      return m->SectionError("switch_to and switch_at go together");
+    }
+    if (out->milvus.switch_at && out->milvus.flush_all_at &&
+        *out->milvus.flush_all_at > *out->milvus.switch_at) {
+      return m->Error("flush_all_at", "must not be after switch_at");
+    }
+    MQSIM_RETURN_IF_ERROR(m->CheckNoUnknownKeys());
+  }
+  return w.CheckNoUnknownKeys();
+}
+
+absl::Status ParseFaults(YamlSection f, faults::FaultPlan* plan) {
+  auto child = [&](const char* key) { return f.Child(key); };
+  absl::StatusOr<YamlSection> crash = child("crash");
+  if (!crash.ok()) return crash.status();
+  MQSIM_RETURN_IF_ERROR(GetDuration(*crash, "mean_interval", &plan->crash_interval));
+  MQSIM_RETURN_IF_ERROR(GetDuration(*crash, "restart_min", &plan->restart_delay_min));
+  MQSIM_RETURN_IF_ERROR(GetDuration(*crash, "restart_max", &plan->restart_delay_max));
+  if (plan->restart_delay_min > plan->restart_delay_max) {
+    return crash->Error("restart_min", "must not exceed restart_max");
+  }
+  MQSIM_RETURN_IF_ERROR(crash->CheckNoUnknownKeys());
+  absl::StatusOr<YamlSection> power = child("power_loss");
+  if (!power.ok()) return power.status();
+  MQSIM_RETURN_IF_ERROR(GetDuration(*power, "mean_interval", &plan->power_loss_interval));
+  MQSIM_RETURN_IF_ERROR(power->CheckNoUnknownKeys());
+  absl::StatusOr<YamlSection> in_call = child("crash_in_call");
+  if (!in_call.ok()) return in_call.status();
+  MQSIM_RETURN_IF_ERROR(GetDuration(*in_call, "mean_interval", &plan->crash_at_op_interval));
+  MQSIM_RETURN_IF_ERROR(in_call->Get("recovery_probability", &plan->recovery_crash_probability));
+  MQSIM_RETURN_IF_ERROR(in_call->CheckNoUnknownKeys());
+  absl::StatusOr<YamlSection> disk = child("disk");
+  if (!disk.ok()) return disk.status();
+  MQSIM_RETURN_IF_ERROR(GetBytes(*disk, "capacity", &plan->disk_capacity_bytes));
+  Range latency{0, 0};
+  MQSIM_RETURN_IF_ERROR(GetRange(*disk, "latency_us", &latency, 0));
+  if (latency.hi > 0) {
+    const sim::LatencyDistribution d{sim::Duration::Micros(latency.lo),
+                                     sim::Duration::Micros(latency.hi), 0, sim::Duration::Zero()};
+    plan->latency.read = plan->latency.write = plan->latency.sync = plan->latency.dir_sync = d;
+  }
+  double stall_probability = 0;
+  sim::Duration stall = sim::Duration::Seconds(2);
+  MQSIM_RETURN_IF_ERROR(disk->Get("stall_probability", &stall_probability));
+  MQSIM_RETURN_IF_ERROR(GetDuration(*disk, "stall", &stall));
+  if (stall_probability > 0) {
+    plan->latency.sync.stall_probability = stall_probability;
+    plan->latency.sync.stall = stall;
+  }
+  MQSIM_RETURN_IF_ERROR(disk->Get("torn_writes", &plan->torn_writes));
+  MQSIM_RETURN_IF_ERROR(GetDuration(*disk, "full_every", &plan->disk_full_interval));
+  MQSIM_RETURN_IF_ERROR(GetDuration(*disk, "full_for", &plan->disk_full_duration));
+  MQSIM_RETURN_IF_ERROR(disk->CheckNoUnknownKeys());
+  absl::StatusOr<YamlSection> gc = child("gc");
+  if (!gc.ok()) return gc.status();
+  Range pause{1, 300};
+  MQSIM_RETURN_IF_ERROR(GetRange(*gc, "pause_ms", &pause, 0));
+  plan->gc_pause_min = sim::Duration::Millis(pause.lo);
+  plan->gc_pause_max = sim::Duration::Millis(pause.hi);
+  MQSIM_RETURN_IF_ERROR(GetDuration(*gc, "every", &plan->gc_interval));
+  MQSIM_RETURN_IF_ERROR(gc->Get("gogc", &plan->go_gc.gogc));
+  if (plan->go_gc.gogc < 0) return gc->Error("gogc", "must be 0 (off) or a percentage");
+  MQSIM_RETURN_IF_ERROR(gc->CheckNoUnknownKeys());
+  absl::StatusOr<YamlSection> starve = child("starve");
+  if (!starve.ok()) return starve.status();
+  if (starve->Has("task")) {
+    std::string task;
+    MQSIM_RETURN_IF_ERROR(starve->Get("task", &task));
+    if (task == "retention") plan->starve_job = "rocksmq.retention";
+    else if (task == "compaction") plan->starve_job = "rocksmq.compaction";
+    else if (task == "expiry") plan->starve_job = "natsmq.expire";
+    else if (task == "sync") plan->starve_job = "natsmq.sync";
+    else return starve->Error("task", "expected retention, compaction, expiry or sync");
+  }
+  MQSIM_RETURN_IF_ERROR(GetDuration(*starve, "for", &plan->starve_duration));
+  MQSIM_RETURN_IF_ERROR(GetDuration(*starve, "every", &plan->starve_interval));
+  MQSIM_RETURN_IF_ERROR(starve->CheckNoUnknownKeys());
+  absl::StatusOr<YamlSection> fiu = child("fiu");
+  if (!fiu.ok()) return fiu.status();
+  MQSIM_RETURN_IF_ERROR(GetStrings(*fiu, "points", &plan->fiu_points));
+  MQSIM_RETURN_IF_ERROR(fiu->Get("probability", &plan->fiu_probability));
+  for (const std::string& p : plan->fiu_points) {
+    if (faults::FaultPoints::Match(p).empty()) {
+      return fiu->Error("points", "\"" + p + "\" matches no fault point (see faults/FAULTS.md)");
+    }
+  }
+  if (plan->fiu_probability < 0 || plan->fiu_probability > 1) {
+    return fiu->Error("probability", "must be a probability in [0, 1]");
+  }
+  MQSIM_RETURN_IF_ERROR(fiu->CheckNoUnknownKeys());
+  MQSIM_RETURN_IF_ERROR(f.Get("buggify", &plan->buggify));
+  return f.CheckNoUnknownKeys();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadFileFromDisk(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(path + ": cannot open");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<backends::MqType> Scenario::StoreType() const {
+  if (backend) return *backend;
+  return backends::SelectMqType(config, mode);
+}
+
+bool Scenario::Checks(const std::string& check) const {
+  return checks.empty() || std::find(checks.begin(), checks.end(), check) != checks.end();
+}
+
+faults::FaultPlan Scenario::PlanFor(uint64_t seed) const {
+  if (!swarm) return faults;
+  sim::Random rng(seed ^ 0x7377'6172'6d00'0000ULL);  // "swarm"
+  faults::FaultPlan p = faults::Swarm(rng, duration);
+  p.disk_capacity_bytes = faults.disk_capacity_bytes;
+  return p;
+}
+
+absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string& file,
+                                       const std::string& base_dir, const FileReader& read) {
+  absl::StatusOr<YAML::Node> root = base::ParseYaml(yaml, file);
+  if (!root.ok()) return root.status();
+  if (!root->IsMap()) return absl::InvalidArgumentError(file + ": expected a scenario mapping");
+  YamlSection s(*root, file, "");
+  Scenario sc;
+  sc.file = file;
+  MQSIM_RETURN_IF_ERROR(s.Get("name", &sc.name));
+  if (sc.name.empty()) return s.SectionError("name: every scenario needs a name");
+  MQSIM_RETURN_IF_ERROR(GetDuration(s, "duration", &sc.duration));
+  if (sc.duration <= sim::Duration::Zero()) return s.Error("duration", "must be positive");
+  MQSIM_RETURN_IF_ERROR(GetMqType(s, "backend", &sc.backend));
+  std::optional<bool> helm_cluster;
+  YAML::Node config;
+  if (s.Has("helm_values")) {
+    std::string helm;
+    MQSIM_RETURN_IF_ERROR(s.Get("helm_values", &helm));
+    const std::string path = helm.starts_with("/") ? helm : base_dir + "/" + helm;
+    const absl::Status h = ReadHelm(path, read, &config, &helm_cluster);
+    if (!h.ok()) return s.Error("helm_values", std::string(h.message()));
+  }
+  if (s.Has("mode")) {
+    std::string mode;
+    MQSIM_RETURN_IF_ERROR(s.Get("mode", &mode));
+    if (mode == "standalone") sc.mode = backends::DeployMode::kStandalone;
+    else if (mode == "cluster") sc.mode = backends::DeployMode::kCluster;
+    else return s.Error("mode", "expected standalone or cluster");
+    if (helm_cluster && *helm_cluster != (sc.mode == backends::DeployMode::kCluster)) {
+      return s.Error("mode", "contradicts cluster.enabled in the helm values");
+    }
+  } else if (helm_cluster) {
+    sc.mode = *helm_cluster ? backends::DeployMode::kCluster : backends::DeployMode::kStandalone;
+  }
+  if (s.Has("config")) {
+    const YAML::Node c = s.Raw("config");
+    if (!c.IsNull() && !c.IsMap()) return s.Error("config", "expected a milvus.yaml fragment (a mapping)");
+    config = Merge(config, c);
+  }
+  absl::StatusOr<backends::MilvusMqConfig> parsed = backends::ParseMilvusMqConfig(config, file);
+  if (!parsed.ok()) return parsed.status();
+  sc.config = *parsed;
+  absl::StatusOr<YamlSection> w = s.Child("workload");
+  if (!w.ok()) return w.status();
+  MQSIM_RETURN_IF_ERROR(ParseWorkload(*w, &sc.workload));
+  absl::StatusOr<YamlSection> f = s.Child("faults");
+  if (!f.ok()) return f.status();
+  MQSIM_RETURN_IF_ERROR(ParseFaults(*f, &sc.faults));
+  MQSIM_RETURN_IF_ERROR(s.Get("swarm", &sc.swarm));
+  MQSIM_RETURN_IF_ERROR(GetStrings(s, "checks", &sc.checks));
+  for (const std::string& c : sc.checks) {
+    if (std::find(KnownChecks().begin(), KnownChecks().end(), c) == KnownChecks().end()) {
+      std::string known;
+      for (const auto& k : KnownChecks()) known += (known.empty() ? "" : ", ") + k;
+      return s.Error("checks", "unknown check \"" + c + "\" (known: " + known + ")");
+    }
+  }
+  if (s.Has("expect_failure")) {
+    MQSIM_RETURN_IF_ERROR(s.Get("expect_failure", &sc.expect_failure));
+    if (std::find(KnownChecks().begin(), KnownChecks().end(), sc.expect_failure) == KnownChecks().end()) {
+      return s.Error("expect_failure", "expected the name of a check");
+    }
+  }
+  MQSIM_RETURN_IF_ERROR(s.CheckNoUnknownKeys());
+  absl::StatusOr<backends::MqType> type = sc.StoreType();
+  if (!type.ok()) return s.SectionError(std::string(type.status().message()));
+  if (sc.workload.milvus.enabled &&
+      (sc.faults.crashes() || sc.faults.power_losses() || sc.faults.crash_at_op_interval > sim::Duration::Zero())) {
+    return s.Error("faults", "crashes together with workload.milvus are not supported yet (the data "
+                             "path does not restart after a crash)");
+  }
+  return sc;
+}
+
+absl::StatusOr<Scenario> LoadScenario(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFileFromDisk(path);
+  if (!text.ok()) return text.status();
+  const size_t slash = path.rfind('/');
+  return ParseScenario(*text, path, slash == std::string::npos ? "." : path.substr(0, slash));
+}
+
+}  // namespace mqsim::scenarios

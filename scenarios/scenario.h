@@ -1,0 +1,110 @@
+// Scenario: one YAML file describing a run: the engines' real milvus.yaml sections, a
+// workload and a fault plan. The shape is a contract (keys may be added, never renamed):
+//
+//   name: retention-under-crash
+//   duration: 6h                     # simulated; units ms/s/m/h
+//   backend: rocksmq                 # rocksmq | natsmq | model | pulsar | kafka; omit: mq.type selection
+//   mode: standalone                 # or cluster (mq.type selection)
+//   config: {rocksmq: {...}, natsmq: {...}, mq: {...}, pulsar: {...}, kafka: {...}}
+//   helm_values: values.yaml         # optional; its extraConfigFiles.user.yaml is read as config
+//   workload: {topics, producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync},
+//              consumers: {groups, batch, seek_probability},
+//              milvus: {flush_interval, flush_all_at, switch_to, switch_at}}
+//   faults: {crash: {mean_interval}, power_loss: {mean_interval}, crash_in_call: {mean_interval},
+//            disk: {capacity, latency_us: [a, b], torn_writes, full_every, full_for},
+//            gc: {pause_ms: [a, b], every, gogc}, starve: {task, for, every},
+//            fiu: {points: [...], probability}, buggify: true}
+//   swarm: false                     # true: each seed draws its own fault mix
+//   checks: [ordering, durability, retention, seek, flush_before_switch]  # default: all that apply
+//
+// Every error names the file, the line and the key, and says what was expected.
+#pragma once
+
+#include <absl/status/statusor.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backends/mq_config.h"
+#include "faults/fault_plan.h"
+#include "sim/random.h"
+#include "sim/time.h"
+
+namespace mqsim::scenarios {
+
+struct Range {
+  int64_t lo = 0;
+  int64_t hi = 0;
+};
+
+struct ProducerSpec {
+  int count = 1;
+  double rate_per_s = 10;
+  Range batch{1, 1};
+  Range payload_bytes{16, 1024};
+  bool sync = false;  // produceSync / sync always
+};
+
+struct ConsumerSpec {
+  int groups = 1;
+  int batch = 16;
+  double seek_probability = 0;
+};
+
+struct MilvusSpec {
+  bool enabled = false;
+  sim::Duration flush_interval = sim::Duration::Seconds(10);
+  std::optional<sim::Duration> flush_all_at;
+  std::optional<backends::MqType> switch_to;
+  std::optional<sim::Duration> switch_at;
+};
+
+struct WorkloadSpec {
+  int topics = 1;
+  ProducerSpec producers;
+  ConsumerSpec consumers;
+  MilvusSpec milvus;
+};
+
+// The checks a scenario may name.
+inline const std::vector<std::string>& KnownChecks() {
+  static const std::vector<std::string> names = {
+      "ordering", "no_gap", "seek", "latest", "durability", "retention",
+      "no_resurrection", "nats_limits", "flush_before_switch"};
+  return names;
+}
+
+struct Scenario {
+  std::string file;  // as given (for messages and repro lines)
+  std::string name;
+  sim::Duration duration = sim::Duration::Minutes(10);
+  std::optional<backends::MqType> backend;
+  backends::DeployMode mode = backends::DeployMode::kStandalone;
+  backends::MilvusMqConfig config;
+  WorkloadSpec workload;
+  faults::FaultPlan faults;
+  bool swarm = false;
+  std::vector<std::string> checks;  // empty: all that apply
+  // A scenario that demonstrates a failure (e.g. a switch without FlushAll) names the
+  // property it must fail; sweeps count that failure as the expected outcome.
+  std::string expect_failure;
+
+  // The store this scenario runs on: backend, or mq.type selection over config and mode.
+  absl::StatusOr<backends::MqType> StoreType() const;
+  bool Checks(const std::string& name) const;
+  // The fault plan of one seed (swarm: drawn from the seed).
+  faults::FaultPlan PlanFor(uint64_t seed) const;
+};
+
+// Reads a file a scenario refers to (helm_values): from disk, or from the embedded set.
+using FileReader = std::function<absl::StatusOr<std::string>(const std::string& path)>;
+absl::StatusOr<std::string> ReadFileFromDisk(const std::string& path);
+
+absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string& file,
+                                       const std::string& base_dir = ".",
+                                       const FileReader& read = ReadFileFromDisk);
+absl::StatusOr<Scenario> LoadScenario(const std::string& path);
+
+}  // namespace mqsim::scenarios
