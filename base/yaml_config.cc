@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 
 namespace mqsim::base {
 
@@ -64,8 +65,8 @@ absl::Status YamlSection::Error(std::string_view key, std::string_view message) 
 }
 
 absl::Status YamlSection::SectionError(std::string_view message) const {
-  return absl::InvalidArgumentError(Location(node_) + ": " + path_ + ": " +
-                                    std::string(message));
+  return absl::InvalidArgumentError(Location(node_) + ": " +
+                                    (path_.empty() ? "" : path_ + ": ") + std::string(message));
 }
 
 absl::Status YamlSection::Expected(std::string_view key, const YAML::Node& value,
@@ -167,8 +168,16 @@ absl::Status YamlSection::CheckNoUnknownKeys() const {
     if (node_.IsDefined() && !node_.IsNull()) return SectionError("expected a mapping");
     return absl::OkStatus();
   }
+  std::map<std::string, int> first_line;
   for (const auto& kv : node_) {
     const std::string& key = kv.first.Scalar();
+    // YAML forbids duplicate keys; yaml-cpp keeps one silently.
+    const auto [it, fresh] = first_line.emplace(key, kv.first.Mark().line + 1);
+    if (!fresh) {
+      return absl::InvalidArgumentError(Location(kv.first) + ": " + KeyPath(key) +
+                                        ": duplicate key (first at line " +
+                                        std::to_string(it->second) + ")");
+    }
     if (read_.find(key) == read_.end()) {
       return absl::InvalidArgumentError(Location(kv.first) + ": " + KeyPath(key) +
                                         ": unknown key");

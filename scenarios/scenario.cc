@@ -107,10 +107,11 @@ absl::Status GetMqType(YamlSection& s, std::string_view key, std::optional<backe
 }
 
 // Later keys win; mappings merge key by key.
+// Nodes are shared, not copied, wherever possible: they keep their line numbers.
 YAML::Node Merge(const YAML::Node& base, const YAML::Node& over) {
-  if (!base || base.IsNull()) return YAML::Clone(over);
-  if (!over || over.IsNull()) return YAML::Clone(base);
-  if (!base.IsMap() || !over.IsMap()) return YAML::Clone(over);
+  if (!base || base.IsNull()) return over;
+  if (!over || over.IsNull()) return base;
+  if (!base.IsMap() || !over.IsMap()) return over;
   YAML::Node out = YAML::Clone(base);
   for (const auto& kv : over) {
     const std::string k = kv.first.Scalar();

@@ -1,0 +1,123 @@
+// Drives the mqsim binary as a user would: exit codes (0 pass, 1 a property failed, 2 bad
+// input), the RESULT and REPRO lines, identical results for the same seed, replay with a
+// trace, JSON output, sweeps and the determinism check.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+namespace {
+
+struct Output {
+  int code;
+  std::string text;
+};
+
+Output Mqsim(const std::string& args) {
+  const std::string bin = std::string(std::getenv("TEST_SRCDIR")) + "/mqsim/scenarios/mqsim";
+  FILE* p = popen((bin + " " + args + " 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  return Output{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string Line(const std::string& text, const std::string& prefix) {
+  size_t at = text.find(prefix);
+  if (at == std::string::npos) return "";
+  return text.substr(at, text.find('\n', at) - at);
+}
+
+TEST_CASE("run: a pass, its RESULT line, the same seed gives the same result") {
+  const Output a = Mqsim("run crash-power-loss --seed 2");
+  INFO(a.text);
+  CHECK(a.code == 0);
+  const std::string result = Line(a.text, "RESULT ");
+  CHECK(std::regex_match(result, std::regex(
+      "RESULT pass seed=2 property=- sim_time=\\S+ steps=[0-9]+ hash=[0-9a-f]{16}")));
+  CHECK(Line(Mqsim("run scenarios/crash-power-loss.yaml --seed 2").text, "RESULT ") == result);
+  CHECK(Line(Mqsim("run crash-power-loss --seed 3").text, "RESULT ") != result);
+}
+
+TEST_CASE("run: a failure says which property and prints the command that reproduces it") {
+  const Output r = Mqsim("run milvus-switch-without-flush --seed 1");
+  INFO(r.text);
+  CHECK(r.code == 1);
+  CHECK(Line(r.text, "RESULT ").starts_with("RESULT fail seed=1 property=flush_before_switch "));
+  CHECK(Line(r.text, "REPRO: ") ==
+        "REPRO: bazel run //:mqsim -- replay scenarios/milvus-switch-without-flush.yaml --seed 1 "
+        "--trace /tmp/mqsim-milvus-switch-without-flush-1.jsonl");
+  CHECK(Line(r.text, "REPRO (bazel test): ").find("--test_env=MQSIM_SEEDS=1") != std::string::npos);
+}
+
+TEST_CASE("replay: the same execution, with a full JSONL trace") {
+  const auto trace = std::filesystem::temp_directory_path() / "mqsim-cli-test-trace.jsonl";
+  const Output run = Mqsim("run natsmq-limits --seed 4");
+  const Output replay = Mqsim("replay natsmq-limits --seed 4 --trace " + trace.string());
+  INFO(replay.text);
+  CHECK(replay.code == 0);
+  CHECK(Line(replay.text, "RESULT ") == Line(run.text, "RESULT "));
+  std::ifstream in(trace);
+  std::string line;
+  size_t lines = 0;
+  bool parsed = true;
+  while (std::getline(in, line)) {
+    ++lines;
+    if (lines < 100) parsed = parsed && !nlohmann::json::parse(line, nullptr, false).is_discarded();
+  }
+  CHECK(parsed);
+  CHECK(lines > 10000);
+}
+
+TEST_CASE("Bad input is exit 2 with file, line and key") {
+  const auto bad = std::filesystem::temp_directory_path() / "mqsim-cli-bad.yaml";
+  std::ofstream(bad) << "name: bad\nduration: 5m\nbackend: rocksmq\nworkload:\n  producers: {rate_per_s: -3}\n";
+  const Output r = Mqsim("run " + bad.string());
+  CHECK(r.code == 2);
+  CHECK(r.text.find(bad.string() + ":5: workload.producers.rate_per_s: must be in (0, 100000]") != std::string::npos);
+  CHECK(Mqsim("run no-such-scenario").code == 2);
+  CHECK(Mqsim("sweep crash-power-loss --seeds 9..2").code == 2);
+  CHECK(Mqsim("frobnicate").code == 2);
+}
+
+TEST_CASE("sweep, --json and check-determinism") {
+  const Output s = Mqsim("sweep rocksmq-seek-storm --seeds 1..4 --jobs 2");
+  INFO(s.text);
+  CHECK(s.code == 0);
+  CHECK(s.text.find("rocksmq-seek-storm: 4 passed, 0 failed, 0 unexpected") != std::string::npos);
+  const Output f = Mqsim("sweep milvus-switch-without-flush --seeds 1..2 --jobs 2");
+  CHECK(f.code == 0);  // failing as expected
+  CHECK(f.text.find("0 passed, 2 failed (expected to fail flush_before_switch), 0 unexpected") != std::string::npos);
+  const Output j = Mqsim("run helm-values --seed 1 --json");
+  const nlohmann::json doc = nlohmann::json::parse(j.text, nullptr, false);
+  REQUIRE_FALSE(doc.is_discarded());
+  CHECK(doc["result"] == "pass");
+  CHECK(doc["store"] == "natsmq");
+  CHECK(doc["hash"].get<std::string>().size() == 16);
+  const Output d = Mqsim("check-determinism rocksmq-retention --seeds 1..1");
+  INFO(d.text);
+  CHECK(d.code == 0);
+  CHECK(d.text.find("rocksmq-retention seed 1: deterministic") != std::string::npos);
+}
+
+TEST_CASE("The default job runs every stock scenario") {
+  const Output r = Mqsim("");
+  INFO(r.text);
+  CHECK(r.code == 0);
+  for (const char* name : {"rocksmq-retention", "rocksmq-seek-storm", "crash-power-loss", "natsmq-disk-full",
+                           "natsmq-limits", "slow-gc", "milvus-switch", "milvus-switch-without-flush",
+                           "mq-type-selection", "helm-values"}) {
+    CHECK(r.text.find(std::string(name) + " ") != std::string::npos);
+  }
+  CHECK(r.text.find("3/3 as expected (fails)") != std::string::npos);
+}
+
+}  // namespace

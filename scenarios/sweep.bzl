@@ -1,0 +1,28 @@
+"""mqsim_sweep_test: a Bazel test sweeping stock scenarios over a seed range."""
+
+load("@rules_cc//cc:defs.bzl", "cc_test")
+
+def mqsim_sweep_test(name, scenario = "all", seeds = "1..3", corpus = False, shard_count = 1, **kwargs):
+    """Sweeps `scenario` (a stock scenario's name, or "all") over `seeds` ("A..B").
+
+    Honours Bazel's sharding protocol: with shard_count > 1 (or a remote executor) the
+    (scenario, seed) pairs are split across shards. Every failure prints its REPRO line in
+    the test log; results also go to XML_OUTPUT_FILE. --test_env=MQSIM_SEEDS=N narrows a
+    run to one seed.
+    """
+    cc_test(
+        name = name,
+        srcs = ["//scenarios:sweep_test_main.cc"],
+        env = {
+            "MQSIM_SCENARIO": scenario,
+            "MQSIM_SEEDS": seeds,
+            "MQSIM_CORPUS": "1" if corpus else "0",
+        },
+        shard_count = shard_count,
+        deps = [
+            "//scenarios:embedded",
+            "//scenarios:runner",
+            "//scenarios:scenario",
+        ],
+        **kwargs
+    )
