@@ -121,3 +121,28 @@ TEST_CASE("The default job runs every stock scenario") {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_CASE("shrink: a smaller scenario that still fails the same way with the same seed") {
+  const auto out = std::filesystem::temp_directory_path() / "mqsim-cli-shrunk.yaml";
+  const Output s = Mqsim("shrink milvus-switch-without-flush --seed 1 --out " + out.string());
+  INFO(s.text);
+  CHECK(s.code == 1);
+  CHECK(s.text.find("halve the duration") != std::string::npos);
+  CHECK(Line(s.text, "REPRO: ") == "REPRO: bazel run //:mqsim -- run " + out.string() + " --seed 1");
+  const std::string shrunk_result = Line(s.text, "RESULT ");
+  CHECK(shrunk_result.starts_with("RESULT fail seed=1 property=flush_before_switch"));
+  // The file reproduces exactly that run.
+  const Output again = Mqsim("run " + out.string() + " --seed 1");
+  CHECK(again.code == 1);
+  CHECK(Line(again.text, "RESULT ") == shrunk_result);
+  // Shorter than the two simulated minutes of the original.
+  CHECK(shrunk_result.find("sim_time=2m") == std::string::npos);
+  // A passing seed has nothing to shrink.
+  const Output pass = Mqsim("shrink crash-power-loss --seed 1");
+  CHECK(pass.code == 0);
+  CHECK(pass.text.find("nothing to shrink") != std::string::npos);
+}
+
+}  // namespace

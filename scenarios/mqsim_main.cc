@@ -6,6 +6,7 @@
 //   mqsim sweep FILE --seeds A..B [--jobs N] [--json]
 //   mqsim replay FILE --seed N --trace PATH       the same execution, with a full trace
 //   mqsim check-determinism FILE --seeds A..B     each seed twice, first divergent step
+//   mqsim shrink FILE --seed N [--out PATH]       minimise a failure to a smaller scenario
 //   mqsim list                                   the embedded scenarios
 //   mqsim demo [--seed N]                        the simulator's self-demo
 //
@@ -29,6 +30,7 @@
 #include "scenarios/embedded.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
+#include "scenarios/shrink.h"
 #include "sim/determinism.h"
 #include "sim/self_demo.h"
 
@@ -61,16 +63,36 @@ absl::StatusOr<std::string> ReadEmbedded(const std::string& path) {
   return absl::NotFoundError(path + ": no such file (and no such embedded scenario)");
 }
 
+// A scenario's text and where its relative references resolve.
+struct Source {
+  std::string text;
+  std::string file;
+  std::string base_dir;
+  mqsim::scenarios::FileReader read;
+};
+
 // A path on disk, else an embedded scenario by file name or by name.
-absl::StatusOr<Scenario> Load(const std::string& arg) {
+absl::StatusOr<Source> Find(const std::string& arg) {
   const std::string path = UserPath(arg);
-  if (std::ifstream(path).good()) return LoadScenario(path);
+  if (std::ifstream(path).good()) {
+    absl::StatusOr<std::string> text = mqsim::scenarios::ReadFileFromDisk(path);
+    if (!text.ok()) return text.status();
+    const size_t slash = path.rfind('/');
+    return Source{*text, arg, slash == std::string::npos ? "." : path.substr(0, slash),
+                  mqsim::scenarios::ReadFileFromDisk};
+  }
   std::string name = arg;
   if (!name.ends_with(".yaml")) name += ".yaml";
   absl::StatusOr<std::string> text = ReadEmbedded(name);
   if (!text.ok()) return text.status();
-  std::string file = name.starts_with("scenarios/") ? name : "scenarios/" + name;
-  return mqsim::scenarios::ParseScenario(*text, file, "scenarios", ReadEmbedded);
+  return Source{*text, name.starts_with("scenarios/") ? name : "scenarios/" + name, "scenarios",
+                ReadEmbedded};
+}
+
+absl::StatusOr<Scenario> Load(const std::string& arg) {
+  absl::StatusOr<Source> src = Find(arg);
+  if (!src.ok()) return src.status();
+  return mqsim::scenarios::ParseScenario(src->text, src->file, src->base_dir, src->read);
 }
 
 std::string Hex(uint64_t v) {
@@ -250,6 +272,38 @@ int Sweep(const Scenario& sc, uint64_t first, uint64_t last, int jobs, bool json
   return unexpected == 0 ? kPass : kFail;
 }
 
+int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path, int max_runs) {
+  absl::StatusOr<Source> src = Find(arg);
+  if (!src.ok()) {
+    std::cerr << "mqsim: " << std::string(src.status().message()) << "\n";
+    return kBadInput;
+  }
+  absl::StatusOr<mqsim::scenarios::ShrinkResult> r =
+      mqsim::scenarios::Shrink(src->text, src->file, src->base_dir, src->read, seed, max_runs);
+  if (!r.ok()) {
+    std::cerr << "mqsim: " << std::string(r.status().message()) << "\n";
+    return absl::IsFailedPrecondition(r.status()) ? kPass : kBadInput;
+  }
+  absl::StatusOr<Scenario> sc = Load(arg);
+  const std::string name = sc.ok() ? sc->name : "scenario";
+  const std::string path = out_path.empty() ? name + "-shrunk-seed" + std::to_string(seed) + ".yaml" : out_path;
+  std::ofstream out(UserPath(path));
+  out << "# Shrunk by `mqsim shrink " << arg << " --seed " << seed << "` (" << r->runs
+      << " runs): still fails " << r->result.property << " with seed " << seed << ".\n";
+  for (const std::string& k : r->kept) out << "#   kept: " << k << "\n";
+  out << r->yaml;
+  if (!out) {
+    std::cerr << "mqsim: cannot write " << path << "\n";
+    return kBadInput;
+  }
+  std::cout << "shrunk in " << r->runs << " runs, " << r->kept.size() << " reductions kept:\n";
+  for (const std::string& k : r->kept) std::cout << "  " << k << "\n";
+  std::cout << "minimal scenario: " << path << "\n"
+            << ResultLine(r->result, seed) << "\n"
+            << "REPRO: bazel run //:mqsim -- run " << path << " --seed " << seed << "\n";
+  return kFail;  // the (smaller) failure is still a failure
+}
+
 int CheckDeterminismCmd(const Scenario& sc, uint64_t first, uint64_t last) {
   int rc = kPass;
   for (uint64_t seed = first; seed <= last; ++seed) {
@@ -332,6 +386,14 @@ int main(int argc, char** argv) {
 
   CLI::App* list = app.add_subcommand("list", "list the embedded scenarios");
 
+  std::string out_path;
+  int max_runs = 300;
+  CLI::App* shrink = app.add_subcommand("shrink", "minimise a failing run to a smaller scenario");
+  shrink->add_option("file", file, "scenario file or name")->required();
+  shrink->add_option("--seed", seed, "the failing seed")->required();
+  shrink->add_option("--out", out_path, "where to write the minimal scenario");
+  shrink->add_option("--max-runs", max_runs, "budget of executions")->check(CLI::Range(1, 100000));
+
   mqsim::sim::SelfDemoOptions demo_options;
   CLI::App* demo = app.add_subcommand("demo", "the simulator's self-demo");
   demo->add_option("--seed", demo_options.seed, "the seed");
@@ -358,6 +420,7 @@ int main(int argc, char** argv) {
     return r.ok() ? kPass : kFail;
   }
   if (app.get_subcommands().empty()) return DefaultJob();
+  if (app.got_subcommand(shrink)) return ShrinkCmd(file, seed, out_path, max_runs);
 
   absl::StatusOr<Scenario> sc = Load(file);
   if (!sc.ok()) {

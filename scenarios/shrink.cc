@@ -1,0 +1,219 @@
+#include "scenarios/shrink.h"
+
+#include <functional>
+#include <sstream>
+
+#include "base/yaml_config.h"
+
+namespace mqsim::scenarios {
+
+namespace {
+
+std::string DurationText(sim::Duration d) {
+  const int64_t ms = d.millis();
+  if (ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(std::max<int64_t>(ms, 1)) + "ms";
+}
+
+std::string Emit(const YAML::Node& root) {
+  YAML::Emitter out;
+  out << root;
+  return std::string(out.c_str()) + "\n";
+}
+
+// A candidate edit of the YAML tree; false if it does not apply.
+struct Edit {
+  std::string what;
+  std::function<bool(YAML::Node&)> apply;
+};
+
+YAML::Node Get(YAML::Node root, std::initializer_list<const char*> path) {
+  YAML::Node n = root;
+  for (const char* k : path) {
+    if (!n.IsMap() || !n[k]) return YAML::Node(YAML::NodeType::Undefined);
+    n.reset(n[k]);  // rebind (operator= would overwrite the parent's content)
+  }
+  return n;
+}
+
+std::vector<Edit> Edits(const YAML::Node& root) {
+  std::vector<Edit> edits;
+  // Halves the run and every moment in it (the Milvus operator's flush and switch times).
+  edits.push_back({"halve the duration", [](YAML::Node& r) {
+                     std::optional<sim::Duration> d = sim::Duration::Parse(r["duration"].as<std::string>("10m"));
+                     if (!d || *d <= sim::Duration::Seconds(10)) return false;
+                     r["duration"] = DurationText(sim::Duration::Millis(d->millis() / 2));
+                     YAML::Node m = r["workload"]["milvus"];
+                     if (m && m.IsMap()) {
+                       for (const char* key : {"flush_all_at", "switch_at", "flush_interval"}) {
+                         if (!m[key]) continue;
+                         std::optional<sim::Duration> t = sim::Duration::Parse(m[key].as<std::string>());
+                         if (t) m[key] = DurationText(sim::Duration::Millis(t->millis() / 2));
+                       }
+                     }
+                     return true;
+                   }});
+  if (YAML::Node f = Get(root, {"faults"}); f && f.IsMap()) {
+    for (const auto& kv : f) {
+      const std::string key = kv.first.as<std::string>();
+      edits.push_back({"drop fault " + key, [key](YAML::Node& r) {
+                         if (!r["faults"][key]) return false;
+                         r["faults"].remove(key);
+                         return true;
+                       }});
+    }
+  }
+  auto int_down = [&](std::vector<std::string> path, int64_t floor, const std::string& what) {
+    edits.push_back({what, [path, floor](YAML::Node& r) {
+                       YAML::Node n = r;
+                       for (size_t i = 0; i + 1 < path.size(); ++i) {
+                         if (!n[path[i]]) return false;
+                         n.reset(n[path[i]]);  // rebind, do not assign
+                       }
+                       const YAML::Node v = n[path.back()];
+                       if (!v || !v.IsScalar()) return false;
+                       const int64_t x = v.as<int64_t>();
+                       if (x <= floor) return false;
+                       n[path.back()] = std::max(floor, x / 2);
+                       return true;
+                     }});
+  };
+  int_down({"workload", "topics"}, 1, "halve the topics");
+  int_down({"workload", "producers", "count"}, 1, "halve the producers");
+  int_down({"workload", "consumers", "groups"}, 1, "halve the consumer groups");
+  edits.push_back({"halve the produce rate", [](YAML::Node& r) {
+                     YAML::Node p = r["workload"]["producers"];
+                     if (!p || !p["rate_per_s"]) return false;
+                     const double rate = p["rate_per_s"].as<double>();
+                     if (rate <= 0.5) return false;
+                     p["rate_per_s"] = rate / 2;
+                     return true;
+                   }});
+  for (const char* key : {"batch", "payload_bytes"}) {
+    edits.push_back({std::string("narrow ") + key, [key](YAML::Node& r) {
+                       YAML::Node v = r["workload"]["producers"][key];
+                       if (!v || !v.IsSequence() || v.size() != 2) return false;
+                       const int64_t lo = v[0].as<int64_t>(), hi = v[1].as<int64_t>();
+                       const int64_t mid = lo + (hi - lo) / 2;
+                       if (mid == hi) return false;
+                       YAML::Node next(YAML::NodeType::Sequence);
+                       next.push_back(lo);
+                       next.push_back(mid);
+                       r["workload"]["producers"][key] = next;
+                       return true;
+                     }});
+  }
+  edits.push_back({"fewer seeks", [](YAML::Node& r) {
+                     YAML::Node c = r["workload"]["consumers"];
+                     if (!c || !c["seek_probability"]) return false;
+                     const double p = c["seek_probability"].as<double>();
+                     if (p <= 0.001) return false;
+                     c["seek_probability"] = p < 0.01 ? 0.0 : p / 2;
+                     return true;
+                   }});
+  return edits;
+}
+
+}  // namespace
+
+YAML::Node FaultPlanToYaml(const faults::FaultPlan& p) {
+  YAML::Node f(YAML::NodeType::Map);
+  auto on = [](sim::Duration d) { return d > sim::Duration::Zero(); };
+  if (p.crashes()) {
+    f["crash"]["mean_interval"] = DurationText(p.crash_interval);
+    f["crash"]["restart_min"] = DurationText(p.restart_delay_min);
+    f["crash"]["restart_max"] = DurationText(p.restart_delay_max);
+  }
+  if (p.power_losses()) f["power_loss"]["mean_interval"] = DurationText(p.power_loss_interval);
+  if (on(p.crash_at_op_interval)) {
+    f["crash_in_call"]["mean_interval"] = DurationText(p.crash_at_op_interval);
+    if (p.recovery_crash_probability > 0) f["crash_in_call"]["recovery_probability"] = p.recovery_crash_probability;
+  }
+  if (on(p.disk_full_interval)) {
+    f["disk"]["full_every"] = DurationText(p.disk_full_interval);
+    f["disk"]["full_for"] = DurationText(p.disk_full_duration);
+  }
+  if (p.latency.sync.enabled()) {
+    YAML::Node range(YAML::NodeType::Sequence);
+    range.push_back(p.latency.sync.min.micros());
+    range.push_back(p.latency.sync.max.micros());
+    f["disk"]["latency_us"] = range;
+    if (p.latency.sync.stall_probability > 0) {
+      f["disk"]["stall_probability"] = p.latency.sync.stall_probability;
+      f["disk"]["stall"] = DurationText(p.latency.sync.stall);
+    }
+  }
+  if (!p.torn_writes) f["disk"]["torn_writes"] = false;
+  if (on(p.gc_interval)) {
+    YAML::Node range(YAML::NodeType::Sequence);
+    range.push_back(p.gc_pause_min.millis());
+    range.push_back(p.gc_pause_max.millis());
+    f["gc"]["pause_ms"] = range;
+    f["gc"]["every"] = DurationText(p.gc_interval);
+  }
+  if (p.go_gc.gogc > 0) f["gc"]["gogc"] = p.go_gc.gogc;
+  if (!p.starve_job.empty() && on(p.starve_interval)) {
+    const std::string task = p.starve_job == "rocksmq.retention"    ? "retention"
+                             : p.starve_job == "rocksmq.compaction" ? "compaction"
+                             : p.starve_job == "natsmq.expire"      ? "expiry"
+                                                                    : "sync";
+    f["starve"]["task"] = task;
+    f["starve"]["for"] = DurationText(p.starve_duration);
+    f["starve"]["every"] = DurationText(p.starve_interval);
+  }
+  if (!p.fiu_points.empty()) {
+    for (const std::string& point : p.fiu_points) f["fiu"]["points"].push_back(point);
+    f["fiu"]["probability"] = p.fiu_probability;
+  }
+  if (p.buggify) f["buggify"] = true;
+  return f;
+}
+
+absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& file,
+                                    const std::string& base_dir, const FileReader& read,
+                                    uint64_t seed, int max_runs) {
+  absl::StatusOr<Scenario> original = ParseScenario(yaml, file, base_dir, read);
+  if (!original.ok()) return original.status();
+  ShrinkResult out;
+  out.result = RunScenario(*original, RunOptions{seed, nullptr});
+  out.runs = 1;
+  if (out.result.pass) {
+    return absl::FailedPreconditionError(original->name + " passes with seed " + std::to_string(seed) +
+                                         ": nothing to shrink");
+  }
+  const std::string property = out.result.property;
+  absl::StatusOr<YAML::Node> parsed = base::ParseYaml(yaml, file);
+  if (!parsed.ok()) return parsed.status();
+  YAML::Node best = YAML::Clone(*parsed);
+  if (original->swarm) {  // make this seed's drawn plan explicit, then shrink it
+    best["swarm"] = false;
+    best["faults"] = FaultPlanToYaml(original->PlanFor(seed));
+    out.kept.push_back("the seed's swarm plan made explicit");
+  }
+  best["name"] = original->name + "-shrunk";
+  out.yaml = Emit(best);
+  bool progress = true;
+  while (progress && out.runs < max_runs) {
+    progress = false;
+    for (const Edit& edit : Edits(best)) {
+      if (out.runs >= max_runs) break;
+      YAML::Node candidate = YAML::Clone(best);
+      if (!edit.apply(candidate)) continue;
+      const std::string text = Emit(candidate);
+      absl::StatusOr<Scenario> sc = ParseScenario(text, file, base_dir, read);
+      if (!sc.ok()) continue;
+      const RunResult r = RunScenario(*sc, RunOptions{seed, nullptr});
+      ++out.runs;
+      if (r.pass || r.property != property) continue;
+      best = candidate;
+      out.yaml = text;
+      out.result = r;
+      out.kept.push_back(edit.what);
+      progress = true;
+    }
+  }
+  return out;
+}
+
+}  // namespace mqsim::scenarios

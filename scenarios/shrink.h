@@ -1,0 +1,34 @@
+// Shrink: minimise a failing (scenario, seed) to a smaller scenario that still fails the
+// same property with the same seed: shorter duration, fewer faults, fewer and slower
+// producers, fewer topics and groups, smaller batches and payloads, fewer seeks.
+//
+// It edits the scenario's YAML tree (a swarm scenario first becomes its seed's explicit
+// fault plan), re-parses and re-runs every candidate, and keeps an edit when the run still
+// fails with the same property (greedy, repeated until no edit helps; each run is a new
+// exact execution of the smaller scenario with the same seed). The result is a scenario
+// file that reproduces the failure with `mqsim run FILE --seed N`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "scenarios/runner.h"
+#include "scenarios/scenario.h"
+
+namespace mqsim::scenarios {
+
+struct ShrinkResult {
+  std::string yaml;              // the minimal scenario
+  RunResult result;              // its failing run
+  int runs = 0;                  // executions spent
+  std::vector<std::string> kept; // the edits that kept the failure, in order
+};
+
+absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& file,
+                                    const std::string& base_dir, const FileReader& read,
+                                    uint64_t seed, int max_runs = 300);
+
+// The YAML `faults:` mapping of a plan (what Swarm drew for a seed, made explicit).
+YAML::Node FaultPlanToYaml(const faults::FaultPlan& plan);
+
+}  // namespace mqsim::scenarios
