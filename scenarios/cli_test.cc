@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 
 namespace {
@@ -143,6 +144,33 @@ TEST_CASE("shrink: a smaller scenario that still fails the same way with the sam
   const Output pass = Mqsim("shrink crash-power-loss --seed 1");
   CHECK(pass.code == 0);
   CHECK(pass.text.find("nothing to shrink") != std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+TEST_CASE("replay --chrome-trace: a Perfetto trace with tracks, events, GC slices and the durability frontier") {
+  const auto path = std::filesystem::temp_directory_path() / "mqsim-cli-chrome.json";
+  const Output r = Mqsim("replay slow-gc --seed 1 --chrome-trace " + path.string());
+  INFO(r.text);
+  CHECK(r.code == 0);
+  std::ifstream in(path);
+  const nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  REQUIRE(doc.is_array());
+  std::map<std::string, int> phases;
+  bool producer_track = false, frontier = false, gc = false;
+  for (const auto& e : doc) {
+    ++phases[e["ph"].get<std::string>()];
+    if (e["ph"] == "M" && e["args"]["name"] == "producer") producer_track = true;
+    if (e["ph"] == "C" && e["name"].get<std::string>().starts_with("unsynced bytes: ")) frontier = true;
+    if (e["ph"] == "X" && e["name"].get<std::string>().starts_with("GC pause")) gc = gc || e["dur"].get<double>() > 0;
+  }
+  CHECK(producer_track);
+  CHECK(frontier);
+  CHECK(gc);
+  CHECK(phases["i"] > 1000);
+  CHECK(Mqsim("replay slow-gc --seed 1").code == 2);  // a replay needs somewhere to write
 }
 
 }  // namespace

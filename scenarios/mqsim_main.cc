@@ -4,7 +4,8 @@
 //                                                over seeds 1..3, a summary table
 //   mqsim run FILE [--seed N] [--trace PATH] [--json]
 //   mqsim sweep FILE --seeds A..B [--jobs N] [--json]
-//   mqsim replay FILE --seed N --trace PATH       the same execution, with a full trace
+//   mqsim replay FILE --seed N --trace PATH [--chrome-trace PATH]
+//                                                the same execution, with a full trace
 //   mqsim check-determinism FILE --seeds A..B     each seed twice, first divergent step
 //   mqsim shrink FILE --seed N [--out PATH]       minimise a failure to a smaller scenario
 //   mqsim list                                   the embedded scenarios
@@ -31,6 +32,7 @@
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
 #include "scenarios/shrink.h"
+#include "sim/chrome_trace.h"
 #include "sim/determinism.h"
 #include "sim/self_demo.h"
 
@@ -158,26 +160,52 @@ void PrintRun(const Scenario& sc, const RunResult& r, uint64_t seed, bool json) 
   }
 }
 
-struct TraceFile {
-  std::ofstream out;
-  std::unique_ptr<mqsim::sim::JsonlTraceWriter> writer;
+// Fans one trace out to the JSONL and the Chrome/Perfetto writers.
+class Tee : public mqsim::sim::TraceSink {
+ public:
+  void Add(mqsim::sim::TraceSink* s) { sinks_.push_back(s); }
+  void Write(const mqsim::sim::TraceEvent& e) override {
+    for (auto* s : sinks_) s->Write(e);
+  }
+  bool empty() const { return sinks_.empty(); }
+
+ private:
+  std::vector<mqsim::sim::TraceSink*> sinks_;
 };
 
-int RunOne(const Scenario& sc, uint64_t seed, const std::string& trace_path, bool json) {
+int RunOne(const Scenario& sc, uint64_t seed, const std::string& trace_path,
+           const std::string& chrome_path, bool json) {
   mqsim::sim::Trace trace;
-  TraceFile tf;
+  std::ofstream jsonl_out, chrome_out;
+  std::unique_ptr<mqsim::sim::JsonlTraceWriter> jsonl;
+  std::unique_ptr<mqsim::sim::ChromeTraceWriter> chrome;
+  Tee tee;
   if (!trace_path.empty()) {
-    tf.out.open(UserPath(trace_path));
-    if (!tf.out) {
+    jsonl_out.open(UserPath(trace_path));
+    if (!jsonl_out) {
       std::cerr << "mqsim: cannot write trace file " << trace_path << "\n";
       return kBadInput;
     }
-    tf.writer = std::make_unique<mqsim::sim::JsonlTraceWriter>(tf.out);
-    trace.set_sink(tf.writer.get());
+    jsonl = std::make_unique<mqsim::sim::JsonlTraceWriter>(jsonl_out);
+    tee.Add(jsonl.get());
   }
+  if (!chrome_path.empty()) {
+    chrome_out.open(UserPath(chrome_path));
+    if (!chrome_out) {
+      std::cerr << "mqsim: cannot write trace file " << chrome_path << "\n";
+      return kBadInput;
+    }
+    chrome = std::make_unique<mqsim::sim::ChromeTraceWriter>(chrome_out);
+    tee.Add(chrome.get());
+  }
+  if (!tee.empty()) trace.set_sink(&tee);
   const RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{seed, &trace});
+  chrome.reset();  // closes its JSON array
   PrintRun(sc, r, seed, json);
-  if (!trace_path.empty() && !json) std::cout << "trace: " << trace_path << "\n";
+  if (!trace_path.empty() && !json) std::cout << "trace: " << trace_path << " (JSONL)\n";
+  if (!chrome_path.empty() && !json) {
+    std::cout << "trace: " << chrome_path << " (open in ui.perfetto.dev)\n";
+  }
   // The truth, expected or not: a failed property is exit 1 (sweeps judge expectations).
   return r.pass ? kPass : kFail;
 }
@@ -358,7 +386,7 @@ int main(int argc, char** argv) {
   CLI::App app{"mqsim: deterministic simulation and fault injection for message stores"};
   app.require_subcommand(0, 1);
 
-  std::string file, trace_path, seeds = "1..8";
+  std::string file, trace_path, chrome_path, seeds = "1..8";
   uint64_t seed = 1;
   bool json = false;
   int jobs = 2;
@@ -367,6 +395,7 @@ int main(int argc, char** argv) {
   run->add_option("file", file, "scenario file, or the name of an embedded scenario")->required();
   run->add_option("--seed", seed, "the seed");
   run->add_option("--trace", trace_path, "write the trace (JSONL) here");
+  run->add_option("--chrome-trace", chrome_path, "write a Chrome/Perfetto trace here");
   run->add_flag("--json", json, "print the result as JSON");
 
   CLI::App* sweep = app.add_subcommand("sweep", "run one scenario over a seed range");
@@ -378,7 +407,8 @@ int main(int argc, char** argv) {
   CLI::App* replay = app.add_subcommand("replay", "run one seed again with a full trace");
   replay->add_option("file", file, "scenario file or name")->required();
   replay->add_option("--seed", seed, "the seed")->required();
-  replay->add_option("--trace", trace_path, "trace file (JSONL)")->required();
+  replay->add_option("--trace", trace_path, "trace file (JSONL)");
+  replay->add_option("--chrome-trace", chrome_path, "Chrome/Perfetto trace file (ui.perfetto.dev)");
 
   CLI::App* determinism = app.add_subcommand("check-determinism", "run each seed twice and compare");
   determinism->add_option("file", file, "scenario file or name")->required();
@@ -434,8 +464,14 @@ int main(int argc, char** argv) {
       return kBadInput;
     }
   }
-  if (app.got_subcommand(run)) return RunOne(*sc, seed, trace_path, json);
-  if (app.got_subcommand(replay)) return RunOne(*sc, seed, trace_path, false);
+  if (app.got_subcommand(run)) return RunOne(*sc, seed, trace_path, chrome_path, json);
+  if (app.got_subcommand(replay)) {
+    if (trace_path.empty() && chrome_path.empty()) {
+      std::cerr << "mqsim: replay needs --trace PATH and/or --chrome-trace PATH\n";
+      return kBadInput;
+    }
+    return RunOne(*sc, seed, trace_path, chrome_path, false);
+  }
   if (app.got_subcommand(sweep)) return Sweep(*sc, first, last, jobs, json);
   if (app.got_subcommand(determinism)) return CheckDeterminismCmd(*sc, first, last);
   return kBadInput;
