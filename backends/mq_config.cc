@@ -26,10 +26,11 @@ absl::Status GetStringMap(base::YamlSection& s, std::string_view key,
   if (node.IsNull()) return absl::OkStatus();
   if (!node.IsMap()) return s.Error(key, "expected a mapping of client settings");
   for (const auto& kv : node) {
+    if (!kv.first.IsScalar()) return s.Error(key, "setting names must be plain strings");
     if (!kv.second.IsScalar()) {
-      return s.Error(key, "setting \"" + kv.first.as<std::string>() + "\" must be a scalar");
+      return s.Error(key, "setting \"" + kv.first.Scalar() + "\" must be a scalar");
     }
-    (*out)[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    (*out)[kv.first.Scalar()] = kv.second.Scalar();
   }
   return absl::OkStatus();
 }

@@ -1,6 +1,7 @@
 #include "scenarios/scenario.h"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -80,7 +81,10 @@ absl::Status GetBytes(YamlSection& s, std::string_view key, uint64_t* out) {
   else if (unit == "MB") scale = 1000 * 1000;
   else if (unit == "GB") scale = 1000ULL * 1000 * 1000;
   if (i == 0 || scale == 0) return s.Error(key, "expected a size like 4096, 512KiB, 64MiB or 1GiB");
-  *out = std::stoull(text.substr(0, i)) * scale;
+  uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + i, n);
+  if (ec != std::errc() || n > UINT64_MAX / scale) return s.Error(key, "size out of range");
+  *out = n * scale;
   return absl::OkStatus();
 }
 
