@@ -57,7 +57,9 @@ absl::Status YamlSection::Error(std::string_view key, std::string_view message) 
   YAML::Node where = node_;
   if (node_.IsMap()) {
     for (const auto& kv : node_) {
-      if (kv.first.Scalar() == key) where = kv.second.IsNull() ? kv.first : kv.second;
+      // reset() rebinds the handle; operator= would write into the document (found by
+      // the scenario fuzzer: a heap-use-after-free while iterating it).
+      if (kv.first.Scalar() == key) where.reset(kv.second.IsNull() ? kv.first : kv.second);
     }
   }
   return absl::InvalidArgumentError(Location(where) + ": " + KeyPath(key) + ": " +

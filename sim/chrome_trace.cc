@@ -61,7 +61,9 @@ void ChromeTraceWriter::Write(const TraceEvent& e) {
     return;
   }
   nlohmann::json args = nlohmann::json::object();
-  for (const auto& [k, v] : e.fields) {
+  for (const auto& field : e.fields) {  // (clang 14 cannot capture structured bindings)
+    const std::string& k = field.first;
+    const TraceValue& v = field.second;
     std::visit(
         [&](const auto& x) {
           using V = std::decay_t<decltype(x)>;

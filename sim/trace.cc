@@ -50,7 +50,9 @@ void JsonlTraceWriter::Write(const TraceEvent& event) {
   j["t_ns"] = event.time.nanos();
   j["actor"] = event.actor;
   j["kind"] = event.kind;
-  for (const auto& [key, value] : event.fields) {
+  for (const auto& field : event.fields) {  // (clang 14 cannot capture structured bindings)
+    const std::string& key = field.first;
+    const TraceValue& value = field.second;
     std::visit(
         [&](const auto& v) {
           using V = std::decay_t<decltype(v)>;

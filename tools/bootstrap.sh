@@ -10,6 +10,7 @@ PACKAGES=(
   libnats-dev nats-server
   libcli11-dev nlohmann-json3-dev libfmt-dev libxxhash-dev libbenchmark-dev
   libabsl-dev jq
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()
