@@ -44,9 +44,22 @@ void Pass(Progress& p, const std::string& group, MessageId next, int64_t t,
 
 std::optional<Violation> CheckRetention(const History& h, const RetentionBounds& b) {
   if (b.time_ns < 0 && b.size_bytes < 0) return std::nullopt;
+  const int64_t b_tick_ns = b.tick_ns;
   Topics topics;
   std::map<std::string, Progress> progress;
   int64_t last_power_loss = INT64_MIN;
+  // While the store is down nothing is retained, and after each start the retention ticker
+  // waits a full interval: both extend the liveness bound (read from the history itself).
+  std::vector<std::pair<int64_t, int64_t>> down;  // [crash, recover) intervals
+  int64_t down_since = INT64_MIN;  // INT64_MIN: up
+  auto extension = [&](int64_t from, int64_t to) {
+    int64_t extra = 0;
+    for (const auto& [a, b] : down) {
+      const int64_t lo = std::max(a, from), hi = std::min(b, to);
+      if (hi > lo) extra += (hi - lo) + b_tick_ns;
+    }
+    return extra;
+  };
   const auto& ev = h.events();
   for (size_t i = 0; i < ev.size(); ++i) {
     const HistoryEvent& e = ev[i];
@@ -56,6 +69,13 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
       case EventKind::kSwitch: topics.clear(); progress.clear(); break;
       case EventKind::kDestroyTopic:
         if (e.ok) { topics.erase(e.topic); progress.erase(e.topic); }
+        break;
+      case EventKind::kCrash:
+        if (down_since == INT64_MIN) down_since = e.time_ns;
+        break;
+      case EventKind::kRecover:
+        if (down_since != INT64_MIN) down.emplace_back(down_since, e.time_ns);
+        down_since = INT64_MIN;
         break;
       case EventKind::kPowerLoss:
         last_power_loss = e.time_ns;
@@ -67,7 +87,9 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
         if (e.ok) msgs[e.id] = Produced{e.id, e.payload, e.time_ns, i, e.sync};
         break;
       case EventKind::kCreateGroup:
-        if (e.ok) { pr.position[e.group] = 0; pr.passed[e.group]; pr.repassed[e.group]; }
+        // A (re-)created group starts at the earliest message and holds acks back until it
+        // moves: liveness runs from its passes from now on.
+        if (e.ok) { pr.position[e.group] = 0; pr.passed[e.group]; pr.repassed[e.group].clear(); }
         break;
       case EventKind::kDestroyGroup:
         pr.position.erase(e.group);
@@ -81,8 +103,15 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
         break;
       case EventKind::kSeek:
         if (e.ok && pr.position.count(e.group)) {
-          if (e.id > pr.position[e.group]) Pass(pr, e.group, e.id, e.time_ns, msgs);
-          else pr.position[e.group] = e.id;  // backwards: passed times stay (acks are sticky)
+          if (e.id > pr.position[e.group]) {
+            Pass(pr, e.group, e.id, e.time_ns, msgs);
+          } else {
+            // Backwards: what it read stays read (never-early uses first reads), but pages
+            // not yet acked wait for it again (the engine acks by current positions).
+            pr.position[e.group] = e.id;
+            auto& r = pr.repassed[e.group];
+            r.erase(r.lower_bound(e.id), r.end());
+          }
         }
         break;
       case EventKind::kSeekToLatest:
@@ -136,14 +165,17 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
               all_passed = std::max(all_passed, p->second);
             }
             if (!every_group) break;
-            const int64_t due = all_passed + b.time_ns + b.tick_ns + b.slack_ns;
+            int64_t due = all_passed + b.time_ns + b.tick_ns + b.slack_ns;
+            due += extension(all_passed, e.time_ns);
             bool present = false;
             for (const Message& m : e.messages) present = present || m.id == it->first;
             if (present && due < e.time_ns) {
               return Violation{"retention", "topic " + e.topic + ": id " +
                                    std::to_string(it->first) + " is still there " +
                                    std::to_string((e.time_ns - due) / 1'000'000) +
-                                   " ms after it was due to be retained",
+                                   " ms after it was due to be retained (every group had read id " +
+                                   std::to_string(beyond->first) + ", a page beyond it, at t=" +
+                                   std::to_string(all_passed / 1'000'000) + "ms)",
                                {it->second.event, i}};
             }
             break;  // the oldest survivor decides: later ones are due later

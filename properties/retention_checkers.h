@@ -17,7 +17,9 @@ namespace mqsim::properties {
 // RocksMQ retention (rocksmq.md): a message goes only once its page was consumed by every
 // group (never an unacked page), and with only the time rule not before retention_time
 // after that; and it must be gone within retention_time + the ticker interval + slack (GC
-// pauses, starvation) once every group has read past a full page beyond it.
+// pauses, starvation) once every group has read past a full page beyond it — plus the time
+// the store was down meanwhile and a ticker interval per restart (from the history's crash
+// and recover events).
 struct RetentionBounds {
   int64_t time_ns = -1;     // rocksmq.retentionTimeInMinutes; -1: no time rule
   int64_t size_bytes = -1;  // rocksmq.retentionSizeInMB; -1: no size rule
@@ -43,5 +45,11 @@ struct NatsLimits {
   std::function<uint64_t(const std::string& topic, const std::string& payload)> size_of;
 };
 std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l);
+
+// JetStream's stored size of a message (nats-server's fileStoreMsgSize): what MaxBytes
+// counts. The checker's own copy: the engine's accounting is what is being judged.
+inline uint64_t JetStreamStoredBytes(size_t subject, size_t headers, size_t payload) {
+  return headers == 0 ? 30 + subject + payload : 34 + subject + headers + payload;
+}
 
 }  // namespace mqsim::properties

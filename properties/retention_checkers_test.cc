@@ -106,7 +106,7 @@ TEST_CASE("NATS limit histories pass the limit and resurrection checkers") {
     w->StopJobs();
     NatsLimits l{c.max_msgs, c.max_bytes, c.max_age_ns, 0,
                  [](const std::string& topic, const std::string& payload) {
-                   return natsmq::StoredBytes(topic.size(), 0, payload.size());
+                   return JetStreamStoredBytes(topic.size(), 0, payload.size());
                  }};
     const auto v = CheckNatsLimits(h, l);
     INFO((v ? v->ToString(h) : ""));
@@ -175,7 +175,7 @@ TEST_CASE("NATS limits fail on too many messages, too many bytes, too old a mess
   CHECK(Prop(CheckNatsLimits(B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(4, {2, 3}, EventKind::kReadAll).h, count)) == "none");
   // nats_bytes_payload_only: counting payload only lets the stream hold more than MaxBytes.
   NatsLimits bytes{.max_msgs = -1, .max_bytes = 90,  // 3 x (30 + 1 + 1) .max_age_ns = 0, .slack_ns = 0,
-                   .size_of = [](const std::string& t, const std::string& p) { return natsmq::StoredBytes(t.size(), 0, p.size()); }};
+                   .size_of = [](const std::string& t, const std::string& p) { return JetStreamStoredBytes(t.size(), 0, p.size()); }};
   CHECK(Prop(CheckNatsLimits(B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(4, {1, 2, 3}, EventKind::kReadAll).h, bytes)) == "nats-limits");
   // nats_expire_late: an idle stream keeps expired messages.
   NatsLimits age{.max_msgs = -1, .max_bytes = -1, .max_age_ns = 1'000'000'000, .slack_ns = 0, .size_of = {}};

@@ -9,6 +9,7 @@
 //   mqsim check-determinism FILE --seeds A..B     each seed twice, first divergent step
 //   mqsim shrink FILE --seed N [--out PATH]       minimise a failure to a smaller scenario
 //   mqsim list                                   the embedded scenarios
+//   mqsim list-bugs                              the bug modes; --bug NAME switches one on
 //   mqsim demo [--seed N]                        the simulator's self-demo
 //
 // FILE is a path, or the name of an embedded scenario ("rocksmq-retention"). Every run
@@ -28,6 +29,7 @@
 #include <iostream>
 #include <map>
 
+#include "base/bug_modes.h"
 #include "scenarios/embedded.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
@@ -46,6 +48,16 @@ using mqsim::scenarios::Scenario;
 constexpr int kPass = 0;
 constexpr int kFail = 1;
 constexpr int kBadInput = 2;
+
+// The bug modes of this invocation (--bug), and how to say them again in a REPRO line.
+uint64_t g_bugs = 0;
+std::string BugFlags() {
+  std::string out;
+  for (const auto& b : mqsim::base::AllBugs()) {
+    if (g_bugs & mqsim::base::BugMask(b.bug)) out += " --bug " + std::string(b.name);
+  }
+  return out;
+}
 
 // `bazel run` starts binaries in their runfiles tree; user paths are relative to where
 // the user ran bazel.
@@ -114,13 +126,18 @@ std::string ResultLine(const RunResult& r, uint64_t seed) {
 }
 
 std::string ReproCommand(const Scenario& sc, uint64_t seed) {
-  return "bazel run //:mqsim -- replay " + sc.file + " --seed " + std::to_string(seed) +
+  return "bazel run //:mqsim -- replay " + sc.file + " --seed " + std::to_string(seed) + BugFlags() +
          " --trace /tmp/mqsim-" + sc.name + "-" + std::to_string(seed) + ".jsonl";
 }
 
 std::string BazelTestRepro(const Scenario& sc, uint64_t seed) {
+  std::string bugs;
+  for (const auto& b : mqsim::base::AllBugs()) {
+    if (g_bugs & mqsim::base::BugMask(b.bug)) bugs += (bugs.empty() ? "" : ",") + std::string(b.name);
+  }
   return "bazel test //scenarios:scenarios_test --test_env=MQSIM_SCENARIO=" + sc.name +
-         " --test_env=MQSIM_SEEDS=" + std::to_string(seed) + " --test_output=errors";
+         " --test_env=MQSIM_SEEDS=" + std::to_string(seed) +
+         (bugs.empty() ? "" : " --test_env=MQSIM_BUGS=" + bugs) + " --test_output=errors";
 }
 
 nlohmann::json ToJson(const Scenario& sc, const RunResult& r, uint64_t seed) {
@@ -199,7 +216,7 @@ int RunOne(const Scenario& sc, uint64_t seed, const std::string& trace_path,
     tee.Add(chrome.get());
   }
   if (!tee.empty()) trace.set_sink(&tee);
-  const RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{seed, &trace});
+  const RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{seed, &trace, g_bugs});
   chrome.reset();  // closes its JSON array
   PrintRun(sc, r, seed, json);
   if (!trace_path.empty() && !json) std::cout << "trace: " << trace_path << " (JSONL)\n";
@@ -267,7 +284,7 @@ int Sweep(const Scenario& sc, uint64_t first, uint64_t last, int jobs, bool json
       const pid_t pid = fork();
       if (pid == 0) {
         close(fds[0]);
-        const RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{next, nullptr});
+        const RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{next, nullptr, g_bugs});
         const std::string line = ToJson(sc, r, next).dump();
         (void)!write(fds[1], line.data(), line.size());
         close(fds[1]);
@@ -307,7 +324,7 @@ int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path
     return kBadInput;
   }
   absl::StatusOr<mqsim::scenarios::ShrinkResult> r =
-      mqsim::scenarios::Shrink(src->text, src->file, src->base_dir, src->read, seed, max_runs);
+      mqsim::scenarios::Shrink(src->text, src->file, src->base_dir, src->read, seed, max_runs, g_bugs);
   if (!r.ok()) {
     std::cerr << "mqsim: " << std::string(r.status().message()) << "\n";
     return absl::IsFailedPrecondition(r.status()) ? kPass : kBadInput;
@@ -316,7 +333,7 @@ int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path
   const std::string name = sc.ok() ? sc->name : "scenario";
   const std::string path = out_path.empty() ? name + "-shrunk-seed" + std::to_string(seed) + ".yaml" : out_path;
   std::ofstream out(UserPath(path));
-  out << "# Shrunk by `mqsim shrink " << arg << " --seed " << seed << "` (" << r->runs
+  out << "# Shrunk by `mqsim shrink " << arg << " --seed " << seed << BugFlags() << "` (" << r->runs
       << " runs): still fails " << r->result.property << " with seed " << seed << ".\n";
   for (const std::string& k : r->kept) out << "#   kept: " << k << "\n";
   out << r->yaml;
@@ -328,7 +345,7 @@ int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path
   for (const std::string& k : r->kept) std::cout << "  " << k << "\n";
   std::cout << "minimal scenario: " << path << "\n"
             << ResultLine(r->result, seed) << "\n"
-            << "REPRO: bazel run //:mqsim -- run " << path << " --seed " << seed << "\n";
+            << "REPRO: bazel run //:mqsim -- run " << path << " --seed " << seed << BugFlags() << "\n";
   return kFail;  // the (smaller) failure is still a failure
 }
 
@@ -336,7 +353,7 @@ int CheckDeterminismCmd(const Scenario& sc, uint64_t first, uint64_t last) {
   int rc = kPass;
   for (uint64_t seed = first; seed <= last; ++seed) {
     const mqsim::sim::DeterminismReport report = mqsim::sim::CheckDeterminism(
-        [&](mqsim::sim::Trace& t) { (void)mqsim::scenarios::RunScenario(sc, RunOptions{seed, &t}); });
+        [&](mqsim::sim::Trace& t) { (void)mqsim::scenarios::RunScenario(sc, RunOptions{seed, &t, g_bugs}); });
     std::cout << sc.name << " seed " << seed << ": " << report.ToString() << "\n";
     if (!report.deterministic) {
       rc = kFail;
@@ -415,6 +432,11 @@ int main(int argc, char** argv) {
   determinism->add_option("--seeds", seeds, "A..B");
 
   CLI::App* list = app.add_subcommand("list", "list the embedded scenarios");
+  CLI::App* list_bugs = app.add_subcommand("list-bugs", "the bug modes (shared/docs/bugs.md)");
+  std::vector<std::string> bug_names;
+  for (CLI::App* sub : {run, sweep, replay, determinism}) {
+    sub->add_option("--bug", bug_names, "switch a bug mode on (repeatable; see list-bugs)");
+  }
 
   std::string out_path;
   int max_runs = 300;
@@ -423,6 +445,7 @@ int main(int argc, char** argv) {
   shrink->add_option("--seed", seed, "the failing seed")->required();
   shrink->add_option("--out", out_path, "where to write the minimal scenario");
   shrink->add_option("--max-runs", max_runs, "budget of executions")->check(CLI::Range(1, 100000));
+  shrink->add_option("--bug", bug_names, "switch a bug mode on (repeatable)");
 
   mqsim::sim::SelfDemoOptions demo_options;
   CLI::App* demo = app.add_subcommand("demo", "the simulator's self-demo");
@@ -435,6 +458,28 @@ int main(int argc, char** argv) {
     return code == 0 ? kPass : kBadInput;
   }
 
+  for (const std::string& name : bug_names) {
+    const std::optional<mqsim::base::Bug> b = mqsim::base::ParseBug(name);
+    if (!b) {
+      std::cerr << "mqsim: --bug " << name << ": unknown bug mode (see mqsim list-bugs)\n";
+      return kBadInput;
+    }
+    g_bugs |= mqsim::base::BugMask(*b);
+  }
+#ifdef MQSIM_NO_BUG_MODES
+  if (g_bugs != 0) {
+    std::cerr << "mqsim: this is a production build: bug modes are compiled out\n";
+    return kBadInput;
+  }
+#endif
+  if (app.got_subcommand(list_bugs)) {
+    for (const auto& b : mqsim::base::AllBugs()) {
+      std::printf("%-26s %s [%s; caught by: %s]\n", std::string(b.name).c_str(),
+                  std::string(b.what).c_str(), std::string(b.origin).c_str(),
+                  std::string(b.catcher).c_str());
+    }
+    return kPass;
+  }
   if (app.got_subcommand(list)) {
     for (const auto& f : mqsim::scenarios::EmbeddedFiles()) {
       if (f.name.find('/') == std::string::npos) std::cout << "scenarios/" << f.name << "\n";

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "backends/sim_store.h"
+#include "base/bug_modes.h"
 #include "faults/fault_injector.h"
 #include "faults/store_target.h"
 #include "properties/checkers.h"
@@ -39,7 +40,13 @@ class Run {
         sim_((sim::ResetRocksDbInternals(o.seed), o.seed), o.trace),
         rng_(sim_.Stream("workload")),
         plan_(sc.PlanFor(o.seed)) {
-    for (int i = 0; i < sc.workload.topics; ++i) topics_.push_back("by-dev-rootcoord-dml_" + std::to_string(i));
+    // Milvus's names: physical channels and virtual channels named after them (so one
+    // topic's name is a prefix of another's, as in production).
+    for (int i = 0; i < sc.workload.topics; ++i) {
+      topics_.push_back(i % 2 == 0 ? "by-dev-rootcoord-dml_" + std::to_string(i / 2)
+                                   : "by-dev-rootcoord-dml_" + std::to_string(i / 2) + "_449" +
+                                         std::to_string(i / 2) + "v0");
+    }
     for (int i = 0; i < sc.workload.consumers.groups; ++i) groups_.push_back("g" + std::to_string(i));
     store_ = MakeStore(type_, kNode, "/data");
     target_ = std::make_unique<faults::StoreTarget>(
@@ -62,6 +69,9 @@ class Run {
       r.pass = false;
       r.property = CheckName(v->property);
       r.detail = v->ToString(history_);
+      int64_t latest = -1;
+      for (size_t i : v->events) latest = std::max(latest, history_.events()[i].time_ns);
+      if (latest >= 0) r.failed_at = sim::Duration::Nanos(latest - start.nanos());
     }
     r.sim_time = sim_.now() - start;
     for (const auto& e : history_.events()) {
@@ -147,13 +157,25 @@ class Run {
     const ConsumerSpec& c = sc_.workload.consumers;
     const std::string& g = groups_[group];
     sim::Scheduler& s = sim_.scheduler();
+    const bool stalls = c.stall_every > sim::Duration::Zero() && c.stall_for > sim::Duration::Zero();
+    sim::Time next_stall = stalls ? s.now() + sim::Duration::Millis(static_cast<int64_t>(
+                                                  rng_.Exponential(static_cast<double>(c.stall_every.millis()))))
+                                  : sim::Time::Max();
     for (;;) {
       co_await s.SleepFor(sim::Duration::Millis(rng_.Uniform(50, 300)));
+      if (s.now() >= next_stall) {  // a lagging data node: this group stops reading a while
+        co_await s.SleepFor(c.stall_for);
+        next_stall = s.now() + sim::Duration::Millis(static_cast<int64_t>(
+                                   rng_.Exponential(static_cast<double>(c.stall_every.millis()))));
+      }
       for (const std::string& t : topics_) {
         if (c.seek_probability > 0 && rng_.Chance(c.seek_probability)) {
           const auto& ids = acked_ids_[t];
-          if (!ids.empty() && rng_.Chance(0.7)) {
-            const MessageId target = ids[rng_.Below(ids.size())];
+          const double pick = rng_.Unit();
+          if (!ids.empty() && pick < 0.85) {
+            // An acknowledged id, or the id after one (missing where a crash skipped ids).
+            MessageId target = ids[rng_.Below(ids.size())];
+            if (pick >= 0.7) ++target;
             if (queue_->Seek(t, g, target).ok()) next_[{t, g}] = target;
           } else if (queue_->SeekToLatest(t, g).ok()) {
             next_[{t, g}] = ids.empty() ? 0 : ids.back() + 1;
@@ -165,6 +187,15 @@ class Run {
       if (rng_.Chance(0.05)) {
         const std::string& t = topics_[rng_.Below(topics_.size())];
         (void)queue_->GetLatestMsg(t);
+      }
+      if (sc_.workload.topic_churn > 0 && group == 0 && rng_.Chance(sc_.workload.topic_churn)) {
+        // A collection is dropped and its channel reused: the topic starts again, empty.
+        const std::string& t = topics_[rng_.Below(topics_.size())];
+        if (queue_->DestroyTopic(t).ok() && queue_->CreateTopic(t).ok()) {
+          for (const std::string& g2 : groups_) (void)queue_->CreateConsumerGroup(t, g2);
+          for (const std::string& g2 : groups_) next_[{t, g2}] = 0;
+          acked_ids_[t].clear();
+        }
       }
     }
   }
@@ -225,10 +256,10 @@ class Run {
       if (v && sc_.Checks(CheckName(v->property))) found.push_back(std::move(v));
     };
     keep(properties::CheckOrdering(history_));
+    keep(properties::CheckNoResurrection(history_));  // before latest: the sharper diagnosis
     keep(properties::CheckNoGapsAndSeeks(history_, opts));
     keep(properties::CheckLatest(history_));
     keep(properties::CheckDurability(history_, opts));
-    keep(properties::CheckNoResurrection(history_));
     if (rocks_retention) {
       properties::RetentionBounds b;
       const rocksmq::RocksMqOptions& r = sc_.config.rocksmq;
@@ -246,7 +277,7 @@ class Run {
                                n.retention_max_age_minutes ? *n.retention_max_age_minutes * 60'000'000'000 : 0,
                                slack,
                                [](const std::string& t, const std::string& p) {
-                                 return natsmq::StoredBytes(t.size(), 0, p.size());
+                                 return properties::JetStreamStoredBytes(t.size(), 0, p.size());
                                }};
       keep(properties::CheckNatsLimits(history_, l));
     }
@@ -274,6 +305,8 @@ class Run {
     std::unique_ptr<backends::SimStore> next_store;
     if (m.flush_all_at) {
       s.CallAt(start + *m.flush_all_at, "operator.flush_all", [&] {
+        // Bug mode switch_without_flush: the operator goes straight to the switch.
+        if (MQSIM_BUG(kSwitchWithoutFlush)) return;
         path.StopWrites();  // the operator stops ingestion, then flushes
         (void)path.FlushAll();
       }, faults::kFaultProcess);
@@ -337,10 +370,12 @@ RunResult RunScenario(const Scenario& scenario, const RunOptions& options) {
   sim::Trace own;
   sim::Trace* trace = options.trace != nullptr ? options.trace : &own;
   RunResult r;
+  base::SetBugs(options.bugs);
   {
-    Run run(scenario, RunOptions{options.seed, trace}, *type);
+    Run run(scenario, RunOptions{options.seed, trace, options.bugs}, *type);
     r = run.Execute();
   }
+  base::SetBugs(0);
   r.steps = trace->steps();
   r.hash = trace->hash();
   return r;

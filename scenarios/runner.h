@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ namespace mqsim::scenarios {
 struct RunOptions {
   uint64_t seed = 1;
   sim::Trace* trace = nullptr;  // record into this (replay, determinism checks)
+  uint64_t bugs = 0;            // bug modes switched on for this run (base/bug_modes.h)
 };
 
 struct RunResult {
@@ -30,6 +32,8 @@ struct RunResult {
   std::string store;     // the message store it ran on
   std::string plan;      // the fault plan of this seed
   sim::Duration sim_time;
+  // When the failure was observed (the latest event of its evidence), from the start.
+  std::optional<sim::Duration> failed_at;
   uint64_t steps = 0;  // trace steps (events and draws), teardown included
   uint64_t hash = 0;   // the trace hash: the run's fingerprint
   uint64_t acked = 0;

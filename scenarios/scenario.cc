@@ -154,6 +154,10 @@ absl::Status ReadHelm(const std::string& path, const FileReader& read, YAML::Nod
 absl::Status ParseWorkload(YamlSection w, WorkloadSpec* out) {
   MQSIM_RETURN_IF_ERROR(w.Get("topics", &out->topics));
   if (out->topics < 1 || out->topics > 64) return w.Error("topics", "must be 1..64");
+  MQSIM_RETURN_IF_ERROR(w.Get("topic_churn", &out->topic_churn));
+  if (out->topic_churn < 0 || out->topic_churn > 1) {
+    return w.Error("topic_churn", "must be a probability in [0, 1]");
+  }
   absl::StatusOr<YamlSection> p = w.Child("producers");
   if (!p.ok()) return p.status();
   MQSIM_RETURN_IF_ERROR(p->Get("count", &out->producers.count));
@@ -177,6 +181,11 @@ absl::Status ParseWorkload(YamlSection w, WorkloadSpec* out) {
   if (out->consumers.seek_probability < 0 || out->consumers.seek_probability > 1) {
     return c->Error("seek_probability", "must be a probability in [0, 1]");
   }
+  absl::StatusOr<YamlSection> stall = c->Child("stall");
+  if (!stall.ok()) return stall.status();
+  MQSIM_RETURN_IF_ERROR(GetDuration(*stall, "every", &out->consumers.stall_every));
+  MQSIM_RETURN_IF_ERROR(GetDuration(*stall, "for", &out->consumers.stall_for));
+  MQSIM_RETURN_IF_ERROR(stall->CheckNoUnknownKeys());
   MQSIM_RETURN_IF_ERROR(c->CheckNoUnknownKeys());
   if (w.Has("milvus")) {
     absl::StatusOr<YamlSection> m = w.Child("milvus");

@@ -7,8 +7,8 @@
 //   mode: standalone                 # or cluster (mq.type selection)
 //   config: {rocksmq: {...}, natsmq: {...}, mq: {...}, pulsar: {...}, kafka: {...}}
 //   helm_values: values.yaml         # optional; its extraConfigFiles.user.yaml is read as config
-//   workload: {topics, producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync},
-//              consumers: {groups, batch, seek_probability},
+//   workload: {topics, topic_churn, producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync},
+//              consumers: {groups, batch, seek_probability, stall: {every, for}},
 //              milvus: {flush_interval, flush_all_at, switch_to, switch_at}}
 //   faults: {crash: {mean_interval}, power_loss: {mean_interval}, crash_in_call: {mean_interval},
 //            disk: {capacity, latency_us: [a, b], torn_writes, full_every, full_for},
@@ -51,6 +51,9 @@ struct ConsumerSpec {
   int groups = 1;
   int batch = 16;
   double seek_probability = 0;
+  // Lagging consumers: each group stops reading for stall_for, every ~stall_every.
+  sim::Duration stall_every;
+  sim::Duration stall_for;
 };
 
 struct MilvusSpec {
@@ -63,6 +66,9 @@ struct MilvusSpec {
 
 struct WorkloadSpec {
   int topics = 1;
+  // Per consumer tick, the probability that a topic is destroyed and created again (Milvus
+  // drops a collection and reuses its channel).
+  double topic_churn = 0;
   ProducerSpec producers;
   ConsumerSpec consumers;
   MilvusSpec milvus;

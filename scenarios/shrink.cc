@@ -37,8 +37,18 @@ YAML::Node Get(YAML::Node root, std::initializer_list<const char*> path) {
   return n;
 }
 
-std::vector<Edit> Edits(const YAML::Node& root) {
+std::vector<Edit> Edits(const YAML::Node& root, const RunResult& failing) {
   std::vector<Edit> edits;
+  // The run is a prefix of itself: ending just after the failure was observed keeps it.
+  if (failing.failed_at) {
+    const sim::Duration cut = *failing.failed_at + sim::Duration::Seconds(5);
+    edits.push_back({"end just after the failure", [cut](YAML::Node& r) {
+                       std::optional<sim::Duration> d = sim::Duration::Parse(r["duration"].as<std::string>("10m"));
+                       if (!d || cut >= *d) return false;
+                       r["duration"] = DurationText(sim::Duration::Seconds(cut.millis() / 1000 + 1));
+                       return !r["workload"]["milvus"];  // the operator's times would need care
+                     }});
+  }
   // Halves the run and every moment in it (the Milvus operator's flush and switch times).
   edits.push_back({"halve the duration", [](YAML::Node& r) {
                      std::optional<sim::Duration> d = sim::Duration::Parse(r["duration"].as<std::string>("10m"));
@@ -82,6 +92,14 @@ std::vector<Edit> Edits(const YAML::Node& root) {
   int_down({"workload", "topics"}, 1, "halve the topics");
   int_down({"workload", "producers", "count"}, 1, "halve the producers");
   int_down({"workload", "consumers", "groups"}, 1, "halve the consumer groups");
+  edits.push_back({"less topic churn", [](YAML::Node& r) {
+                     YAML::Node w = r["workload"];
+                     if (!w || !w["topic_churn"]) return false;
+                     const double p = w["topic_churn"].as<double>();
+                     if (p <= 0) return false;
+                     w["topic_churn"] = p < 0.0005 ? 0.0 : p / 2;
+                     return true;
+                   }});
   edits.push_back({"halve the produce rate", [](YAML::Node& r) {
                      YAML::Node p = r["workload"]["producers"];
                      if (!p || !p["rate_per_s"]) return false;
@@ -172,11 +190,11 @@ YAML::Node FaultPlanToYaml(const faults::FaultPlan& p) {
 
 absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& file,
                                     const std::string& base_dir, const FileReader& read,
-                                    uint64_t seed, int max_runs) {
+                                    uint64_t seed, int max_runs, uint64_t bugs) {
   absl::StatusOr<Scenario> original = ParseScenario(yaml, file, base_dir, read);
   if (!original.ok()) return original.status();
   ShrinkResult out;
-  out.result = RunScenario(*original, RunOptions{seed, nullptr});
+  out.result = RunScenario(*original, RunOptions{seed, nullptr, bugs});
   out.runs = 1;
   if (out.result.pass) {
     return absl::FailedPreconditionError(original->name + " passes with seed " + std::to_string(seed) +
@@ -196,14 +214,14 @@ absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& 
   bool progress = true;
   while (progress && out.runs < max_runs) {
     progress = false;
-    for (const Edit& edit : Edits(best)) {
+    for (const Edit& edit : Edits(best, out.result)) {
       if (out.runs >= max_runs) break;
       YAML::Node candidate = YAML::Clone(best);
       if (!edit.apply(candidate)) continue;
       const std::string text = Emit(candidate);
       absl::StatusOr<Scenario> sc = ParseScenario(text, file, base_dir, read);
       if (!sc.ok()) continue;
-      const RunResult r = RunScenario(*sc, RunOptions{seed, nullptr});
+      const RunResult r = RunScenario(*sc, RunOptions{seed, nullptr, bugs});
       ++out.runs;
       if (r.pass || r.property != property) continue;
       best = candidate;

@@ -26,7 +26,7 @@ struct ShrinkResult {
 
 absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& file,
                                     const std::string& base_dir, const FileReader& read,
-                                    uint64_t seed, int max_runs = 300);
+                                    uint64_t seed, int max_runs = 300, uint64_t bugs = 0);
 
 // The YAML `faults:` mapping of a plan (what Swarm drew for a seed, made explicit).
 YAML::Node FaultPlanToYaml(const faults::FaultPlan& plan);

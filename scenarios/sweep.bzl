@@ -20,6 +20,7 @@ def mqsim_sweep_test(name, scenario = "all", seeds = "1..3", corpus = False, sha
         },
         shard_count = shard_count,
         deps = [
+            "//base:bug_modes",
             "//scenarios:embedded",
             "//scenarios:runner",
             "//scenarios:scenario",

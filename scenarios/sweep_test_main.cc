@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "base/bug_modes.h"
 #include "scenarios/embedded.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
@@ -64,6 +65,21 @@ int main() {
   const std::string which = Env("MQSIM_SCENARIO", "all");
   const std::string seeds = Env("MQSIM_SEEDS", "1..3");
   const bool corpus = Env("MQSIM_CORPUS", "0") == "1";
+  // MQSIM_BUGS=a,b: bug modes on (a REPRO line of `mqsim --bug` runs sets it).
+  uint64_t bugs = 0;
+  {
+    std::istringstream names(Env("MQSIM_BUGS", ""));
+    std::string name;
+    while (std::getline(names, name, ',')) {
+      if (name.empty()) continue;
+      const auto b = mqsim::base::ParseBug(name);
+      if (!b) {
+        std::cerr << "MQSIM_BUGS: unknown bug mode " << name << "\n";
+        return 2;
+      }
+      bugs |= mqsim::base::BugMask(*b);
+    }
+  }
   uint64_t first = 1, last = 1;
   const size_t dots = seeds.find("..");
   try {
@@ -116,7 +132,7 @@ int main() {
   for (size_t i = 0; i < jobs.size(); ++i) {
     if (i % shards != shard) continue;
     const Job& j = jobs[i];
-    const RunResult r = mqsim::scenarios::RunScenario(j.scenario, mqsim::scenarios::RunOptions{j.seed, nullptr});
+    const RunResult r = mqsim::scenarios::RunScenario(j.scenario, mqsim::scenarios::RunOptions{j.seed, nullptr, bugs});
     ++ran;
     const bool expected = j.scenario.expect_failure.empty()
                               ? r.pass

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/assert.h"
+#include "base/bug_modes.h"
 #include "base/buggify.h"
 #include "base/fault_point.h"
 #include "base/status_macros.h"
@@ -23,6 +24,15 @@ using storage::ReadWholeFile;
 using storage::RemoveTree;
 using storage::SyncDirectory;
 using storage::WriteFileAtomically;
+
+namespace {
+// What a message counts against MaxBytes: JetStream's stored size. Bug mode
+// nats_bytes_payload_only counts the payload alone.
+uint64_t AccountedBytes(size_t subject, size_t headers, size_t payload) {
+  if (MQSIM_BUG(kNatsBytesPayloadOnly)) return payload;
+  return StoredBytes(subject, headers, payload);
+}
+}  // namespace
 
 using rocksdb::FileOptions;
 using rocksdb::IOOptions;
@@ -209,7 +219,7 @@ absl::Status NatsStore::Stream::LoadBlock(uint32_t block, bool last,
     Record r;
     size_t len = 0;
     if (DecodeRecord(std::string_view(*data).substr(pos), &r, &len) != DecodeResult::kOk) break;
-    const uint64_t stored = StoredBytes(r.subject.size(), r.headers.size(), r.payload.size());
+    const uint64_t stored = AccountedBytes(r.subject.size(), r.headers.size(), r.payload.size());
     out->emplace_back(std::move(r), Location{block, pos, static_cast<uint32_t>(len), 0, stored});
     out->back().second.ts_ns = out->back().first.ts_ns;
     pos += len;
@@ -420,7 +430,7 @@ absl::StatusOr<uint64_t> NatsStore::Stream::Store(const std::string& subject,
     return JsError(absl::StatusCode::kInvalidArgument, kJsMessageSizeExceeded,
                    "message size exceeds maximum allowed");
   }
-  const uint64_t stored = StoredBytes(subject.size(), headers.size(), payload.size());
+  const uint64_t stored = AccountedBytes(subject.size(), headers.size(), payload.size());
   if (config_.discard == Discard::kNew) {
     if (config_.max_msgs > 0 && msgs_.size() + 1 > static_cast<uint64_t>(config_.max_msgs)) {
       return JsError(absl::StatusCode::kResourceExhausted, kJsStreamLimits,

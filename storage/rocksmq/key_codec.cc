@@ -1,5 +1,9 @@
 #include "storage/rocksmq/key_codec.h"
 
+#include <charconv>
+
+#include "base/bug_modes.h"
+
 namespace mqsim::rocksmq {
 
 std::string EncodeU64(uint64_t v) {
@@ -21,10 +25,20 @@ std::optional<uint64_t> DecodeU64(std::string_view bytes) {
 std::string MessagePrefix(std::string_view topic) { return std::string(topic) + "/"; }
 
 std::string MessageKey(std::string_view topic, int64_t id) {
+  // Bug mode decimal_keys: ids as decimal text, so "10" sorts before "9".
+  if (MQSIM_BUG(kDecimalKeys)) return MessagePrefix(topic) + std::to_string(id);
   return MessagePrefix(topic) + EncodeU64(static_cast<uint64_t>(id));
 }
 
 std::optional<int64_t> MessageIdOf(std::string_view key, std::string_view prefix) {
+  if (MQSIM_BUG(kDecimalKeys)) {
+    if (key.substr(0, prefix.size()) != prefix) return std::nullopt;
+    int64_t id = 0;
+    const std::string_view digits = key.substr(prefix.size());
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+    return id;
+  }
   if (key.size() != prefix.size() + 8 || key.substr(0, prefix.size()) != prefix) {
     return std::nullopt;
   }

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "base/assert.h"
+#include "base/bug_modes.h"
 #include "base/buggify.h"
 #include "base/fault_point.h"
 #include "storage/rocksmq/fault_points.h"
@@ -304,7 +305,7 @@ absl::Status RocksMQ::DestroyTopic(std::string_view topic) {
   const std::string prefix = MessagePrefix(name);
   std::string end = prefix;
   end.back() = static_cast<char>('/' + 1);
-  batch.DeleteRange(prefix, end);
+  if (!MQSIM_BUG(kDestroyKeepsData)) batch.DeleteRange(prefix, end);  // bug mode: data stays
   const std::string page_prefix = PagePrefix(name);
   std::string page_end = page_prefix;
   page_end.back() = static_cast<char>('/' + 1);
@@ -373,7 +374,7 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
   batch.Put(HighWaterKey(name), EncodeU64(static_cast<uint64_t>(last)));
   batch.Put(OpenPageKey(name), EncodeU64(open_bytes));
   rocksdb::WriteOptions wo;
-  wo.sync = options_.produce_sync;
+  wo.sync = options_.produce_sync && !MQSIM_BUG(kSkipWalSync);  // bug mode: no fsync
   MQSIM_RETURN_IF_ERROR(
       Write(store_.get(), wo, &batch, "produce to " + name, points::kProduceBeforeWrite));
   if (t.first_id > t.high_water_mark) t.first_id = first;  // the topic was empty
@@ -447,8 +448,12 @@ absl::Status RocksMQ::UpdateAcks(std::string_view name, Topic& t) {
   if (min_position == kEarliest) return absl::OkStatus();
   const int64_t now = NowMs();
   rocksdb::WriteBatch batch;
+  // A page is read once every group's next id is past its last id. Bug mode
+  // ack_off_by_one: a group sitting exactly on the last id counts as past it.
+  const bool off_by_one = MQSIM_BUG(kAckOffByOne);
   for (auto it = t.pages.upper_bound(t.acked_through);
-       it != t.pages.end() && it->first < min_position; ++it) {
+       it != t.pages.end() && (it->first < min_position || (off_by_one && it->first == min_position));
+       ++it) {
     MQSIM_ASSERT(it->second.ack_ms == 0);
     it->second.ack_ms = now;
     batch.Put(PageKey(name, it->first), EncodePage(it->second));
@@ -505,6 +510,13 @@ absl::Status RocksMQ::Seek(std::string_view topic, std::string_view group, Messa
   // Consume reads the first surviving id >= the position, so a retained-away or never
   // written id lands on the next surviving message; beyond latest, on latest + 1.
   pos = std::min(id, std::max(t.high_water_mark, t.id_floor) + 1);
+  if (MQSIM_BUG(kSeekMissingToEarliest) && pos <= t.high_water_mark) {
+    // Bug mode seek_missing_to_earliest (milvus#27535): a missing id resets to earliest.
+    std::string ignored;
+    if (store_->Get(rocksdb::ReadOptions(), MessageKey(topic, id), &ignored).IsNotFound()) {
+      pos = kEarliest;
+    }
+  }
   (void)UpdateAcks(topic, t);  // as in Consume: the seek has happened
   return absl::OkStatus();
 }
@@ -523,6 +535,17 @@ absl::StatusOr<MessageId> RocksMQ::GetLatestMsg(std::string_view topic) {
   std::lock_guard<std::mutex> lock(mu_);
   absl::StatusOr<Topic*> found = FindTopic(topic);
   if (!found.ok()) return found.status();
+  if (MQSIM_BUG(kLatestPrefix)) {
+    // Bug mode latest_prefix (milvus#11027): the last key that starts with the topic's
+    // name, without the separator: "dml_0" finds "dml_0_4490v0/..." keys too.
+    std::unique_ptr<rocksdb::Iterator> it(store_->NewIterator(rocksdb::ReadOptions()));
+    it->SeekForPrev(std::string(topic) + "\xff");
+    if (!it->Valid() || !it->key().starts_with(topic)) return MessageId{-1};
+    const std::string key = it->key().ToString();
+    const size_t slash = key.find('/');
+    if (slash == std::string::npos) return MessageId{-1};
+    return MessageIdOf(key, key.substr(0, slash + 1)).value_or(-1);
+  }
   return Latest(**found);
 }
 

@@ -1,0 +1,95 @@
+// The bug catalogue (shared/docs/bugs.md): each implemented bug mode, switched on, is
+// caught by a stock scenario within a bounded seed range, by the property bugs.md expects;
+// the same seeds pass with it off; and `shrink` reduces the first failure to a smaller
+// scenario that still fails the same way. Sharded by bug mode.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "base/bug_modes.h"
+#include "scenarios/embedded.h"
+#include "scenarios/runner.h"
+#include "scenarios/scenario.h"
+#include "scenarios/shrink.h"
+
+namespace mqsim::scenarios {
+namespace {
+
+using base::Bug;
+
+absl::StatusOr<std::string> ReadEmbedded(const std::string& path) {
+  std::string name = path.starts_with("scenarios/") ? path.substr(10) : path;
+  for (const auto& f : EmbeddedFiles()) {
+    if (f.name == name) return f.text;
+  }
+  return absl::NotFoundError(path);
+}
+
+struct Case {
+  Bug bug;
+  const char* scenario;
+  const char* property;
+  uint64_t seeds;
+};
+
+// Bug modes not listed here are not implemented yet (see README, "Bug catalogue").
+const Case kCases[] = {
+    {Bug::kDecimalKeys, "rocksmq-retention", "ordering", 3},
+    {Bug::kSkipWalSync, "crash-power-loss", "durability", 3},
+    {Bug::kAckOffByOne, "rocksmq-retention", "retention", 12},
+    {Bug::kDestroyKeepsData, "rocksmq-seek-storm", "no_resurrection", 4},
+    {Bug::kSeekMissingToEarliest, "rocksmq-seek-storm", "seek", 6},
+    {Bug::kLatestPrefix, "rocksmq-retention", "latest", 3},
+    {Bug::kNatsBytesPayloadOnly, "natsmq-limits", "nats_limits", 3},
+    {Bug::kSwitchWithoutFlush, "milvus-switch", "flush_before_switch", 8},
+};
+
+bool MyShard(size_t index) {
+  const char* total = std::getenv("TEST_TOTAL_SHARDS");
+  const char* shard = std::getenv("TEST_SHARD_INDEX");
+  if (total == nullptr || shard == nullptr) return true;
+  return index % std::strtoull(total, nullptr, 10) == std::strtoull(shard, nullptr, 10);
+}
+
+TEST_CASE("Every implemented bug mode is caught by a stock scenario, and shrunk") {
+  if (const char* status = std::getenv("TEST_SHARD_STATUS_FILE")) std::fclose(std::fopen(status, "w"));
+  for (size_t i = 0; i < std::size(kCases); ++i) {
+    if (!MyShard(i)) continue;
+    const Case& c = kCases[i];
+    const std::string name(base::Info(c.bug).name);
+    absl::StatusOr<std::string> text = ReadEmbedded(std::string(c.scenario) + ".yaml");
+    REQUIRE(text.ok());
+    absl::StatusOr<Scenario> sc =
+        ParseScenario(*text, "scenarios/" + std::string(c.scenario) + ".yaml", "scenarios", ReadEmbedded);
+    REQUIRE(sc.ok());
+    std::optional<uint64_t> first;
+    for (uint64_t seed = 1; seed <= c.seeds; ++seed) {
+      const RunResult off = RunScenario(*sc, RunOptions{seed, nullptr, 0});
+      INFO(name << " on " << c.scenario << ", seed " << seed << " with the bug off: " << off.detail);
+      CHECK(off.pass);
+      const RunResult on = RunScenario(*sc, RunOptions{seed, nullptr, base::BugMask(c.bug)});
+      if (!first && !on.pass && on.property == c.property) first = seed;
+    }
+    INFO(name << " on " << c.scenario << ": expected " << c.property << " within seeds 1.." << c.seeds);
+    REQUIRE(first.has_value());
+    absl::StatusOr<ShrinkResult> shrunk =
+        Shrink(*text, sc->file, "scenarios", ReadEmbedded, *first, 40, base::BugMask(c.bug));
+    REQUIRE(shrunk.ok());
+    CHECK_FALSE(shrunk->result.pass);
+    CHECK(shrunk->result.property == c.property);
+    CHECK_FALSE(shrunk->kept.empty());  // something got smaller
+  }
+}
+
+TEST_CASE("Bug modes: names, parsing, off by default") {
+  CHECK(base::AllBugs().size() == static_cast<size_t>(Bug::kCount));
+  for (const auto& b : base::AllBugs()) {
+    CHECK(base::ParseBug(b.name) == b.bug);
+    CHECK(&base::Info(b.bug) == &b);
+  }
+  CHECK_FALSE(base::ParseBug("no_such_bug"));
+  CHECK(base::ActiveBugs() == 0);
+}
+
+}  // namespace
+}  // namespace mqsim::scenarios
