@@ -73,6 +73,12 @@ sim::Task<void> SimJobRunner::RunDeadline(const storage::PeriodicJob* job) {
       if (woken) continue;  // the deadline may have moved: look again
     }
     co_await Run(job);
+    // A job that leaves its deadline in the past (it could not do its work) is tried
+    // again a millisecond later, not in a loop at one virtual instant.
+    const std::optional<int64_t> after = job->next_due_us();
+    if (after && *after <= scheduler_->clock().wall_micros()) {
+      co_await scheduler_->SleepFor(sim::Duration::Millis(1));
+    }
   }
 }
 

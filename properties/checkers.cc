@@ -180,7 +180,7 @@ std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOption
   return std::nullopt;
 }
 
-std::optional<Violation> CheckLatest(const History& h) {
+std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o) {
   std::map<std::string, Acked> acked;
   std::map<std::string, bool> unknown;  // a produce failed: an id may exist unacknowledged
   std::map<std::string, bool> maybe_lost;  // a power loss may have taken acknowledged ones
@@ -207,7 +207,7 @@ std::optional<Violation> CheckLatest(const History& h) {
     } else if (e.kind == EventKind::kLatest && e.ok) {
       const auto& a = acked[e.topic].by_id;
       if (e.id == kNone) {
-        if (!a.empty() && !maybe_lost[e.topic]) {
+        if (!a.empty() && !maybe_lost[e.topic] && !o.retention) {
           return Fail("latest", "topic " + e.topic + " answered no message, but id " +
                                     std::to_string(a.rbegin()->first) + " was acknowledged",
                       {a.rbegin()->second, i});
@@ -286,7 +286,7 @@ std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o
 std::optional<Violation> CheckAll(const History& h, const CheckOptions& o) {
   if (auto v = CheckOrdering(h)) return v;
   if (auto v = CheckNoGapsAndSeeks(h, o)) return v;
-  if (auto v = CheckLatest(h)) return v;
+  if (auto v = CheckLatest(h, o)) return v;
   return CheckDurability(h, o);
 }
 

@@ -37,7 +37,8 @@ std::optional<Violation> CheckOrdering(const History& h);
 std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOptions& o = {});
 // GetLatestMsg answers an id of this topic, never below an acknowledged message still
 // there, and "none" only if the topic holds none of its acknowledged messages.
-std::optional<Violation> CheckLatest(const History& h);
+// With retention, "none" is also right once everything was retained (or expired).
+std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o = {});
 // Each read-all after recovery holds every message promised durable (acknowledged with
 // sync, or acknowledged after the last power loss; after a plain crash every acknowledged
 // one) except, with retention, a prefix; and nothing that was never produced.

@@ -42,6 +42,12 @@ const Case kCases[] = {
     {Bug::kLatestPrefix, "rocksmq-retention", "latest", 3},
     {Bug::kNatsBytesPayloadOnly, "natsmq-limits", "nats_limits", 3},
     {Bug::kSwitchWithoutFlush, "milvus-switch", "flush_before_switch", 8},
+    {Bug::kSeekBackwardAbort, "rocksmq-seek-storm", "no_panic", 2},
+    {Bug::kAckPageMissed, "rocksmq-retention", "retention", 3},
+    {Bug::kAckRefresh, "rocksmq-retention", "retention", 4},
+    {Bug::kIdReuseAfterRetention, "rocksmq-seek-storm", "ordering", 4},
+    {Bug::kNatsExpireLate, "natsmq-limits", "nats_limits", 10},
+    {Bug::kGcPauseDropsTimer, "slow-gc", "retention", 4},
 };
 
 bool MyShard(size_t index) {

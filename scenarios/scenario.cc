@@ -165,6 +165,11 @@ absl::Status ParseWorkload(YamlSection w, WorkloadSpec* out) {
   MQSIM_RETURN_IF_ERROR(GetRange(*p, "batch", &out->producers.batch, 1));
   MQSIM_RETURN_IF_ERROR(GetRange(*p, "payload_bytes", &out->producers.payload_bytes, 0));
   MQSIM_RETURN_IF_ERROR(p->Get("sync", &out->producers.sync));
+  absl::StatusOr<YamlSection> idle = p->Child("idle");
+  if (!idle.ok()) return idle.status();
+  MQSIM_RETURN_IF_ERROR(GetDuration(*idle, "every", &out->producers.idle_every));
+  MQSIM_RETURN_IF_ERROR(GetDuration(*idle, "for", &out->producers.idle_for));
+  MQSIM_RETURN_IF_ERROR(idle->CheckNoUnknownKeys());
   if (out->producers.count < 0 || out->producers.count > 64) return p->Error("count", "must be 0..64");
   if (out->producers.rate_per_s <= 0 || out->producers.rate_per_s > 100000) {
     return p->Error("rate_per_s", "must be in (0, 100000]");

@@ -7,7 +7,8 @@
 //   mode: standalone                 # or cluster (mq.type selection)
 //   config: {rocksmq: {...}, natsmq: {...}, mq: {...}, pulsar: {...}, kafka: {...}}
 //   helm_values: values.yaml         # optional; its extraConfigFiles.user.yaml is read as config
-//   workload: {topics, topic_churn, producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync},
+//   workload: {topics, topic_churn, producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync,
+//                                               idle: {every, for}},
 //              consumers: {groups, batch, seek_probability, stall: {every, for}},
 //              milvus: {flush_interval, flush_all_at, switch_to, switch_at}}
 //   faults: {crash: {mean_interval}, power_loss: {mean_interval}, crash_in_call: {mean_interval},
@@ -45,6 +46,9 @@ struct ProducerSpec {
   Range batch{1, 1};
   Range payload_bytes{16, 1024};
   bool sync = false;  // produceSync / sync always
+  // Quiet periods: producers stop for idle_for, every ~idle_every (nights, paused ingest).
+  sim::Duration idle_every;
+  sim::Duration idle_for;
 };
 
 struct ConsumerSpec {
@@ -78,7 +82,7 @@ struct WorkloadSpec {
 inline const std::vector<std::string>& KnownChecks() {
   static const std::vector<std::string> names = {
       "ordering", "no_gap", "seek", "latest", "durability", "retention",
-      "no_resurrection", "nats_limits", "flush_before_switch"};
+      "no_resurrection", "nats_limits", "flush_before_switch", "no_panic"};
   return names;
 }
 

@@ -4,6 +4,7 @@
 #include <deque>
 
 #include "base/assert.h"
+#include "base/bug_modes.h"
 #include "storage/file_io.h"
 #include "storage/natsmq/js_error.h"
 #include "storage/natsmq/natsmq_config.h"
@@ -210,6 +211,8 @@ absl::StatusOr<uint64_t> NatsStore::Publish(const std::string& subject,
                    "insufficient resources");
   }
   Stream& stream = *it->second;
+  // Bug mode nats_expire_late: expiry runs only here, when someone publishes.
+  if (MQSIM_BUG(kNatsExpireLate)) MQSIM_RETURN_IF_ERROR(stream.Expire(NowNs()));
   const bool arms_expiry = stream.config().max_age_ns > 0 && stream.State().msgs == 0;
   absl::StatusOr<uint64_t> seq = stream.Store(subject, header_block, payload, NowNs());
   if (!seq.ok()) return seq.status();
@@ -352,6 +355,7 @@ absl::Status NatsStore::Unsubscribe(uint64_t subscription) {
 absl::Status NatsStore::ExpireNow() {
   std::lock_guard<std::mutex> lock(mu_);
   MQSIM_RETURN_IF_ERROR(CheckOpen());
+  if (MQSIM_BUG(kNatsExpireLate)) return absl::OkStatus();  // bug mode: no expiry timer
   const int64_t now = NowNs();
   for (auto& [name, s] : streams_) MQSIM_RETURN_IF_ERROR(s->Expire(now));
   return absl::OkStatus();

@@ -10,6 +10,7 @@
 
 #include "base/assert.h"
 #include "base/bug_modes.h"
+#include "base/panic.h"
 #include "base/buggify.h"
 #include "base/fault_point.h"
 #include "storage/rocksmq/fault_points.h"
@@ -146,6 +147,7 @@ absl::Status RocksMQ::LoadTopic(const std::string& name, int64_t created_ms) {
   t.open_bytes = static_cast<uint64_t>(open_bytes);
   // Ids up to the reservation may have been handed out before an unclean stop.
   t.id_floor = std::max(t.high_water_mark, t.reserved);
+  const bool ids_from_data = MQSIM_BUG(kIdReuseAfterRetention);
 
   std::unique_ptr<rocksdb::Iterator> it(store_->NewIterator(rocksdb::ReadOptions()));
   const std::string page_prefix = PagePrefix(name);
@@ -168,6 +170,20 @@ absl::Status RocksMQ::LoadTopic(const std::string& name, int64_t created_ms) {
     t.first_id = t.high_water_mark + 1;
   }
   MQSIM_RETURN_IF_ERROR(FromRocks(it->status(), "load messages of " + name));
+  if (ids_from_data) {
+    // Bug mode id_reuse_after_retention: the allocator restarts from the last message
+    // found, not from the durable high-water mark and reservation; ids of messages that
+    // are gone (retained, or lost unsynced) are handed out again.
+    std::string end = prefix;
+    end.back() = static_cast<char>('/' + 1);
+    it->SeekForPrev(end);
+    const MessageId last = it->Valid() && it->key().starts_with(prefix)
+                               ? *MessageIdOf(it->key().ToStringView(), prefix)
+                               : 0;
+    t.high_water_mark = last;
+    t.reserved = last;
+    t.id_floor = last;
+  }
   topics_.insert_or_assign(name, std::move(t));
   return absl::OkStatus();
 }
@@ -451,13 +467,29 @@ absl::Status RocksMQ::UpdateAcks(std::string_view name, Topic& t) {
   // A page is read once every group's next id is past its last id. Bug mode
   // ack_off_by_one: a group sitting exactly on the last id counts as past it.
   const bool off_by_one = MQSIM_BUG(kAckOffByOne);
-  for (auto it = t.pages.upper_bound(t.acked_through);
-       it != t.pages.end() && (it->first < min_position || (off_by_one && it->first == min_position));
-       ++it) {
-    MQSIM_ASSERT(it->second.ack_ms == 0);
-    it->second.ack_ms = now;
-    batch.Put(PageKey(name, it->first), EncodePage(it->second));
-    t.acked_through = it->first;
+  auto read_by_all = [&](MessageId last) {
+    return last < min_position || (off_by_one && last == min_position);
+  };
+  if (MQSIM_BUG(kAckPageMissed)) {
+    // Bug mode ack_page_missed (milvus#19574): only the newest page the groups passed gets
+    // its ack time; pages passed in the same step before it never do.
+    auto newest = t.pages.end();
+    for (auto it = t.pages.upper_bound(t.acked_through); it != t.pages.end() && read_by_all(it->first); ++it) {
+      newest = it;
+    }
+    if (newest != t.pages.end()) {
+      newest->second.ack_ms = now;
+      batch.Put(PageKey(name, newest->first), EncodePage(newest->second));
+      t.acked_through = newest->first;
+    }
+  } else {
+    for (auto it = t.pages.upper_bound(t.acked_through); it != t.pages.end() && read_by_all(it->first);
+         ++it) {
+      MQSIM_ASSERT(it->second.ack_ms == 0);
+      it->second.ack_ms = now;
+      batch.Put(PageKey(name, it->first), EncodePage(it->second));
+      t.acked_through = it->first;
+    }
   }
   if (batch.Count() == 0) return absl::OkStatus();
   return Write(store_.get(), rocksdb::WriteOptions(), &batch, "ack pages of " + std::string(name),
@@ -487,6 +519,17 @@ absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::Consume(std::string_view t
     out.push_back(ConsumerMessage{*id, it->value().ToString()});
   }
   MQSIM_RETURN_IF_ERROR(FromRocks(it->status(), "consume from " + std::string(topic)));
+  if (!out.empty() && MQSIM_BUG(kAckRefresh)) {
+    // Bug mode ack_refresh: re-reading an acked page refreshes its ack time, so retention
+    // of pages that anyone re-reads keeps being pushed back.
+    rocksdb::WriteBatch refresh;
+    const int64_t now = NowMs();
+    for (auto p = t.pages.lower_bound(out.front().id); p != t.pages.end() && p->first <= t.acked_through; ++p) {
+      p->second.ack_ms = now;
+      refresh.Put(PageKey(topic, p->first), EncodePage(p->second));
+    }
+    if (refresh.Count() > 0) (void)Write(store_.get(), rocksdb::WriteOptions(), &refresh, "refresh acks");
+  }
   if (!out.empty()) {
     pos = out.back().id + 1;
     // The messages are delivered whatever happens to the page-ack bookkeeping: a failed
@@ -506,6 +549,11 @@ absl::Status RocksMQ::Seek(std::string_view topic, std::string_view group, Messa
   if (id < 0) {
     return absl::InvalidArgumentError("seek on topic \"" + std::string(topic) +
                                       "\": message id " + std::to_string(id) + " is negative");
+  }
+  if (MQSIM_BUG(kSeekBackwardAbort) && pos != kEarliest && id < pos) {
+    // Bug mode seek_backward_abort (milvus#20079): the engine panics on a backward seek.
+    base::EnginePanic("rocksmq: seek backwards on topic " + std::string(topic));
+    return absl::InternalError("rocksmq panicked: seek backwards");
   }
   // Consume reads the first surviving id >= the position, so a retained-away or never
   // written id lands on the next surviving message; beyond latest, on latest + 1.

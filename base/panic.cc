@@ -1,0 +1,26 @@
+#include "base/panic.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace mqsim::base {
+
+namespace {
+PanicHandler& Handler() {
+  static PanicHandler handler;
+  return handler;
+}
+}  // namespace
+
+void SetPanicHandler(PanicHandler handler) { Handler() = std::move(handler); }
+
+void EnginePanic(const std::string& message) {
+  if (Handler()) {
+    Handler()(message);
+    return;
+  }
+  std::fprintf(stderr, "panic: %s\n", message.c_str());
+  std::abort();
+}
+
+}  // namespace mqsim::base
