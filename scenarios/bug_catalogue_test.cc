@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "base/bug_modes.h"
+#include "scenarios/bug_catalogue.h"
 #include "scenarios/embedded.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
@@ -25,30 +26,6 @@ absl::StatusOr<std::string> ReadEmbedded(const std::string& path) {
   return absl::NotFoundError(path);
 }
 
-struct Case {
-  Bug bug;
-  const char* scenario;
-  const char* property;
-  uint64_t seeds;
-};
-
-// Bug modes not listed here are not implemented yet (see README, "Bug catalogue").
-const Case kCases[] = {
-    {Bug::kDecimalKeys, "rocksmq-retention", "ordering", 3},
-    {Bug::kSkipWalSync, "crash-power-loss", "durability", 3},
-    {Bug::kAckOffByOne, "rocksmq-retention", "retention", 12},
-    {Bug::kDestroyKeepsData, "rocksmq-seek-storm", "no_resurrection", 4},
-    {Bug::kSeekMissingToEarliest, "rocksmq-seek-storm", "seek", 6},
-    {Bug::kLatestPrefix, "rocksmq-retention", "latest", 3},
-    {Bug::kNatsBytesPayloadOnly, "natsmq-limits", "nats_limits", 3},
-    {Bug::kSwitchWithoutFlush, "milvus-switch", "flush_before_switch", 8},
-    {Bug::kSeekBackwardAbort, "rocksmq-seek-storm", "no_panic", 2},
-    {Bug::kAckPageMissed, "rocksmq-retention", "retention", 3},
-    {Bug::kAckRefresh, "rocksmq-retention", "retention", 4},
-    {Bug::kIdReuseAfterRetention, "rocksmq-seek-storm", "ordering", 4},
-    {Bug::kNatsExpireLate, "natsmq-limits", "nats_limits", 10},
-    {Bug::kGcPauseDropsTimer, "slow-gc", "retention", 4},
-};
 
 bool MyShard(size_t index) {
   const char* total = std::getenv("TEST_TOTAL_SHARDS");
@@ -59,9 +36,9 @@ bool MyShard(size_t index) {
 
 TEST_CASE("Every implemented bug mode is caught by a stock scenario, and shrunk") {
   if (const char* status = std::getenv("TEST_SHARD_STATUS_FILE")) std::fclose(std::fopen(status, "w"));
-  for (size_t i = 0; i < std::size(kCases); ++i) {
+  for (size_t i = 0; i < Catalogue().size(); ++i) {
     if (!MyShard(i)) continue;
-    const Case& c = kCases[i];
+    const CatalogueEntry& c = Catalogue()[i];
     const std::string name(base::Info(c.bug).name);
     absl::StatusOr<std::string> text = ReadEmbedded(std::string(c.scenario) + ".yaml");
     REQUIRE(text.ok());

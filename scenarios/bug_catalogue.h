@@ -1,0 +1,42 @@
+// The bug catalogue: for each implemented bug mode of shared/docs/bugs.md, the stock
+// scenario that catches it, the property expected to fail, and the seed range within which
+// it must (bug_catalogue_test holds mqsim to it; bug_detection_benchmark measures it).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "base/bug_modes.h"
+
+namespace mqsim::scenarios {
+
+struct CatalogueEntry {
+  base::Bug bug;
+  const char* scenario;  // a stock scenario's name
+  const char* property;  // the check that fails
+  uint64_t seeds;        // detected within seeds 1..seeds
+};
+
+// Bug modes missing here are not implemented yet (README, "Bug catalogue").
+inline const std::vector<CatalogueEntry>& Catalogue() {
+  using base::Bug;
+  static const std::vector<CatalogueEntry> entries = {
+      {Bug::kDecimalKeys, "rocksmq-retention", "ordering", 3},
+      {Bug::kSkipWalSync, "crash-power-loss", "durability", 3},
+      {Bug::kAckOffByOne, "rocksmq-retention", "retention", 12},
+      {Bug::kDestroyKeepsData, "rocksmq-seek-storm", "no_resurrection", 4},
+      {Bug::kSeekMissingToEarliest, "rocksmq-seek-storm", "seek", 6},
+      {Bug::kLatestPrefix, "rocksmq-retention", "latest", 3},
+      {Bug::kNatsBytesPayloadOnly, "natsmq-limits", "nats_limits", 3},
+      {Bug::kSwitchWithoutFlush, "milvus-switch", "flush_before_switch", 8},
+      {Bug::kSeekBackwardAbort, "rocksmq-seek-storm", "no_panic", 2},
+      {Bug::kAckPageMissed, "rocksmq-retention", "retention", 3},
+      {Bug::kAckRefresh, "rocksmq-retention", "retention", 4},
+      {Bug::kIdReuseAfterRetention, "rocksmq-seek-storm", "ordering", 4},
+      {Bug::kNatsExpireLate, "natsmq-limits", "nats_limits", 10},
+      {Bug::kGcPauseDropsTimer, "slow-gc", "retention", 4},
+  };
+  return entries;
+}
+
+}  // namespace mqsim::scenarios
