@@ -1,5 +1,7 @@
 #include "backends/position.h"
 
+#include "base/bug_modes.h"
+
 namespace mqsim::backends {
 
 namespace {
@@ -24,14 +26,21 @@ absl::StatusOr<MessageId> DecodePosition(const MessageQueue& mq, std::string_vie
                                       std::to_string(tag));
   }
   const auto writer = static_cast<MqType>(tag);
-  if (writer != mq.type()) {
+  // Bug mode foreign_position_silent (milvus#26002, #33122): the tag is not checked, and
+  // another engine's id bytes are read as this engine's id.
+  if (writer != mq.type() && !MQSIM_BUG(kForeignPositionSilent)) {
     return absl::FailedPreconditionError(
         "message position was written by " + std::string(ToString(writer)) +
         " and cannot be read by " + std::string(ToString(mq.type())) +
         " (switching message stores needs a FlushAll first; set mq.ignoreBadPosition to "
         "start from latest instead)");
   }
-  return mq.DecodeId(position.substr(kMagic.size() + 1));
+  absl::StatusOr<MessageId> id = mq.DecodeId(position.substr(kMagic.size() + 1));
+  if (!id.ok() && writer != mq.type() && MQSIM_BUG(kForeignPositionSilent)) {
+    // (a 16-byte Pulsar position read as 8 bytes: the first 8 are taken)
+    return mq.DecodeId(position.substr(kMagic.size() + 1, 8));
+  }
+  return id;
 }
 
 absl::Status SeekAfterPosition(MessageQueue& mq, const std::string& topic,

@@ -95,12 +95,18 @@ absl::Status MilvusDataPath::ResumeChannel(Channel& c, bool ignore_bad_position)
       storage::ReadWholeFile(*remote_, std::string(kCheckpoints) + "/" + c.topic);
   if (!ckpt.ok()) return absl::OkStatus();  // never checkpointed: from the earliest message
   const size_t nl = ckpt->find('\n');
+  const size_t nl2 = ckpt->find('\n', nl + 1);
   c.checkpoint_ts_ns = static_cast<int64_t>(ParseU64(std::string_view(*ckpt).substr(0, nl)));
   c.last_ts_ns = c.checkpoint_ts_ns;
+  const std::string writer = nl2 == std::string::npos ? "" : ckpt->substr(nl2 + 1);
   std::string warning;
   const absl::Status s = backends::SeekAfterPosition(
-      *recorder_, c.topic, kGroup, Unhex(std::string_view(*ckpt).substr(nl + 1)),
+      *recorder_, c.topic, kGroup, Unhex(std::string_view(*ckpt).substr(nl + 1, nl2 - nl - 1)),
       ignore_bad_position, &warning);
+  if (s.ok() && warning.empty() && !writer.empty() && writer != backends::ToString(store_->type())) {
+    foreign_resumes_.push_back(c.topic + " resumed on " + std::string(backends::ToString(store_->type())) +
+                               " from a position " + writer + " wrote");
+  }
   if (!warning.empty()) {
     warnings_.push_back(warning);
     sim_->trace().Event("milvus.bad_position").Kv("channel", c.topic).Kv("warning", warning);
@@ -194,8 +200,10 @@ absl::Status MilvusDataPath::FlushChannel(Channel& c) {
         rows, /*sync=*/true));
   }
   // Data before metadata: the checkpoint only ever covers rows already in segments.
+  // ts, the position, and (for the checker only) the engine that wrote it.
   const std::string ckpt = std::to_string(c.last_ts_ns) + "\n" +
-                           Hex(backends::EncodePosition(*recorder_, *c.last_id));
+                           Hex(backends::EncodePosition(*recorder_, *c.last_id)) + "\n" +
+                           std::string(backends::ToString(store_->type()));
   MQSIM_RETURN_IF_ERROR(
       storage::WriteFileAtomically(*remote_, kCheckpoints, c.topic, ckpt, /*sync=*/true));
   sim_->trace().Event("milvus.checkpoint").Kv("channel", c.topic).Kv("rows", static_cast<uint64_t>(c.buffer.size()));
@@ -248,6 +256,14 @@ absl::StatusOr<std::set<uint64_t>> MilvusDataPath::SegmentRows() {
     }
   }
   return rows;
+}
+
+std::optional<Violation> CheckForeignPositions(const MilvusDataPath& path) {
+  if (path.foreign_resumes().empty()) return std::nullopt;
+  return Violation{"foreign-position",
+                   path.foreign_resumes().front() + ", silently, as if it were its own (" +
+                       std::to_string(path.foreign_resumes().size()) + " channels)",
+                   {}};
 }
 
 std::optional<Violation> CheckFlushBeforeSwitch(MilvusDataPath& path, sim::Time switch_time) {

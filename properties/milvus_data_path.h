@@ -68,6 +68,9 @@ class MilvusDataPath {
 
   // What resuming printed when it replaced a bad position (ignoreBadPosition).
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // Channels that resumed reading from a checkpoint another engine wrote (it must be
+  // rejected, or replaced by latest with a warning).
+  const std::vector<std::string>& foreign_resumes() const { return foreign_resumes_; }
   const std::map<uint64_t, sim::Time>& acked_rows() const { return acked_rows_; }
   // Row ids in segments in the object store (read back from its disk).
   absl::StatusOr<std::set<uint64_t>> SegmentRows();
@@ -109,10 +112,13 @@ class MilvusDataPath {
   sim::Time next_flush_;
   uint64_t segments_ = 0;
   std::vector<std::string> warnings_;
+  std::vector<std::string> foreign_resumes_;
 };
 
 // S1/S2: every row acknowledged before the switch is in a segment (the new store is empty,
 // so nothing else can hold it). Names the first lost row.
 std::optional<Violation> CheckFlushBeforeSwitch(MilvusDataPath& path, sim::Time switch_time);
+// S3: no channel resumed from another engine's checkpoint as if it were its own.
+std::optional<Violation> CheckForeignPositions(const MilvusDataPath& path);
 
 }  // namespace mqsim::properties

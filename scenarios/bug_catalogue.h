@@ -35,6 +35,7 @@ inline const std::vector<CatalogueEntry>& Catalogue() {
       {Bug::kIdReuseAfterRetention, "rocksmq-seek-storm", "ordering", 4},
       {Bug::kNatsExpireLate, "natsmq-limits", "nats_limits", 10},
       {Bug::kGcPauseDropsTimer, "slow-gc", "retention", 4},
+      {Bug::kForeignPositionSilent, "milvus-switch", "foreign_position", 2},
   };
   return entries;
 }

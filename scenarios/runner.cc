@@ -341,6 +341,9 @@ class Run {
     const int64_t ts = path.FlushAll();
     for (int i = 0; i < 120 && !path.FlushAllComplete(ts); ++i) s.RunFor(sim::Duration::Seconds(1));
     path.Stop();
+    if (switched_at && sc_.Checks("foreign_position")) {
+      if (auto v = properties::CheckForeignPositions(path)) return v;
+    }
     if (switched_at && sc_.Checks("flush_before_switch")) {
       if (auto v = properties::CheckFlushBeforeSwitch(path, *switched_at)) return v;
     }

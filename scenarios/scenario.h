@@ -82,7 +82,7 @@ struct WorkloadSpec {
 inline const std::vector<std::string>& KnownChecks() {
   static const std::vector<std::string> names = {
       "ordering", "no_gap", "seek", "latest", "durability", "retention",
-      "no_resurrection", "nats_limits", "flush_before_switch", "no_panic"};
+      "no_resurrection", "nats_limits", "flush_before_switch", "no_panic", "foreign_position"};
   return names;
 }
 
