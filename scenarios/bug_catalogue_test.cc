@@ -18,13 +18,6 @@ namespace {
 
 using base::Bug;
 
-absl::StatusOr<std::string> ReadEmbedded(const std::string& path) {
-  std::string name = path.starts_with("scenarios/") ? path.substr(10) : path;
-  for (const auto& f : EmbeddedFiles()) {
-    if (f.name == name) return f.text;
-  }
-  return absl::NotFoundError(path);
-}
 
 
 bool MyShard(size_t index) {

@@ -22,17 +22,12 @@
 
 namespace {
 
+using mqsim::scenarios::ReadEmbedded;
+
 using mqsim::scenarios::RunOptions;
 using mqsim::scenarios::RunResult;
 using mqsim::scenarios::Scenario;
 
-absl::StatusOr<std::string> ReadEmbedded(const std::string& path) {
-  std::string name = path.starts_with("scenarios/") ? path.substr(10) : path;
-  for (const auto& f : mqsim::scenarios::EmbeddedFiles()) {
-    if (f.name == name) return f.text;
-  }
-  return absl::NotFoundError(path);
-}
 
 template <typename T>
 T Median(std::vector<T> v) {

@@ -11,13 +11,6 @@
 namespace mqsim::scenarios {
 namespace {
 
-absl::StatusOr<std::string> ReadEmbedded(const std::string& path) {
-  std::string name = path.starts_with("scenarios/") ? path.substr(10) : path;
-  for (const auto& f : EmbeddedFiles()) {
-    if (f.name == name) return f.text;
-  }
-  return absl::NotFoundError(path);
-}
 
 TEST_CASE("Every stock scenario replays identically from its seed") {
   int checked = 0;

@@ -2,6 +2,8 @@
 // mqsim binary at build time so `mqsim` with no arguments runs them anywhere.
 #pragma once
 
+#include <absl/status/statusor.h>
+
 #include <string>
 #include <vector>
 
@@ -13,5 +15,9 @@ struct EmbeddedFile {
 };
 
 const std::vector<EmbeddedFile>& EmbeddedFiles();
+
+// An embedded file by its path ("rocksmq-retention.yaml", "scenarios/helm/values.yaml"):
+// a scenarios::FileReader for scenarios that are not on disk.
+absl::StatusOr<std::string> ReadEmbedded(const std::string& path);
 
 }  // namespace mqsim::scenarios

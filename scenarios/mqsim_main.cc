@@ -40,6 +40,8 @@
 
 namespace {
 
+using mqsim::scenarios::ReadEmbedded;
+
 using mqsim::scenarios::LoadScenario;
 using mqsim::scenarios::RunOptions;
 using mqsim::scenarios::RunResult;
@@ -67,15 +69,6 @@ std::string UserPath(const std::string& path) {
   return std::string(cwd) + "/" + path;
 }
 
-absl::StatusOr<std::string> ReadEmbedded(const std::string& path) {
-  std::string name = path;
-  if (name.starts_with("scenarios/")) name = name.substr(10);
-  if (name.starts_with("./")) name = name.substr(2);
-  for (const auto& f : mqsim::scenarios::EmbeddedFiles()) {
-    if (f.name == name) return f.text;
-  }
-  return absl::NotFoundError(path + ": no such file (and no such embedded scenario)");
-}
 
 // A scenario's text and where its relative references resolve.
 struct Source {

@@ -369,9 +369,12 @@ class Run {
   std::map<std::string, std::vector<MessageId>> acked_ids_;
   uint64_t produced_ = 0;
   uint64_t crashes_ = 0;
+  std::string panic_;  // the first engine panic of the run
 
  public:
-  std::string panic_;  // the first engine panic of the run
+  void RecordPanic(const std::string& message) {
+    if (panic_.empty()) panic_ = "the engine panicked: " + message;
+  }
 };
 
 }  // namespace
@@ -393,9 +396,7 @@ RunResult RunScenario(const Scenario& scenario, const RunOptions& options) {
   base::SetBugs(options.bugs);
   {
     Run run(scenario, RunOptions{options.seed, trace, options.bugs}, *type);
-    base::SetPanicHandler([&run](const std::string& message) {
-      if (run.panic_.empty()) run.panic_ = "the engine panicked: " + message;
-    });
+    base::SetPanicHandler([&run](const std::string& message) { run.RecordPanic(message); });
     r = run.Execute();
     base::SetPanicHandler(nullptr);
   }

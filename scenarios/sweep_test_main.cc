@@ -22,6 +22,8 @@
 
 namespace {
 
+using mqsim::scenarios::ReadEmbedded;
+
 using mqsim::scenarios::EmbeddedFiles;
 using mqsim::scenarios::RunResult;
 using mqsim::scenarios::Scenario;
@@ -31,13 +33,6 @@ std::string Env(const char* name, const char* fallback) {
   return v != nullptr && *v != '\0' ? v : fallback;
 }
 
-absl::StatusOr<std::string> ReadEmbedded(const std::string& path) {
-  std::string name = path.starts_with("scenarios/") ? path.substr(10) : path;
-  for (const auto& f : EmbeddedFiles()) {
-    if (f.name == name) return f.text;
-  }
-  return absl::NotFoundError(path + ": not embedded");
-}
 
 std::string Hex(uint64_t v) {
   char buf[17];
