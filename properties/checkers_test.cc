@@ -66,13 +66,7 @@ struct Node {
 };
 
 void ReadAll(backends::MessageQueue& mq, const std::string& topic, History* h, int64_t now_ns) {
-  (void)mq.DestroyConsumerGroup(topic, "read-all");
-  REQUIRE(mq.CreateConsumerGroup(topic, "read-all").ok());
-  auto all = mq.Consume(topic, "read-all", 1'000'000);
-  REQUIRE(all.ok());
-  h->Add(HistoryEvent{.time_ns = now_ns, .kind = EventKind::kReadAll, .topic = topic,
-                      .messages = *all});
-  REQUIRE(mq.DestroyConsumerGroup(topic, "read-all").ok());
+  REQUIRE(RecordFullRead(mq, topic, h, now_ns).ok());
 }
 
 History Record(MqType type, bool sync, uint64_t seed) {

@@ -93,4 +93,18 @@ absl::StatusOr<MessageId> RecordingQueue::GetLatestMsg(const std::string& topic)
   return id;
 }
 
+absl::Status RecordFullRead(backends::MessageQueue& queue, const std::string& topic,
+                            History* history, int64_t now_ns) {
+  constexpr char kGroup[] = "mqsim-read-all";
+  (void)queue.DestroyConsumerGroup(topic, kGroup);
+  absl::Status s = queue.CreateConsumerGroup(topic, kGroup);
+  if (!s.ok()) return s;
+  absl::StatusOr<std::vector<Message>> all = queue.Consume(topic, kGroup, 100'000'000);
+  s = queue.DestroyConsumerGroup(topic, kGroup);
+  if (!all.ok()) return all.status();
+  history->Add(HistoryEvent{.time_ns = now_ns, .kind = EventKind::kReadAll, .topic = topic,
+                            .messages = std::move(*all)});
+  return s;
+}
+
 }  // namespace mqsim::properties

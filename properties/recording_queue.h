@@ -40,4 +40,9 @@ class RecordingQueue : public backends::MessageQueue {
   bool sync_;
 };
 
+// Reads a topic back in full through a temporary consumer group and records what it held
+// as a kReadAll event (what the durability, retention and limit checkers judge).
+absl::Status RecordFullRead(backends::MessageQueue& queue, const std::string& topic,
+                            History* history, int64_t now_ns);
+
 }  // namespace mqsim::properties

@@ -19,12 +19,7 @@ using testing::EngineWorld;
 constexpr int64_t kMinute = 60'000'000'000;
 
 void ReadAll(backends::MessageQueue& mq, const std::string& topic, History* h, int64_t now_ns) {
-  (void)mq.DestroyConsumerGroup(topic, "read-all");
-  REQUIRE(mq.CreateConsumerGroup(topic, "read-all").ok());
-  auto all = mq.Consume(topic, "read-all", 1'000'000);
-  REQUIRE(all.ok());
-  h->Add(HistoryEvent{.time_ns = now_ns, .kind = EventKind::kReadAll, .topic = topic, .messages = *all});
-  REQUIRE(mq.DestroyConsumerGroup(topic, "read-all").ok());
+  REQUIRE(RecordFullRead(mq, topic, h, now_ns).ok());
 }
 
 // A workload of produces, two groups consuming at different speeds, seeks, and a read-all

@@ -213,13 +213,7 @@ class Run {
   }
 
   void ReadAll(const std::string& t) {
-    backends::MessageQueue* q = store_->queue();
-    if (q == nullptr) return;
-    (void)q->DestroyConsumerGroup(t, "mqsim-read-all");
-    if (!q->CreateConsumerGroup(t, "mqsim-read-all").ok()) return;
-    absl::StatusOr<std::vector<backends::Message>> all = q->Consume(t, "mqsim-read-all", 100'000'000);
-    (void)q->DestroyConsumerGroup(t, "mqsim-read-all");
-    if (all.ok()) history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kReadAll, .topic = t, .messages = *all});
+    if (store_->queue() != nullptr) (void)properties::RecordFullRead(*store_->queue(), t, &history_, Now());
   }
 
   sim::Task<void> Reader() {

@@ -71,15 +71,7 @@ struct Run {
                           sim::SpawnOptions{.process = store->process()});
   }
 
-  void ReadAll() {
-    backends::MessageQueue& q = *store->queue();
-    (void)q.DestroyConsumerGroup("t", "read-all");
-    if (!q.CreateConsumerGroup("t", "read-all").ok()) return;
-    absl::StatusOr<std::vector<backends::Message>> all = q.Consume("t", "read-all", 1'000'000);
-    (void)q.DestroyConsumerGroup("t", "read-all");
-    if (!all.ok()) return;
-    history.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kReadAll, .topic = "t", .messages = *all});
-  }
+  void ReadAll() { (void)properties::RecordFullRead(*store->queue(), "t", &history, Now()); }
 
   sim::Task<void> Workload() {
     sim::Scheduler& s = sim.scheduler();
