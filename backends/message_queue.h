@@ -17,6 +17,8 @@
 #include <absl/status/statusor.h>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +34,40 @@ struct Message {
   MessageId id = kNoMessage;
   std::string payload;
   bool operator==(const Message&) const = default;
+};
+
+// A store's own account of what it holds (RocksMQ's pages), for consistency checks: the
+// page-accounting property compares it with what a full read returns.
+struct PageSpan {
+  MessageId first_id = kNoMessage;
+  MessageId last_id = kNoMessage;
+  uint64_t bytes = 0;  // payload bytes the store counts for ids first_id..last_id
+  bool operator==(const PageSpan&) const = default;
+};
+struct StoreAccounting {
+  std::vector<PageSpan> pages;  // closed pages, oldest first
+  uint64_t open_bytes = 0;      // payload bytes after the last closed page
+  int64_t page_size = 0;        // a page closes at the message that takes it past this
+  bool operator==(const StoreAccounting&) const = default;
+};
+
+// A push consumer on one group (Milvus's msgstream consumers are push): the store moves
+// messages into a bounded buffer in the background and the application takes them.
+struct SubscribeOptions {
+  size_t buffer = 64;  // messages buffered for the application
+  int batch = 16;      // messages per fetch of the delivery task
+  // Called when the delivery task has work (possibly inside a store call: only schedule).
+  std::function<void()> wake;
+  // Observes every batch the delivery task takes from the group (empty ones included).
+  std::function<void(const std::vector<Message>&)> on_fetch;
+};
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  // The delivery task: run it after every wake (and, to retry failed fetches, now and then).
+  virtual void Deliver() = 0;
+  // Up to max buffered messages, in id order; empty when none are buffered.
+  virtual absl::StatusOr<std::vector<Message>> Receive(int max) = 0;
 };
 
 class MessageQueue {
@@ -61,6 +97,16 @@ class MessageQueue {
   // The engine's own encoding of an id (what Milvus would checkpoint), without tag.
   virtual std::string EncodeId(MessageId id) const = 0;
   virtual absl::StatusOr<MessageId> DecodeId(std::string_view bytes) const = 0;
+  // Attaches a push consumer to an existing group; Unimplemented for pull-only stores.
+  virtual absl::StatusOr<std::unique_ptr<Subscriber>> Subscribe(const std::string& topic,
+                                                                const std::string& group,
+                                                                SubscribeOptions options) {
+    return absl::UnimplementedError("this store has no push consumers");
+  }
+  // The store's page bookkeeping for a topic; Unimplemented for stores without pages.
+  virtual absl::StatusOr<StoreAccounting> Accounting(const std::string& topic) {
+    return absl::UnimplementedError("this store keeps no page bookkeeping");
+  }
 };
 
 }  // namespace mqsim::backends

@@ -28,4 +28,55 @@ absl::StatusOr<MessageId> RocksMqQueue::DecodeId(std::string_view bytes) const {
   return DecodeLe64Id(bytes, "rocksmq");
 }
 
+absl::StatusOr<StoreAccounting> RocksMqQueue::Accounting(const std::string& topic) {
+  absl::StatusOr<rocksmq::TopicStats> stats = mq_->Stats(topic);
+  if (!stats.ok()) return stats.status();
+  StoreAccounting a;
+  a.open_bytes = stats->open_page_bytes;
+  a.page_size = mq_->options().page_size_bytes;
+  for (const rocksmq::PageInfo& p : stats->pages) {
+    a.pages.push_back(PageSpan{p.record.first_id, p.last_id, p.record.bytes});
+  }
+  return a;
+}
+
+namespace {
+
+class RocksMqSubscriber : public Subscriber {
+ public:
+  explicit RocksMqSubscriber(std::shared_ptr<rocksmq::Subscription> sub) : sub_(std::move(sub)) {}
+  void Deliver() override { sub_->Deliver(); }
+  absl::StatusOr<std::vector<Message>> Receive(int max) override {
+    absl::StatusOr<std::vector<rocksmq::ConsumerMessage>> got =
+        sub_->Receive(static_cast<size_t>(std::max(max, 0)));
+    if (!got.ok()) return got.status();
+    std::vector<Message> out;
+    out.reserve(got->size());
+    for (auto& m : *got) out.push_back(Message{m.id, std::move(m.payload)});
+    return out;
+  }
+
+ private:
+  std::shared_ptr<rocksmq::Subscription> sub_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Subscriber>> RocksMqQueue::Subscribe(const std::string& topic,
+                                                                    const std::string& group,
+                                                                    SubscribeOptions options) {
+  rocksmq::SubscriptionOptions o{options.buffer, options.batch, std::move(options.wake), nullptr};
+  if (options.on_fetch) {
+    o.on_fetch = [f = std::move(options.on_fetch)](const std::vector<rocksmq::ConsumerMessage>& got) {
+      std::vector<Message> out;
+      out.reserve(got.size());
+      for (const auto& m : got) out.push_back(Message{m.id, m.payload});
+      f(out);
+    };
+  }
+  absl::StatusOr<std::shared_ptr<rocksmq::Subscription>> sub = mq_->Subscribe(topic, group, std::move(o));
+  if (!sub.ok()) return sub.status();
+  return std::unique_ptr<Subscriber>(new RocksMqSubscriber(std::move(*sub)));
+}
+
 }  // namespace mqsim::backends

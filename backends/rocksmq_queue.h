@@ -38,6 +38,10 @@ class RocksMqQueue : public MessageQueue {
   absl::Status Close() override { return mq_->Close(); }
   std::string EncodeId(MessageId id) const override;
   absl::StatusOr<MessageId> DecodeId(std::string_view bytes) const override;
+  absl::StatusOr<StoreAccounting> Accounting(const std::string& topic) override;
+  absl::StatusOr<std::unique_ptr<Subscriber>> Subscribe(const std::string& topic,
+                                                        const std::string& group,
+                                                        SubscribeOptions options) override;
 
  private:
   std::unique_ptr<rocksmq::RocksMQ> mq_;

@@ -20,6 +20,9 @@ std::string_view ToString(EventKind kind) {
     case EventKind::kFlushAll: return "flush-all";
     case EventKind::kRetention: return "retention";
     case EventKind::kSwitch: return "switch";
+    case EventKind::kAccounting: return "accounting";
+    case EventKind::kSubscribe: return "subscribe";
+    case EventKind::kReceive: return "receive";
   }
   return "?";
 }
@@ -40,6 +43,16 @@ std::string History::Describe(size_t index) const {
       out += (i ? "," : "") + std::to_string(e.messages[i].id);
     }
     if (e.messages.size() > 8) out += ",... " + std::to_string(e.messages.size()) + " total";
+    out += "]";
+  }
+  if (e.kind == EventKind::kAccounting) {
+    out += " open=" + std::to_string(e.accounting.open_bytes) + "B pages=[";
+    for (size_t i = 0; i < e.accounting.pages.size() && i < 8; ++i) {
+      const backends::PageSpan& p = e.accounting.pages[i];
+      out += (i ? "," : "") + std::to_string(p.first_id) + ".." + std::to_string(p.last_id) + ":" +
+             std::to_string(p.bytes) + "B";
+    }
+    if (e.accounting.pages.size() > 8) out += ",... " + std::to_string(e.accounting.pages.size()) + " total";
     out += "]";
   }
   return out;

@@ -32,6 +32,9 @@ enum class EventKind {
   kFlushAll,      // id: the flush timestamp
   kRetention,     // a retention / expiry pass ran (payload: the job)
   kSwitch,        // mq.type changed (payload: the new type): every topic starts afresh
+  kAccounting,    // accounting: the store's page bookkeeping, taken with the read-all before it
+  kSubscribe,     // a push consumer attached to the group
+  kReceive,       // messages the application took from a push consumer's buffer (maybe none)
 };
 
 std::string_view ToString(EventKind kind);
@@ -46,6 +49,7 @@ struct HistoryEvent {
   std::string payload = {};
   bool sync = false;  // produce: the store promised durability (produceSync / sync always)
   std::vector<Message> messages = {};
+  backends::StoreAccounting accounting = {};
 };
 
 class History {

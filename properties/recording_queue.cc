@@ -67,6 +67,54 @@ absl::StatusOr<std::vector<Message>> RecordingQueue::Consume(const std::string& 
   return got;
 }
 
+namespace {
+
+class RecordingSubscriber : public backends::Subscriber {
+ public:
+  RecordingSubscriber(std::unique_ptr<backends::Subscriber> inner, History* history,
+                      std::function<int64_t()> now_ns, std::string topic, std::string group)
+      : inner_(std::move(inner)), history_(history), now_ns_(std::move(now_ns)),
+        topic_(std::move(topic)), group_(std::move(group)) {}
+  void Deliver() override { inner_->Deliver(); }
+  absl::StatusOr<std::vector<Message>> Receive(int max) override {
+    absl::StatusOr<std::vector<Message>> got = inner_->Receive(max);
+    HistoryEvent e{.time_ns = now_ns_(), .kind = EventKind::kReceive, .topic = topic_, .group = group_};
+    e.ok = got.ok();
+    if (got.ok()) e.messages = *got;
+    history_->Add(std::move(e));
+    return got;
+  }
+
+ private:
+  std::unique_ptr<backends::Subscriber> inner_;
+  History* history_;
+  std::function<int64_t()> now_ns_;
+  std::string topic_;
+  std::string group_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<backends::Subscriber>> RecordingQueue::Subscribe(
+    const std::string& topic, const std::string& group, backends::SubscribeOptions options) {
+  HistoryEvent e = Event(EventKind::kSubscribe, topic, group);
+  // What the delivery task takes from the group is the group's consumption.
+  options.on_fetch = [this, topic, group, inner = std::move(options.on_fetch)](
+                         const std::vector<Message>& got) {
+    HistoryEvent c = Event(EventKind::kConsume, topic, group);
+    c.messages = got;
+    history_->Add(std::move(c));
+    if (inner) inner(got);
+  };
+  absl::StatusOr<std::unique_ptr<backends::Subscriber>> sub =
+      inner_->Subscribe(topic, group, std::move(options));
+  e.ok = sub.ok();
+  history_->Add(std::move(e));
+  if (!sub.ok()) return sub.status();
+  return std::unique_ptr<backends::Subscriber>(
+      new RecordingSubscriber(std::move(*sub), history_, now_ns_, topic, group));
+}
+
 absl::Status RecordingQueue::Seek(const std::string& topic, const std::string& group, MessageId id) {
   HistoryEvent e = Event(EventKind::kSeek, topic, group);
   e.id = id;
@@ -104,6 +152,12 @@ absl::Status RecordFullRead(backends::MessageQueue& queue, const std::string& to
   if (!all.ok()) return all.status();
   history->Add(HistoryEvent{.time_ns = now_ns, .kind = EventKind::kReadAll, .topic = topic,
                             .messages = std::move(*all)});
+  // The store's own bookkeeping at the same moment (nothing runs in between).
+  absl::StatusOr<backends::StoreAccounting> accounting = queue.Accounting(topic);
+  if (accounting.ok()) {
+    history->Add(HistoryEvent{.time_ns = now_ns, .kind = EventKind::kAccounting, .topic = topic,
+                              .accounting = std::move(*accounting)});
+  }
   return s;
 }
 

@@ -4,6 +4,7 @@
 
 #include "backends/natsmq_queue.h"
 #include "backends/rocksmq_queue.h"
+#include "properties/accounting_checker.h"
 #include "properties/recording_queue.h"
 #include "properties/retention_checkers.h"
 #include "sim/random.h"
@@ -72,6 +73,17 @@ TEST_CASE("RocksMQ retention histories pass the retention and resurrection check
     const auto z = CheckNoResurrection(h);
     INFO((z ? z->ToString(h) : ""));
     CHECK_FALSE(z);
+    const auto pa = CheckPageAccounting(h);
+    INFO((pa ? pa->ToString(h) : ""));
+    CHECK_FALSE(pa);
+    size_t accountings = 0, closed_pages = 0;
+    for (const auto& e : h.events()) {
+      if (e.kind != EventKind::kAccounting) continue;
+      ++accountings;
+      closed_pages += e.accounting.pages.size();
+    }
+    CHECK(accountings == 45);  // one per read-all
+    CHECK(closed_pages > 0);
     // Retention did delete: the last read-all starts well after id 1.
     const HistoryEvent* last = nullptr;
     for (const auto& e : h.events()) if (e.kind == EventKind::kReadAll) last = &e;
@@ -175,6 +187,43 @@ TEST_CASE("NATS limits fail on too many messages, too many bytes, too old a mess
   // nats_expire_late: an idle stream keeps expired messages.
   NatsLimits age{.max_msgs = -1, .max_bytes = -1, .max_age_ns = 1'000'000'000, .slack_ns = 0, .size_of = {}};
   CHECK(Prop(CheckNatsLimits(B().Produce(1, 0).Consume(5'000'000'000, {1}, EventKind::kReadAll).h, age)) == "nats-limits");
+}
+
+TEST_CASE("Page accounting: the store's pages must describe exactly the messages it holds") {
+  auto msg = [](MessageId id, size_t bytes) { return Message{id, std::string(bytes, 'x')}; };
+  auto history = [&](std::vector<Message> all, backends::StoreAccounting a) {
+    History h;
+    h.Add(HistoryEvent{.time_ns = 1, .kind = EventKind::kReadAll, .topic = "t", .messages = all});
+    h.Add(HistoryEvent{.time_ns = 1, .kind = EventKind::kAccounting, .topic = "t", .accounting = a});
+    return h;
+  };
+  auto prop = [](const History& h) {
+    const auto v = CheckPageAccounting(h);
+    return v ? v->property + ": " + v->detail : std::string();
+  };
+  // Page size 100: 60+50 closes page 1..2 at 110 bytes; 30 bytes stay open.
+  const std::vector<Message> all = {msg(1, 60), msg(2, 50), msg(3, 30)};
+  CHECK(prop(history(all, {{{1, 2, 110}}, 30, 100})).empty());
+  // Stores without pages record nothing, so nothing is checked.
+  History plain;
+  plain.Add(HistoryEvent{.time_ns = 1, .kind = EventKind::kReadAll, .topic = "t", .messages = all});
+  CHECK_FALSE(CheckPageAccounting(plain));
+  // The open page misses bytes a crash separated from their messages (page_meta_torn).
+  CHECK(prop(history(all, {{{1, 2, 110}}, 0, 100})).find("open page counts 0 bytes") != std::string::npos);
+  // A page counts other bytes than its messages hold.
+  CHECK(prop(history(all, {{{1, 2, 100}}, 30, 100})).find("page 1..2 counts 100 bytes") != std::string::npos);
+  // Messages before the first page: no page describes them (meta_before_data's leak).
+  CHECK(prop(history({msg(1, 5), msg(4, 60), msg(5, 50)}, {{{4, 5, 110}}, 0, 100}))
+            .find("lie before the first page") != std::string::npos);
+  // A page that should have closed earlier (its bytes before the last message exceed the size).
+  CHECK(prop(history({msg(1, 60), msg(2, 50), msg(3, 30)}, {{{1, 3, 140}}, 0, 100}))
+            .find("did not close") != std::string::npos);
+  // Pages must follow each other.
+  CHECK(prop(history({msg(1, 110), msg(3, 110)}, {{{1, 1, 110}, {3, 3, 110}}, 0, 100}))
+            .find("does not follow") != std::string::npos);
+  // The open page over the page size.
+  CHECK(prop(history({msg(1, 40), msg(2, 40), msg(3, 40)}, {{}, 120, 100})).find("over the page size") !=
+        std::string::npos);
 }
 
 }  // namespace

@@ -8,12 +8,15 @@
 #include "base/panic.h"
 #include "faults/fault_injector.h"
 #include "faults/store_target.h"
+#include "properties/accounting_checker.h"
 #include "properties/checkers.h"
+#include "properties/delivery_checker.h"
 #include "properties/milvus_data_path.h"
 #include "properties/recording_queue.h"
 #include "properties/retention_checkers.h"
 #include "sim/rocksdb_interpose.h"
 #include "sim/simulation.h"
+#include "sim/sync.h"
 #include "storage/natsmq/record.h"
 
 namespace mqsim::scenarios {
@@ -54,6 +57,7 @@ class Run {
         store_.get(), faults::StoreTarget::Callbacks{
                           [this](std::optional<sim::PowerLossMode> pl) {
                             ++crashes_;
+                            subs_.clear();  // push consumers die with the process
                             history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kCrash});
                             if (pl) history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kPowerLoss});
                           },
@@ -110,6 +114,7 @@ class Run {
 
   void Started() {
     history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kRecover});
+    subs_.clear();
     queue_ = std::make_unique<properties::RecordingQueue>(store_->queue(), &history_,
                                                           [this] { return Now(); },
                                                           store_->durable_acks());
@@ -125,6 +130,11 @@ class Run {
         if (next > 0) (void)queue_->Seek(t, g, next);
       }
     }
+    for (const std::string& t : topics_) {
+      for (size_t g = 0; g < groups_.size(); ++g) {
+        if (IsPush(g)) Subscribe(t, groups_[g]);
+      }
+    }
     sim::Scheduler& s = sim_.scheduler();
     const sim::SpawnOptions opts{.process = kNode};
     for (int i = 0; i < sc_.workload.producers.count; ++i) {
@@ -134,6 +144,39 @@ class Run {
       s.Spawn("consumer", [this, g] { return Consumer(g); }, opts);
     }
     s.Spawn("reader", [this] { return Reader(); }, opts);
+  }
+
+  // The last push_groups groups read through push consumers.
+  bool IsPush(size_t g) const {
+    return g + static_cast<size_t>(sc_.workload.consumers.push_groups) >= groups_.size();
+  }
+
+  // A push consumer on (t, g) and its delivery task (the client's receive goroutine): it
+  // runs whenever the store wakes it, and polls every second to retry failed fetches.
+  void Subscribe(const std::string& t, const std::string& g) {
+    auto& wake = wakes_[{t, g}];
+    if (!wake) wake = std::make_unique<sim::Condition>(sim_.scheduler(), "wake " + t + "/" + g);
+    sim::Condition* cond = wake.get();
+    backends::SubscribeOptions o;
+    o.buffer = static_cast<size_t>(sc_.workload.consumers.push_buffer);
+    o.batch = sc_.workload.consumers.batch;
+    o.wake = [cond] { cond->NotifyAll(); };
+    absl::StatusOr<std::unique_ptr<backends::Subscriber>> sub = queue_->Subscribe(t, g, std::move(o));
+    if (!sub.ok()) return;
+    std::shared_ptr<backends::Subscriber> shared(std::move(*sub));
+    subs_[{t, g}] = shared;
+    std::weak_ptr<backends::Subscriber> weak = shared;
+    sim_.scheduler().Spawn(
+        "delivery",
+        [this, cond, weak]() -> sim::Task<void> {
+          for (;;) {
+            (void)co_await cond->WaitFor(sim::Duration::Seconds(1));
+            std::shared_ptr<backends::Subscriber> live = weak.lock();
+            if (!live) co_return;  // re-subscribed or crashed
+            live->Deliver();
+          }
+        },
+        sim::SpawnOptions{.process = kNode});
   }
 
   sim::Task<void> Producer() {
@@ -181,6 +224,13 @@ class Run {
                                    rng_.Exponential(static_cast<double>(c.stall_every.millis()))));
       }
       for (const std::string& t : topics_) {
+        if (IsPush(group)) {  // the application takes what its push consumer buffered
+          auto sub = subs_.find({t, g});
+          if (sub == subs_.end()) continue;
+          absl::StatusOr<std::vector<backends::Message>> got = sub->second->Receive(c.batch);
+          if (got.ok() && !got->empty()) next_[{t, g}] = got->back().id + 1;
+          continue;
+        }
         if (c.seek_probability > 0 && rng_.Chance(c.seek_probability)) {
           const auto& ids = acked_ids_[t];
           const double pick = rng_.Unit();
@@ -206,6 +256,9 @@ class Run {
         if (queue_->DestroyTopic(t).ok() && queue_->CreateTopic(t).ok()) {
           for (const std::string& g2 : groups_) (void)queue_->CreateConsumerGroup(t, g2);
           for (const std::string& g2 : groups_) next_[{t, g2}] = 0;
+          for (size_t g2 = 0; g2 < groups_.size(); ++g2) {
+            if (IsPush(g2)) Subscribe(t, groups_[g2]);
+          }
           acked_ids_[t].clear();
         }
       }
@@ -268,6 +321,9 @@ class Run {
     keep(properties::CheckNoGapsAndSeeks(history_, opts));
     keep(properties::CheckLatest(history_, opts));
     keep(properties::CheckDurability(history_, opts));
+    keep(properties::CheckPageAccounting(history_));  // stores with pages record accounting
+    // A reading push consumer gets every message within the faults' lateness + its 1 s poll.
+    keep(properties::CheckDeliveryLiveness(history_, slack + 2'000'000'000));
     if (rocks_retention) {
       properties::RetentionBounds b;
       const rocksmq::RocksMqOptions& r = sc_.config.rocksmq;
@@ -360,6 +416,10 @@ class Run {
   std::vector<std::string> topics_;
   std::vector<std::string> groups_;
   std::map<std::pair<std::string, std::string>, MessageId> next_;
+  // Push consumers by (topic, group), and the conditions that wake their delivery tasks
+  // (kept for the whole run: a cancelled task may still be registered as a waiter).
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<backends::Subscriber>> subs_;
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<sim::Condition>> wakes_;
   std::map<std::string, std::vector<MessageId>> acked_ids_;
   uint64_t produced_ = 0;
   uint64_t crashes_ = 0;

@@ -191,6 +191,17 @@ absl::Status ParseWorkload(YamlSection w, WorkloadSpec* out) {
   MQSIM_RETURN_IF_ERROR(GetDuration(*stall, "every", &out->consumers.stall_every));
   MQSIM_RETURN_IF_ERROR(GetDuration(*stall, "for", &out->consumers.stall_for));
   MQSIM_RETURN_IF_ERROR(stall->CheckNoUnknownKeys());
+  absl::StatusOr<YamlSection> push = c->Child("push");
+  if (!push.ok()) return push.status();
+  MQSIM_RETURN_IF_ERROR(push->Get("groups", &out->consumers.push_groups));
+  MQSIM_RETURN_IF_ERROR(push->Get("buffer", &out->consumers.push_buffer));
+  if (out->consumers.push_groups < 0 || out->consumers.push_groups > out->consumers.groups) {
+    return push->Error("groups", "must be 0..consumers.groups");
+  }
+  if (out->consumers.push_buffer < 1 || out->consumers.push_buffer > 1'000'000) {
+    return push->Error("buffer", "must be 1..1000000");
+  }
+  MQSIM_RETURN_IF_ERROR(push->CheckNoUnknownKeys());
   MQSIM_RETURN_IF_ERROR(c->CheckNoUnknownKeys());
   if (w.Has("milvus")) {
     absl::StatusOr<YamlSection> m = w.Child("milvus");

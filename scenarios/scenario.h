@@ -9,7 +9,8 @@
 //   helm_values: values.yaml         # optional; its extraConfigFiles.user.yaml is read as config
 //   workload: {topics, topic_churn, producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync,
 //                                               idle: {every, for}},
-//              consumers: {groups, batch, seek_probability, stall: {every, for}},
+//              consumers: {groups, batch, seek_probability, stall: {every, for},
+//                          push: {groups, buffer}},   # the last `groups` groups are push consumers
 //              milvus: {flush_interval, flush_all_at, switch_to, switch_at}}
 //   faults: {crash: {mean_interval}, power_loss: {mean_interval}, crash_in_call: {mean_interval},
 //            disk: {capacity, latency_us: [a, b], torn_writes, full_every, full_for},
@@ -58,6 +59,10 @@ struct ConsumerSpec {
   // Lagging consumers: each group stops reading for stall_for, every ~stall_every.
   sim::Duration stall_every;
   sim::Duration stall_for;
+  // The last push_groups groups read through push consumers (Milvus's msgstream consumers)
+  // with a buffer of push_buffer messages; the others pull with Consume.
+  int push_groups = 0;
+  int push_buffer = 64;
 };
 
 struct MilvusSpec {
@@ -82,7 +87,8 @@ struct WorkloadSpec {
 inline const std::vector<std::string>& KnownChecks() {
   static const std::vector<std::string> names = {
       "ordering", "no_gap", "seek", "latest", "durability", "retention",
-      "no_resurrection", "nats_limits", "flush_before_switch", "no_panic", "foreign_position"};
+      "no_resurrection", "nats_limits", "flush_before_switch", "no_panic", "foreign_position",
+      "page_accounting", "delivery_liveness"};
   return names;
 }
 

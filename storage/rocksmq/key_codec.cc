@@ -54,16 +54,18 @@ std::string PageKey(std::string_view topic, int64_t last_id) {
 }
 
 std::string EncodePage(const PageRecord& page) {
-  return EncodeU64(page.bytes) + EncodeU64(static_cast<uint64_t>(page.close_ms)) +
+  return EncodeU64(static_cast<uint64_t>(page.first_id)) + EncodeU64(page.bytes) +
+         EncodeU64(static_cast<uint64_t>(page.close_ms)) +
          EncodeU64(static_cast<uint64_t>(page.ack_ms));
 }
 
 std::optional<PageRecord> DecodePage(std::string_view bytes) {
-  if (bytes.size() != 24) return std::nullopt;
+  if (bytes.size() != 32) return std::nullopt;
   PageRecord p;
-  p.bytes = *DecodeU64(bytes.substr(0, 8));
-  p.close_ms = static_cast<int64_t>(*DecodeU64(bytes.substr(8, 8)));
-  p.ack_ms = static_cast<int64_t>(*DecodeU64(bytes.substr(16, 8)));
+  p.first_id = static_cast<int64_t>(*DecodeU64(bytes.substr(0, 8)));
+  p.bytes = *DecodeU64(bytes.substr(8, 8));
+  p.close_ms = static_cast<int64_t>(*DecodeU64(bytes.substr(16, 8)));
+  p.ack_ms = static_cast<int64_t>(*DecodeU64(bytes.substr(24, 8)));
   return p;
 }
 

@@ -5,7 +5,7 @@
 //   "/hwm/" <topic>                          -> last id allocated (8 bytes BE)
 //   "/idres/" <topic>                        -> ids reserved up to (8 bytes BE, synced)
 //   "/open/" <topic>                         -> bytes in the open page (8 bytes BE)
-//   "/page/" <topic> "/" <last id: 8 BE>     -> PageRecord (24 bytes)
+//   "/page/" <topic> "/" <last id: 8 BE>     -> PageRecord (32 bytes)
 // Topic names never contain '/', so no message key starts with '/' and every per-topic
 // prefix is unambiguous ("channel_tes/" is not a prefix of "channel_test/..."). Messages and
 // the page bookkeeping that describes them are written in one WriteBatch, so they are
@@ -23,6 +23,7 @@
 namespace mqsim::rocksmq {
 
 struct PageRecord {
+  int64_t first_id = 0;   // the page holds ids first_id..last id (its key)
   uint64_t bytes = 0;     // payload bytes of the page's messages
   int64_t close_ms = 0;   // when the page closed
   int64_t ack_ms = 0;     // when every group had read past it; 0: not acked

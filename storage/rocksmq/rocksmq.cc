@@ -72,6 +72,7 @@ RocksMQ::RocksMQ(RocksMqOptions options, RocksMqHost host)
 RocksMQ::~RocksMQ() {
   std::lock_guard<std::mutex> lock(mu_);
   if (serving_) (void)CloseLocked();
+  CloseSubscriptions({});
 }
 
 absl::StatusOr<std::unique_ptr<RocksMQ>> RocksMQ::Open(const RocksMqOptions& options,
@@ -336,6 +337,7 @@ absl::Status RocksMQ::DestroyTopic(std::string_view topic) {
   MQSIM_RETURN_IF_ERROR(Write(meta_.get(), Synced(), &unregister, "destroy topic " + name,
                               points::kDestroyBetween));
   topics_.erase(topics_.find(topic));
+  CloseSubscriptions(name);
   return absl::OkStatus();
 }
 
@@ -369,7 +371,15 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
   }
   const int64_t now = NowMs();
   rocksdb::WriteBatch batch;
+  rocksdb::WriteBatch page_batch;  // the same batch unless bug mode page_meta_torn splits it
+  const bool torn = MQSIM_BUG(kPageMetaTorn);
+  rocksdb::WriteBatch& page_writes = torn ? page_batch : batch;
   uint64_t open_bytes = t.open_bytes;
+  // The open page starts after the last closed page; with none, at the first surviving
+  // message (or, on an empty topic, at this batch).
+  MessageId page_first = !t.pages.empty()               ? t.pages.rbegin()->first + 1
+                         : t.first_id > t.high_water_mark ? first
+                                                          : t.first_id;
   std::vector<std::pair<MessageId, PageRecord>> closed;
   std::vector<MessageId> ids;
   ids.reserve(payloads.size());
@@ -379,22 +389,34 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
     ids.push_back(id);
     const uint64_t size = payloads[i].size();
     if (open_bytes + size > static_cast<uint64_t>(options_.page_size_bytes)) {
-      const PageRecord page{open_bytes + size, now, 0};
-      batch.Put(PageKey(name, id), EncodePage(page));
+      const PageRecord page{page_first, open_bytes + size, now, 0};
+      page_writes.Put(PageKey(name, id), EncodePage(page));
       closed.emplace_back(id, page);
       open_bytes = 0;
+      page_first = id + 1;
     } else {
       open_bytes += size;
     }
   }
   batch.Put(HighWaterKey(name), EncodeU64(static_cast<uint64_t>(last)));
-  batch.Put(OpenPageKey(name), EncodeU64(open_bytes));
+  page_writes.Put(OpenPageKey(name), EncodeU64(open_bytes));
   rocksdb::WriteOptions wo;
   wo.sync = options_.produce_sync && !MQSIM_BUG(kSkipWalSync);  // bug mode: no fsync
   MQSIM_RETURN_IF_ERROR(
       Write(store_.get(), wo, &batch, "produce to " + name, points::kProduceBeforeWrite));
   if (t.first_id > t.high_water_mark) t.first_id = first;  // the topic was empty
   t.high_water_mark = last;
+  SignalSubscriptions(name);
+  if (torn) {
+    // Bug mode page_meta_torn (Milvus Produce): the messages are written, then the page
+    // bookkeeping in a second write. A failure or crash in between leaves stored messages
+    // that no page accounts for, and recovery does not repair it.
+    if (MQSIM_FAULT_POINT(points::kProduceAfterWrite)) {
+      return base::InjectedFault(points::kProduceAfterWrite, "page bookkeeping of " + name);
+    }
+    MQSIM_RETURN_IF_ERROR(
+        Write(store_.get(), wo, &page_batch, "page bookkeeping of " + name, nullptr));
+  }
   t.open_bytes = open_bytes;
   for (const auto& [id, page] : closed) t.pages.emplace(id, page);
   if (MQSIM_BUGGIFY(points::kBuggifyFlush)) {
@@ -436,6 +458,7 @@ absl::Status RocksMQ::DestroyConsumerGroup(std::string_view topic, std::string_v
   auto it = t.groups.find(group);
   if (it == t.groups.end()) return absl::OkStatus();
   t.groups.erase(it);
+  CloseSubscriptions(topic, group);
   (void)UpdateAcks(topic, t);  // a slow group leaving may ack pages (bookkeeping, as in Consume)
   return absl::OkStatus();
 }
@@ -636,6 +659,23 @@ absl::Status RocksMQ::RetainTopic(const std::string& name, Topic& t, int64_t now
   // A pass that does less is only late: the rest goes at a later tick.
   if (MQSIM_BUGGIFY(points::kBuggifyRetentionOnePage)) doomed_end = std::next(t.pages.begin());
   const MessageId last_deleted = std::prev(doomed_end)->first;
+  if (MQSIM_BUG(kMetaBeforeData)) {
+    // Bug mode meta_before_data (before Milvus PR #9694): the page records go first, then
+    // the messages of the doomed pages by the ids the records gave. A failure or crash in
+    // between leaves messages no page describes; no later pass ever deletes them.
+    const MessageId from = t.pages.begin()->second.first_id;
+    rocksdb::WriteBatch pages;
+    for (auto it = t.pages.begin(); it != doomed_end; ++it) pages.Delete(PageKey(name, it->first));
+    MQSIM_RETURN_IF_ERROR(Write(store_.get(), rocksdb::WriteOptions(), &pages,
+                                "retention of " + name + " (pages)", nullptr));
+    t.pages.erase(t.pages.begin(), doomed_end);
+    rocksdb::WriteBatch messages;
+    messages.DeleteRange(MessageKey(name, from), MessageKey(name, last_deleted + 1));
+    MQSIM_RETURN_IF_ERROR(Write(store_.get(), rocksdb::WriteOptions(), &messages,
+                                "retention of " + name, points::kRetentionDelete));
+    t.first_id = std::max(t.first_id, last_deleted + 1);
+    return absl::OkStatus();
+  }
   // Messages and their page records go in one batch: a crash cannot separate them.
   rocksdb::WriteBatch batch;
   batch.DeleteRange(MessageKey(name, 0), MessageKey(name, last_deleted + 1));
@@ -696,6 +736,55 @@ absl::StatusOr<TopicStats> RocksMQ::Stats(std::string_view topic) {
   return stats;
 }
 
+// ------------------------------------------------------------------ subscriptions
+
+absl::StatusOr<std::shared_ptr<Subscription>> RocksMQ::Subscribe(std::string_view topic,
+                                                                 std::string_view group,
+                                                                 SubscriptionOptions options) {
+  std::function<void()> wake;
+  std::shared_ptr<Subscription> sub;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    absl::StatusOr<GroupRef> ref = FindPosition(topic, group);
+    if (!ref.ok()) return ref.status();
+    if (options.buffer == 0 || options.batch <= 0) {
+      return absl::InvalidArgumentError("subscription needs a buffer and a batch of at least 1");
+    }
+    wake = options.wake;
+    sub = std::make_shared<Subscription>(this, std::string(topic), std::string(group),
+                                         std::move(options));
+    subscriptions_[std::string(topic)].push_back(sub);
+  }
+  if (wake) wake();  // the group may already have messages
+  return sub;
+}
+
+void RocksMQ::SignalSubscriptions(const std::string& topic) {
+  auto it = subscriptions_.find(topic);
+  if (it == subscriptions_.end()) return;
+  std::vector<std::weak_ptr<Subscription>>& subs = it->second;
+  std::erase_if(subs, [](const std::weak_ptr<Subscription>& w) { return w.expired(); });
+  for (const std::weak_ptr<Subscription>& w : subs) {
+    if (std::shared_ptr<Subscription> s = w.lock()) s->Signal();
+  }
+}
+
+void RocksMQ::CloseSubscriptions(std::string_view topic, std::string_view group) {
+  for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
+    if (!topic.empty() && it->first != topic) {
+      ++it;
+      continue;
+    }
+    std::erase_if(it->second, [&](const std::weak_ptr<Subscription>& w) {
+      std::shared_ptr<Subscription> s = w.lock();
+      if (s && !group.empty() && s->group() != group) return false;
+      if (s) s->Close();
+      return true;
+    });
+    it = it->second.empty() ? subscriptions_.erase(it) : std::next(it);
+  }
+}
+
 // ------------------------------------------------------------------ close
 
 absl::Status RocksMQ::Close() {
@@ -706,6 +795,7 @@ absl::Status RocksMQ::Close() {
 
 absl::Status RocksMQ::CloseLocked() {
   serving_ = false;
+  CloseSubscriptions({});
   absl::Status result = absl::OkStatus();
   // A clean stop hands out no reserved ids: the next start continues at hwm + 1.
   rocksdb::WriteBatch batch;

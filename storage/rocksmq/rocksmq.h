@@ -31,17 +31,13 @@
 #include "storage/periodic_job.h"
 #include "storage/rocksmq/key_codec.h"
 #include "storage/rocksmq/rocksmq_options.h"
+#include "storage/rocksmq/subscription.h"
 
 namespace mqsim::rocksmq {
 
 using MessageId = int64_t;
 // A group position meaning "the first message that survives" (Milvus's DefaultMessageID).
 inline constexpr MessageId kEarliest = -1;
-
-struct ConsumerMessage {
-  MessageId id;
-  std::string payload;
-};
 
 struct PageInfo {
   MessageId last_id;
@@ -94,6 +90,13 @@ class RocksMQ {
   absl::Status SeekToLatest(std::string_view topic, std::string_view group);
   // The largest id of this topic, or -1 if it has no message.
   absl::StatusOr<MessageId> GetLatestMsg(std::string_view topic);
+
+  // Attaches a push consumer to an existing group (subscription.h): the engine signals it
+  // on every produce to the topic and closes it when the topic or the group is destroyed
+  // or the engine closes. The caller owns it; the engine keeps a weak reference.
+  absl::StatusOr<std::shared_ptr<Subscription>> Subscribe(std::string_view topic,
+                                                          std::string_view group,
+                                                          SubscriptionOptions options);
 
   // One retention pass (every timtickerInterval): deletes acked pages past the time rule,
   // then past the size rule, oldest first, stopping at the first unacked page.
@@ -148,6 +151,10 @@ class RocksMQ {
   absl::Status RetainTopic(const std::string& name, Topic& t, int64_t now_ms);
   absl::Status CompactDb(rocksdb::DB* db);
   absl::Status CloseLocked();
+  // Signals the topic's live subscriptions (after a produce); forgets dead ones.
+  void SignalSubscriptions(const std::string& topic);
+  // Closes the subscriptions of a topic (of one group, if given; all topics if topic empty).
+  void CloseSubscriptions(std::string_view topic, std::string_view group = {});
   int64_t NowMs() const;
   MessageId Latest(const Topic& t) const;
 
@@ -163,6 +170,8 @@ class RocksMQ {
   std::unique_ptr<rocksdb::DB> meta_;   // topic registry
   std::map<std::string, Topic, std::less<>> topics_;
   std::map<std::string, std::map<std::string, MessageId, std::less<>>> saved_groups_;
+  // Push consumers by topic, in subscription order (signalled in that order).
+  std::map<std::string, std::vector<std::weak_ptr<Subscription>>, std::less<>> subscriptions_;
 };
 
 // Topic names: non-empty and without '/' (as in Milvus; long names are fine).

@@ -1,0 +1,19 @@
+// Delivery liveness for push consumers (kSubscribe / kReceive events): a subscriber whose
+// application keeps reading gets every message acknowledged to its topic after it
+// subscribed, in id order, and promptly. Judged at each Receive, for each subscription
+// until its topic or group is destroyed or the store crashes (the harness subscribes anew):
+//   - received ids increase, and no acknowledged message is passed over;
+//   - an empty Receive while a message acknowledged more than bound_ns ago is still owed
+//     means the subscriber was never woken for it (milvus#34045, #27801).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "properties/checkers.h"
+
+namespace mqsim::properties {
+
+std::optional<Violation> CheckDeliveryLiveness(const History& h, int64_t bound_ns);
+
+}  // namespace mqsim::properties
