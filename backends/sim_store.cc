@@ -11,7 +11,8 @@ SimStore::SimStore(sim::Simulation* sim, SimStoreOptions options)
     : sim_(sim),
       options_(std::move(options)),
       fs_(std::make_shared<sim::SimFileSystem>(
-          &sim->clock(), sim->Stream("disk." + std::to_string(options_.process)), &sim->trace())),
+          &sim->clock(), sim->Stream("disk." + std::to_string(options_.process)), &sim->trace(),
+          options_.disk)),
       env_(&sim->scheduler(), fs_, sim->Stream("env." + std::to_string(options_.process)),
            options_.process),
       jobs_(&sim->scheduler(), options_.process) {

@@ -26,6 +26,7 @@ struct SimStoreOptions {
   MilvusMqConfig config;  // the store's section; its paths are placed under dir
   std::string dir = "/data";
   sim::ProcessId process = 1;
+  sim::DiskOptions disk;  // the simulated disk's profile, latency, faults, content hashing
 };
 
 class SimStore {
