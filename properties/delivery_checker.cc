@@ -1,5 +1,6 @@
 #include "properties/delivery_checker.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <utility>
@@ -10,6 +11,8 @@ std::optional<Violation> CheckDeliveryLiveness(const History& h, int64_t bound_n
   struct Subscription {
     size_t since = 0;  // the kSubscribe event
     MessageId last = backends::kNoMessage;
+    // Ids only grow, so everything owed lies above the newest id acknowledged before it began.
+    MessageId floor = backends::kNoMessage;
   };
   using Key = std::pair<std::string, std::string>;
   std::map<Key, Subscription> subs;
@@ -37,7 +40,11 @@ std::optional<Violation> CheckDeliveryLiveness(const History& h, int64_t bound_n
         if (e.ok) acked[e.topic][e.id] = i;
         break;
       case EventKind::kSubscribe:
-        if (e.ok) subs[{e.topic, e.group}] = Subscription{i, backends::kNoMessage};
+        if (e.ok) {
+          const auto& a = acked[e.topic];
+          subs[{e.topic, e.group}] =
+              Subscription{i, backends::kNoMessage, a.empty() ? backends::kNoMessage : a.rbegin()->first};
+        }
         break;
       case EventKind::kReceive: {
         auto s = subs.find({e.topic, e.group});
@@ -47,7 +54,7 @@ std::optional<Violation> CheckDeliveryLiveness(const History& h, int64_t bound_n
         // one received.
         std::optional<std::pair<MessageId, size_t>> owed;
         const auto& a = acked[e.topic];
-        for (auto it = a.upper_bound(sub.last); it != a.end(); ++it) {
+        for (auto it = a.upper_bound(std::max(sub.last, sub.floor)); it != a.end(); ++it) {
           if (it->second > sub.since && it->second < i) {
             owed = *it;
             break;
