@@ -8,7 +8,7 @@ namespace {
 
 // The problem with one accounting snapshot against the messages read at the same moment,
 // or "" when they agree.
-std::string Problem(const std::vector<Message>& messages, const backends::StoreAccounting& a) {
+std::string Problem(const std::vector<SeenMessage>& messages, const backends::StoreAccounting& a) {
   size_t i = 0;
   const auto& pages = a.pages;
   if (!pages.empty()) {
@@ -32,10 +32,10 @@ std::string Problem(const std::vector<Message>& messages, const backends::StoreA
     uint64_t last_size = 0;
     bool has_last = false;
     for (; i < messages.size() && messages[i].id <= page.last_id; ++i) {
-      bytes += messages[i].payload.size();
+      bytes += messages[i].bytes;
       if (messages[i].id == page.last_id) {
         has_last = true;
-        last_size = messages[i].payload.size();
+        last_size = messages[i].bytes;
       }
     }
     if (bytes != page.bytes) {
@@ -48,7 +48,7 @@ std::string Problem(const std::vector<Message>& messages, const backends::StoreA
     }
   }
   uint64_t open = 0;
-  for (; i < messages.size(); ++i) open += messages[i].payload.size();
+  for (; i < messages.size(); ++i) open += messages[i].bytes;
   if (open != a.open_bytes) {
     return "the open page counts " + std::to_string(a.open_bytes) + " bytes; its messages hold " +
            std::to_string(open);

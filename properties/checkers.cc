@@ -1,7 +1,9 @@
 #include "properties/checkers.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 namespace mqsim::properties {
 
@@ -27,49 +29,69 @@ std::string Violation::ToString(const History& h) const {
 }
 
 std::optional<Violation> CheckOrdering(const History& h) {
-  std::map<std::string, MessageId> last_acked;       // topic -> last acknowledged id
-  std::map<std::string, size_t> last_acked_event;
-  std::map<std::string, std::map<MessageId, std::pair<std::string, size_t>>> payload_of;
+  // Per topic incarnation: the last acknowledged id, and the payload digest each id was
+  // first seen with (acknowledged, or delivered without an acknowledgement), by id.
+  struct Known {
+    MessageId id;
+    uint64_t digest;
+    size_t event;
+  };
+  struct Topic {
+    MessageId last_acked = kNone;
+    size_t last_acked_event = 0;
+    std::vector<Known> known;
+  };
+  auto by_id = [](const Known& k, MessageId id) { return k.id < id; };
+  std::map<std::string, Topic> topics;
   const auto& ev = h.events();
   for (size_t i = 0; i < ev.size(); ++i) {
     const HistoryEvent& e = ev[i];
     if (e.kind == EventKind::kSwitch) {
-      last_acked.clear();
-      payload_of.clear();
+      topics.clear();
     } else if (e.kind == EventKind::kDestroyTopic && e.ok) {
-      last_acked.erase(e.topic);
-      payload_of.erase(e.topic);
+      topics.erase(e.topic);
     } else if (e.kind == EventKind::kProduce && e.ok) {
-      auto it = last_acked.find(e.topic);
-      if (it != last_acked.end() && e.id <= it->second) {
+      Topic& t = topics[e.topic];
+      if (t.last_acked != kNone && e.id <= t.last_acked) {
         return Fail("ordering",
                     "topic " + e.topic + ": acknowledged id " + std::to_string(e.id) +
-                        " is not above the previous acknowledged id " + std::to_string(it->second),
-                    {last_acked_event[e.topic], i});
+                        " is not above the previous acknowledged id " + std::to_string(t.last_acked),
+                    {t.last_acked_event, i});
       }
-      last_acked[e.topic] = e.id;
-      last_acked_event[e.topic] = i;
-      payload_of[e.topic][e.id] = {e.payload, i};
+      t.last_acked = e.id;
+      t.last_acked_event = i;
+      auto at = t.known.empty() || t.known.back().id < e.id
+                    ? t.known.end()
+                    : std::lower_bound(t.known.begin(), t.known.end(), e.id, by_id);
+      if (at != t.known.end() && at->id == e.id) {
+        *at = Known{e.id, e.digest, i};  // seen before its acknowledgement
+      } else {
+        t.known.insert(at, Known{e.id, e.digest, i});
+      }
     } else if ((e.kind == EventKind::kConsume || e.kind == EventKind::kReadAll) && e.ok) {
+      if (e.messages.empty()) continue;
+      Topic& t = topics[e.topic];
+      auto from = t.known.begin();  // a read is in id order: search only above the last hit
       for (size_t k = 0; k < e.messages.size(); ++k) {
-        const Message& m = e.messages[k];
+        const SeenMessage& m = e.messages[k];
         if (k > 0 && m.id <= e.messages[k - 1].id) {
           return Fail("ordering",
                       "topic " + e.topic + ": delivered id " + std::to_string(m.id) + " after " +
                           std::to_string(e.messages[k - 1].id) + " in one read",
                       {i});
         }
-        auto& known = payload_of[e.topic];
-        auto p = known.find(m.id);
-        if (p == known.end()) {
-          known[m.id] = {m.payload, i};  // an unacknowledged produce: first sighting
-        } else if (p->second.first != m.payload) {
+        auto p = from != t.known.end() && from->id == m.id
+                     ? from
+                     : std::lower_bound(from, t.known.end(), m.id, by_id);
+        if (p == t.known.end() || p->id != m.id) {
+          p = t.known.insert(p, Known{m.id, m.digest, i});  // unacknowledged: first sighting
+        } else if (p->digest != m.digest) {
           return Fail("ordering",
-                      "topic " + e.topic + ": id " + std::to_string(m.id) + " carries \"" +
-                          m.payload.substr(0, 24) + "\", earlier \"" +
-                          p->second.first.substr(0, 24) + "\"",
-                      {p->second.second, i});
+                      "topic " + e.topic + ": id " + std::to_string(m.id) + " carries another payload (" +
+                          std::to_string(m.bytes) + " bytes) than it did before",
+                      {p->event, i});
         }
+        from = std::next(p);
       }
     }
   }
@@ -158,7 +180,7 @@ std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOption
           // owed one must come before anything above it.
           bool delivered = false;
           bool passed = e.messages.empty();
-          for (const Message& m : e.messages) {
+          for (const SeenMessage& m : e.messages) {
             if (m.id == owed->first) delivered = true;
             if (m.id > owed->first && !delivered) passed = true;
           }
@@ -232,50 +254,94 @@ std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o) {
 }
 
 std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o) {
-  std::map<std::string, Acked> acked;
-  std::map<std::string, std::set<std::string>> attempted;  // every payload ever produced
+  // Per topic incarnation, the acknowledged produces by id (ids are acknowledged in
+  // increasing order, so this is an append; the ordering check reports when not), and the
+  // digests of every payload produced, acknowledged or not.
+  struct AckedMessage {
+    MessageId id;
+    uint64_t digest;
+    int64_t time_ns;
+    bool sync;
+    size_t event;
+  };
+  struct Topic {
+    std::vector<AckedMessage> acked;
+    std::unordered_set<uint64_t> attempted;  // looked up only, never iterated
+  };
+  std::map<std::string, Topic> topics;
   int64_t last_power_loss = INT64_MIN;
   const auto& ev = h.events();
+  std::vector<const SeenMessage*> found;  // one read-all, by id
+  auto by_id = [](const AckedMessage& m, MessageId id) { return m.id < id; };
   for (size_t i = 0; i < ev.size(); ++i) {
     const HistoryEvent& e = ev[i];
     if (e.kind == EventKind::kSwitch) {
-      acked.clear();  // the flush-before-switch check judges what the old store held
-      attempted.clear();
+      topics.clear();  // the flush-before-switch check judges what the old store held
     } else if (e.kind == EventKind::kDestroyTopic && e.ok) {
-      acked.erase(e.topic);
-      attempted.erase(e.topic);
+      topics.erase(e.topic);
     } else if (e.kind == EventKind::kProduce) {
-      attempted[e.topic].insert(e.payload);
-      if (e.ok) acked[e.topic].by_id[e.id] = i;
+      Topic& t = topics[e.topic];
+      t.attempted.insert(e.digest);
+      if (!e.ok) continue;
+      const AckedMessage m{e.id, e.digest, e.time_ns, e.sync, i};
+      if (t.acked.empty() || t.acked.back().id < e.id) {
+        t.acked.push_back(m);
+      } else {
+        auto at = std::lower_bound(t.acked.begin(), t.acked.end(), e.id, by_id);
+        if (at != t.acked.end() && at->id == e.id) *at = m;
+        else t.acked.insert(at, m);
+      }
     } else if (e.kind == EventKind::kPowerLoss) {
       last_power_loss = e.time_ns;
     } else if (e.kind == EventKind::kReadAll && e.ok) {
-      std::map<MessageId, const Message*> found;
-      for (const Message& m : e.messages) {
-        if (attempted[e.topic].count(m.payload) == 0) {
-          return Fail("durability", "topic " + e.topic + ": id " + std::to_string(m.id) +
-                                        " holds \"" + m.payload.substr(0, 24) +
-                                        "\", which was never produced",
-                      {i});
+      Topic& t = topics[e.topic];
+      found.clear();
+      for (const SeenMessage& m : e.messages) found.push_back(&m);
+      std::stable_sort(found.begin(), found.end(),
+                       [](const SeenMessage* x, const SeenMessage* y) { return x->id < y->id; });
+      const MessageId first = found.empty() ? INT64_MAX : found.front()->id;
+      // Walk the acknowledged messages and the read together, both by id. With retention
+      // the store may have dropped a prefix: start at the first id read.
+      auto a = o.retention ? std::lower_bound(t.acked.begin(), t.acked.end(), first, by_id)
+                           : t.acked.begin();
+      auto f = found.begin();
+      for (; a != t.acked.end(); ++a) {
+        for (; f != found.end() && (*f)->id < a->id; ++f) {
+          // Not acknowledged (a produce whose answer was lost): it must have been produced.
+          if (!t.attempted.contains((*f)->digest)) {
+            return Fail("durability", "topic " + e.topic + ": id " + std::to_string((*f)->id) +
+                                          " holds a payload (" + std::to_string((*f)->bytes) +
+                                          " bytes) that was never produced",
+                        {i});
+          }
         }
-        found[m.id] = &m;
-      }
-      const MessageId first = found.empty() ? INT64_MAX : found.begin()->first;
-      for (const auto& [id, at] : acked[e.topic].by_id) {
-        const HistoryEvent& p = ev[at];
-        const bool promised = p.sync || p.time_ns > last_power_loss;
-        if (!promised) continue;
-        if (o.retention && id < first) continue;  // retained away from the front
-        auto f = found.find(id);
-        if (f == found.end()) {
+        const bool promised = a->sync || a->time_ns > last_power_loss;
+        const bool present = f != found.end() && (*f)->id == a->id;
+        if (present && (*f)->digest != a->digest) {
+          if (promised) {
+            return Fail("durability", "topic " + e.topic + ": id " + std::to_string(a->id) +
+                                          " holds another payload after recovery",
+                        {a->event, i});
+          }
+          if (!t.attempted.contains((*f)->digest)) {
+            return Fail("durability", "topic " + e.topic + ": id " + std::to_string(a->id) +
+                                          " holds a payload that was never produced",
+                        {a->event, i});
+          }
+        }
+        if (!present && promised) {
           return Fail("durability", "topic " + e.topic + ": acknowledged id " +
-                                        std::to_string(id) + " is gone after recovery",
-                      {at, i});
+                                        std::to_string(a->id) + " is gone after recovery",
+                      {a->event, i});
         }
-        if (f->second->payload != p.payload) {
-          return Fail("durability", "topic " + e.topic + ": id " + std::to_string(id) +
-                                        " holds another payload after recovery",
-                      {at, i});
+        if (present) ++f;
+      }
+      for (; f != found.end(); ++f) {
+        if (!t.attempted.contains((*f)->digest)) {
+          return Fail("durability", "topic " + e.topic + ": id " + std::to_string((*f)->id) +
+                                        " holds a payload (" + std::to_string((*f)->bytes) +
+                                        " bytes) that was never produced",
+                      {i});
         }
       }
     }

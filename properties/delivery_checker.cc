@@ -61,7 +61,7 @@ std::optional<Violation> CheckDeliveryLiveness(const History& h, int64_t bound_n
           }
         }
         const std::string who = "topic " + e.topic + " subscriber " + e.group;
-        for (const Message& m : e.messages) {
+        for (const SeenMessage& m : e.messages) {
           if (m.id <= sub.last) {
             return Violation{"delivery-liveness",
                              who + ": received id " + std::to_string(m.id) + " after id " +

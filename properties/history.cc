@@ -1,6 +1,16 @@
 #include "properties/history.h"
 
+#include <xxhash.h>
+
 namespace mqsim::properties {
+
+uint64_t PayloadDigest(std::string_view payload) {
+  return XXH3_64bits(payload.data(), payload.size());
+}
+
+std::vector<SeenMessage> Seen(const std::vector<Message>& messages) {
+  return std::vector<SeenMessage>(messages.begin(), messages.end());
+}
 
 std::string_view ToString(EventKind kind) {
   switch (kind) {

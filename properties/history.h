@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backends/message_queue.h"
@@ -14,6 +15,23 @@ namespace mqsim::properties {
 
 using backends::Message;
 using backends::MessageId;
+
+// A 64-bit digest (XXH3) of a payload: the history compares payloads by it.
+uint64_t PayloadDigest(std::string_view payload);
+
+// A delivered message as the history keeps it: its id, and its payload's size and digest
+// instead of the bytes, so a long soak's reads cost 24 bytes per message whatever the
+// payload size. Built implicitly from a backends::Message.
+struct SeenMessage {
+  MessageId id = backends::kNoMessage;
+  uint64_t digest = 0;
+  uint64_t bytes = 0;
+  SeenMessage() = default;
+  SeenMessage(const Message& m)  // NOLINT: implicit on purpose (histories are built from reads)
+      : id(m.id), digest(PayloadDigest(m.payload)), bytes(m.payload.size()) {}
+};
+
+std::vector<SeenMessage> Seen(const std::vector<Message>& messages);
 
 enum class EventKind {
   kCreateTopic,
@@ -47,14 +65,18 @@ struct HistoryEvent {
   bool ok = true;
   MessageId id = backends::kNoMessage;
   std::string payload = {};
+  uint64_t digest = 0;  // produce: PayloadDigest(payload), set by History::Add
   bool sync = false;  // produce: the store promised durability (produceSync / sync always)
-  std::vector<Message> messages = {};
+  std::vector<SeenMessage> messages = {};
   backends::StoreAccounting accounting = {};
 };
 
 class History {
  public:
-  void Add(HistoryEvent e) { events_.push_back(std::move(e)); }
+  void Add(HistoryEvent e) {
+    if (e.kind == EventKind::kProduce) e.digest = PayloadDigest(e.payload);
+    events_.push_back(std::move(e));
+  }
   const std::vector<HistoryEvent>& events() const { return events_; }
   size_t size() const { return events_.size(); }
   // One line per event, for failure reports.

@@ -62,7 +62,7 @@ absl::StatusOr<std::vector<Message>> RecordingQueue::Consume(const std::string& 
   HistoryEvent e = Event(EventKind::kConsume, topic, group);
   absl::StatusOr<std::vector<Message>> got = inner_->Consume(topic, group, n);
   e.ok = got.ok();
-  if (got.ok()) e.messages = *got;
+  if (got.ok()) e.messages = Seen(*got);
   history_->Add(std::move(e));
   return got;
 }
@@ -80,7 +80,7 @@ class RecordingSubscriber : public backends::Subscriber {
     absl::StatusOr<std::vector<Message>> got = inner_->Receive(max);
     HistoryEvent e{.time_ns = now_ns_(), .kind = EventKind::kReceive, .topic = topic_, .group = group_};
     e.ok = got.ok();
-    if (got.ok()) e.messages = *got;
+    if (got.ok()) e.messages = Seen(*got);
     history_->Add(std::move(e));
     return got;
   }
@@ -102,7 +102,7 @@ absl::StatusOr<std::unique_ptr<backends::Subscriber>> RecordingQueue::Subscribe(
   options.on_fetch = [this, topic, group, inner = std::move(options.on_fetch)](
                          const std::vector<Message>& got) {
     HistoryEvent c = Event(EventKind::kConsume, topic, group);
-    c.messages = got;
+    c.messages = Seen(got);
     history_->Add(std::move(c));
     if (inner) inner(got);
   };
@@ -151,7 +151,7 @@ absl::Status RecordFullRead(backends::MessageQueue& queue, const std::string& to
   s = queue.DestroyConsumerGroup(topic, kGroup);
   if (!all.ok()) return all.status();
   history->Add(HistoryEvent{.time_ns = now_ns, .kind = EventKind::kReadAll, .topic = topic,
-                            .messages = std::move(*all)});
+                            .messages = Seen(*all)});
   // The store's own bookkeeping at the same moment (nothing runs in between).
   absl::StatusOr<backends::StoreAccounting> accounting = queue.Accounting(topic);
   if (accounting.ok()) {

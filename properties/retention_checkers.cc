@@ -9,7 +9,7 @@ namespace {
 
 struct Produced {
   MessageId id;
-  std::string payload;
+  uint64_t bytes;
   int64_t time_ns;
   size_t event;
   bool sync;
@@ -22,6 +22,10 @@ using Topics = std::map<std::string, std::map<MessageId, Produced>>;
 // it), per topic; groups come and go.
 struct Progress {
   std::map<std::string, MessageId> position;               // group -> next id
+  // Ids below this were found rightly retained at an earlier read-all. The verdict cannot
+  // change later (first passes only accumulate and time only grows) until the set of
+  // groups changes, which resets it; so each retained message is judged once.
+  MessageId judged_below = 0;
   std::map<std::string, std::map<MessageId, int64_t>> passed;  // group -> id -> first time passed
   // The same since the last power loss (which may take unsynced ack records with it): the
   // liveness bound runs from these.
@@ -84,14 +88,20 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
         }
         break;
       case EventKind::kProduce:
-        if (e.ok) msgs[e.id] = Produced{e.id, e.payload, e.time_ns, i, e.sync};
+        if (e.ok) msgs[e.id] = Produced{e.id, e.payload.size(), e.time_ns, i, e.sync};
         break;
       case EventKind::kCreateGroup:
         // A (re-)created group starts at the earliest message and holds acks back until it
         // moves: liveness runs from its passes from now on.
-        if (e.ok) { pr.position[e.group] = 0; pr.passed[e.group]; pr.repassed[e.group].clear(); }
+        if (e.ok) {
+          pr.position[e.group] = 0;
+          pr.passed[e.group];
+          pr.repassed[e.group].clear();
+          pr.judged_below = 0;
+        }
         break;
       case EventKind::kDestroyGroup:
+        pr.judged_below = 0;
         pr.position.erase(e.group);
         pr.passed.erase(e.group);
         pr.repassed.erase(e.group);
@@ -123,7 +133,7 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
         if (!e.ok) break;
         const MessageId first = e.messages.empty() ? INT64_MAX : e.messages.front().id;
         // Never early: everything retained below `first`.
-        for (auto it = msgs.begin(); it != msgs.end() && it->first < first; ++it) {
+        for (auto it = msgs.lower_bound(pr.judged_below); it != msgs.end() && it->first < first; ++it) {
           const Produced& m = it->second;
           if (!m.sync && m.time_ns <= last_power_loss) continue;  // lost, not retained
           if (e.messages.empty() && m.time_ns <= last_power_loss) continue;
@@ -146,6 +156,10 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
                              {m.event, i}};
           }
         }
+        if (!e.messages.empty()) {  // an empty read excuses some messages only for now
+          auto end = msgs.lower_bound(first);
+          if (end != msgs.begin()) pr.judged_below = std::max(pr.judged_below, std::prev(end)->first + 1);
+        }
         // Liveness (time rule): a message whose page was certainly closed and read by every
         // group (the groups passed a full page of bytes beyond it) long enough ago is gone.
         if (b.time_ns >= 0 && !pr.position.empty()) {
@@ -154,7 +168,7 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
             int64_t bytes = 0;
             auto beyond = std::next(it);
             for (; beyond != msgs.end() && bytes <= b.page_bytes; ++beyond) {
-              bytes += static_cast<int64_t>(beyond->second.payload.size());
+              bytes += static_cast<int64_t>(beyond->second.bytes);
             }
             if (beyond == msgs.end()) break;
             int64_t all_passed = INT64_MIN;
@@ -168,7 +182,7 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
             int64_t due = all_passed + b.time_ns + b.tick_ns + b.slack_ns;
             due += extension(all_passed, e.time_ns);
             bool present = false;
-            for (const Message& m : e.messages) present = present || m.id == it->first;
+            for (const SeenMessage& m : e.messages) present = present || m.id == it->first;
             if (present && due < e.time_ns) {
               return Violation{"retention", "topic " + e.topic + ": id " +
                                    std::to_string(it->first) + " is still there " +
@@ -192,8 +206,8 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
 std::optional<Violation> CheckNoResurrection(const History& h) {
   std::map<std::string, MessageId> floor;          // topic -> first id seen by a read-all
   std::map<std::string, size_t> floor_event;
-  std::map<std::string, std::set<std::string>> destroyed;  // payloads of destroyed incarnations
-  std::map<std::string, std::set<std::string>> live;       // payloads of the current one
+  std::map<std::string, std::set<uint64_t>> destroyed;  // payload digests of destroyed incarnations
+  std::map<std::string, std::set<uint64_t>> live;       // those of the current one
   const auto& ev = h.events();
   for (size_t i = 0; i < ev.size(); ++i) {
     const HistoryEvent& e = ev[i];
@@ -206,13 +220,14 @@ std::optional<Violation> CheckNoResurrection(const History& h) {
       live.erase(e.topic);
       floor.erase(e.topic);
     } else if (e.kind == EventKind::kProduce) {
-      live[e.topic].insert(e.payload);
+      live[e.topic].insert(e.digest);
     } else if ((e.kind == EventKind::kConsume || e.kind == EventKind::kReadAll) && e.ok) {
-      for (const Message& m : e.messages) {
-        if (destroyed[e.topic].count(m.payload) != 0 && live[e.topic].count(m.payload) == 0) {
-          return Violation{"no-resurrection", "topic " + e.topic + ": \"" + m.payload.substr(0, 24) +
-                               "\" of a destroyed incarnation of the topic came back (id " +
-                               std::to_string(m.id) + ")",
+      const std::set<uint64_t>& gone = destroyed[e.topic];
+      const std::set<uint64_t>& now = live[e.topic];
+      for (const SeenMessage& m : e.messages) {
+        if (!gone.empty() && gone.count(m.digest) != 0 && now.count(m.digest) == 0) {
+          return Violation{"no-resurrection", "topic " + e.topic + ": a message of a destroyed "
+                               "incarnation of the topic came back (id " + std::to_string(m.id) + ")",
                            {i}};
         }
         auto f = floor.find(e.topic);
@@ -247,7 +262,7 @@ std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l) 
     if (e.kind == EventKind::kSwitch) topics.clear();
     if (e.kind == EventKind::kDestroyTopic && e.ok) topics.erase(e.topic);
     if (e.kind == EventKind::kProduce && e.ok) {
-      topics[e.topic][e.id] = Produced{e.id, e.payload, e.time_ns, i, e.sync};
+      topics[e.topic][e.id] = Produced{e.id, e.payload.size(), e.time_ns, i, e.sync};
     }
     if (e.kind != EventKind::kReadAll || !e.ok) continue;
     const auto& msgs = topics[e.topic];
@@ -258,8 +273,8 @@ std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l) 
                        {i}};
     }
     uint64_t bytes = 0;
-    for (const Message& m : e.messages) {
-      bytes += l.size_of ? l.size_of(e.topic, m.payload) : m.payload.size();
+    for (const SeenMessage& m : e.messages) {
+      bytes += l.size_of ? l.size_of(e.topic, m.bytes) : m.bytes;
     }
     if (l.max_bytes > 0 && bytes > static_cast<uint64_t>(l.max_bytes)) {
       return Violation{"nats-limits", "stream " + e.topic + " holds " + std::to_string(bytes) +
@@ -267,7 +282,7 @@ std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l) 
                        {i}};
     }
     if (l.max_age_ns > 0) {
-      for (const Message& m : e.messages) {
+      for (const SeenMessage& m : e.messages) {
         auto p = msgs.find(m.id);
         if (p == msgs.end()) continue;
         if (p->second.time_ns + l.max_age_ns + l.slack_ns < e.time_ns) {

@@ -42,7 +42,7 @@ struct NatsLimits {
   int64_t max_bytes = -1;
   int64_t max_age_ns = 0;   // 0: none
   int64_t slack_ns = 0;     // expiry timer lateness allowed (GC pauses)
-  std::function<uint64_t(const std::string& topic, const std::string& payload)> size_of;
+  std::function<uint64_t(const std::string& topic, uint64_t payload_bytes)> size_of;
 };
 std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l);
 

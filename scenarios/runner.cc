@@ -271,7 +271,7 @@ class Run {
 
   sim::Task<void> Reader() {
     for (;;) {
-      co_await sim_.scheduler().SleepFor(sim::Duration::Seconds(30));
+      co_await sim_.scheduler().SleepFor(sc_.workload.read_all_every);
       for (const std::string& t : topics_) ReadAll(t);
     }
   }
@@ -340,8 +340,8 @@ class Run {
       properties::NatsLimits l{n.retention_max_msgs.value_or(-1), n.retention_max_bytes.value_or(-1),
                                n.retention_max_age_minutes ? *n.retention_max_age_minutes * 60'000'000'000 : 0,
                                slack,
-                               [](const std::string& t, const std::string& p) {
-                                 return properties::JetStreamStoredBytes(t.size(), 0, p.size());
+                               [](const std::string& t, uint64_t p) {
+                                 return properties::JetStreamStoredBytes(t.size(), 0, p);
                                }};
       keep(properties::CheckNatsLimits(history_, l));
     }

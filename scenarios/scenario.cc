@@ -158,6 +158,10 @@ absl::Status ParseWorkload(YamlSection w, WorkloadSpec* out) {
   if (out->topic_churn < 0 || out->topic_churn > 1) {
     return w.Error("topic_churn", "must be a probability in [0, 1]");
   }
+  MQSIM_RETURN_IF_ERROR(GetDuration(w, "read_all_every", &out->read_all_every));
+  if (out->read_all_every < sim::Duration::Seconds(1)) {
+    return w.Error("read_all_every", "must be at least 1s");
+  }
   absl::StatusOr<YamlSection> p = w.Child("producers");
   if (!p.ok()) return p.status();
   MQSIM_RETURN_IF_ERROR(p->Get("count", &out->producers.count));

@@ -7,7 +7,7 @@
 //   mode: standalone                 # or cluster (mq.type selection)
 //   config: {rocksmq: {...}, natsmq: {...}, mq: {...}, pulsar: {...}, kafka: {...}}
 //   helm_values: values.yaml         # optional; its extraConfigFiles.user.yaml is read as config
-//   workload: {topics, topic_churn, producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync,
+//   workload: {topics, topic_churn, read_all_every, producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync,
 //                                               idle: {every, for}},
 //              consumers: {groups, batch, seek_probability, stall: {every, for},
 //                          push: {groups, buffer}},   # the last `groups` groups are push consumers
@@ -78,6 +78,10 @@ struct WorkloadSpec {
   // Per consumer tick, the probability that a topic is destroyed and created again (Milvus
   // drops a collection and reuses its channel).
   double topic_churn = 0;
+  // How often every topic is read back in full (with the store's page accounting) for the
+  // durability, retention and resurrection checks; a last full read always ends the run.
+  // Each read costs a retention window of messages: long soaks read less often.
+  sim::Duration read_all_every = sim::Duration::Seconds(30);
   ProducerSpec producers;
   ConsumerSpec consumers;
   MilvusSpec milvus;

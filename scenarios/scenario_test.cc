@@ -33,7 +33,7 @@ TEST_CASE("Every stock scenario loads") {
 TEST_CASE("Scenario values and defaults") {
   absl::StatusOr<Scenario> s = ParseScenario(
       "name: t\nduration: 1h30m\nbackend: natsmq\n"
-      "workload:\n  topics: 3\n  producers: {count: 2, rate_per_s: 5, batch: [1, 16], payload_bytes: 100, sync: true}\n"
+      "workload:\n  topics: 3\n  read_all_every: 10m\n  producers: {count: 2, rate_per_s: 5, batch: [1, 16], payload_bytes: 100, sync: true}\n"
       "  consumers: {groups: 2, batch: 8, seek_probability: 0.1}\n"
       "faults:\n  crash: {mean_interval: 40m}\n  disk: {capacity: 64MiB, latency_us: [20, 2000], torn_writes: false}\n"
       "  gc: {pause_ms: [1, 300], every: 30s}\n  starve: {task: retention, for: 20m, every: 2h}\n"
@@ -44,6 +44,7 @@ TEST_CASE("Scenario values and defaults") {
   CHECK(s->duration == sim::Duration::Minutes(90));
   CHECK(*s->StoreType() == backends::MqType::kNatsMq);
   CHECK(s->workload.producers.batch.hi == 16);
+  CHECK(s->workload.read_all_every == sim::Duration::Minutes(10));
   CHECK(s->workload.producers.payload_bytes.lo == 100);
   CHECK(s->faults.crash_interval == sim::Duration::Minutes(40));
   CHECK(s->faults.disk_capacity_bytes == 64ULL << 20);
@@ -64,6 +65,8 @@ TEST_CASE("Mistakes name the file, the line and the key") {
   CHECK(Error(kHead + "workload:\n  producers: {batch: [5, 2]}\n") ==
         "bad.yaml:5: workload.producers.batch: range [low, high] with low > high");
   CHECK(Error(kHead + "workload:\n  topic: 3\n") == "bad.yaml:5: workload.topic: unknown key");
+  CHECK(Error(kHead + "workload:\n  read_all_every: 500ms\n") ==
+        "bad.yaml:5: workload.read_all_every: must be at least 1s");
   CHECK(Error(kHead + "faults:\n  fiu: {points: [\"kafka/*\"]}\n") ==
         "bad.yaml:5: faults.fiu.points: \"kafka/*\" matches no fault point (see faults/FAULTS.md)");
   CHECK(Error(kHead + "faults:\n  starve: {task: lunch}\n") ==

@@ -17,13 +17,14 @@
 
 namespace {
 
-constexpr char kSoak[] = R"(name: soak-2h
-duration: 2h
+constexpr char kSoak[] = R"(name: soak-24h
+duration: 24h
 backend: rocksmq
 config:
   rocksmq: {retentionTimeInMinutes: 60, retentionSizeInMB: -1, timtickerInterval: 600}
 workload:
   topics: 2
+  read_all_every: 10m
   producers: {count: 1, rate_per_s: 10, batch: 1, payload_bytes: [64, 512]}
   consumers: {groups: 1, batch: 64}
 faults:
@@ -94,7 +95,7 @@ int main(int argc, char** argv) {
   std::printf("| scenario | runs | simulated | wall | time compression | messages/s (wall) | failed |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   std::fflush(stdout);
-  for (const auto& [name, yaml, seeds] : {std::tuple{"(a) idle-heavy soak, 2 h", kSoak, 1},
+  for (const auto& [name, yaml, seeds] : {std::tuple{"(a) idle-heavy soak, 24 h", kSoak, 1},
                                           std::tuple{"(b) loaded, 10 min", kLoaded, 1},
                                           std::tuple{"(c) smoke, 60 s, one crash", kSmoke, 40}}) {
     if (!wanted(name)) continue;

@@ -138,7 +138,7 @@ std::string Judge(Run& r, MqType type, const faults::FaultPlan& plan) {
     properties::NatsLimits l{200, -1, 3 * kMinute,
                              r.store->jobs().longest_starvation().nanos() + plan.restart_delay_max.nanos() +
                                  plan.gc_pause_max.nanos(),
-                             [](const std::string& t, const std::string& p) { return properties::JetStreamStoredBytes(t.size(), 0, p.size()); }};
+                             [](const std::string& t, uint64_t p) { return properties::JetStreamStoredBytes(t.size(), 0, p); }};
     v = properties::CheckNatsLimits(r.history, l);
   }
   return v ? v->ToString(r.history) : "";
