@@ -64,8 +64,12 @@ struct HistoryEvent {
   std::string group = {};
   bool ok = true;
   MessageId id = backends::kNoMessage;
+  // Produce: the payload's first kPayloadPrefix bytes (for reports), its digest and its
+  // size; History::Add fills digest and bytes from a full payload and trims it. Other
+  // events: a free-form word (the retention job, the new mq.type).
   std::string payload = {};
-  uint64_t digest = 0;  // produce: PayloadDigest(payload), set by History::Add
+  uint64_t digest = 0;
+  uint64_t bytes = 0;
   bool sync = false;  // produce: the store promised durability (produceSync / sync always)
   std::vector<SeenMessage> messages = {};
   backends::StoreAccounting accounting = {};
@@ -73,8 +77,13 @@ struct HistoryEvent {
 
 class History {
  public:
+  static constexpr size_t kPayloadPrefix = 32;
   void Add(HistoryEvent e) {
-    if (e.kind == EventKind::kProduce) e.digest = PayloadDigest(e.payload);
+    if (e.kind == EventKind::kProduce && e.digest == 0 && e.bytes == 0) {
+      e.digest = PayloadDigest(e.payload);
+      e.bytes = e.payload.size();
+      if (e.payload.size() > kPayloadPrefix) e.payload.resize(kPayloadPrefix);
+    }
     events_.push_back(std::move(e));
   }
   const std::vector<HistoryEvent>& events() const { return events_; }

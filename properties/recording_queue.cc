@@ -31,7 +31,9 @@ absl::Status RecordingQueue::DestroyTopic(const std::string& topic) {
 absl::StatusOr<MessageId> RecordingQueue::Produce(const std::string& topic,
                                                   const std::string& payload) {
   HistoryEvent e = Event(EventKind::kProduce, topic);
-  e.payload = payload;
+  e.payload = payload.substr(0, History::kPayloadPrefix);
+  e.digest = PayloadDigest(payload);
+  e.bytes = payload.size();
   e.sync = sync_;
   absl::StatusOr<MessageId> id = inner_->Produce(topic, payload);
   e.ok = id.ok();

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <set>
+#include <unordered_set>
 
 namespace mqsim::properties {
 
@@ -88,7 +89,7 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
         }
         break;
       case EventKind::kProduce:
-        if (e.ok) msgs[e.id] = Produced{e.id, e.payload.size(), e.time_ns, i, e.sync};
+        if (e.ok) msgs[e.id] = Produced{e.id, e.bytes, e.time_ns, i, e.sync};
         break;
       case EventKind::kCreateGroup:
         // A (re-)created group starts at the earliest message and holds acks back until it
@@ -206,8 +207,10 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
 std::optional<Violation> CheckNoResurrection(const History& h) {
   std::map<std::string, MessageId> floor;          // topic -> first id seen by a read-all
   std::map<std::string, size_t> floor_event;
-  std::map<std::string, std::set<uint64_t>> destroyed;  // payload digests of destroyed incarnations
-  std::map<std::string, std::set<uint64_t>> live;       // those of the current one
+  // Payload digests of destroyed incarnations and of the current one (looked up and merged,
+  // never iterated where order could show).
+  std::map<std::string, std::unordered_set<uint64_t>> destroyed;
+  std::map<std::string, std::unordered_set<uint64_t>> live;
   const auto& ev = h.events();
   for (size_t i = 0; i < ev.size(); ++i) {
     const HistoryEvent& e = ev[i];
@@ -222,8 +225,8 @@ std::optional<Violation> CheckNoResurrection(const History& h) {
     } else if (e.kind == EventKind::kProduce) {
       live[e.topic].insert(e.digest);
     } else if ((e.kind == EventKind::kConsume || e.kind == EventKind::kReadAll) && e.ok) {
-      const std::set<uint64_t>& gone = destroyed[e.topic];
-      const std::set<uint64_t>& now = live[e.topic];
+      const std::unordered_set<uint64_t>& gone = destroyed[e.topic];
+      const std::unordered_set<uint64_t>& now = live[e.topic];
       for (const SeenMessage& m : e.messages) {
         if (!gone.empty() && gone.count(m.digest) != 0 && now.count(m.digest) == 0) {
           return Violation{"no-resurrection", "topic " + e.topic + ": a message of a destroyed "
@@ -262,7 +265,7 @@ std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l) 
     if (e.kind == EventKind::kSwitch) topics.clear();
     if (e.kind == EventKind::kDestroyTopic && e.ok) topics.erase(e.topic);
     if (e.kind == EventKind::kProduce && e.ok) {
-      topics[e.topic][e.id] = Produced{e.id, e.payload.size(), e.time_ns, i, e.sync};
+      topics[e.topic][e.id] = Produced{e.id, e.bytes, e.time_ns, i, e.sync};
     }
     if (e.kind != EventKind::kReadAll || !e.ok) continue;
     const auto& msgs = topics[e.topic];
