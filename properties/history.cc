@@ -45,7 +45,8 @@ std::string History::Describe(size_t index) const {
   if (!e.group.empty()) out += "/" + e.group;
   if (!e.ok) out += " (failed)";
   if (e.id != backends::kNoMessage) out += " id=" + std::to_string(e.id);
-  if (!e.payload.empty()) out += " payload=" + e.payload.substr(0, 24);
+  if (!e.payload.empty()) out += " payload=" + e.payload;
+  if (e.kind == EventKind::kProduce) out += " (" + std::to_string(e.bytes) + " B)";
   if (e.sync) out += " sync";
   if (!e.messages.empty()) {
     out += " [";

@@ -77,7 +77,7 @@ struct HistoryEvent {
 
 class History {
  public:
-  static constexpr size_t kPayloadPrefix = 32;
+  static constexpr size_t kPayloadPrefix = 15;  // fits std::string's inline buffer
   void Add(HistoryEvent e) {
     if (e.kind == EventKind::kProduce && e.digest == 0 && e.bytes == 0) {
       e.digest = PayloadDigest(e.payload);
