@@ -1,6 +1,8 @@
 #include "properties/retention_checkers.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_set>
 
@@ -45,12 +47,53 @@ void Pass(Progress& p, const std::string& group, MessageId next, int64_t t,
   pos = next;
 }
 
+// A topic's acknowledged messages in id order with their cumulative payload bytes, to find
+// "a page of bytes beyond" a message by binary search instead of a walk. Appends are O(1);
+// an id at or below the last one (never in a well-ordered history) marks it stale, and the
+// next query rebuilds it from the messages.
+class ByteIndex {
+ public:
+  void Add(MessageId id, uint64_t bytes) {
+    if (stale_ || (!ids_.empty() && id <= ids_.back())) {
+      stale_ = true;
+      return;
+    }
+    ids_.push_back(id);
+    sums_.push_back((sums_.empty() ? 0 : sums_.back()) + static_cast<int64_t>(bytes));
+  }
+  // With `from` one of msgs: the message after the first one whose bytes, counted from the
+  // message after `from`, exceed page_bytes (the first message certainly in a later page);
+  // nullopt if there is none yet.
+  std::optional<MessageId> PageBeyond(const std::map<MessageId, Produced>& msgs, MessageId from,
+                                      int64_t page_bytes) {
+    if (stale_) Rebuild(msgs);
+    const size_t i = static_cast<size_t>(std::lower_bound(ids_.begin(), ids_.end(), from) - ids_.begin());
+    if (i >= ids_.size()) return std::nullopt;
+    auto k = std::upper_bound(sums_.begin() + static_cast<std::ptrdiff_t>(i) + 1, sums_.end(),
+                              sums_[i] + page_bytes);
+    if (k == sums_.end() || std::next(k) == sums_.end()) return std::nullopt;
+    return ids_[static_cast<size_t>(k - sums_.begin()) + 1];
+  }
+
+ private:
+  void Rebuild(const std::map<MessageId, Produced>& msgs) {
+    ids_.clear();
+    sums_.clear();
+    stale_ = false;
+    for (const auto& [id, m] : msgs) Add(id, m.bytes);
+  }
+  std::vector<MessageId> ids_;
+  std::vector<int64_t> sums_;
+  bool stale_ = false;
+};
+
 }  // namespace
 
 std::optional<Violation> CheckRetention(const History& h, const RetentionBounds& b) {
   if (b.time_ns < 0 && b.size_bytes < 0) return std::nullopt;
   const int64_t b_tick_ns = b.tick_ns;
   Topics topics;
+  std::map<std::string, ByteIndex> byte_index;
   std::map<std::string, Progress> progress;
   int64_t last_power_loss = INT64_MIN;
   // While the store is down nothing is retained, and after each start the retention ticker
@@ -71,9 +114,9 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
     auto& msgs = topics[e.topic];
     Progress& pr = progress[e.topic];
     switch (e.kind) {
-      case EventKind::kSwitch: topics.clear(); progress.clear(); break;
+      case EventKind::kSwitch: topics.clear(); byte_index.clear(); progress.clear(); break;
       case EventKind::kDestroyTopic:
-        if (e.ok) { topics.erase(e.topic); progress.erase(e.topic); }
+        if (e.ok) { topics.erase(e.topic); byte_index.erase(e.topic); progress.erase(e.topic); }
         break;
       case EventKind::kCrash:
         if (down_since == INT64_MIN) down_since = e.time_ns;
@@ -89,7 +132,10 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
         }
         break;
       case EventKind::kProduce:
-        if (e.ok) msgs[e.id] = Produced{e.id, e.bytes, e.time_ns, i, e.sync};
+        if (e.ok) {
+          msgs[e.id] = Produced{e.id, e.bytes, e.time_ns, i, e.sync};
+          byte_index[e.topic].Add(e.id, e.bytes);
+        }
         break;
       case EventKind::kCreateGroup:
         // A (re-)created group starts at the earliest message and holds acks back until it
@@ -166,16 +212,12 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
         if (b.time_ns >= 0 && !pr.position.empty()) {
           for (auto it = msgs.lower_bound(first); it != msgs.end(); ++it) {
             // The first message at least a page of bytes further on.
-            int64_t bytes = 0;
-            auto beyond = std::next(it);
-            for (; beyond != msgs.end() && bytes <= b.page_bytes; ++beyond) {
-              bytes += static_cast<int64_t>(beyond->second.bytes);
-            }
-            if (beyond == msgs.end()) break;
+            const std::optional<MessageId> beyond = byte_index[e.topic].PageBeyond(msgs, it->first, b.page_bytes);
+            if (!beyond) break;
             int64_t all_passed = INT64_MIN;
             bool every_group = true;
             for (const auto& [g, passed] : pr.repassed) {
-              auto p = passed.find(beyond->first);
+              auto p = passed.find(*beyond);
               if (p == passed.end()) { every_group = false; break; }
               all_passed = std::max(all_passed, p->second);
             }
@@ -189,7 +231,7 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
                                    std::to_string(it->first) + " is still there " +
                                    std::to_string((e.time_ns - due) / 1'000'000) +
                                    " ms after it was due to be retained (every group had read id " +
-                                   std::to_string(beyond->first) + ", a page beyond it, at t=" +
+                                   std::to_string(*beyond) + ", a page beyond it, at t=" +
                                    std::to_string(all_passed / 1'000'000) + "ms)",
                                {it->second.event, i}};
             }
