@@ -21,6 +21,33 @@ struct Produced {
 // Per topic incarnation: acknowledged messages in id order.
 using Topics = std::map<std::string, std::map<MessageId, Produced>>;
 
+// When a group first moved past each id, in id order. Groups pass ids in increasing order,
+// so recording is an append; a pass over ids already recorded keeps the first time.
+class FirstPasses {
+ public:
+  void Emplace(MessageId id, int64_t t) {
+    if (at_.empty() || id > at_.back().first) {
+      at_.emplace_back(id, t);
+      return;
+    }
+    auto it = LowerBound(id);
+    if (it == at_.end() || it->first != id) at_.insert(it, {id, t});
+  }
+  const int64_t* Find(MessageId id) const {
+    auto it = LowerBound(id);
+    return it != at_.end() && it->first == id ? &it->second : nullptr;
+  }
+  void EraseFrom(MessageId id) { at_.erase(LowerBound(id), at_.end()); }
+  void Clear() { at_.clear(); }
+
+ private:
+  std::vector<std::pair<MessageId, int64_t>>::const_iterator LowerBound(MessageId id) const {
+    return std::lower_bound(at_.begin(), at_.end(), id,
+                            [](const std::pair<MessageId, int64_t>& p, MessageId v) { return p.first < v; });
+  }
+  std::vector<std::pair<MessageId, int64_t>> at_;
+};
+
 // When each group's position first moved past each id (consume beyond it, or a seek past
 // it), per topic; groups come and go.
 struct Progress {
@@ -29,10 +56,10 @@ struct Progress {
   // change later (first passes only accumulate and time only grows) until the set of
   // groups changes, which resets it; so each retained message is judged once.
   MessageId judged_below = 0;
-  std::map<std::string, std::map<MessageId, int64_t>> passed;  // group -> id -> first time passed
+  std::map<std::string, FirstPasses> passed;  // group -> id -> first time passed
   // The same since the last power loss (which may take unsynced ack records with it): the
   // liveness bound runs from these.
-  std::map<std::string, std::map<MessageId, int64_t>> repassed;
+  std::map<std::string, FirstPasses> repassed;
 };
 
 void Pass(Progress& p, const std::string& group, MessageId next, int64_t t,
@@ -41,8 +68,8 @@ void Pass(Progress& p, const std::string& group, MessageId next, int64_t t,
   auto& passed = p.passed[group];
   auto& repassed = p.repassed[group];
   for (auto it = msgs.lower_bound(pos); it != msgs.end() && it->first < next; ++it) {
-    passed.emplace(it->first, t);
-    repassed.emplace(it->first, t);
+    passed.Emplace(it->first, t);
+    repassed.Emplace(it->first, t);
   }
   pos = next;
 }
@@ -128,7 +155,7 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
       case EventKind::kPowerLoss:
         last_power_loss = e.time_ns;
         for (auto& [topic, p] : progress) {
-          for (auto& [g, r] : p.repassed) r.clear();
+          for (auto& [g, r] : p.repassed) r.Clear();
         }
         break;
       case EventKind::kProduce:
@@ -143,7 +170,7 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
         if (e.ok) {
           pr.position[e.group] = 0;
           pr.passed[e.group];
-          pr.repassed[e.group].clear();
+          pr.repassed[e.group].Clear();
           pr.judged_below = 0;
         }
         break;
@@ -167,7 +194,7 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
             // not yet acked wait for it again (the engine acks by current positions).
             pr.position[e.group] = e.id;
             auto& r = pr.repassed[e.group];
-            r.erase(r.lower_bound(e.id), r.end());
+            r.EraseFrom(e.id);
           }
         }
         break;
@@ -187,9 +214,9 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
           int64_t all_passed = INT64_MIN;
           bool every_group = !pr.position.empty();
           for (const auto& [g, passed] : pr.passed) {
-            auto p = passed.find(m.id);
-            if (p == passed.end()) { every_group = false; break; }
-            all_passed = std::max(all_passed, p->second);
+            const int64_t* p = passed.Find(m.id);
+            if (p == nullptr) { every_group = false; break; }
+            all_passed = std::max(all_passed, *p);
           }
           if (!every_group) {
             return Violation{"retention", "topic " + e.topic + ": id " + std::to_string(m.id) +
@@ -217,9 +244,9 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
             int64_t all_passed = INT64_MIN;
             bool every_group = true;
             for (const auto& [g, passed] : pr.repassed) {
-              auto p = passed.find(*beyond);
-              if (p == passed.end()) { every_group = false; break; }
-              all_passed = std::max(all_passed, p->second);
+              const int64_t* p = passed.Find(*beyond);
+              if (p == nullptr) { every_group = false; break; }
+              all_passed = std::max(all_passed, *p);
             }
             if (!every_group) break;
             int64_t due = all_passed + b.time_ns + b.tick_ns + b.slack_ns;
