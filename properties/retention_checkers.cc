@@ -276,10 +276,11 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
 std::optional<Violation> CheckNoResurrection(const History& h) {
   std::map<std::string, MessageId> floor;          // topic -> first id seen by a read-all
   std::map<std::string, size_t> floor_event;
-  // Payload digests of destroyed incarnations and of the current one (looked up and merged,
-  // never iterated where order could show).
+  // Payload digests of destroyed incarnations (a hash set, looked up only), and those of
+  // the current one in produce order (an append per produce; searched only in the rare case
+  // that a read returns a destroyed incarnation's payload).
   std::map<std::string, std::unordered_set<uint64_t>> destroyed;
-  std::map<std::string, std::unordered_set<uint64_t>> live;
+  std::map<std::string, std::vector<uint64_t>> live;
   const auto& ev = h.events();
   for (size_t i = 0; i < ev.size(); ++i) {
     const HistoryEvent& e = ev[i];
@@ -292,12 +293,13 @@ std::optional<Violation> CheckNoResurrection(const History& h) {
       live.erase(e.topic);
       floor.erase(e.topic);
     } else if (e.kind == EventKind::kProduce) {
-      live[e.topic].insert(e.digest);
+      live[e.topic].push_back(e.digest);
     } else if ((e.kind == EventKind::kConsume || e.kind == EventKind::kReadAll) && e.ok) {
-      const std::unordered_set<uint64_t>& gone = destroyed[e.topic];
-      const std::unordered_set<uint64_t>& now = live[e.topic];
+      auto gone = destroyed.find(e.topic);
+      const std::vector<uint64_t>& now = live[e.topic];
       for (const SeenMessage& m : e.messages) {
-        if (!gone.empty() && gone.count(m.digest) != 0 && now.count(m.digest) == 0) {
+        if (gone != destroyed.end() && gone->second.count(m.digest) != 0 &&
+            std::find(now.begin(), now.end(), m.digest) == now.end()) {
           return Violation{"no-resurrection", "topic " + e.topic + ": a message of a destroyed "
                                "incarnation of the topic came back (id " + std::to_string(m.id) + ")",
                            {i}};
