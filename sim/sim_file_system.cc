@@ -18,13 +18,6 @@ using rocksdb::Slice;
 namespace {
 constexpr uint64_t kSectorBytes = 512;
 constexpr uint64_t kBlockBytes = 4096;
-
-uint64_t CommonPrefix(const std::string& a, const std::string& b) {
-  const size_t n = std::min(a.size(), b.size());
-  size_t i = 0;
-  while (i < n && a[i] == b[i]) ++i;
-  return i;
-}
 }  // namespace
 
 std::string_view ToString(PersistenceProfile p) {
@@ -280,9 +273,7 @@ IOStatus SimFileSystem::ReadAt(const Inode& inode, const std::string& path, uint
     trace_->Event("fs.read").Kv("path", path).Kv("off", offset).Kv("err", "injected");
     return IOStatus::IOError("injected read error", path);
   }
-  const std::string& d = inode.data;
-  const size_t k = offset < d.size() ? std::min<size_t>(n, d.size() - offset) : 0;
-  if (k > 0) std::memcpy(scratch, d.data() + offset, k);
+  const size_t k = inode.data.Read(offset, n, scratch);
   bool corrupted = false;
   if (k > 0 && Inject(options_.faults.read_corruption)) {
     const uint64_t bit = rng_.Below(k * 8);
@@ -322,10 +313,9 @@ IOStatus SimFileSystem::WriteAt(Inode& inode, const std::string& path, uint64_t 
     used_bytes_ += new_size - old_size;
   }
   if (offset == old_size) {
-    inode.data.append(data.data(), data.size());
+    inode.data.Append(std::string_view(data.data(), data.size()));
   } else {
-    if (inode.data.size() < new_size) inode.data.resize(new_size);
-    std::memcpy(inode.data.data() + offset, data.data(), data.size());
+    inode.data.WriteAt(offset, std::string_view(data.data(), data.size()));
     if (offset < inode.durable.size()) inode.rewritten_since_sync = true;
   }
   trace_->Event("fs.write")
@@ -347,7 +337,7 @@ IOStatus SimFileSystem::TruncateInode(Inode& inode, const std::string& path, uin
     if (!s.ok()) return s;
     used_bytes_ = used_bytes_ - old_size + size;
   }
-  inode.data.resize(size);
+  inode.data.Resize(size);
   if (size < inode.durable.size()) inode.rewritten_since_sync = true;
   trace_->Event("fs.truncate").Kv("path", path).Kv("size", size);
   return IOStatus::OK();
@@ -356,17 +346,14 @@ IOStatus SimFileSystem::TruncateInode(Inode& inode, const std::string& path, uin
 void SimFileSystem::SyncInode(Inode& inode) {
   if (!inode.rewritten_since_sync && inode.durable.size() <= inode.data.size()) {
     // Only appended to since the last sync: the platter content is a prefix of the page
-    // cache (Inode's invariant), so copy just the new tail. Copying the whole file made a
-    // file synced after every append (a WAL under produceSync, a natsmq block under sync
-    // always) cost O(file size) per fsync: quadratic over its life. The spot check of the
-    // last synced bytes is O(1).
-    const size_t n = inode.durable.size();
-    const size_t check = std::min<size_t>(n, 64);
-    MQSIM_ASSERT_MSG(inode.data.compare(n - check, check, inode.durable, n - check, check) == 0,
-                     "platter content is not a prefix of the page cache");
-    inode.durable.append(inode.data, n, std::string::npos);
+    // cache (Inode's invariant), so the platter takes the page cache's chunks from its own
+    // end onward: no bytes copied, O(new chunks) (ExtendToShare spot-checks the prefix).
+    // Copying the whole file made a file synced after every append (a WAL under
+    // produceSync, a natsmq block under sync always) quadratic over its life; copying the
+    // new tail was still 8-16% of such runs.
+    inode.durable.ExtendToShare(inode.data);
   } else {
-    inode.durable = inode.data;
+    inode.durable = inode.data;  // shares every chunk; later writes copy what they change
   }
   inode.rewritten_since_sync = false;
 }
@@ -433,14 +420,14 @@ void SimFileSystem::PowerLoss(PowerLossMode mode) {
   for (const auto& [path, inode] : durable_files_) {
     auto found = survivors.find(inode->id);
     if (found == survivors.end()) {
-      std::string keep = inode->durable;
+      ChunkedBytes keep = inode->durable;
       const bool appended_tail = !inode->rewritten_since_sync &&
                                  inode->data.size() > keep.size() &&
-                                 inode->data.compare(0, keep.size(), keep) == 0;
+                                 inode->data.StartsWith(keep);
       if (appended_tail && mode != PowerLossMode::kDropUnsynced) {
         const uint64_t synced = keep.size();
         const uint64_t extra = rng_.Below(inode->data.size() - synced + 1);
-        keep.append(inode->data, synced, extra);
+        keep.AppendFrom(inode->data, synced, extra);
         if (mode == PowerLossMode::kTornTail && extra > 0) {
           // Zero one unsynced sector of the last 4 KiB block kept.
           const uint64_t block_start = (keep.size() - 1) / kBlockBytes * kBlockBytes;
@@ -449,8 +436,7 @@ void SimFileSystem::PowerLoss(PowerLossMode mode) {
           const uint64_t sector = first + rng_.Below(sectors) * kSectorBytes;
           const uint64_t from = std::max(sector, synced);
           const uint64_t to = std::min<uint64_t>(sector + kSectorBytes, keep.size());
-          std::fill(keep.begin() + static_cast<int64_t>(from),
-                    keep.begin() + static_cast<int64_t>(to), '\0');
+          keep.Fill(from, to - from, '\0');
         }
       }
       lost_bytes += inode->data.size() > keep.size() ? inode->data.size() - keep.size() : 0;
@@ -476,14 +462,14 @@ void SimFileSystem::PowerLoss(PowerLossMode mode) {
 
 DiskImage SimFileSystem::DurableImage() const {
   DiskImage image;
-  for (const auto& [path, inode] : durable_files_) image.files[path] = inode->durable;
+  for (const auto& [path, inode] : durable_files_) image.files[path] = inode->durable.ToString();
   image.dirs = dirs_;
   return image;
 }
 
 DiskImage SimFileSystem::LiveImage() const {
   DiskImage image;
-  for (const auto& [path, inode] : files_) image.files[path] = inode->data;
+  for (const auto& [path, inode] : files_) image.files[path] = inode->data.ToString();
   image.dirs = dirs_;
   return image;
 }
@@ -510,14 +496,14 @@ std::vector<DiskImage> SimFileSystem::EnumeratePowerLossImages(size_t max_images
   std::map<uint64_t, std::vector<std::string>> contents;  // inode id -> candidates
   auto add_inode = [&](const InodePtr& inode) {
     if (contents.count(inode->id)) return;
-    std::vector<std::string> c{inode->durable};
-    if (inode->data != inode->durable) {
+    std::vector<std::string> c{inode->durable.ToString()};
+    if (!(inode->data == inode->durable)) {
       if (!inode->rewritten_since_sync && inode->data.size() > inode->durable.size()) {
         const uint64_t tail = inode->data.size() - inode->durable.size();
         const uint64_t half = inode->durable.size() + tail / 2 / kSectorBytes * kSectorBytes;
-        if (half > inode->durable.size()) c.push_back(inode->data.substr(0, half));
+        if (half > inode->durable.size()) c.push_back(inode->data.Substr(0, half));
       }
-      c.push_back(inode->data);
+      c.push_back(inode->data.ToString());
     }
     contents.emplace(inode->id, std::move(c));
   };
@@ -580,8 +566,8 @@ void SimFileSystem::Restore(const DiskImage& image) {
   used_bytes_ = 0;
   for (const auto& [path, content] : image.files) {
     auto inode = NewInode();
-    inode->data = content;
-    inode->durable = content;
+    inode->data = ChunkedBytes(content);
+    inode->durable = inode->data;
     used_bytes_ += content.size();
     files_[path] = std::move(inode);
   }
@@ -599,7 +585,7 @@ std::vector<FileDurability> SimFileSystem::DurabilityFrontier() const {
     auto d = durable_files_.find(path);
     const bool entry_durable = d != durable_files_.end() && d->second == inode;
     out.push_back(FileDurability{path, inode->data.size(),
-                                 CommonPrefix(inode->data, inode->durable), entry_durable});
+                                 inode->data.CommonPrefix(inode->durable), entry_durable});
   }
   return out;
 }
@@ -614,7 +600,7 @@ void SimFileSystem::MakeDirs(const std::string& path) {
 
 std::string SimFileSystem::ReadAll(const std::string& path) const {
   auto it = files_.find(Normalize(path));
-  return it == files_.end() ? std::string() : it->second->data;
+  return it == files_.end() ? std::string() : it->second->data.ToString();
 }
 
 // ------------------------------------------------------------------ FileSystem API
@@ -664,7 +650,7 @@ IOStatus SimFileSystem::NewWritableFile(const std::string& fname, const FileOpti
   if (it != files_.end()) {  // O_CREAT|O_TRUNC on an existing file: same inode, emptied
     inode = it->second;
     used_bytes_ -= inode->data.size();
-    inode->data.clear();
+    inode->data.Clear();
     if (!inode->durable.empty()) inode->rewritten_since_sync = true;
   } else {
     inode = NewInode();

@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "sim/chunked_bytes.h"
 #include "sim/clock.h"
 #include "sim/disk_model.h"
 #include "sim/random.h"
@@ -164,8 +165,8 @@ class SimFileSystem : public rocksdb::FileSystem {
  private:
   struct Inode {
     uint64_t id;
-    std::string data;     // page cache
-    std::string durable;  // platter
+    ChunkedBytes data;     // page cache
+    ChunkedBytes durable;  // platter (shares the page cache's chunks after a sync)
     // A truncate or overwrite happened since the last sync: the platter content is not a
     // prefix of the page cache, so a power loss keeps exactly the platter content.
     bool rewritten_since_sync = false;

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "sim/chunked_bytes.h"
 #include "sim/simulation.h"
 
 namespace mqsim::sim {
@@ -289,6 +290,78 @@ TEST_CASE("The durability frontier shows synced and unsynced bytes per file") {
   CHECK_FALSE(fr[0].entry_durable);
   REQUIRE(d.SyncDir("/data").ok());
   CHECK(d.fs.DurabilityFrontier()[0].entry_durable);
+}
+
+TEST_CASE("Multi-chunk files: overwrite and truncate after a sync leave the platter intact") {
+  // Files larger than a ChunkedBytes chunk, so the platter shares the page cache's chunks.
+  const size_t k = ChunkedBytes::kChunkBytes;
+  std::string synced(2 * k + 300, '\0');
+  for (size_t i = 0; i < synced.size(); ++i) synced[i] = static_cast<char>('a' + i % 23);
+  for (int variant = 0; variant < 3; ++variant) {
+    Disk d;
+    auto f = d.Create("/data/a");
+    REQUIRE(d.Append(*f, synced.substr(0, k + 10)).ok());
+    REQUIRE(d.Sync(*f).ok());
+    REQUIRE(d.Append(*f, synced.substr(k + 10)).ok());  // into the chunk the platter shares
+    REQUIRE(d.Sync(*f).ok());
+    REQUIRE(d.SyncDir("/data").ok());
+    std::string live = synced;
+    if (variant == 0) {  // overwrite in the middle, across a chunk boundary
+      REQUIRE(f->PositionedAppend(Slice(std::string(100, 'X')), k - 50, IOOptions(), nullptr)
+                  .ok());
+      live.replace(k - 50, 100, std::string(100, 'X'));
+    } else if (variant == 1) {  // truncate into the shared chunk, then regrow
+      REQUIRE(f->Truncate(k + 5, IOOptions(), nullptr).ok());
+      REQUIRE(d.Append(*f, std::string(1000, 'Y')).ok());
+      live = synced.substr(0, k + 5) + std::string(1000, 'Y');
+    } else {  // recreate (O_TRUNC) and write something shorter
+      f = d.Create("/data/a");
+      REQUIRE(d.Append(*f, "new").ok());
+      live = "new";
+    }
+    CHECK(d.fs.ReadAll("/data/a") == live);
+    CHECK(d.fs.DurableImage().files.at("/data/a") == synced);
+    for (PowerLossMode mode :
+         {PowerLossMode::kDropUnsynced, PowerLossMode::kRandomPrefix, PowerLossMode::kTornTail}) {
+      Disk e;  // same history, each mode on its own disk
+      auto g = e.Create("/data/a");
+      REQUIRE(e.Append(*g, synced).ok());
+      REQUIRE(e.Sync(*g).ok());
+      REQUIRE(e.SyncDir("/data").ok());
+      REQUIRE(g->PositionedAppend(Slice(std::string(100, 'X')), k - 50, IOOptions(), nullptr)
+                  .ok());
+      e.fs.PowerLoss(mode);  // rewritten since the sync: exactly the platter survives
+      CHECK(e.fs.ReadAll("/data/a") == synced);
+    }
+    d.fs.PowerLoss(PowerLossMode::kDropUnsynced);
+    CHECK(d.fs.ReadAll("/data/a") == synced);
+  }
+}
+
+TEST_CASE("Multi-chunk files: an unsynced tail beyond shared chunks is torn, never the prefix") {
+  const size_t k = ChunkedBytes::kChunkBytes;
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    Disk d(DiskOptions{}, seed);
+    auto f = d.Create("/data/wal");
+    REQUIRE(d.Append(*f, std::string(k + 700, 's')).ok());
+    REQUIRE(d.Sync(*f).ok());
+    REQUIRE(d.SyncDir("/data").ok());
+    REQUIRE(d.Append(*f, std::string(2 * k, 'u')).ok());
+    const FileDurability fr = d.fs.DurabilityFrontier().at(0);
+    CHECK(fr.synced_bytes == k + 700);
+    CHECK(fr.size_bytes == 3 * k + 700);
+    d.fs.PowerLoss(seed % 2 ? PowerLossMode::kTornTail : PowerLossMode::kRandomPrefix);
+    const std::string after = d.fs.ReadAll("/data/wal");
+    REQUIRE(after.size() >= k + 700);
+    CHECK(after.substr(0, k + 700) == std::string(k + 700, 's'));
+    // After the power loss the page cache and platter share; appending must not change
+    // what the platter holds.
+    std::unique_ptr<rocksdb::FSWritableFile> w;
+    REQUIRE(d.fs.ReopenWritableFile("/data/wal", FileOptions(), &w, nullptr).ok());
+    REQUIRE(d.Append(*w, "more").ok());
+    CHECK(d.fs.DurableImage().files.at("/data/wal") == after);
+    CHECK(d.fs.ReadAll("/data/wal") == after + "more");
+  }
 }
 
 TEST_CASE("Directory listing, locks and errors behave like a POSIX file system") {
