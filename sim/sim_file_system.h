@@ -1,8 +1,8 @@
 // SimFileSystem: an in-memory rocksdb::FileSystem with real durability semantics.
 //
 // Fault model. Every file (an inode) has two contents: the page cache (what readers see)
-// and the platter (what survives a power loss). fsync/fdatasync copies the page cache of
-// that inode to the platter. The namespace likewise has a live view and a durable view;
+// and the platter (what survives a power loss). fsync/fdatasync makes the platter equal to
+// the page cache of that inode (sharing its chunks, chunked_bytes.h, not copying bytes). The namespace likewise has a live view and a durable view;
 // which namespace changes are durable when is the PersistenceProfile's business (see
 // disk_model.h). A process crash loses nothing written (the page cache survives) but
 // invalidates every open handle; a power loss reverts every file to its platter content
