@@ -6,8 +6,9 @@
 // child process (tests/nats fixture) with its store in the same kind of directory and its
 // default sync interval; a libnats client on 127.0.0.1 publishes the same messages, either
 // synchronously (js_Publish: wait for each ack) or asynchronously (js_PublishAsync, then
-// js_PublishAsyncComplete). Wall-clock time; 1 KiB and 128 KiB payloads. Run:
-//   bazel run //storage/natsmq:natsmq_benchmark -- --dir /var/tmp/mqsim-nats-bench
+// js_PublishAsyncComplete). Wall-clock time; 1 KiB and 128 KiB payloads. --no-server
+// measures natsmq alone (e.g. at a larger --scale). Run:
+//   bazel run -c opt //storage/natsmq:natsmq_benchmark -- --dir /var/tmp/mqsim-nats-bench
 #include <nats/nats.h>
 
 #include <CLI/CLI.hpp>
@@ -101,13 +102,21 @@ int main(int argc, char** argv) {
   double scale = 1.0;
   app.add_option("--dir", dir, "scratch directory for natsmq")->capture_default_str();
   app.add_option("--scale", scale, "multiply message counts")->capture_default_str();
+  bool no_server = false;
+  app.add_flag("--no-server", no_server, "measure natsmq only (no nats-server columns)");
   CLI11_PARSE(app, argc, argv);
-  mqsim::testing::NatsServerOptions so;
-  so.max_payload = 1 << 20;
-  auto server = mqsim::testing::NatsServer::Start(so);
-  if (!server.ok()) Die(server.status().ToString());
-  auto client = mqsim::testing::NatsClient::Connect((*server)->url());
-  if (!client.ok()) Die(client.status().ToString());
+  std::unique_ptr<mqsim::testing::NatsServer> server;
+  std::unique_ptr<mqsim::testing::NatsClient> client;
+  if (!no_server) {
+    mqsim::testing::NatsServerOptions so;
+    so.max_payload = 1 << 20;
+    auto started = mqsim::testing::NatsServer::Start(so);
+    if (!started.ok()) Die(started.status().ToString());
+    server = std::move(*started);
+    auto connected = mqsim::testing::NatsClient::Connect(server->url());
+    if (!connected.ok()) Die(connected.status().ToString());
+    client = std::move(*connected);
+  }
   std::printf("| payload | msgs | natsmq (sync 2m) msg/s | natsmq (sync always) msg/s | "
               "nats-server sync publish msg/s | nats-server async publish msg/s |\n");
   std::printf("|---|---|---|---|---|---|\n");
@@ -119,11 +128,17 @@ int main(int argc, char** argv) {
     spec.name = "bench";
     double real_sync = 0, real_async = 0;
     for (bool async : {false, true}) {
-      (void)(*client)->DeleteStream("bench");
-      if (!(*client)->AddStream(spec).ok()) Die("add stream on nats-server");
-      (async ? real_async : real_sync) = RunReal((*server)->url(), payload, n, async);
+      if (no_server) break;
+      (void)client->DeleteStream("bench");
+      if (!client->AddStream(spec).ok()) Die("add stream on nats-server");
+      (async ? real_async : real_sync) = RunReal(server->url(), payload, n, async);
     }
-    (void)(*client)->DeleteStream("bench");
+    if (client) (void)client->DeleteStream("bench");
+    if (no_server) {
+      std::printf("| %zu KiB | %d | %.0f | %.0f | - | - |\n", payload >> 10, n, n / ours,
+                  n / ours_always);
+      continue;
+    }
     std::printf("| %zu KiB | %d | %.0f | %.0f | %.0f | %.0f |\n", payload >> 10, n, n / ours,
                 n / ours_always, n / real_sync, n / real_async);
   }

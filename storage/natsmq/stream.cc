@@ -94,6 +94,8 @@ absl::Status NatsStore::Stream::OpenBlockForAppend(uint32_t block, bool create) 
   if (!s.ok()) return FromIo(s, "open block " + BlockPath(block, ".blk"));
   current_ = block;
   blocks_.try_emplace(block);
+  current_index_.clear();
+  current_index_count_ = 0;
   if (create) dir_unsynced_ = true;
   must_roll_ = false;
   return absl::OkStatus();
@@ -111,7 +113,7 @@ absl::Status NatsStore::Stream::Append(const Record& record, uint64_t* offset,
   if (must_roll_ || full) {
     if (!must_roll_) {
       MQSIM_RETURN_IF_ERROR(FromIo(writer_->Sync(IOOptions(), nullptr), "sync block"));
-      MQSIM_RETURN_IF_ERROR(WriteIndex(current_));
+      MQSIM_RETURN_IF_ERROR(WriteIndex());
     }
     if (MQSIM_FAULT_POINT(points::kBlockRollover)) {
       return base::InjectedFault(points::kBlockRollover, "opening block " + std::to_string(current_ + 1));
@@ -147,31 +149,38 @@ absl::Status NatsStore::Stream::Sync() {
   return absl::OkStatus();
 }
 
-// The index of a closed block: every record's kind, sequence, time, place and stored size.
-absl::Status NatsStore::Stream::WriteIndex(uint32_t block) {
+// The index of a closed block: every stored message's kind, sequence, time, place and
+// stored size, in sequence order. Entries are added as messages are stored (IndexMessage),
+// so messages deleted or evicted while the block was current are still listed; the block
+// then also holds the tombstone or marker that removed them, which the index does not
+// cover, so recovery rescans the block rather than trust the index (as it always did for
+// blocks holding such records).
+void NatsStore::Stream::IndexMessage(uint64_t seq, const Location& where) {
+  MQSIM_ASSERT(where.block == current_);
+  PutLe<uint8_t>(current_index_, Record::kMessage);
+  PutLe<uint64_t>(current_index_, seq);
+  PutLe<int64_t>(current_index_, where.ts_ns);
+  PutLe<uint64_t>(current_index_, where.offset);
+  PutLe<uint32_t>(current_index_, where.length);
+  PutLe<uint64_t>(current_index_, where.stored_bytes);
+  ++current_index_count_;
+}
+
+absl::Status NatsStore::Stream::WriteIndex() {
   if (MQSIM_FAULT_POINT(points::kIndexWrite)) {
-    return base::InjectedFault(points::kIndexWrite, "writing index " + std::to_string(block));
+    return base::InjectedFault(points::kIndexWrite, "writing index " + std::to_string(current_));
   }
   if (MQSIM_BUGGIFY(points::kBuggifySkipIndex)) return absl::OkStatus();  // recovery scans
-  std::string out(kIndexMagic, 4);
-  PutLe<uint64_t>(out, blocks_[block].size);
-  std::string entries;
-  uint32_t count = 0;
-  for (const auto& [seq, loc] : msgs_) {
-    if (loc.block != block) continue;
-    PutLe<uint8_t>(entries, Record::kMessage);
-    PutLe<uint64_t>(entries, seq);
-    PutLe<int64_t>(entries, loc.ts_ns);
-    PutLe<uint64_t>(entries, loc.offset);
-    PutLe<uint32_t>(entries, loc.length);
-    PutLe<uint64_t>(entries, loc.stored_bytes);
-    ++count;
-  }
-  PutLe<uint32_t>(out, count);
-  out += entries;
+  MQSIM_ASSERT(current_index_.size() == current_index_count_ * kIndexEntryBytes);
+  std::string out;
+  out.reserve(4 + 8 + 4 + current_index_.size() + 8);
+  out.append(kIndexMagic, 4);
+  PutLe<uint64_t>(out, blocks_[current_].size);
+  PutLe<uint32_t>(out, current_index_count_);
+  out += current_index_;
   PutLe<uint64_t>(out, XXH3_64bits(out.data(), out.size()));
   // Lazily written and never synced: recovery trusts it only if it checks out.
-  return WriteFileAtomically(*env_.fs, dir_ + "/msgs", std::to_string(block) + ".idx", out,
+  return WriteFileAtomically(*env_.fs, dir_ + "/msgs", std::to_string(current_) + ".idx", out,
                              /*sync=*/false);
 }
 
@@ -297,6 +306,12 @@ absl::StatusOr<std::unique_ptr<NatsStore::Stream>> NatsStore::Stream::Recover(
   }
   MQSIM_RETURN_IF_ERROR(
       s->OpenBlockForAppend(blocks.empty() ? 1 : blocks.back(), /*create=*/blocks.empty()));
+  // The block appended to holds the newest sequences: its messages start its index.
+  auto first_here = s->msgs_.end();
+  while (first_here != s->msgs_.begin() && std::prev(first_here)->second.block == s->current_) {
+    --first_here;
+  }
+  for (auto it = first_here; it != s->msgs_.end(); ++it) s->IndexMessage(it->first, it->second);
   // Block files created before an unclean stop may have directory entries that were never
   // made durable: the first sync after recovery syncs the directory too, or a power loss
   // could take a whole block of synced messages with it (found by a swarm seed).
@@ -455,7 +470,9 @@ absl::StatusOr<uint64_t> NatsStore::Stream::Store(const std::string& subject,
   uint64_t offset = 0;
   uint32_t length = 0;
   MQSIM_RETURN_IF_ERROR(Append(r, &offset, &length));
-  Apply(r, Location{current_, offset, length, now_ns, stored});
+  const Location where{current_, offset, length, now_ns, stored};
+  Apply(r, where);
+  IndexMessage(r.seq, where);
   if (MQSIM_BUGGIFY(points::kBuggifySyncNow)) MQSIM_RETURN_IF_ERROR(Sync());
   MQSIM_RETURN_IF_ERROR(EnforceLimits(now_ns));
   // The message is stored; only the publisher does not learn it (a lost PubAck).

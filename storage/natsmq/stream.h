@@ -74,7 +74,10 @@ class NatsStore::Stream {
   absl::Status OpenBlockForAppend(uint32_t block, bool create);
   absl::Status Append(const Record& record, uint64_t* offset, uint32_t* length);
   absl::Status WriteMeta(bool sync);
-  absl::Status WriteIndex(uint32_t block);
+  // Writes the index of the current block (current_index_) as it closes.
+  absl::Status WriteIndex();
+  // Adds a stored message of the current block to current_index_.
+  void IndexMessage(uint64_t seq, const Location& where);
   absl::Status LoadBlock(uint32_t block, bool last, std::vector<std::pair<Record, Location>>* out);
   void Apply(const Record& record, const Location& where);
   void RemoveBelow(uint64_t new_first);
@@ -98,6 +101,10 @@ class NatsStore::Stream {
   std::map<uint32_t, Block> blocks_;
   uint32_t current_ = 0;  // block being appended to
   std::unique_ptr<rocksdb::FSWritableFile> writer_;
+  // The index entries of the current block's messages, appended as they are stored, so a
+  // rollover writes them without walking the stream.
+  std::string current_index_;
+  uint32_t current_index_count_ = 0;
   bool must_roll_ = false;    // the last append failed: continue in a new block
   bool unsynced_ = false;     // appended since the last sync
   bool dir_unsynced_ = false; // a block was created since the last directory sync

@@ -30,6 +30,26 @@ std::string MessageKey(std::string_view topic, int64_t id) {
   return MessagePrefix(topic) + EncodeU64(static_cast<uint64_t>(id));
 }
 
+MessageKeyBuilder::MessageKeyBuilder(std::string_view topic)
+    : key_(MessagePrefix(topic)), prefix_size_(key_.size()) {
+  key_.reserve(prefix_size_ + 20);  // 8 bytes, or up to 20 decimal digits (bug mode)
+}
+
+std::string_view MessageKeyBuilder::Key(int64_t id) {
+  key_.resize(prefix_size_);
+  if (MQSIM_BUG(kDecimalKeys)) {
+    key_ += std::to_string(id);  // as MessageKey in bug mode decimal_keys
+    return key_;
+  }
+  auto v = static_cast<uint64_t>(id);
+  key_.resize(prefix_size_ + 8);
+  for (size_t i = 8; i-- > 0;) {
+    key_[prefix_size_ + i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return key_;
+}
+
 std::optional<int64_t> MessageIdOf(std::string_view key, std::string_view prefix) {
   if (MQSIM_BUG(kDecimalKeys)) {
     if (key.substr(0, prefix.size()) != prefix) return std::nullopt;

@@ -2,14 +2,17 @@
 //
 // Message DB (<path>):
 //   <topic> "/" <id: 8 bytes big-endian>     -> payload   (key order == id order)
-//   "/hwm/" <topic>                          -> last id allocated (8 bytes BE)
+//   "/hwm/" <topic>                          -> checkpoint: last id then (8 bytes BE)
 //   "/idres/" <topic>                        -> ids reserved up to (8 bytes BE, synced)
-//   "/open/" <topic>                         -> bytes in the open page (8 bytes BE)
+//   "/open/" <topic>                         -> checkpoint: bytes in the open page then
 //   "/page/" <topic> "/" <last id: 8 BE>     -> PageRecord (32 bytes)
 // Topic names never contain '/', so no message key starts with '/' and every per-topic
 // prefix is unambiguous ("channel_tes/" is not a prefix of "channel_test/..."). Messages and
 // the page bookkeeping that describes them are written in one WriteBatch, so they are
-// consistent after any crash.
+// consistent after any crash. "/hwm/" and "/open/" are a checkpoint, written together with
+// the messages up to the id they name: at every page close, at least every 1 MiB or 1024
+// messages, and at a clean close. The messages after it are the rest of the high-water mark
+// and the open page (recovery counts them), so a Produce in between writes messages only.
 //
 // Meta DB (<path>_meta_kv):
 //   "topic/" <topic>                         -> creation time, ms (8 bytes BE)
@@ -34,6 +37,17 @@ std::optional<uint64_t> DecodeU64(std::string_view bytes);
 
 std::string MessagePrefix(std::string_view topic);
 std::string MessageKey(std::string_view topic, int64_t id);
+// MessageKey for many ids of one topic, built in one buffer (no allocation per key).
+class MessageKeyBuilder {
+ public:
+  explicit MessageKeyBuilder(std::string_view topic);
+  // The key of id; valid until the next call.
+  std::string_view Key(int64_t id);
+
+ private:
+  std::string key_;
+  size_t prefix_size_;
+};
 // The id of a message key with the given prefix; nullopt if malformed.
 std::optional<int64_t> MessageIdOf(std::string_view key, std::string_view prefix);
 

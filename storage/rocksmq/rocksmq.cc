@@ -24,6 +24,33 @@ namespace {
 // lets their ids be handed out again.
 constexpr MessageId kIdReservationBlock = 1 << 20;
 
+// A Produce writes the "/hwm/" and "/open/" checkpoint (key_codec.h) when a page closes or
+// when this much was produced since the last one, so recovery reads at most about this
+// much. Not on every Produce: the two records sort far from the topic's messages, and
+// inserting them costs RocksDB's memtable two skip-list searches from the top per batch,
+// where message keys alone are appends (most of the gap to a raw WriteBatch).
+constexpr MessageId kCheckpointMessages = 1024;
+constexpr uint64_t kCheckpointBytes = 1 << 20;
+
+// Bug modes whose behaviour relies on the checkpoint of every Produce and on recovery
+// trusting it alone, as the engine did before checkpoints were spaced out: decimal_keys
+// (key order is not id order, so messages after a checkpoint cannot be found by a seek),
+// page_meta_torn (the open page record is what a torn write leaves stale) and
+// id_reuse_after_retention (ids restart below the checkpoint).
+bool CheckpointEveryProduce() {
+  return MQSIM_BUG(kDecimalKeys) || MQSIM_BUG(kPageMetaTorn) ||
+         MQSIM_BUG(kIdReuseAfterRetention);
+}
+
+// Room for a WriteBatch of these messages, so it is not regrown while it is filled.
+size_t BatchBytes(std::string_view topic, std::span<const std::string> payloads) {
+  constexpr size_t kBatchOverhead = 12 + 2 * 64;  // header, checkpoint and page records
+  constexpr size_t kPerMessage = 1 + 5 + 5 + 1 + 8;  // tag, two varints, '/', id
+  size_t bytes = kBatchOverhead;
+  for (const std::string& p : payloads) bytes += kPerMessage + topic.size() + p.size();
+  return bytes;
+}
+
 // Topic creation and destruction are rare and must survive power loss whatever
 // produce_sync says (a topic lost from the registry would orphan its synced messages; a
 // destroy whose data deletion is lost would hand old messages to a re-created topic).
@@ -146,8 +173,8 @@ absl::Status RocksMQ::LoadTopic(const std::string& name, int64_t created_ms) {
   MQSIM_RETURN_IF_ERROR(read_u64(ReservationKey(name), &t.reserved));
   MQSIM_RETURN_IF_ERROR(read_u64(OpenPageKey(name), &open_bytes));
   t.open_bytes = static_cast<uint64_t>(open_bytes);
-  // Ids up to the reservation may have been handed out before an unclean stop.
-  t.id_floor = std::max(t.high_water_mark, t.reserved);
+  t.checkpoint_id = t.high_water_mark;
+  t.checkpoint_open_bytes = t.open_bytes;
   const bool ids_from_data = MQSIM_BUG(kIdReuseAfterRetention);
 
   std::unique_ptr<rocksdb::Iterator> it(store_->NewIterator(rocksdb::ReadOptions()));
@@ -163,6 +190,9 @@ absl::Status RocksMQ::LoadTopic(const std::string& name, int64_t created_ms) {
     if (page.ack_ms == 0) break;
     t.acked_through = last;
   }
+  if (!CheckpointEveryProduce()) MQSIM_RETURN_IF_ERROR(CountAfterCheckpoint(name, t, *it));
+  // Ids up to the reservation may have been handed out before an unclean stop.
+  t.id_floor = std::max(t.high_water_mark, t.reserved);
   const std::string prefix = MessagePrefix(name);
   it->Seek(prefix);
   if (it->Valid() && it->key().starts_with(prefix)) {
@@ -187,6 +217,36 @@ absl::Status RocksMQ::LoadTopic(const std::string& name, int64_t created_ms) {
   }
   topics_.insert_or_assign(name, std::move(t));
   return absl::OkStatus();
+}
+
+absl::Status RocksMQ::CountAfterCheckpoint(const std::string& name, Topic& t,
+                                           rocksdb::Iterator& it) {
+  MessageId after = t.checkpoint_id;
+  // Every page close writes a checkpoint, so none is older than the last page; if one were,
+  // the open page would start after that page.
+  if (!t.pages.empty() && t.pages.rbegin()->first > after) {
+    after = t.pages.rbegin()->first;
+    t.high_water_mark = after;
+    t.open_bytes = 0;
+    t.checkpoint_id = after;  // what that page close would have written
+    t.checkpoint_open_bytes = 0;
+  }
+  // Retention deletes closed pages only, so the open page's messages are all still here.
+  const std::string prefix = MessagePrefix(name);
+  for (it.Seek(MessageKey(name, after + 1)); it.Valid() && it.key().starts_with(prefix);
+       it.Next()) {
+    const std::optional<MessageId> id = MessageIdOf(it.key().ToStringView(), prefix);
+    if (!id) return absl::DataLossError("rocksmq: malformed message key in topic " + name);
+    t.high_water_mark = *id;
+    t.open_bytes += it.value().size();
+  }
+  return FromRocks(it.status(), "load the open page of " + name);
+}
+
+void RocksMQ::PutCheckpoint(const std::string& name, MessageId hwm, uint64_t open_bytes,
+                            rocksdb::WriteBatch& batch, rocksdb::WriteBatch& page_batch) {
+  batch.Put(HighWaterKey(name), EncodeU64(static_cast<uint64_t>(hwm)));
+  page_batch.Put(OpenPageKey(name), EncodeU64(open_bytes));
 }
 
 absl::Status RocksMQ::CheckServing() const {
@@ -329,7 +389,10 @@ absl::Status RocksMQ::DestroyTopic(std::string_view topic) {
   batch.DeleteRange(page_prefix, page_end);
   batch.Delete(OpenPageKey(name));
   // No id beyond the high-water mark was handed out: a re-created topic continues at hwm + 1.
+  // The high-water mark is written too: its checkpoint may be older, and no message is left
+  // to count from.
   const Topic& t = **found;
+  batch.Put(HighWaterKey(name), EncodeU64(static_cast<uint64_t>(t.high_water_mark)));
   batch.Put(ReservationKey(name), EncodeU64(static_cast<uint64_t>(t.high_water_mark)));
   MQSIM_RETURN_IF_ERROR(Write(store_.get(), Synced(), &batch, "destroy topic " + name));
   rocksdb::WriteBatch unregister;
@@ -370,7 +433,7 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
     t.reserved = reserve;
   }
   const int64_t now = NowMs();
-  rocksdb::WriteBatch batch;
+  rocksdb::WriteBatch batch(BatchBytes(name, payloads));
   rocksdb::WriteBatch page_batch;  // the same batch unless bug mode page_meta_torn splits it
   const bool torn = MQSIM_BUG(kPageMetaTorn);
   rocksdb::WriteBatch& page_writes = torn ? page_batch : batch;
@@ -383,9 +446,10 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
   std::vector<std::pair<MessageId, PageRecord>> closed;
   std::vector<MessageId> ids;
   ids.reserve(payloads.size());
+  MessageKeyBuilder keys(name);
   for (size_t i = 0; i < payloads.size(); ++i) {
     const MessageId id = first + static_cast<MessageId>(i);
-    batch.Put(MessageKey(name, id), payloads[i]);
+    batch.Put(keys.Key(id), payloads[i]);
     ids.push_back(id);
     const uint64_t size = payloads[i].size();
     if (open_bytes + size > static_cast<uint64_t>(options_.page_size_bytes)) {
@@ -398,8 +462,13 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
       open_bytes += size;
     }
   }
-  batch.Put(HighWaterKey(name), EncodeU64(static_cast<uint64_t>(last)));
-  page_writes.Put(OpenPageKey(name), EncodeU64(open_bytes));
+  // Between checkpoints no page closes: the open page only grew.
+  const bool every = CheckpointEveryProduce();
+  MQSIM_ASSERT(every || !closed.empty() || open_bytes >= t.checkpoint_open_bytes);
+  const bool checkpoint = every || !closed.empty() ||
+                          last - t.checkpoint_id >= kCheckpointMessages ||
+                          open_bytes - t.checkpoint_open_bytes >= kCheckpointBytes;
+  if (checkpoint) PutCheckpoint(name, last, open_bytes, batch, page_writes);
   rocksdb::WriteOptions wo;
   wo.sync = options_.produce_sync && !MQSIM_BUG(kSkipWalSync);  // bug mode: no fsync
   MQSIM_RETURN_IF_ERROR(
@@ -418,6 +487,10 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
         Write(store_.get(), wo, &page_batch, "page bookkeeping of " + name, nullptr));
   }
   t.open_bytes = open_bytes;
+  if (checkpoint) {
+    t.checkpoint_id = last;
+    t.checkpoint_open_bytes = open_bytes;
+  }
   for (const auto& [id, page] : closed) t.pages.emplace(id, page);
   if (MQSIM_BUGGIFY(points::kBuggifyFlush)) {
     rocksdb::FlushOptions fo;
@@ -481,7 +554,10 @@ absl::StatusOr<MessageId> RocksMQ::GetPosition(std::string_view topic, std::stri
 // A closed page is acked when every group's position is beyond its last id; its ack time is
 // set once, the first time that holds. A topic without groups acks nothing.
 absl::Status RocksMQ::UpdateAcks(std::string_view name, Topic& t) {
-  if (t.groups.empty()) return absl::OkStatus();
+  // Nothing to do without groups or without a closed page not acked yet (most Produces).
+  if (t.groups.empty() || t.pages.upper_bound(t.acked_through) == t.pages.end()) {
+    return absl::OkStatus();
+  }
   MessageId min_position = INT64_MAX;
   for (const auto& [group, position] : t.groups) min_position = std::min(min_position, position);
   if (min_position == kEarliest) return absl::OkStatus();
@@ -532,6 +608,7 @@ absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::Consume(std::string_view t
   std::vector<ConsumerMessage> out;
   const MessageId start = pos == kEarliest ? t.first_id : pos;
   if (start > t.high_water_mark) return out;
+  out.reserve(static_cast<size_t>(std::min<MessageId>(n, t.high_water_mark - start + 1)));
   const std::string prefix = MessagePrefix(topic);
   std::unique_ptr<rocksdb::Iterator> it(store_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(MessageKey(topic, start));
@@ -799,9 +876,14 @@ absl::Status RocksMQ::CloseLocked() {
   absl::Status result = absl::OkStatus();
   // A clean stop hands out no reserved ids: the next start continues at hwm + 1.
   rocksdb::WriteBatch batch;
+  // Its checkpoint too, so the next start has no message to count.
   for (const auto& [name, t] : topics_) {
     if (t.reserved > t.high_water_mark) {
       batch.Put(ReservationKey(name), EncodeU64(static_cast<uint64_t>(t.high_water_mark)));
+    }
+    if (!CheckpointEveryProduce() &&
+        (t.checkpoint_id != t.high_water_mark || t.checkpoint_open_bytes != t.open_bytes)) {
+      PutCheckpoint(name, t.high_water_mark, t.open_bytes, batch, batch);
     }
   }
   if (batch.Count() > 0) result = FromRocks(store_->Write(Synced(), &batch), "close");

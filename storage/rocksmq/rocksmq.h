@@ -120,6 +120,11 @@ class RocksMQ {
     MessageId id_floor = 0;         // next id is > max(high_water_mark, id_floor)
     MessageId first_id = 1;         // first surviving message (> hwm: none)
     uint64_t open_bytes = 0;
+    // The last checkpoint written ("/hwm/", "/open/" in key_codec.h): the high-water mark and
+    // open page bytes then. No page closes between checkpoints, so the messages after
+    // checkpoint_id hold exactly open_bytes - checkpoint_open_bytes.
+    MessageId checkpoint_id = 0;
+    uint64_t checkpoint_open_bytes = 0;
     std::map<MessageId, PageRecord> pages;  // closed pages by last id
     MessageId acked_through = 0;            // every page with last id <= this is acked
     std::map<std::string, MessageId, std::less<>> groups;
@@ -129,6 +134,12 @@ class RocksMQ {
   absl::Status OpenDatabases();
   absl::Status LoadTopics();
   absl::Status LoadTopic(const std::string& name, int64_t created_ms);
+  // Adds the messages written after the topic's last checkpoint to its high-water mark and
+  // open page (recovery after an unclean stop).
+  absl::Status CountAfterCheckpoint(const std::string& name, Topic& t, rocksdb::Iterator& it);
+  // Puts the topic's checkpoint records for its state now into batch (or page_batch).
+  static void PutCheckpoint(const std::string& name, MessageId hwm, uint64_t open_bytes,
+                            rocksdb::WriteBatch& batch, rocksdb::WriteBatch& page_batch);
   absl::Status CheckServing() const;
   // Serving, and recovered from an earlier failed write.
   absl::Status Ready();
