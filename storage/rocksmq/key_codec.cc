@@ -24,6 +24,12 @@ std::optional<uint64_t> DecodeU64(std::string_view bytes) {
 
 std::string MessagePrefix(std::string_view topic) { return std::string(topic) + "/"; }
 
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  end.back() = static_cast<char>(end.back() + 1);
+  return end;
+}
+
 std::string MessageKey(std::string_view topic, int64_t id) {
   // Bug mode decimal_keys: ids as decimal text, so "10" sorts before "9".
   if (MQSIM_BUG(kDecimalKeys)) return MessagePrefix(topic) + std::to_string(id);

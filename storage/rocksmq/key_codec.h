@@ -36,6 +36,9 @@ std::string EncodeU64(uint64_t v);
 std::optional<uint64_t> DecodeU64(std::string_view bytes);
 
 std::string MessagePrefix(std::string_view topic);
+// The first key above every key that starts with `prefix` (which ends in '/'): an
+// iterator's upper bound, or a DeleteRange end.
+std::string PrefixEnd(std::string_view prefix);
 std::string MessageKey(std::string_view topic, int64_t id);
 // MessageKey for many ids of one topic, built in one buffer (no allocation per key).
 class MessageKeyBuilder {

@@ -205,9 +205,7 @@ absl::Status RocksMQ::LoadTopic(const std::string& name, int64_t created_ms) {
     // Bug mode id_reuse_after_retention: the allocator restarts from the last message
     // found, not from the durable high-water mark and reservation; ids of messages that
     // are gone (retained, or lost unsynced) are handed out again.
-    std::string end = prefix;
-    end.back() = static_cast<char>('/' + 1);
-    it->SeekForPrev(end);
+    it->SeekForPrev(PrefixEnd(prefix));
     const MessageId last = it->Valid() && it->key().starts_with(prefix)
                                ? *MessageIdOf(it->key().ToStringView(), prefix)
                                : 0;
@@ -380,13 +378,9 @@ absl::Status RocksMQ::DestroyTopic(std::string_view topic) {
   // re-creatable topic with old messages in it.
   rocksdb::WriteBatch batch;
   const std::string prefix = MessagePrefix(name);
-  std::string end = prefix;
-  end.back() = static_cast<char>('/' + 1);
-  if (!MQSIM_BUG(kDestroyKeepsData)) batch.DeleteRange(prefix, end);  // bug mode: data stays
+  if (!MQSIM_BUG(kDestroyKeepsData)) batch.DeleteRange(prefix, PrefixEnd(prefix));  // bug mode: data stays
   const std::string page_prefix = PagePrefix(name);
-  std::string page_end = page_prefix;
-  page_end.back() = static_cast<char>('/' + 1);
-  batch.DeleteRange(page_prefix, page_end);
+  batch.DeleteRange(page_prefix, PrefixEnd(page_prefix));
   batch.Delete(OpenPageKey(name));
   // No id beyond the high-water mark was handed out: a re-created topic continues at hwm + 1.
   // The high-water mark is written too: its checkpoint may be older, and no message is left
@@ -610,7 +604,14 @@ absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::Consume(std::string_view t
   if (start > t.high_water_mark) return out;
   out.reserve(static_cast<size_t>(std::min<MessageId>(n, t.high_water_mark - start + 1)));
   const std::string prefix = MessagePrefix(topic);
-  std::unique_ptr<rocksdb::Iterator> it(store_->NewIterator(rocksdb::ReadOptions()));
+  // Bounded to the topic: past its last message the iterator stops at once, rather than
+  // stepping over whatever follows in key order (the next topic's retained messages, which
+  // a range deletion hides but the memtable still holds, one skip each).
+  const std::string end = PrefixEnd(prefix);
+  const rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(store_->NewIterator(ro));
   for (it->Seek(MessageKey(topic, start));
        it->Valid() && it->key().starts_with(prefix) && static_cast<int>(out.size()) < n;
        it->Next()) {
