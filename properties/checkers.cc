@@ -266,7 +266,16 @@ std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o
   };
   struct Topic {
     std::vector<AckedMessage> acked;
-    std::unordered_set<uint64_t> attempted;  // looked up only, never iterated
+    // Every payload produced, acknowledged or not: an append per produce, indexed in a hash
+    // set (looked up only, never iterated) the first time a read needs it, which only a
+    // message without an acknowledgement does.
+    std::vector<uint64_t> produced;
+    std::unordered_set<uint64_t> index;
+    size_t indexed = 0;
+    bool Attempted(uint64_t digest) {
+      for (; indexed < produced.size(); ++indexed) index.insert(produced[indexed]);
+      return index.contains(digest);
+    }
   };
   std::map<std::string, Topic> topics;
   int64_t last_power_loss = INT64_MIN;
@@ -281,7 +290,7 @@ std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o
       topics.erase(e.topic);
     } else if (e.kind == EventKind::kProduce) {
       Topic& t = topics[e.topic];
-      t.attempted.insert(e.digest);
+      t.produced.push_back(e.digest);
       if (!e.ok) continue;
       const AckedMessage m{e.id, e.digest, e.time_ns, e.sync, i};
       if (t.acked.empty() || t.acked.back().id < e.id) {
@@ -308,7 +317,7 @@ std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o
       for (; a != t.acked.end(); ++a) {
         for (; f != found.end() && (*f)->id < a->id; ++f) {
           // Not acknowledged (a produce whose answer was lost): it must have been produced.
-          if (!t.attempted.contains((*f)->digest)) {
+          if (!t.Attempted((*f)->digest)) {
             return Fail("durability", "topic " + e.topic + ": id " + std::to_string((*f)->id) +
                                           " holds a payload (" + std::to_string((*f)->bytes) +
                                           " bytes) that was never produced",
@@ -323,7 +332,7 @@ std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o
                                           " holds another payload after recovery",
                         {a->event, i});
           }
-          if (!t.attempted.contains((*f)->digest)) {
+          if (!t.Attempted((*f)->digest)) {
             return Fail("durability", "topic " + e.topic + ": id " + std::to_string(a->id) +
                                           " holds a payload that was never produced",
                         {a->event, i});
@@ -337,7 +346,7 @@ std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o
         if (present) ++f;
       }
       for (; f != found.end(); ++f) {
-        if (!t.attempted.contains((*f)->digest)) {
+        if (!t.Attempted((*f)->digest)) {
           return Fail("durability", "topic " + e.topic + ": id " + std::to_string((*f)->id) +
                                         " holds a payload (" + std::to_string((*f)->bytes) +
                                         " bytes) that was never produced",
