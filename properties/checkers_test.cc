@@ -246,6 +246,20 @@ TEST_CASE("Durability fails on a lost promised message and on an invented one") 
   s.Produce("a", 1, "x", true).Produce("a", 2, "y", true).Event(EventKind::kPowerLoss)
       .Consume("a", {{1, "x"}}, EventKind::kReadAll);
   CHECK(Property(CheckDurability(s.h)) == "durability");
+  // A produce whose answer was lost (failed) may be there, under an id nobody acknowledged;
+  // a payload nobody produced may not, nor another payload under an acknowledged id.
+  Builder lost;
+  lost.Produce("a", 1, "x", true);
+  lost.h.Add(HistoryEvent{.time_ns = 10, .kind = EventKind::kProduce, .topic = "a", .ok = false, .payload = "z"});
+  CHECK(Property(CheckDurability(Builder(lost).Consume("a", {{1, "x"}, {2, "z"}}, EventKind::kReadAll).h)) == "none");
+  CHECK(Property(CheckDurability(Builder(lost).Consume("a", {{1, "x"}, {2, "w"}}, EventKind::kReadAll).h)) == "durability");
+  CHECK(Property(CheckDurability(Builder(lost).Consume("a", {{1, "z"}}, EventKind::kReadAll).h)) == "durability");
+  // Not promised (unsynced before a power loss), so it may be gone, but not replaced by a
+  // payload nobody produced.
+  Builder unsynced;
+  unsynced.Produce("a", 1, "x", false).Event(EventKind::kPowerLoss);
+  CHECK(Property(CheckDurability(Builder(unsynced).Consume("a", {}, EventKind::kReadAll).h)) == "none");
+  CHECK(Property(CheckDurability(Builder(unsynced).Consume("a", {{1, "q"}}, EventKind::kReadAll).h)) == "durability");
 }
 
 TEST_CASE("Delivery liveness: a reading push consumer gets every acknowledged message, in order") {
