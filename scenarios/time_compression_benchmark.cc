@@ -33,20 +33,6 @@ faults:
   crash: {mean_interval: 2h}
 )";
 
-constexpr char kSoakHourlyReads[] = R"(name: soak-24h-hourly-reads
-duration: 24h
-backend: rocksmq
-config:
-  rocksmq: {retentionTimeInMinutes: 60, retentionSizeInMB: -1, timtickerInterval: 600}
-workload:
-  topics: 2
-  read_all_every: 1h
-  producers: {count: 1, rate_per_s: 10, batch: 1, payload_bytes: [64, 512]}
-  consumers: {groups: 1, batch: 64}
-faults:
-  crash: {mean_interval: 2h}
-)";
-
 constexpr char kLoaded[] = R"(name: loaded
 duration: 10m
 backend: rocksmq
@@ -111,8 +97,11 @@ int main(int argc, char** argv) {
   std::printf("| scenario | runs | simulated | wall | time compression | messages/s (wall) | failed |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   std::fflush(stdout);
+  // The soak again with hourly full reads (the reads' share of its cost).
+  std::string soak_hourly = kSoak;
+  soak_hourly.replace(soak_hourly.find("read_all_every: 10m"), 19, "read_all_every: 1h");
   for (const auto& [name, yaml, seeds] : {std::tuple{"(a) idle-heavy soak, 24 h, full reads every 10 min", kSoak, 1},
-                                          std::tuple{"(a) idle-heavy soak, 24 h, full reads hourly", kSoakHourlyReads, 1},
+                                          std::tuple{"(a) idle-heavy soak, 24 h, full reads hourly", soak_hourly.c_str(), 1},
                                           std::tuple{"(b) loaded, 10 min", kLoaded, 1},
                                           std::tuple{"(c) smoke, 60 s, one crash", kSmoke, 40}}) {
     if (!wanted(name)) continue;
