@@ -495,8 +495,10 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
   // New closed pages may already be behind every group (e.g. after SeekToLatest). The
   // messages are stored whatever happens to this bookkeeping (see Consume).
   (void)UpdateAcks(name, t);
-  // The messages are stored; only the caller does not learn it (as a lost reply).
-  if (MQSIM_FAULT_POINT(points::kProduceAfterWrite)) {
+  // The messages are stored; only the caller does not learn it (as a lost reply). In bug
+  // mode page_meta_torn the point was evaluated between the two writes instead (once per
+  // Produce either way).
+  if (!torn && MQSIM_FAULT_POINT(points::kProduceAfterWrite)) {
     return base::InjectedFault(points::kProduceAfterWrite, "acknowledging produce to " + name);
   }
   return ids;
