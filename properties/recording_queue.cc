@@ -1,5 +1,7 @@
 #include "properties/recording_queue.h"
 
+#include <algorithm>
+
 namespace mqsim::properties {
 
 HistoryEvent RecordingQueue::Event(EventKind kind, const std::string& topic,
@@ -149,11 +151,29 @@ absl::Status RecordFullRead(backends::MessageQueue& queue, const std::string& to
   (void)queue.DestroyConsumerGroup(topic, kGroup);
   absl::Status s = queue.CreateConsumerGroup(topic, kGroup);
   if (!s.ok()) return s;
-  absl::StatusOr<std::vector<Message>> all = queue.Consume(topic, kGroup, 100'000'000);
+  // In chunks, digested as they come: a long topic's payloads are never all held at once.
+  // The read ends when the group has nothing more, or when a chunk does not start above
+  // every id read so far: a store whose key order is not id order (bug mode decimal_keys)
+  // would otherwise go round forever; what was read already shows its disorder. Each chunk
+  // read raises the highest id seen, so the loop ends.
+  constexpr int kChunk = 4096;
+  std::vector<SeenMessage> seen;
+  MessageId highest = backends::kNoMessage;
+  for (;;) {
+    absl::StatusOr<std::vector<Message>> chunk = queue.Consume(topic, kGroup, kChunk);
+    if (!chunk.ok()) {
+      (void)queue.DestroyConsumerGroup(topic, kGroup);
+      return chunk.status();
+    }
+    if (chunk->empty() || (!seen.empty() && chunk->front().id <= highest)) break;
+    for (const Message& m : *chunk) {
+      seen.emplace_back(m);
+      highest = std::max(highest, m.id);
+    }
+  }
   s = queue.DestroyConsumerGroup(topic, kGroup);
-  if (!all.ok()) return all.status();
   history->Add(HistoryEvent{.time_ns = now_ns, .kind = EventKind::kReadAll, .topic = topic,
-                            .messages = Seen(*all)});
+                            .messages = std::move(seen)});
   // The store's own bookkeeping at the same moment (nothing runs in between).
   absl::StatusOr<backends::StoreAccounting> accounting = queue.Accounting(topic);
   if (accounting.ok()) {
