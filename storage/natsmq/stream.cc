@@ -85,13 +85,16 @@ absl::Status NatsStore::Stream::WriteMeta(bool sync) {
   return WriteFileAtomically(*env_.fs, dir_, "meta.json", ConfigJson(config_).dump(), sync);
 }
 
+// Opens `block` for appending and makes it current. The new handle replaces the old one
+// only once it is open: on failure the stream keeps its current block and writer.
 absl::Status NatsStore::Stream::OpenBlockForAppend(uint32_t block, bool create) {
-  writer_.reset();
-  IOStatus s = create ? env_.fs->NewWritableFile(BlockPath(block, ".blk"), FileOptions(),
-                                                 &writer_, nullptr)
-                      : env_.fs->ReopenWritableFile(BlockPath(block, ".blk"), FileOptions(),
-                                                    &writer_, nullptr);
-  if (!s.ok()) return FromIo(s, "open block " + BlockPath(block, ".blk"));
+  std::unique_ptr<rocksdb::FSWritableFile> w;
+  const std::string path = BlockPath(block, ".blk");
+  IOStatus s = create ? env_.fs->NewWritableFile(path, FileOptions(), &w, nullptr)
+                      : env_.fs->ReopenWritableFile(path, FileOptions(), &w, nullptr);
+  if (!s.ok()) return FromIo(s, "open block " + path);
+  MQSIM_ASSERT(w != nullptr);
+  writer_ = std::move(w);
   current_ = block;
   blocks_.try_emplace(block);
   current_index_.clear();
@@ -101,25 +104,36 @@ absl::Status NatsStore::Stream::OpenBlockForAppend(uint32_t block, bool create) 
   return absl::OkStatus();
 }
 
+// Continues in block current_ + 1. A full block is first synced and indexed, once: from
+// then on must_roll_ is set, so a failure to open the next block (disk full, an injected
+// fault) leaves the stream on its sealed block with its writer, and the next append retries
+// the open; nothing is ever appended after a block's index. A block whose last append
+// failed holds a torn record: it gets no index (recovery scans it and cuts the tail).
+absl::Status NatsStore::Stream::RollOver() {
+  if (!must_roll_) {
+    MQSIM_RETURN_IF_ERROR(FromIo(writer_->Sync(IOOptions(), nullptr), "sync block"));
+    unsynced_ = false;
+    MQSIM_RETURN_IF_ERROR(WriteIndex());
+    must_roll_ = true;
+  }
+  if (MQSIM_FAULT_POINT(points::kBlockRollover)) {
+    return base::InjectedFault(points::kBlockRollover,
+                               "opening block " + std::to_string(current_ + 1));
+  }
+  return OpenBlockForAppend(current_ + 1, /*create=*/true);
+}
+
 // Appends one record to the current block, rolling to a new block when it is full (and
 // after a failed append, whose partial bytes recovery will cut off).
 absl::Status NatsStore::Stream::Append(const Record& record, uint64_t* offset,
                                        uint32_t* length) {
   const std::string bytes = EncodeRecord(record);
-  Block& cur = blocks_[current_];
-  const bool full =
-      cur.size > 0 && (cur.size + bytes.size() > static_cast<uint64_t>(env_.options->block_size_bytes) ||
-                       MQSIM_BUGGIFY(points::kBuggifyEarlyRollover));
-  if (must_roll_ || full) {
-    if (!must_roll_) {
-      MQSIM_RETURN_IF_ERROR(FromIo(writer_->Sync(IOOptions(), nullptr), "sync block"));
-      MQSIM_RETURN_IF_ERROR(WriteIndex());
-    }
-    if (MQSIM_FAULT_POINT(points::kBlockRollover)) {
-      return base::InjectedFault(points::kBlockRollover, "opening block " + std::to_string(current_ + 1));
-    }
-    MQSIM_RETURN_IF_ERROR(OpenBlockForAppend(current_ + 1, /*create=*/true));
-  }
+  const Block& cur = blocks_[current_];
+  const bool full = cur.size > 0 && (cur.size + bytes.size() >
+                                         static_cast<uint64_t>(env_.options->block_size_bytes) ||
+                                     MQSIM_BUGGIFY(points::kBuggifyEarlyRollover));
+  if (must_roll_ || full) MQSIM_RETURN_IF_ERROR(RollOver());
+  MQSIM_ASSERT(writer_ != nullptr && !must_roll_);
   Block& block = blocks_[current_];
   const IOStatus s = writer_->Append(bytes, IOOptions(), nullptr);
   if (!s.ok()) {
@@ -598,10 +612,13 @@ absl::Status NatsStore::Stream::Close() {
   return s;
 }
 
+// Removes the stream's files. The handles go only once the files are gone: a failed
+// removal leaves a stream that still serves (and a retried delete finishes the job).
 absl::Status NatsStore::Stream::Destroy() {
+  MQSIM_RETURN_IF_ERROR(RemoveTree(*env_.fs, dir_));
   writer_.reset();
   readers_.clear();
-  return RemoveTree(*env_.fs, dir_);
+  return absl::OkStatus();
 }
 
 // ------------------------------------------------------------------ consumers

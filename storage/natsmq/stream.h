@@ -72,6 +72,8 @@ class NatsStore::Stream {
   Stream(Env env, StreamConfig config, std::string dir);
   std::string BlockPath(uint32_t block, const char* ext) const;
   absl::Status OpenBlockForAppend(uint32_t block, bool create);
+  absl::Status RollOver();
+  // REQUIRES: the stream is open (Create or Recover succeeded; not Closed or Destroyed).
   absl::Status Append(const Record& record, uint64_t* offset, uint32_t* length);
   absl::Status WriteMeta(bool sync);
   // Writes the index of the current block (current_index_) as it closes.
@@ -100,12 +102,16 @@ class NatsStore::Stream {
   int64_t last_ts_ns_ = 0;
   std::map<uint32_t, Block> blocks_;
   uint32_t current_ = 0;  // block being appended to
+  // The current block's writer: never null between Create/Recover and Close/Destroy (a
+  // rollover replaces it only once the next block is open).
   std::unique_ptr<rocksdb::FSWritableFile> writer_;
   // The index entries of the current block's messages, appended as they are stored, so a
   // rollover writes them without walking the stream.
   std::string current_index_;
   uint32_t current_index_count_ = 0;
-  bool must_roll_ = false;    // the last append failed: continue in a new block
+  // Continue in a new block: the last append failed, or the current block is sealed
+  // (synced, indexed) and opening the next one failed.
+  bool must_roll_ = false;
   bool unsynced_ = false;     // appended since the last sync
   bool dir_unsynced_ = false; // a block was created since the last directory sync
   std::map<uint32_t, std::unique_ptr<rocksdb::FSRandomAccessFile>> readers_;
