@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "storage/file_io.h"
 #include "storage/natsmq/js_error.h"
@@ -430,6 +431,57 @@ TEST_CASE("Each closed block's index lists its messages, also across a restart a
   n.Reopen();
   CHECK(n.State("i").msgs == 160);
   CHECK(n->GetMsg("i", 1)->payload == "payload-0");
+}
+
+// Found by a swarm seed: a rollover whose new block could not be opened left the stream
+// without a writer, and the next publish crashed the process (through the missing writer's
+// Append when the record fitted the old block, its Sync when it did not). Every disk
+// operation of the rollover, in turn, fails (the disk refuses it and every later one until
+// it comes back); then records that fit the old block and records that do not are
+// published. Nothing crashes, failures are clean errors, and every acknowledged message
+// is there after a restart.
+TEST_CASE("A rollover that cannot open its new block fails cleanly and is retried") {
+  const int64_t block_size = 1024;
+  const std::string big(280, 'b');  // three fill most of a block
+  const uint64_t big_record = EncodeRecord(Record{Record::kMessage, 1, 0, "r", "", big}).size();
+  REQUIRE(3 * big_record + 60 < static_cast<uint64_t>(block_size));
+  REQUIRE(4 * big_record > static_cast<uint64_t>(block_size));
+  for (uint64_t fail_at = 1; fail_at <= 16; ++fail_at) {
+    DYNAMIC_SECTION("the rollover's disk operation " << fail_at << " fails") {
+      NatsMqOptions o;
+      o.block_size_bytes = block_size;
+      o.sync_always = true;
+      Nats n(Kind::kSimulated, o);
+      REQUIRE(n->AddStream(Stream("r")).ok());
+      std::map<uint64_t, std::string> acked;
+      for (int i = 0; i < 3; ++i) acked[n.Pub("r", big)] = big;
+      sim::SimFileSystem& disk = *n.world->sim_disk();
+      disk.PowerOffAtOperation(fail_at);
+      absl::StatusOr<uint64_t> roll = n->Publish("r", big);  // does not fit: rolls over
+      disk.PowerOffAtOperation(0);
+      const bool refused = disk.powered_off();
+      disk.PowerOn();
+      if (roll.ok()) acked[*roll] = big;
+      INFO(roll.status().ToString());
+      CHECK((roll.ok() || (refused && !roll.status().message().empty())));
+      // A record that fits the old block, then one that fits no partly filled block.
+      for (const std::string& payload : {std::string("s"), big, std::string("t"), big}) {
+        absl::StatusOr<uint64_t> seq = n->Publish("r", payload);
+        INFO(seq.status().ToString());
+        REQUIRE(seq.ok());
+        acked[*seq] = payload;
+      }
+      REQUIRE(n->Close().ok());
+      n.Reopen();
+      CHECK(n.State("r").msgs == acked.size());
+      for (const auto& [seq, payload] : acked) {
+        absl::StatusOr<StoredMsg> m = n->GetMsg("r", seq);
+        INFO("seq " << seq << ": " << m.status().ToString());
+        REQUIRE(m.ok());
+        CHECK(m->payload == payload);
+      }
+    }
+  }
 }
 
 TEST_CASE("Disk full: publish fails clearly, reads keep working, publishing resumes") {
