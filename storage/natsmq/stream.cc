@@ -108,13 +108,19 @@ absl::Status NatsStore::Stream::OpenBlockForAppend(uint32_t block, bool create) 
 // then on must_roll_ is set, so a failure to open the next block (disk full, an injected
 // fault) leaves the stream on its sealed block with its writer, and the next append retries
 // the open; nothing is ever appended after a block's index. A block whose last append
-// failed holds a torn record: it gets no index (recovery scans it and cuts the tail).
+// failed holds a torn record: it gets no index (recovery scans it and cuts the tail), but
+// it is synced if it holds unsynced messages.
 absl::Status NatsStore::Stream::RollOver() {
   if (!must_roll_) {
     MQSIM_RETURN_IF_ERROR(FromIo(writer_->Sync(IOOptions(), nullptr), "sync block"));
     unsynced_ = false;
     MQSIM_RETURN_IF_ERROR(WriteIndex());
     must_roll_ = true;
+  } else if (unsynced_) {
+    // The torn block still holds acknowledged messages no sync has covered yet: the next
+    // Sync() only reaches the new block's writer, so they are made durable now.
+    MQSIM_RETURN_IF_ERROR(FromIo(writer_->Sync(IOOptions(), nullptr), "sync torn block"));
+    unsynced_ = false;
   }
   if (MQSIM_FAULT_POINT(points::kBlockRollover)) {
     return base::InjectedFault(points::kBlockRollover,
