@@ -35,6 +35,7 @@ enum class Bug : uint32_t {
   kNatsBytesPayloadOnly,
   kNatsExpireLate,
   kGcPauseDropsTimer,
+  kNatsRolloverNullWriter,
   kCount
 };
 

@@ -19,6 +19,7 @@
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
 #include "scenarios/shrink.h"
+#include "scenarios/supervisor.h"
 
 namespace {
 
@@ -56,7 +57,7 @@ int main() {
       uint64_t n = 0;
       for (uint64_t seed = start; seed < start + 60; ++seed) {
         ++n;
-        const RunResult r = mqsim::scenarios::RunScenario(*sc, RunOptions{seed, nullptr, bugs});
+        const RunResult r = mqsim::scenarios::RunSupervised(*sc, RunOptions{seed, nullptr, bugs});
         if (!r.pass && r.property == c.property) {
           if (start == 1) {
             first_from_one = seed;

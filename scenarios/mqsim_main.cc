@@ -31,9 +31,11 @@
 
 #include "base/bug_modes.h"
 #include "scenarios/embedded.h"
+#include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
 #include "scenarios/shrink.h"
+#include "scenarios/supervisor.h"
 #include "sim/chrome_trace.h"
 #include "sim/determinism.h"
 #include "sim/self_demo.h"
@@ -45,6 +47,12 @@ using mqsim::scenarios::ReadEmbedded;
 using mqsim::scenarios::LoadScenario;
 using mqsim::scenarios::RunOptions;
 using mqsim::scenarios::RunResult;
+using mqsim::scenarios::BazelTestRepro;
+using mqsim::scenarios::Expected;
+using mqsim::scenarios::Hex;
+using mqsim::scenarios::ReproCommand;
+using mqsim::scenarios::ResultLine;
+using mqsim::scenarios::RunJson;
 using mqsim::scenarios::Scenario;
 
 constexpr int kPass = 0;
@@ -102,62 +110,20 @@ absl::StatusOr<Scenario> Load(const std::string& arg) {
   return mqsim::scenarios::ParseScenario(src->text, src->file, src->base_dir, src->read);
 }
 
-std::string Hex(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
-  return buf;
-}
-
-bool Expected(const Scenario& sc, const RunResult& r) {
-  return sc.expect_failure.empty() ? r.pass : (!r.pass && r.property == sc.expect_failure);
-}
-
-std::string ResultLine(const RunResult& r, uint64_t seed) {
-  return std::string("RESULT ") + (r.pass ? "pass" : "fail") + " seed=" + std::to_string(seed) +
-         " property=" + (r.pass ? "-" : r.property) + " sim_time=" + r.sim_time.ToString() +
-         " steps=" + std::to_string(r.steps) + " hash=" + Hex(r.hash);
-}
-
-std::string ReproCommand(const Scenario& sc, uint64_t seed) {
-  return "bazel run //:mqsim -- replay " + sc.file + " --seed " + std::to_string(seed) + BugFlags() +
-         " --trace /tmp/mqsim-" + sc.name + "-" + std::to_string(seed) + ".jsonl";
-}
-
-std::string BazelTestRepro(const Scenario& sc, uint64_t seed) {
-  std::string bugs;
-  for (const auto& b : mqsim::base::AllBugs()) {
-    if (g_bugs & mqsim::base::BugMask(b.bug)) bugs += (bugs.empty() ? "" : ",") + std::string(b.name);
-  }
-  return "bazel test //scenarios:scenarios_test --test_env=MQSIM_SCENARIO=" + sc.name +
-         " --test_env=MQSIM_SEEDS=" + std::to_string(seed) +
-         (bugs.empty() ? "" : " --test_env=MQSIM_BUGS=" + bugs) + " --test_output=errors";
-}
-
-nlohmann::json ToJson(const Scenario& sc, const RunResult& r, uint64_t seed) {
-  nlohmann::json j = {{"scenario", sc.name}, {"seed", seed},
-                      {"result", r.pass ? "pass" : "fail"}, {"expected", Expected(sc, r)},
-                      {"store", r.store}, {"plan", r.plan},
-                      {"sim_time", r.sim_time.ToString()}, {"steps", r.steps},
-                      {"hash", Hex(r.hash)}, {"acked", r.acked}, {"consumed", r.consumed},
-                      {"crashes", r.crashes}};
-  if (!r.pass) {
-    j["property"] = r.property;
-    j["detail"] = r.detail;
-    j["repro"] = ReproCommand(sc, seed);
-    j["repro_bazel_test"] = BazelTestRepro(sc, seed);
-  }
-  return j;
-}
-
 void PrintRun(const Scenario& sc, const RunResult& r, uint64_t seed, bool json) {
   if (json) {
-    std::cout << ToJson(sc, r, seed).dump() << "\n";
+    std::cout << RunJson(sc, r, seed, g_bugs).dump() << "\n";
     return;
   }
   std::cout << "scenario " << sc.name << " on " << r.store << ", seed " << seed << "\n"
             << "  faults   " << r.plan << "\n"
-            << "  workload " << r.acked << " acknowledged, " << r.consumed << " consumed, "
-            << r.crashes << " crashes\n";
+            << "  workload ";
+  if (r.property == mqsim::scenarios::kEngineCrash) {
+    std::cout << "(not known: the run died)\n";
+  } else {
+    std::cout << r.acked << " acknowledged, " << r.consumed << " consumed, " << r.crashes
+              << " crashes\n";
+  }
   if (!r.pass) std::cout << "  FAILED   " << r.detail << "\n";
   if (!sc.expect_failure.empty()) {
     std::cout << "  expected to fail " << sc.expect_failure << ": "
@@ -165,8 +131,9 @@ void PrintRun(const Scenario& sc, const RunResult& r, uint64_t seed, bool json) 
   }
   std::cout << ResultLine(r, seed) << "\n";
   if (!r.pass) {
-    std::cout << "REPRO: " << ReproCommand(sc, seed) << "\n"
-              << "REPRO (bazel test): " << BazelTestRepro(sc, seed) << "\n";
+    std::cout << "REPRO: " << ReproCommand(sc, seed, g_bugs) << "\n";
+    const std::string bazel = BazelTestRepro(sc, seed, g_bugs);
+    if (!bazel.empty()) std::cout << "REPRO (bazel test): " << bazel << "\n";
   }
 }
 
@@ -183,8 +150,9 @@ class Tee : public mqsim::sim::TraceSink {
   std::vector<mqsim::sim::TraceSink*> sinks_;
 };
 
-int RunOne(const Scenario& sc, uint64_t seed, const std::string& trace_path,
-           const std::string& chrome_path, bool json) {
+// The run itself, in the process that executes it: the trace files are written here.
+RunResult RunWithTraces(const Scenario& sc, uint64_t seed, const std::string& trace_path,
+                        const std::string& chrome_path) {
   mqsim::sim::Trace trace;
   std::ofstream jsonl_out, chrome_out;
   std::unique_ptr<mqsim::sim::JsonlTraceWriter> jsonl;
@@ -192,25 +160,35 @@ int RunOne(const Scenario& sc, uint64_t seed, const std::string& trace_path,
   Tee tee;
   if (!trace_path.empty()) {
     jsonl_out.open(UserPath(trace_path));
-    if (!jsonl_out) {
-      std::cerr << "mqsim: cannot write trace file " << trace_path << "\n";
-      return kBadInput;
-    }
     jsonl = std::make_unique<mqsim::sim::JsonlTraceWriter>(jsonl_out);
     tee.Add(jsonl.get());
   }
   if (!chrome_path.empty()) {
     chrome_out.open(UserPath(chrome_path));
-    if (!chrome_out) {
-      std::cerr << "mqsim: cannot write trace file " << chrome_path << "\n";
-      return kBadInput;
-    }
     chrome = std::make_unique<mqsim::sim::ChromeTraceWriter>(chrome_out);
     tee.Add(chrome.get());
   }
   if (!tee.empty()) trace.set_sink(&tee);
-  const RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{seed, &trace, g_bugs});
+  RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{seed, &trace, g_bugs});
   chrome.reset();  // closes its JSON array
+  return r;
+}
+
+bool Writable(const std::string& path) {
+  if (path.empty()) return true;
+  std::ofstream probe(UserPath(path));
+  if (probe) return true;
+  std::cerr << "mqsim: cannot write trace file " << path << "\n";
+  return false;
+}
+
+// One seed, supervised (an engine crash is a verdict) unless in_process (for a debugger).
+int RunOne(const Scenario& sc, uint64_t seed, const std::string& trace_path,
+           const std::string& chrome_path, bool json, bool in_process) {
+  if (!Writable(trace_path) || !Writable(chrome_path)) return kBadInput;
+  auto body = [&] { return RunWithTraces(sc, seed, trace_path, chrome_path); };
+  const RunOptions options{seed, nullptr, g_bugs};
+  const RunResult r = in_process ? body() : mqsim::scenarios::RunSupervised(sc, options, body);
   PrintRun(sc, r, seed, json);
   if (!trace_path.empty() && !json) std::cout << "trace: " << trace_path << " (JSONL)\n";
   if (!chrome_path.empty() && !json) {
@@ -241,7 +219,7 @@ int Sweep(const Scenario& sc, uint64_t first, uint64_t last, int jobs, bool json
   const bool tty = isatty(2) != 0;
   const auto started = std::chrono::steady_clock::now();
   std::map<uint64_t, nlohmann::json> results;
-  std::map<pid_t, std::pair<uint64_t, int>> running;  // pid -> seed, pipe
+  std::map<pid_t, std::pair<uint64_t, mqsim::scenarios::Child>> running;  // pid -> seed, child
   uint64_t next = first;
   const uint64_t total = last - first + 1;
   auto reap_one = [&] {
@@ -249,18 +227,10 @@ int Sweep(const Scenario& sc, uint64_t first, uint64_t last, int jobs, bool json
     const pid_t pid = wait(&status);
     auto it = running.find(pid);
     if (it == running.end()) return;
-    const auto [seed, fd] = it->second;
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-    close(fd);
-    nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
-    if (j.is_discarded()) {
-      j = {{"scenario", sc.name}, {"seed", seed}, {"result", "fail"}, {"expected", false},
-           {"property", "crash"}, {"detail", "the run died (exit status " + std::to_string(status) + ")"},
-           {"repro", ReproCommand(sc, seed)}};
-    }
+    const auto [seed, child] = it->second;
+    const RunOptions options{seed, nullptr, g_bugs};
+    const nlohmann::json j =
+        RunJson(sc, mqsim::scenarios::Finish(child, status, sc, options), seed, g_bugs);
     results[seed] = j;
     running.erase(it);
     if (tty) {
@@ -271,20 +241,10 @@ int Sweep(const Scenario& sc, uint64_t first, uint64_t last, int jobs, bool json
   };
   while (next <= last || !running.empty()) {
     while (next <= last && static_cast<int>(running.size()) < jobs) {
-      int fds[2];
-      if (pipe(fds) != 0) return kBadInput;
-      std::fflush(nullptr);
-      const pid_t pid = fork();
-      if (pid == 0) {
-        close(fds[0]);
-        const RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{next, nullptr, g_bugs});
-        const std::string line = ToJson(sc, r, next).dump();
-        (void)!write(fds[1], line.data(), line.size());
-        close(fds[1]);
-        _exit(0);
-      }
-      close(fds[1]);
-      running[pid] = {next, fds[0]};
+      const uint64_t seed = next;
+      const mqsim::scenarios::Child child = mqsim::scenarios::Start(
+          [&sc, seed] { return mqsim::scenarios::RunScenario(sc, RunOptions{seed, nullptr, g_bugs}); });
+      running[child.pid] = {seed, child};
       ++next;
     }
     reap_one();
@@ -371,7 +331,7 @@ int DefaultJob() {
     int ok = 0;
     std::string store, hash, note;
     for (uint64_t seed = 1; seed <= 3; ++seed) {
-      const RunResult r = mqsim::scenarios::RunScenario(*sc, RunOptions{seed, nullptr});
+      const RunResult r = mqsim::scenarios::RunSupervised(*sc, RunOptions{seed, nullptr});
       store = r.store;
       if (seed == 1) hash = Hex(r.hash);
       if (Expected(*sc, r)) {
@@ -379,7 +339,7 @@ int DefaultJob() {
       } else {
         note = "seed " + std::to_string(seed) + ": " + r.property;
         rc = kFail;
-        std::printf("  REPRO: %s\n", ReproCommand(*sc, seed).c_str());
+        std::printf("  REPRO: %s\n", ReproCommand(*sc, seed, 0).c_str());
       }
     }
     std::string result = std::to_string(ok) + "/3 as expected";
@@ -407,6 +367,10 @@ int main(int argc, char** argv) {
   run->add_option("--trace", trace_path, "write the trace (JSONL) here");
   run->add_option("--chrome-trace", chrome_path, "write a Chrome/Perfetto trace here");
   run->add_flag("--json", json, "print the result as JSON");
+  bool in_process = false;
+  run->add_flag("--in-process", in_process,
+                "run in this process, not a supervised child (for a debugger; an engine crash "
+                "then kills mqsim)");
 
   CLI::App* sweep = app.add_subcommand("sweep", "run one scenario over a seed range");
   sweep->add_option("file", file, "scenario file or name")->required();
@@ -419,6 +383,7 @@ int main(int argc, char** argv) {
   replay->add_option("--seed", seed, "the seed")->required();
   replay->add_option("--trace", trace_path, "trace file (JSONL)");
   replay->add_option("--chrome-trace", chrome_path, "Chrome/Perfetto trace file (ui.perfetto.dev)");
+  replay->add_flag("--in-process", in_process, "run in this process (for a debugger)");
 
   CLI::App* determinism = app.add_subcommand("check-determinism", "run each seed twice and compare");
   determinism->add_option("file", file, "scenario file or name")->required();
@@ -502,13 +467,13 @@ int main(int argc, char** argv) {
       return kBadInput;
     }
   }
-  if (app.got_subcommand(run)) return RunOne(*sc, seed, trace_path, chrome_path, json);
+  if (app.got_subcommand(run)) return RunOne(*sc, seed, trace_path, chrome_path, json, in_process);
   if (app.got_subcommand(replay)) {
     if (trace_path.empty() && chrome_path.empty()) {
       std::cerr << "mqsim: replay needs --trace PATH and/or --chrome-trace PATH\n";
       return kBadInput;
     }
-    return RunOne(*sc, seed, trace_path, chrome_path, false);
+    return RunOne(*sc, seed, trace_path, chrome_path, false, in_process);
   }
   if (app.got_subcommand(sweep)) return Sweep(*sc, first, last, jobs, json);
   if (app.got_subcommand(determinism)) return CheckDeterminismCmd(*sc, first, last);

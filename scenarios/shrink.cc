@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "base/yaml_config.h"
+#include "scenarios/supervisor.h"
 
 namespace mqsim::scenarios {
 
@@ -194,7 +195,7 @@ absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& 
   absl::StatusOr<Scenario> original = ParseScenario(yaml, file, base_dir, read);
   if (!original.ok()) return original.status();
   ShrinkResult out;
-  out.result = RunScenario(*original, RunOptions{seed, nullptr, bugs});
+  out.result = RunSupervised(*original, RunOptions{seed, nullptr, bugs});
   out.runs = 1;
   if (out.result.pass) {
     return absl::FailedPreconditionError(original->name + " passes with seed " + std::to_string(seed) +
@@ -221,7 +222,7 @@ absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& 
       const std::string text = Emit(candidate);
       absl::StatusOr<Scenario> sc = ParseScenario(text, file, base_dir, read);
       if (!sc.ok()) continue;
-      const RunResult r = RunScenario(*sc, RunOptions{seed, nullptr, bugs});
+      const RunResult r = RunSupervised(*sc, RunOptions{seed, nullptr, bugs});
       ++out.runs;
       if (r.pass || r.property != property) continue;
       best = candidate;

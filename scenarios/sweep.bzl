@@ -2,13 +2,14 @@
 
 load("@rules_cc//cc:defs.bzl", "cc_test")
 
-def mqsim_sweep_test(name, scenario = "all", seeds = "1..3", corpus = False, shard_count = 1, **kwargs):
+def mqsim_sweep_test(name, scenario = "all", seeds = "1..3", corpus = False, swarm = False, backend = "", shard_count = 1, **kwargs):
     """Sweeps `scenario` (a stock scenario's name, or "all") over `seeds` ("A..B").
 
     Honours Bazel's sharding protocol: with shard_count > 1 (or a remote executor) the
     (scenario, seed) pairs are split across shards. Every failure prints its REPRO line in
     the test log; results also go to XML_OUTPUT_FILE. --test_env=MQSIM_SEEDS=N narrows a
-    run to one seed.
+    run to one seed. swarm = True draws every seed's fault mix from the seed; backend
+    ("rocksmq" or "natsmq") runs every scenario that names an engine on that one instead.
     """
     cc_test(
         name = name,
@@ -17,13 +18,17 @@ def mqsim_sweep_test(name, scenario = "all", seeds = "1..3", corpus = False, sha
             "MQSIM_SCENARIO": scenario,
             "MQSIM_SEEDS": seeds,
             "MQSIM_CORPUS": "1" if corpus else "0",
+            "MQSIM_SWARM": "1" if swarm else "0",
+            "MQSIM_BACKEND": backend,
         },
         shard_count = shard_count,
         deps = [
             "//base:bug_modes",
             "//scenarios:embedded",
+            "//scenarios:report",
             "//scenarios:runner",
             "//scenarios:scenario",
+            "//scenarios:supervisor",
         ],
         **kwargs
     )

@@ -5,6 +5,13 @@
 //   MQSIM_SCENARIO  a stock scenario's name, or "all"
 //   MQSIM_SEEDS     A..B
 //   MQSIM_CORPUS    1: also every seed in scenarios/corpus/<name>.seeds
+//   MQSIM_BUGS      a,b: bug modes switched on (a REPRO line of an `mqsim --bug` run sets it)
+//   MQSIM_SWARM     1: every selected scenario draws its fault mix from the seed (swarm)
+//   MQSIM_BACKEND   rocksmq|natsmq: run every selected scenario on this engine instead;
+//                   scenarios that select their store through mq.type, run the Milvus data
+//                   path or demonstrate a failure are left out
+// Each run is supervised (scenarios/supervisor.h): an engine crash is a failed run with its
+// evidence, not the death of the test.
 // Every (scenario, seed) prints its RESULT line; an unexpected outcome prints its REPRO
 // lines and fails the test. Results also go to $XML_OUTPUT_FILE (JUnit).
 #include <cstdio>
@@ -17,8 +24,10 @@
 
 #include "base/bug_modes.h"
 #include "scenarios/embedded.h"
+#include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
+#include "scenarios/supervisor.h"
 
 namespace {
 
@@ -33,12 +42,6 @@ std::string Env(const char* name, const char* fallback) {
   return v != nullptr && *v != '\0' ? v : fallback;
 }
 
-
-std::string Hex(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 std::string XmlEscape(const std::string& s) {
   std::string out;
@@ -75,6 +78,12 @@ int main() {
       bugs |= mqsim::base::BugMask(*b);
     }
   }
+  const bool swarm = Env("MQSIM_SWARM", "0") == "1";
+  const std::string backend = Env("MQSIM_BACKEND", "");
+  if (!backend.empty() && backend != "rocksmq" && backend != "natsmq") {
+    std::cerr << "MQSIM_BACKEND: expected rocksmq or natsmq, got " << backend << "\n";
+    return 2;
+  }
   uint64_t first = 1, last = 1;
   const size_t dots = seeds.find("..");
   try {
@@ -104,6 +113,11 @@ int main() {
       return 2;
     }
     if (which != "all" && sc->name != which) continue;
+    if (swarm) sc->swarm = true;
+    if (!backend.empty()) {
+      if (!sc->backend || sc->workload.milvus.enabled || !sc->expect_failure.empty()) continue;
+      sc->backend = mqsim::backends::ParseMqType(backend).value();
+    }
     found = true;
     for (uint64_t seed = first; seed <= last; ++seed) jobs.push_back({*sc, seed, ""});
     if (!corpus) continue;
@@ -127,27 +141,22 @@ int main() {
   for (size_t i = 0; i < jobs.size(); ++i) {
     if (i % shards != shard) continue;
     const Job& j = jobs[i];
-    const RunResult r = mqsim::scenarios::RunScenario(j.scenario, mqsim::scenarios::RunOptions{j.seed, nullptr, bugs});
+    const RunResult r =
+        mqsim::scenarios::RunSupervised(j.scenario, mqsim::scenarios::RunOptions{j.seed, nullptr, bugs});
     ++ran;
-    const bool expected = j.scenario.expect_failure.empty()
-                              ? r.pass
-                              : (!r.pass && r.property == j.scenario.expect_failure);
-    std::cout << j.scenario.name << ": RESULT " << (r.pass ? "pass" : "fail") << " seed=" << j.seed
-              << " property=" << (r.pass ? "-" : r.property) << " sim_time=" << r.sim_time.ToString()
-              << " steps=" << r.steps << " hash=" << Hex(r.hash)
+    const bool expected = mqsim::scenarios::Expected(j.scenario, r);
+    std::cout << j.scenario.name << ": " << mqsim::scenarios::ResultLine(r, j.seed)
               << (j.scenario.expect_failure.empty() ? "" : " (expected to fail " + j.scenario.expect_failure + ")")
               << (j.why.empty() ? "" : " [" + j.why + "]") << "\n";
     xml += "  <testcase classname=\"" + XmlEscape(j.scenario.name) + "\" name=\"seed " +
            std::to_string(j.seed) + "\">";
     if (!expected) {
       ++unexpected;
-      const std::string repro = "bazel run //:mqsim -- replay " + j.scenario.file + " --seed " +
-                                std::to_string(j.seed) + " --trace /tmp/mqsim-" + j.scenario.name + "-" +
-                                std::to_string(j.seed) + ".jsonl";
+      const std::string repro = mqsim::scenarios::ReproCommand(j.scenario, j.seed, bugs);
+      const std::string bazel = mqsim::scenarios::BazelTestRepro(j.scenario, j.seed, bugs);
       std::cout << "  UNEXPECTED: " << (r.pass ? "passed, expected to fail " + j.scenario.expect_failure : r.detail)
-                << "\n  REPRO: " << repro
-                << "\n  REPRO (bazel test): bazel test //scenarios:scenarios_test --test_env=MQSIM_SCENARIO="
-                << j.scenario.name << " --test_env=MQSIM_SEEDS=" << j.seed << " --test_output=errors\n";
+                << "\n  REPRO: " << repro << "\n";
+      if (!bazel.empty() && !swarm && backend.empty()) std::cout << "  REPRO (bazel test): " << bazel << "\n";
       xml += "<failure message=\"" + XmlEscape(r.pass ? "unexpected pass" : r.property) + "\">" +
              XmlEscape(r.detail + "\nREPRO: " + repro) + "</failure>";
     }

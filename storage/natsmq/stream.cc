@@ -88,6 +88,7 @@ absl::Status NatsStore::Stream::WriteMeta(bool sync) {
 // Opens `block` for appending and makes it current. The new handle replaces the old one
 // only once it is open: on failure the stream keeps its current block and writer.
 absl::Status NatsStore::Stream::OpenBlockForAppend(uint32_t block, bool create) {
+  if (MQSIM_BUG(kNatsRolloverNullWriter)) writer_.reset();  // bug mode: gone before the open
   std::unique_ptr<rocksdb::FSWritableFile> w;
   const std::string path = BlockPath(block, ".blk");
   IOStatus s = create ? env_.fs->NewWritableFile(path, FileOptions(), &w, nullptr)
@@ -115,7 +116,7 @@ absl::Status NatsStore::Stream::RollOver() {
     MQSIM_RETURN_IF_ERROR(FromIo(writer_->Sync(IOOptions(), nullptr), "sync block"));
     unsynced_ = false;
     MQSIM_RETURN_IF_ERROR(WriteIndex());
-    must_roll_ = true;
+    must_roll_ = !MQSIM_BUG(kNatsRolloverNullWriter);  // bug mode: the open is not retried
   } else if (unsynced_) {
     // The torn block still holds acknowledged messages no sync has covered yet: the next
     // Sync() only reaches the new block's writer, so they are made durable now.

@@ -1,0 +1,113 @@
+#include "scenarios/report.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "base/bug_modes.h"
+#include "scenarios/embedded.h"
+
+namespace mqsim::scenarios {
+
+std::string Hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
+  return buf;
+}
+
+std::string BugNames(uint64_t bugs) {
+  std::string out;
+  for (const auto& b : base::AllBugs()) {
+    if (bugs & base::BugMask(b.bug)) out += (out.empty() ? "" : ",") + std::string(b.name);
+  }
+  return out;
+}
+
+std::string ResultLine(const RunResult& r, uint64_t seed) {
+  return std::string("RESULT ") + (r.pass ? "pass" : "fail") + " seed=" + std::to_string(seed) +
+         " property=" + (r.pass ? "-" : r.property) + " sim_time=" + r.sim_time.ToString() +
+         " steps=" + std::to_string(r.steps) + " hash=" + Hex(r.hash);
+}
+
+std::string ReproCommand(const Scenario& sc, uint64_t seed, uint64_t bugs) {
+  std::string flags;
+  for (const auto& b : base::AllBugs()) {
+    if (bugs & base::BugMask(b.bug)) flags += " --bug " + std::string(b.name);
+  }
+  return "bazel run //:mqsim -- replay " + sc.file + " --seed " + std::to_string(seed) + flags +
+         " --trace /tmp/mqsim-" + sc.name + "-" + std::to_string(seed) + ".jsonl";
+}
+
+std::string BazelTestRepro(const Scenario& sc, uint64_t seed, uint64_t bugs) {
+  if (!sc.file.starts_with("scenarios/") || !ReadEmbedded(sc.file).ok()) return "";
+  const std::string names = BugNames(bugs);
+  return "bazel test //scenarios:scenarios_test --test_env=MQSIM_SCENARIO=" + sc.name +
+         " --test_env=MQSIM_SEEDS=" + std::to_string(seed) +
+         (names.empty() ? "" : " --test_env=MQSIM_BUGS=" + names) + " --test_output=errors";
+}
+
+bool Expected(const Scenario& sc, const RunResult& r) {
+  return sc.expect_failure.empty() ? r.pass : (!r.pass && r.property == sc.expect_failure);
+}
+
+nlohmann::json ResultToJson(const RunResult& r) {
+  nlohmann::json j = {{"pass", r.pass},
+                      {"property", r.property},
+                      {"detail", r.detail},
+                      {"store", r.store},
+                      {"plan", r.plan},
+                      {"sim_time_ns", r.sim_time.nanos()},
+                      {"steps", r.steps},
+                      {"hash", Hex(r.hash)},
+                      {"acked", r.acked},
+                      {"consumed", r.consumed},
+                      {"crashes", r.crashes}};
+  if (r.failed_at) j["failed_at_ns"] = r.failed_at->nanos();
+  return j;
+}
+
+absl::StatusOr<RunResult> ResultFromJson(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("pass") || !j.contains("hash")) {
+    return absl::InvalidArgumentError("not a run result");
+  }
+  try {
+    RunResult r;
+    r.pass = j.at("pass").get<bool>();
+    r.property = j.at("property").get<std::string>();
+    r.detail = j.at("detail").get<std::string>();
+    r.store = j.at("store").get<std::string>();
+    r.plan = j.at("plan").get<std::string>();
+    r.sim_time = sim::Duration::Nanos(j.at("sim_time_ns").get<int64_t>());
+    if (j.contains("failed_at_ns")) {
+      r.failed_at = sim::Duration::Nanos(j.at("failed_at_ns").get<int64_t>());
+    }
+    r.steps = j.at("steps").get<uint64_t>();
+    r.hash = std::stoull(j.at("hash").get<std::string>(), nullptr, 16);
+    r.acked = j.at("acked").get<uint64_t>();
+    r.consumed = j.at("consumed").get<uint64_t>();
+    r.crashes = j.at("crashes").get<uint64_t>();
+    return r;
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(std::string("run result: ") + e.what());
+  }
+}
+
+nlohmann::json RunJson(const Scenario& sc, const RunResult& r, uint64_t seed, uint64_t bugs) {
+  nlohmann::json j = {{"scenario", sc.name},  {"seed", seed},
+                      {"result", r.pass ? "pass" : "fail"},
+                      {"expected", Expected(sc, r)},
+                      {"store", r.store}, {"plan", r.plan},
+                      {"sim_time", r.sim_time.ToString()},
+                      {"steps", r.steps}, {"hash", Hex(r.hash)},
+                      {"acked", r.acked}, {"consumed", r.consumed},
+                      {"crashes", r.crashes}};
+  if (!r.pass) {
+    j["property"] = r.property;
+    j["detail"] = r.detail;
+    j["repro"] = ReproCommand(sc, seed, bugs);
+    const std::string bazel = BazelTestRepro(sc, seed, bugs);
+    if (!bazel.empty()) j["repro_bazel_test"] = bazel;
+  }
+  return j;
+}
+
+}  // namespace mqsim::scenarios

@@ -1,0 +1,44 @@
+// How a run is reported: its RESULT line, the REPRO commands that replay it, and its JSON
+// form (also how a child process hands its result to the parent that supervises it). One
+// place, used by the command line, the sweep test and the supervisor, so they never drift.
+#pragma once
+
+#include <absl/status/statusor.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "scenarios/runner.h"
+#include "scenarios/scenario.h"
+
+namespace mqsim::scenarios {
+
+// 16 lower-case hex digits: how hashes are printed everywhere (never as JSON numbers).
+std::string Hex(uint64_t v);
+
+// The names of the bug modes in `bugs`, comma-separated ("" when none).
+std::string BugNames(uint64_t bugs);
+
+// "RESULT pass|fail seed=N property=NAME sim_time=... steps=N hash=HEX".
+std::string ResultLine(const RunResult& r, uint64_t seed);
+
+// The one command that replays (scenario, seed, bug modes) with a full trace.
+std::string ReproCommand(const Scenario& sc, uint64_t seed, uint64_t bugs);
+
+// The bazel-test form of the REPRO line; empty unless the scenario is a stock one (the
+// sweep test runs only those).
+std::string BazelTestRepro(const Scenario& sc, uint64_t seed, uint64_t bugs);
+
+// The outcome a sweep counts as expected: a pass, or the failure the scenario demonstrates.
+bool Expected(const Scenario& sc, const RunResult& r);
+
+// Every field of a RunResult, and back (hash as hex text).
+nlohmann::json ResultToJson(const RunResult& r);
+absl::StatusOr<RunResult> ResultFromJson(const nlohmann::json& j);
+
+// One run as the command line's --json prints it: the result, the scenario, the seed,
+// whether it was expected, and the REPRO commands of a failure.
+nlohmann::json RunJson(const Scenario& sc, const RunResult& r, uint64_t seed, uint64_t bugs);
+
+}  // namespace mqsim::scenarios
