@@ -1,4 +1,4 @@
-// Bug modes: the real message-storage bugs of shared/docs/bugs.md, put back into our
+// Bug modes: the real message-storage bugs of docs/bugs.md, put back into our
 // engines at the place where each lived, one switch per bug, to prove mqsim finds them.
 //
 //   if (MQSIM_BUG(kDecimalKeys)) { ...the buggy way... } else { ...the right way... }

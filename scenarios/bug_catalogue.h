@@ -1,4 +1,4 @@
-// The bug catalogue: for each implemented bug mode of shared/docs/bugs.md, the stock
+// The bug catalogue: for each implemented bug mode of docs/bugs.md, the stock
 // scenario that catches it, the property expected to fail, and the seed range within which
 // it must (bug_catalogue_test holds mqsim to it; bug_detection_benchmark measures it).
 #pragma once

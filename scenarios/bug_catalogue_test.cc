@@ -1,4 +1,4 @@
-// The bug catalogue (shared/docs/bugs.md): each implemented bug mode, switched on, is
+// The bug catalogue (docs/bugs.md): each implemented bug mode, switched on, is
 // caught by a stock scenario within a bounded seed range, by the property bugs.md expects;
 // the same seeds pass with it off; and `shrink` reduces the first failure to a smaller
 // scenario that still fails the same way. Sharded by bug mode.
@@ -68,7 +68,7 @@ TEST_CASE("Bug modes: names, parsing, off by default") {
     CHECK(&base::Info(b.bug) == &b);
   }
   CHECK_FALSE(base::ParseBug("no_such_bug"));
-  // Every bug mode of shared/docs/bugs.md is in the catalogue, once.
+  // Every bug mode of docs/bugs.md is in the catalogue, once.
   for (const auto& b : base::AllBugs()) {
     INFO(b.name);
     CHECK(std::count_if(Catalogue().begin(), Catalogue().end(),

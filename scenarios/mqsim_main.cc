@@ -390,7 +390,7 @@ int main(int argc, char** argv) {
   determinism->add_option("--seeds", seeds, "A..B");
 
   CLI::App* list = app.add_subcommand("list", "list the embedded scenarios");
-  CLI::App* list_bugs = app.add_subcommand("list-bugs", "the bug modes (shared/docs/bugs.md)");
+  CLI::App* list_bugs = app.add_subcommand("list-bugs", "the bug modes (docs/bugs.md)");
   std::vector<std::string> bug_names;
   for (CLI::App* sub : {run, sweep, replay, determinism}) {
     sub->add_option("--bug", bug_names, "switch a bug mode on (repeatable; see list-bugs)");

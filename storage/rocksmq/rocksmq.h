@@ -5,7 +5,7 @@
 // even after power loss or full retention). Consumer groups are (topic, name) -> next id,
 // in memory as in Milvus. Messages are grouped into pages of rocksmqPageSize bytes; a closed
 // page is acked once every group has read past it, and the retention pass deletes acked
-// pages by age and by size. See shared/docs/rocksmq.md for the exact rules and where mqsim
+// pages by age and by size. See docs/rocksmq.md for the exact rules and where mqsim
 // deliberately differs from Milvus.
 //
 // The engine owns no threads or timers: RunRetention() and Compact() are its periodic work,

@@ -1,5 +1,5 @@
 // The NatsServer/NatsClient fixture against the real nats-server, asserting the behaviour
-// shared/docs/natsmq.md lists under "Observable behaviour to match".
+// docs/natsmq.md lists under "Observable behaviour to match".
 //
 // Measured on this machine: nats-server v2.9.10 (Debian), libnats 3.4.1, file storage.
 // JetStream errors seen (err_code, description exactly as the server sends it):
