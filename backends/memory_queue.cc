@@ -38,9 +38,15 @@ absl::Status MemoryQueue::CreateTopic(const std::string& topic) {
   if (fresh) {
     Topic& t = it->second;
     switch (options_.type) {
-      case MqType::kKafka: t.next_id = 0; break;
-      case MqType::kPulsar: t.ledger = next_ledger_++; break;
-      default: t.next_id = 1; break;
+      case MqType::kKafka:
+        t.next_id = 0;
+        break;
+      case MqType::kPulsar:
+        t.ledger = next_ledger_++;
+        break;
+      default:
+        t.next_id = 1;
+        break;
     }
   }
   return absl::OkStatus();
@@ -61,7 +67,8 @@ MessageId MemoryQueue::NextId(Topic& t) {
   return static_cast<MessageId>((t.ledger << 32) | t.entry++);
 }
 
-absl::StatusOr<MessageId> MemoryQueue::Produce(const std::string& topic, const std::string& payload) {
+absl::StatusOr<MessageId> MemoryQueue::Produce(const std::string& topic,
+                                               const std::string& payload) {
   absl::StatusOr<Topic*> t = Find(topic);
   if (!t.ok()) return t.status();
   if (options_.max_message_bytes >= 0 &&
@@ -156,7 +163,8 @@ absl::StatusOr<MessageId> MemoryQueue::DecodeId(std::string_view bytes) const {
   const uint64_t entry = ReadLe64(bytes.substr(8, 8));
   if (ledger >= (1ULL << 31) || entry >= (1ULL << 32)) {
     return absl::InvalidArgumentError("pulsar message id out of range (ledger " +
-                                      std::to_string(ledger) + ", entry " + std::to_string(entry) + ")");
+                                      std::to_string(ledger) + ", entry " + std::to_string(entry) +
+                                      ")");
   }
   return static_cast<MessageId>((ledger << 32) | entry);
 }

@@ -19,7 +19,7 @@
 namespace mqsim::backends {
 
 struct MemoryQueueOptions {
-  MqType type = MqType::kModel;  // kModel, kPulsar or kKafka
+  MqType type = MqType::kModel;    // kModel, kPulsar or kKafka
   int64_t max_message_bytes = -1;  // -1: unlimited
   uint32_t entries_per_ledger = 50'000;
   uint64_t first_ledger = 7;
@@ -46,7 +46,7 @@ class MemoryQueue : public MessageQueue {
 
  private:
   struct Topic {
-    std::vector<Message> messages;  // ids increasing
+    std::vector<Message> messages;            // ids increasing
     std::map<std::string, MessageId> groups;  // next id to deliver
     uint64_t ledger = 0;
     uint64_t entry = 0;

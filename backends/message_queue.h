@@ -83,8 +83,7 @@ class MessageQueue {
                                             const std::string& payload) = 0;
   // A new group starts at the earliest message. AlreadyExists if it exists.
   virtual absl::Status CreateConsumerGroup(const std::string& topic, const std::string& group) = 0;
-  virtual absl::Status DestroyConsumerGroup(const std::string& topic,
-                                            const std::string& group) = 0;
+  virtual absl::Status DestroyConsumerGroup(const std::string& topic, const std::string& group) = 0;
   virtual absl::StatusOr<std::vector<Message>> Consume(const std::string& topic,
                                                        const std::string& group, int n) = 0;
   virtual absl::Status Seek(const std::string& topic, const std::string& group, MessageId id) = 0;

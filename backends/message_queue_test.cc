@@ -5,7 +5,6 @@
 // k-th message of the topic" and each store uses its own id for it. Then the parts that are
 // engine-specific: id schemes, size limits and tagged positions.
 #include <catch2/catch.hpp>
-
 #include <map>
 
 #include "backends/memory_queue.h"
@@ -50,7 +49,9 @@ Store Make(MqType type, EngineWorld::Kind kind = EngineWorld::Kind::kSimulated) 
       s.mq = std::make_unique<NatsQueue>(std::move(*st), o);
       break;
     }
-    default: s.mq = std::make_unique<MemoryQueue>(MemoryQueueOptions{.type = type}); break;
+    default:
+      s.mq = std::make_unique<MemoryQueue>(MemoryQueueOptions{.type = type});
+      break;
   }
   return s;
 }
@@ -175,8 +176,8 @@ TEST_CASE("Pulsar and Kafka reject messages above their maximum size") {
   CHECK(*pulsar.GetLatestMsg("t") == (MessageId{7} << 32));  // nothing was stored
   MemoryQueue kafka(MemoryQueueOptions{.type = MqType::kKafka, .max_message_bytes = 10});
   REQUIRE(kafka.CreateTopic("t").ok());
-  CHECK(std::string(kafka.Produce("t", std::string(11, 'x')).status().message()).find(
-            "MSG_SIZE_TOO_LARGE") != std::string::npos);
+  CHECK(std::string(kafka.Produce("t", std::string(11, 'x')).status().message())
+            .find("MSG_SIZE_TOO_LARGE") != std::string::npos);
 }
 
 TEST_CASE("Positions are tagged: a foreign position is rejected, or latest when ignored") {

@@ -108,8 +108,9 @@ absl::Status ParseKafka(base::YamlSection s, KafkaConfig* k) {
   if (!k->sasl_mechanisms.empty() && !k->sasl_mechanisms.starts_with("PLAIN") &&
       !k->sasl_mechanisms.starts_with("SCRAM-SHA-") && k->sasl_mechanisms != "OAUTHBEARER" &&
       k->sasl_mechanisms != "GSSAPI") {
-    return s.Error("saslMechanisms", "unknown SASL mechanism \"" + k->sasl_mechanisms +
-                                         "\" (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, GSSAPI, OAUTHBEARER)");
+    return s.Error("saslMechanisms",
+                   "unknown SASL mechanism \"" + k->sasl_mechanisms +
+                       "\" (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, GSSAPI, OAUTHBEARER)");
   }
   if (!k->security_protocol.empty() && k->security_protocol != "PLAINTEXT" &&
       k->security_protocol != "SSL" && k->security_protocol != "SASL_PLAINTEXT" &&
@@ -126,7 +127,8 @@ absl::Status ParseKafka(base::YamlSection s, KafkaConfig* k) {
 
 }  // namespace
 
-absl::StatusOr<MilvusMqConfig> ParseMilvusMqConfig(const YAML::Node& root, const std::string& file) {
+absl::StatusOr<MilvusMqConfig> ParseMilvusMqConfig(const YAML::Node& root,
+                                                   const std::string& file) {
   if (root && !root.IsNull() && !root.IsMap()) {
     return absl::InvalidArgumentError(file + ": expected a mapping of milvus.yaml sections");
   }
@@ -147,7 +149,7 @@ absl::StatusOr<MilvusMqConfig> ParseMilvusMqConfig(const YAML::Node& root, const
 }
 
 absl::StatusOr<MilvusMqConfig> ParseMilvusMqConfigText(std::string_view yaml,
-                                                      const std::string& file) {
+                                                       const std::string& file) {
   absl::StatusOr<YAML::Node> root = base::ParseYaml(yaml, file);
   if (!root.ok()) return root.status();
   return ParseMilvusMqConfig(*root, file);
@@ -189,11 +191,15 @@ absl::StatusOr<MqType> SelectMqType(const MilvusMqConfig& c, DeployMode mode) {
 std::string Describe(const MilvusMqConfig& c, MqType type) {
   std::string out = "mq.type=" + std::string(ToString(type));
   switch (type) {
-    case MqType::kRocksMq: out += " rocksmq.path=" + c.rocksmq.path; break;
-    case MqType::kNatsMq: out += " natsmq.server.storeDir=" + c.natsmq.store_dir; break;
+    case MqType::kRocksMq:
+      out += " rocksmq.path=" + c.rocksmq.path;
+      break;
+    case MqType::kNatsMq:
+      out += " natsmq.server.storeDir=" + c.natsmq.store_dir;
+      break;
     case MqType::kPulsar:
-      out += " pulsar=" + c.pulsar.address + ":" + std::to_string(c.pulsar.port) + " tenant=" +
-             c.pulsar.tenant + " namespace=" + c.pulsar.namespace_ +
+      out += " pulsar=" + c.pulsar.address + ":" + std::to_string(c.pulsar.port) +
+             " tenant=" + c.pulsar.tenant + " namespace=" + c.pulsar.namespace_ +
              " maxMessageSize=" + std::to_string(c.pulsar.max_message_size);
       if (!c.pulsar.auth_params.empty()) out += " authParams=" + c.pulsar.auth_params.ToString();
       break;
@@ -204,7 +210,8 @@ std::string Describe(const MilvusMqConfig& c, MqType type) {
                " password=" + c.kafka.sasl_password.ToString();
       }
       break;
-    case MqType::kModel: break;
+    case MqType::kModel:
+      break;
   }
   return out;
 }

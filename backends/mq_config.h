@@ -86,7 +86,7 @@ struct MilvusMqConfig {
 // root: a milvus.yaml document (or fragment); sections other than these five are ignored.
 absl::StatusOr<MilvusMqConfig> ParseMilvusMqConfig(const YAML::Node& root, const std::string& file);
 absl::StatusOr<MilvusMqConfig> ParseMilvusMqConfigText(std::string_view yaml,
-                                                      const std::string& file);
+                                                       const std::string& file);
 
 enum class DeployMode { kStandalone, kCluster };
 

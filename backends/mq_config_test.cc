@@ -1,7 +1,7 @@
 // milvus.yaml message-store sections and mq.type selection, as Milvus resolves them.
-#include <catch2/catch.hpp>
-
 #include "backends/mq_config.h"
+
+#include <catch2/catch.hpp>
 
 namespace mqsim::backends {
 namespace {
@@ -43,16 +43,19 @@ TEST_CASE("mq.type default: rocksmq if its path is set, else pulsar, else kafka,
   const std::string kafka = "kafka: {brokerList: 'k1:9092,k2:9092'}\n";
   CHECK(Selected(no_rocks, DeployMode::kStandalone) == "pulsar");
   CHECK(Selected(no_rocks + no_pulsar + kafka, DeployMode::kStandalone) == "kafka");
-  CHECK(Selected(no_rocks + no_pulsar, DeployMode::kStandalone).starts_with("error: mq.type default: no message queue"));
+  CHECK(Selected(no_rocks + no_pulsar, DeployMode::kStandalone)
+            .starts_with("error: mq.type default: no message queue"));
   CHECK(Selected(no_pulsar + kafka, DeployMode::kCluster) == "kafka");
-  CHECK(Selected(no_pulsar, DeployMode::kCluster).starts_with("error: mq.type default: no message queue is enabled for cluster"));
+  CHECK(Selected(no_pulsar, DeployMode::kCluster)
+            .starts_with("error: mq.type default: no message queue is enabled for cluster"));
 }
 
 TEST_CASE("Explicit mq.type: checked, and rocksmq/natsmq only in standalone mode") {
   CHECK(Selected("mq: {type: natsmq}", DeployMode::kStandalone) == "natsmq");
   CHECK(Selected("mq: {type: Pulsar}", DeployMode::kStandalone) == "pulsar");
   CHECK(Selected("mq: {type: rocksmq}", DeployMode::kCluster) ==
-        "error: mq.type: rocksmq is only valid in standalone mode (cluster mode needs pulsar or kafka)");
+        "error: mq.type: rocksmq is only valid in standalone mode (cluster mode needs pulsar or "
+        "kafka)");
   CHECK(Selected("mq: {type: natsmq}", DeployMode::kCluster).find("only valid in standalone") !=
         std::string::npos);
   CHECK(Selected("mq: {type: kafka}", DeployMode::kCluster) ==
@@ -65,12 +68,15 @@ TEST_CASE("Explicit mq.type: checked, and rocksmq/natsmq only in standalone mode
 TEST_CASE("Section errors name file, line and key") {
   CHECK(Error("pulsar:\n  address: p\n  port: 70000\n") ==
         "milvus.yaml:3: pulsar.port: must be a TCP port (1..65535)");
-  CHECK(Error("pulsar:\n  maxMessageSize: big\n").starts_with("milvus.yaml:2: pulsar.maxMessageSize: expected an integer"));
+  CHECK(Error("pulsar:\n  maxMessageSize: big\n")
+            .starts_with("milvus.yaml:2: pulsar.maxMessageSize: expected an integer"));
   CHECK(Error("kafka:\n  brokerList: k\n  sasl: x\n").starts_with("milvus.yaml:3: kafka.sasl:"));
-  CHECK(Error("kafka:\n  ssl:\n    enabled: maybe\n").starts_with("milvus.yaml:3: kafka.ssl.enabled:"));
+  CHECK(Error("kafka:\n  ssl:\n    enabled: maybe\n")
+            .starts_with("milvus.yaml:3: kafka.ssl.enabled:"));
   CHECK(Error("mq:\n  ignoreBadPosition: 3\n").starts_with("milvus.yaml:2: mq.ignoreBadPosition:"));
   CHECK(Error("rocksmq:\n  rocksmqPageSize: -1\n").find("rocksmq") != std::string::npos);
-  CHECK(Error("kafka:\n  securityProtocol: TLS\n").starts_with("milvus.yaml:2: kafka.securityProtocol: unknown protocol"));
+  CHECK(Error("kafka:\n  securityProtocol: TLS\n")
+            .starts_with("milvus.yaml:2: kafka.securityProtocol: unknown protocol"));
 }
 
 TEST_CASE("Kafka and Pulsar settings, with credentials never printed") {
@@ -102,8 +108,9 @@ TEST_CASE("Kafka and Pulsar settings, with credentials never printed") {
   // A malformed credential is reported by key only, its value never echoed.
   const std::string err = Error("kafka:\n  saslPassword: [hunter2-secret]\n");
   CHECK(err == "milvus.yaml:2: kafka.saslPassword: expected a string");
-  CHECK(Error("kafka:\n  brokerList: k\n  saslMechanisms: PLAIN\n") ==
-        "milvus.yaml:3: kafka.saslMechanisms: SASL needs kafka.saslUsername and kafka.saslPassword");
+  CHECK(
+      Error("kafka:\n  brokerList: k\n  saslMechanisms: PLAIN\n") ==
+      "milvus.yaml:3: kafka.saslMechanisms: SASL needs kafka.saslUsername and kafka.saslPassword");
 }
 
 }  // namespace

@@ -8,11 +8,16 @@ namespace mqsim::backends {
 
 std::string_view ToString(MqType type) {
   switch (type) {
-    case MqType::kRocksMq: return "rocksmq";
-    case MqType::kNatsMq: return "natsmq";
-    case MqType::kPulsar: return "pulsar";
-    case MqType::kKafka: return "kafka";
-    case MqType::kModel: return "model";
+    case MqType::kRocksMq:
+      return "rocksmq";
+    case MqType::kNatsMq:
+      return "natsmq";
+    case MqType::kPulsar:
+      return "pulsar";
+    case MqType::kKafka:
+      return "kafka";
+    case MqType::kModel:
+      return "model";
   }
   return "unknown";
 }
@@ -21,8 +26,8 @@ std::optional<MqType> ParseMqType(std::string_view name) {
   std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (MqType t : {MqType::kRocksMq, MqType::kNatsMq, MqType::kPulsar, MqType::kKafka,
-                   MqType::kModel}) {
+  for (MqType t :
+       {MqType::kRocksMq, MqType::kNatsMq, MqType::kPulsar, MqType::kKafka, MqType::kModel}) {
     if (lower == ToString(t)) return t;
   }
   return std::nullopt;

@@ -17,8 +17,8 @@ std::string EncodePosition(const MessageQueue& mq, MessageId id) {
 
 absl::StatusOr<MessageId> DecodePosition(const MessageQueue& mq, std::string_view position) {
   if (position.size() < kMagic.size() + 1 || position.substr(0, kMagic.size()) != kMagic) {
-    return absl::InvalidArgumentError("not a message position (" +
-                                      std::to_string(position.size()) + " bytes, no tag)");
+    return absl::InvalidArgumentError("not a message position (" + std::to_string(position.size()) +
+                                      " bytes, no tag)");
   }
   const auto tag = static_cast<unsigned char>(position[kMagic.size()]);
   if (tag > static_cast<unsigned char>(MqType::kModel)) {
@@ -43,9 +43,9 @@ absl::StatusOr<MessageId> DecodePosition(const MessageQueue& mq, std::string_vie
   return id;
 }
 
-absl::Status SeekAfterPosition(MessageQueue& mq, const std::string& topic,
-                               const std::string& group, std::string_view position,
-                               bool ignore_bad_position, std::string* warning) {
+absl::Status SeekAfterPosition(MessageQueue& mq, const std::string& topic, const std::string& group,
+                               std::string_view position, bool ignore_bad_position,
+                               std::string* warning) {
   absl::StatusOr<MessageId> id = DecodePosition(mq, position);
   if (id.ok()) return mq.Seek(topic, group, *id + 1);
   if (!ignore_bad_position) return id.status();

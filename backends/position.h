@@ -26,8 +26,8 @@ absl::StatusOr<MessageId> DecodePosition(const MessageQueue& mq, std::string_vie
 // Seeks group to the message after a checkpointed position (Milvus resumes after the last
 // consumed message). A foreign or unreadable position fails, unless ignore_bad_position:
 // then the group seeks to latest and *warning says why.
-absl::Status SeekAfterPosition(MessageQueue& mq, const std::string& topic,
-                               const std::string& group, std::string_view position,
-                               bool ignore_bad_position, std::string* warning);
+absl::Status SeekAfterPosition(MessageQueue& mq, const std::string& topic, const std::string& group,
+                               std::string_view position, bool ignore_bad_position,
+                               std::string* warning);
 
 }  // namespace mqsim::backends

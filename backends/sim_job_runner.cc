@@ -17,8 +17,8 @@ void SimJobRunner::Start(std::vector<storage::PeriodicJob> jobs) {
   for (const storage::PeriodicJob& job : jobs_) {
     const storage::PeriodicJob* j = &job;  // jobs_ is not resized until Stop()
     auto body = [this, j]() { return j->next_due_us ? RunDeadline(j) : RunInterval(j); };
-    tasks_.push_back(scheduler_->Spawn(j->name, body,
-                                       sim::SpawnOptions{.process = process_, .daemon = true}));
+    tasks_.push_back(
+        scheduler_->Spawn(j->name, body, sim::SpawnOptions{.process = process_, .daemon = true}));
   }
 }
 

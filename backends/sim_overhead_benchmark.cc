@@ -98,7 +98,8 @@ Result RunSimulated(Engine engine, const Workload& w, bool hash_contents, uint64
   if (const auto s = store.Open(); !s.ok()) Die("SimStore open: " + s.ToString());
   std::unique_ptr<EngineDriver> driver =
       engine == Engine::kRocksMq
-          ? mqsim::bench::DriveRocksMq(&static_cast<backends::RocksMqQueue*>(store.queue())->engine())
+          ? mqsim::bench::DriveRocksMq(
+                &static_cast<backends::RocksMqQueue*>(store.queue())->engine())
           : mqsim::bench::DriveNatsMq(&static_cast<backends::NatsQueue*>(store.queue())->engine(),
                                       so.config.natsmq);
   driver->Setup();
@@ -123,9 +124,7 @@ Result RunSimulated(Engine engine, const Workload& w, bool hash_contents, uint64
   Meter produce;
   run_task(
       "producer",
-      [&] {
-        driver->Produce(std::span(pool.data() + (batch_no++ % 2) * w.batch, w.batch));
-      },
+      [&] { driver->Produce(std::span(pool.data() + (batch_no++ % 2) * w.batch, w.batch)); },
       w.batches);
   res.produce = produce.Elapsed();
   uint64_t read = 0, bytes = 0;
@@ -163,7 +162,8 @@ Result RunNative(Engine engine, const Workload& w, const std::string& dir) {
   const std::vector<std::string> pool = mqsim::bench::Payloads(w.payload, 2 * w.batch, 7);
   Result res;
   Meter produce;
-  for (int b = 0; b < w.batches; ++b) d.Produce(std::span(pool.data() + (b % 2) * w.batch, w.batch));
+  for (int b = 0; b < w.batches; ++b)
+    d.Produce(std::span(pool.data() + (b % 2) * w.batch, w.batch));
   res.produce = produce.Elapsed();
   Meter consume;
   ConsumeAll(d, w);
@@ -202,31 +202,38 @@ int main(int argc, char** argv) {
   if (w.batches < 1 || w.batch < 1 || w.consume < 1 || reps < 1) Die("bad arguments");
 
   const double msgs = static_cast<double>(w.messages());
-  std::printf("| engine | world | msgs | produce ns/msg | produce CPU ns/msg | consume ns/msg "
-              "| consume CPU ns/msg | produce sim/native | consume sim/native | "
-              "produce+consume sim/native |\n");
+  std::printf(
+      "| engine | world | msgs | produce ns/msg | produce CPU ns/msg | consume ns/msg "
+      "| consume CPU ns/msg | produce sim/native | consume sim/native | "
+      "produce+consume sim/native |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
   for (const std::string& en : engines) {
     Engine engine;
-    if (en == "rocksmq") engine = Engine::kRocksMq;
-    else if (en == "natsmq") engine = Engine::kNatsMq;
-    else Die("unknown engine " + en);
+    if (en == "rocksmq")
+      engine = Engine::kRocksMq;
+    else if (en == "natsmq")
+      engine = Engine::kNatsMq;
+    else
+      Die("unknown engine " + en);
     std::map<std::string, Row> rows;
     std::vector<std::string> order;
     for (const std::string& wn : worlds) {
       World world;
-      if (wn == "sim") world = World::kSim;
-      else if (wn == "sim-nocontent") world = World::kSimNoContent;
-      else if (wn == "native") world = World::kNative;
-      else Die("unknown world " + wn);
+      if (wn == "sim")
+        world = World::kSim;
+      else if (wn == "sim-nocontent")
+        world = World::kSimNoContent;
+      else if (wn == "native")
+        world = World::kNative;
+      else
+        Die("unknown world " + wn);
       Result best;  // per phase: the rep with the least wall time, and its CPU time
       best.produce.wall_s = best.consume.wall_s = 1e300;
       uint64_t hash = 0;
       for (int r = 0; r < reps; ++r) {
         const Result res = mqsim::bench::RunInChild<Result>([&] {
-          return world == World::kNative
-                     ? RunNative(engine, w, dir)
-                     : RunSimulated(engine, w, world == World::kSim, seed);
+          return world == World::kNative ? RunNative(engine, w, dir)
+                                         : RunSimulated(engine, w, world == World::kSim, seed);
         });
         if (world != World::kNative) {
           if (r > 0 && res.trace_hash != hash) Die("simulated runs diverged: not deterministic");

@@ -27,9 +27,12 @@ SimStore::~SimStore() {
 
 bool SimStore::durable_acks() const {
   switch (options_.type) {
-    case MqType::kRocksMq: return options_.config.rocksmq.produce_sync;
-    case MqType::kNatsMq: return options_.config.natsmq.sync_always;
-    default: return true;
+    case MqType::kRocksMq:
+      return options_.config.rocksmq.produce_sync;
+    case MqType::kNatsMq:
+      return options_.config.natsmq.sync_always;
+    default:
+      return true;
   }
 }
 
@@ -41,7 +44,9 @@ absl::Status SimStore::Open() {
       o.path = options_.dir + "/rdb_data";
       rocksmq::RocksMqHost host;
       host.env = &env_;
-      host.adjust_db_options = [this](rocksdb::Options* db) { *db = sim::SimRocksDbOptions(&env_, *db); };
+      host.adjust_db_options = [this](rocksdb::Options* db) {
+        *db = sim::SimRocksDbOptions(&env_, *db);
+      };
       host.before_close = [this] { env_.DrainJobs(); };
       host.memory_bytes = 8ULL << 30;
       absl::StatusOr<std::unique_ptr<rocksmq::RocksMQ>> mq = rocksmq::RocksMQ::Open(o, host);
@@ -64,7 +69,8 @@ absl::Status SimStore::Open() {
       if (!broker_) {
         MemoryQueueOptions o;
         o.type = options_.type;
-        if (o.type == MqType::kPulsar) o.max_message_bytes = options_.config.pulsar.max_message_size;
+        if (o.type == MqType::kPulsar)
+          o.max_message_bytes = options_.config.pulsar.max_message_size;
         if (o.type == MqType::kKafka) o.max_message_bytes = options_.config.kafka.max_message_size;
         broker_ = std::make_unique<MemoryQueue>(o);
       }

@@ -10,14 +10,14 @@ namespace mqsim::base {
                                const char* message);
 }  // namespace mqsim::base
 
-#define MQSIM_ASSERT(cond)                                              \
-  do {                                                                  \
-    if (!(cond)) [[unlikely]]                                           \
+#define MQSIM_ASSERT(cond)                                             \
+  do {                                                                 \
+    if (!(cond)) [[unlikely]]                                          \
       ::mqsim::base::AssertFailed(__FILE__, __LINE__, #cond, nullptr); \
   } while (0)
 
-#define MQSIM_ASSERT_MSG(cond, msg)                                 \
-  do {                                                              \
-    if (!(cond)) [[unlikely]]                                       \
+#define MQSIM_ASSERT_MSG(cond, msg)                                  \
+  do {                                                               \
+    if (!(cond)) [[unlikely]]                                        \
       ::mqsim::base::AssertFailed(__FILE__, __LINE__, #cond, (msg)); \
   } while (0)

@@ -23,6 +23,5 @@ BuggifySource* GetBuggifySource();
 
 }  // namespace mqsim::base
 
-#define MQSIM_BUGGIFY(site)                                \
-  (::mqsim::base::GetBuggifySource() != nullptr &&         \
-   ::mqsim::base::GetBuggifySource()->Fire(site))
+#define MQSIM_BUGGIFY(site) \
+  (::mqsim::base::GetBuggifySource() != nullptr && ::mqsim::base::GetBuggifySource()->Fire(site))

@@ -10,11 +10,10 @@
 // InjectedFault(name), an IOError naming the point.
 #pragma once
 
+#include <absl/status/status.h>
 #include <fiu.h>
 
 #include <string>
-
-#include <absl/status/status.h>
 
 #define MQSIM_FAULT_POINT(name) (fiu_fail(name) != 0)
 

@@ -4,8 +4,8 @@
 
 #include <absl/status/status.h>
 
-#define MQSIM_RETURN_IF_ERROR(expr)                  \
-  do {                                               \
-    ::absl::Status _mqsim_status = (expr);           \
-    if (!_mqsim_status.ok()) return _mqsim_status;   \
+#define MQSIM_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::absl::Status _mqsim_status = (expr);         \
+    if (!_mqsim_status.ok()) return _mqsim_status; \
   } while (0)

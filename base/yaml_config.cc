@@ -67,8 +67,8 @@ absl::Status YamlSection::Error(std::string_view key, std::string_view message) 
 }
 
 absl::Status YamlSection::SectionError(std::string_view message) const {
-  return absl::InvalidArgumentError(Location(node_) + ": " +
-                                    (path_.empty() ? "" : path_ + ": ") + std::string(message));
+  return absl::InvalidArgumentError(Location(node_) + ": " + (path_.empty() ? "" : path_ + ": ") +
+                                    std::string(message));
 }
 
 absl::Status YamlSection::Expected(std::string_view key, const YAML::Node& value,
@@ -181,8 +181,7 @@ absl::Status YamlSection::CheckNoUnknownKeys() const {
                                         std::to_string(it->second) + ")");
     }
     if (read_.find(key) == read_.end()) {
-      return absl::InvalidArgumentError(Location(kv.first) + ": " + KeyPath(key) +
-                                        ": unknown key");
+      return absl::InvalidArgumentError(Location(kv.first) + ": " + KeyPath(key) + ": unknown key");
     }
   }
   return absl::OkStatus();

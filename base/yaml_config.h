@@ -23,7 +23,6 @@
 
 #include "base/status_macros.h"
 
-
 namespace mqsim::base {
 
 class YamlSection {
@@ -59,8 +58,7 @@ class YamlSection {
   YAML::Node Lookup(std::string_view key);
   std::string KeyPath(std::string_view key) const;
   std::string Location(const YAML::Node& node) const;
-  absl::Status Expected(std::string_view key, const YAML::Node& value,
-                        std::string_view what) const;
+  absl::Status Expected(std::string_view key, const YAML::Node& value, std::string_view what) const;
 
   YAML::Node node_;
   std::string file_;

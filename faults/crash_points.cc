@@ -37,10 +37,10 @@ CrashPointReport EnumerateCrashPoints(const std::function<std::unique_ptr<CrashT
       const std::string problem = t->RecoverAndCheck(/*power_loss=*/i > 0);
       ++report.states_checked;
       if (!problem.empty()) {
-        report.failures.push_back("crash at op " + std::to_string(k) + ", " +
-                                  (i == 0 ? std::string("process crash")
-                                          : "power-loss image " + std::to_string(i)) +
-                                  ": " + problem);
+        report.failures.push_back(
+            "crash at op " + std::to_string(k) + ", " +
+            (i == 0 ? std::string("process crash") : "power-loss image " + std::to_string(i)) +
+            ": " + problem);
       }
     }
   }

@@ -42,9 +42,9 @@ struct CrashPointOptions {
 };
 
 struct CrashPointReport {
-  uint64_t operations = 0;      // disk operations of the workload
-  uint64_t crash_points = 0;    // operations crashed at
-  uint64_t states_checked = 0;  // recoveries checked (process crash + power-loss images)
+  uint64_t operations = 0;            // disk operations of the workload
+  uint64_t crash_points = 0;          // operations crashed at
+  uint64_t states_checked = 0;        // recoveries checked (process crash + power-loss images)
   std::vector<std::string> failures;  // "crash at op K, <state>: <violation>"
   std::string ToString() const;
 };

@@ -5,7 +5,6 @@
 #include "faults/crash_points.h"
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <set>
 
@@ -126,8 +125,7 @@ class RocksMqTarget : public CrashTarget {
     }
     auto next = mq_->Produce("t", std::vector<std::string>{"after"});
     if (!next.ok()) return "produce after recovery failed: " + next.status().ToString();
-    const rocksmq::MessageId max_seen =
-        std::max(last, acked_.empty() ? 0 : acked_.rbegin()->first);
+    const rocksmq::MessageId max_seen = std::max(last, acked_.empty() ? 0 : acked_.rbegin()->first);
     if ((*next)[0] <= max_seen) return "id " + std::to_string((*next)[0]) + " reused";
     return "";
   }
@@ -160,7 +158,8 @@ class NatsTarget : public CrashTarget {
     if (!store_->AddStream(c).ok()) return;
     stream_acked_ = true;
     for (int i = 0; i < 40; ++i) {
-      const std::string payload = "n" + std::to_string(i) + std::string(static_cast<size_t>(i * 5), '.');
+      const std::string payload =
+          "n" + std::to_string(i) + std::string(static_cast<size_t>(i * 5), '.');
       produced_.insert(payload);
       absl::StatusOr<uint64_t> seq = store_->Publish("t", payload);
       if (!seq.ok()) return;
@@ -193,7 +192,8 @@ class NatsTarget : public CrashTarget {
 
  private:
   absl::Status Open() {
-    auto s = natsmq::NatsStore::Open(options_, natsmq::NatsHost{m_.fs, m_.env.GetSystemClock(), {}});
+    auto s =
+        natsmq::NatsStore::Open(options_, natsmq::NatsHost{m_.fs, m_.env.GetSystemClock(), {}});
     if (!s.ok()) return s.status();
     store_ = std::move(*s);
     return absl::OkStatus();
@@ -220,7 +220,8 @@ class NatsTarget : public CrashTarget {
     // MaxMsgs=30 keeps the newest 30: every acknowledged one among them must be there.
     for (const auto& [seq, payload] : acked_) {
       if (seq + 30 <= state->last_seq || deleted_.count(seq) || seq == in_flight_delete_) continue;
-      if (!store_->GetMsg("t", seq).ok()) return "acknowledged message " + std::to_string(seq) + " lost";
+      if (!store_->GetMsg("t", seq).ok())
+        return "acknowledged message " + std::to_string(seq) + " lost";
     }
     auto next = store_->Publish("t", "after");
     if (!next.ok()) return "publish after recovery failed: " + next.status().ToString();

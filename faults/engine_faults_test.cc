@@ -9,9 +9,8 @@
 // reused, and the consumer saw ids in increasing order within each incarnation, never
 // skipped a message that is there, and never saw one id with two payloads.
 #include <catch2/catch.hpp>
-#include <cstdlib>
-
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -78,12 +77,13 @@ struct Ledger {
     }
     for (const auto& [id, payload] : found) {
       auto it = produced.find(payload);
-      if (it == produced.end()) return "never produced: \"" + Short(payload) + "\" at " + std::to_string(id);
+      if (it == produced.end())
+        return "never produced: \"" + Short(payload) + "\" at " + std::to_string(id);
       if (!seen.insert(payload).second) return "delivered twice: \"" + Short(payload) + "\"";
       auto owner = acked_ids.find(id);
       if (owner != acked_ids.end() && owner->second != payload) {
-        return "id " + std::to_string(id) + " reused: acknowledged for \"" +
-               Short(owner->second) + "\", now holds \"" + Short(payload) + "\"";
+        return "id " + std::to_string(id) + " reused: acknowledged for \"" + Short(owner->second) +
+               "\", now holds \"" + Short(payload) + "\"";
       }
     }
     for (const auto& [payload, p] : produced) {
@@ -113,7 +113,8 @@ class Node : public FaultTarget {
  public:
   explicit Node(sim::Simulation* sim)
       : sim_(sim),
-        fs_(std::make_shared<sim::SimFileSystem>(&sim->clock(), sim->Stream("disk"), &sim->trace())),
+        fs_(std::make_shared<sim::SimFileSystem>(&sim->clock(), sim->Stream("disk"),
+                                                 &sim->trace())),
         env_(&sim->scheduler(), fs_, sim->Stream("env"), kNode),
         jobs_(&sim->scheduler(), kNode),
         rng_(sim->Stream("workload")) {
@@ -142,8 +143,10 @@ class Node : public FaultTarget {
     ledger_.last_delivered = 0;  // a new incarnation of the consumer
     jobs_.Start(Jobs());
     sim::Scheduler& s = sim_->scheduler();
-    s.Spawn("workload", [this] { return Workload(); }, sim::SpawnOptions{.process = kNode});
-    s.Spawn("consumer", [this] { return Consumer(); }, sim::SpawnOptions{.process = kNode});
+    s.Spawn(
+        "workload", [this] { return Workload(); }, sim::SpawnOptions{.process = kNode});
+    s.Spawn(
+        "consumer", [this] { return Consumer(); }, sim::SpawnOptions{.process = kNode});
     up_ = true;
     return true;
   }
@@ -167,7 +170,8 @@ class Node : public FaultTarget {
     const std::optional<int64_t> next = ProduceOne("after-the-run");
     if (!next) return "cannot produce after the run";
     for (const auto& [id, payload] : found) {
-      if (*next <= id) return "new id " + std::to_string(*next) + " not above " + std::to_string(id);
+      if (*next <= id)
+        return "new id " + std::to_string(*next) + " not above " + std::to_string(id);
     }
     return "";
   }
@@ -353,7 +357,8 @@ class NatsNode : public Node {
       auto seq = store_->Publish("t", p);
       if (!seq.ok()) {
         // Earlier messages of the batch were acknowledged one by one.
-        for (size_t i = 0; i < ids.size(); ++i) ledger_.produced[batch[i]] = Produced{ids[i], sim_->now()};
+        for (size_t i = 0; i < ids.size(); ++i)
+          ledger_.produced[batch[i]] = Produced{ids[i], sim_->now()};
         return std::nullopt;
       }
       ids.push_back(static_cast<int64_t>(*seq));
@@ -407,8 +412,10 @@ RunOutcome RunUnderFaults(Engine engine, uint64_t seed, const FaultPlan& plan, b
   sim::ResetRocksDbInternals(seed);
   sim::Simulation sim(seed, trace);
   std::unique_ptr<Node> node;
-  if (engine == Engine::kRocksMq) node = std::make_unique<RocksMqNode>(&sim, durable);
-  else node = std::make_unique<NatsNode>(&sim, durable);
+  if (engine == Engine::kRocksMq)
+    node = std::make_unique<RocksMqNode>(&sim, durable);
+  else
+    node = std::make_unique<NatsNode>(&sim, durable);
   node->Restart();
   RunOutcome out;
   {
@@ -428,8 +435,12 @@ RunOutcome RunUnderFaults(Engine engine, uint64_t seed, const FaultPlan& plan, b
 FaultPlan OnlyKind(int kind) {
   FaultPlan p;
   switch (kind) {
-    case 0: p.crash_interval = sim::Duration::Minutes(2); break;
-    case 1: p.power_loss_interval = sim::Duration::Minutes(2); break;
+    case 0:
+      p.crash_interval = sim::Duration::Minutes(2);
+      break;
+    case 1:
+      p.power_loss_interval = sim::Duration::Minutes(2);
+      break;
     case 2:
       p.disk_full_interval = sim::Duration::Minutes(2);
       p.disk_full_duration = sim::Duration::Seconds(40);
@@ -439,7 +450,9 @@ FaultPlan OnlyKind(int kind) {
                         sim::Duration::Seconds(3)};
       p.latency.write = {sim::Duration::Micros(5), sim::Duration::Micros(500), 0, {}};
       break;
-    case 4: p.gc_interval = sim::Duration::Seconds(20); break;
+    case 4:
+      p.gc_interval = sim::Duration::Seconds(20);
+      break;
     case 5:
       p.starve_job = "rocksmq.";
       p.starve_interval = sim::Duration::Minutes(2);
@@ -453,7 +466,9 @@ FaultPlan OnlyKind(int kind) {
       p.fiu_probability = 0.02;
       p.crash_interval = sim::Duration::Minutes(4);  // recovery meets the points too
       break;
-    case 8: p.go_gc.gogc = 50; break;
+    case 8:
+      p.go_gc.gogc = 50;
+      break;
     case 9:
       p.buggify = true;
       p.crash_interval = sim::Duration::Minutes(3);
@@ -463,9 +478,16 @@ FaultPlan OnlyKind(int kind) {
 }
 
 constexpr int kKinds = 10;
-const char* kKindNames[kKinds] = {"crash",      "power loss",   "disk full",   "slow disk",
-                                  "gc pause",   "starvation",   "crash in call/recovery",
-                                  "fault points", "go gc",      "buggify"};
+const char* kKindNames[kKinds] = {"crash",
+                                  "power loss",
+                                  "disk full",
+                                  "slow disk",
+                                  "gc pause",
+                                  "starvation",
+                                  "crash in call/recovery",
+                                  "fault points",
+                                  "go gc",
+                                  "buggify"};
 
 // MQSIM_SWARM_SEEDS=N runs N swarm seeds (default 4; the "long" target runs more), split
 // across Bazel test shards (TEST_TOTAL_SHARDS / TEST_SHARD_INDEX) when sharded.
@@ -501,14 +523,30 @@ void CheckEngine(Engine engine) {
       // The fault actually happened.
       const FaultCounts& c = r.counts;
       switch (kind) {
-        case 0: CHECK(c.crashes > 0); break;
-        case 1: CHECK(c.power_losses > 0); break;
-        case 2: CHECK(c.disk_full > 0); break;
-        case 4: case 8: CHECK(c.gc_pauses > 0); break;
-        case 5: CHECK(c.starvations > 0); break;
-        case 6: CHECK(c.crashes_in_calls + c.crashes_in_recovery > 0); break;
-        case 7: CHECK(c.fault_point_failures > 0); break;
-        default: break;
+        case 0:
+          CHECK(c.crashes > 0);
+          break;
+        case 1:
+          CHECK(c.power_losses > 0);
+          break;
+        case 2:
+          CHECK(c.disk_full > 0);
+          break;
+        case 4:
+        case 8:
+          CHECK(c.gc_pauses > 0);
+          break;
+        case 5:
+          CHECK(c.starvations > 0);
+          break;
+        case 6:
+          CHECK(c.crashes_in_calls + c.crashes_in_recovery > 0);
+          break;
+        case 7:
+          CHECK(c.fault_point_failures > 0);
+          break;
+        default:
+          break;
       }
       buggify_fired += kind == 9 ? c.buggify_fired : 0;
     }
@@ -524,7 +562,8 @@ void CheckEngine(Engine engine) {
     if (std::getenv("MQSIM_SWARM_VERBOSE") != nullptr) {
       std::cerr << name << " swarm seed " << seed << ": "
                 << std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now() - started).count()
+                       std::chrono::steady_clock::now() - started)
+                       .count()
                 << " ms, " << r.acked << " acked, plan: " << plan.ToString() << "\n";
     }
     INFO(name << " swarm seed " << seed << ", plan: " << plan.ToString());
@@ -576,7 +615,7 @@ TEST_CASE("Replay one swarm seed with a trace", "[.replay]") {
   const FaultPlan plan = Swarm(rng, kRun);
   sim::Trace trace;
   std::ofstream out(std::getenv("MQSIM_REPLAY_TRACE") ? std::getenv("MQSIM_REPLAY_TRACE")
-                                                       : "/dev/null");
+                                                      : "/dev/null");
   sim::JsonlTraceWriter writer(out);
   trace.set_sink(&writer);
   const RunOutcome r = RunUnderFaults(engine, seed, plan, seed % 2 == 1, &trace);

@@ -6,7 +6,8 @@ FaultInjector::FaultInjector(sim::Simulation* sim, FaultPlan plan, FaultTarget* 
     : sim_(sim), plan_(std::move(plan)), target_(target), rng_(sim->Stream("faults")) {
   sim_->trace().Event("fault.plan").Kv("plan", plan_.ToString());
   target_->disk().options().latency = plan_.latency;
-  if (plan_.disk_capacity_bytes != UINT64_MAX) target_->disk().set_capacity_bytes(plan_.disk_capacity_bytes);
+  if (plan_.disk_capacity_bytes != UINT64_MAX)
+    target_->disk().set_capacity_bytes(plan_.disk_capacity_bytes);
   sim::Scheduler& s = sim_->scheduler();
   const sim::SpawnOptions opts{.process = kFaultProcess, .daemon = true};
   auto spawn = [&](const char* name, std::function<sim::Task<void>()> body) {
@@ -25,8 +26,10 @@ FaultInjector::FaultInjector(sim::Simulation* sim, FaultPlan plan, FaultTarget* 
         "fault.crash_at_op",
         [this, in_recovery, alive = alive_] {
           if (!*alive) return;
-          if (in_recovery) ++counts_.crashes_in_recovery;
-          else ++counts_.crashes_in_calls;
+          if (in_recovery)
+            ++counts_.crashes_in_recovery;
+          else
+            ++counts_.crashes_in_calls;
           CrashNow("fault.crash_at_op", armed_power_loss_);
         },
         kFaultProcess);
@@ -100,8 +103,9 @@ void FaultInjector::CrashNow(const char* what, std::optional<sim::PowerLossMode>
   target_->Crash(mode);
   if (quiesced_ || restart_pending_) return;
   restart_pending_ = true;
-  restart_task_ = sim_->scheduler().Spawn("fault.restart", [this] { return RestartLoop(); },
-                                          sim::SpawnOptions{.process = kFaultProcess, .daemon = true});
+  restart_task_ = sim_->scheduler().Spawn(
+      "fault.restart", [this] { return RestartLoop(); },
+      sim::SpawnOptions{.process = kFaultProcess, .daemon = true});
 }
 
 sim::Task<void> FaultInjector::RestartLoop() {
@@ -180,8 +184,9 @@ void FaultInjector::Pause(sim::Duration pause, const char* why) {
 sim::Task<void> FaultInjector::GcPauses() {
   for (;;) {
     co_await sim_->scheduler().SleepFor(Next(plan_.gc_interval));
-    Pause(sim::Duration::Nanos(rng_.Uniform(plan_.gc_pause_min.nanos(), plan_.gc_pause_max.nanos())),
-          "interval");
+    Pause(
+        sim::Duration::Nanos(rng_.Uniform(plan_.gc_pause_min.nanos(), plan_.gc_pause_max.nanos())),
+        "interval");
   }
 }
 

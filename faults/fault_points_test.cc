@@ -2,14 +2,15 @@
 // pause model (GoGc). Each is deterministic per seed and off when not installed; every
 // point of failure of both engines is reached by a workload that uses the whole API, fails
 // there at least once, and the engine survives it (it reopens and keeps its ids).
-#include <catch2/catch.hpp>
+#include "faults/fault_points.h"
+
 #include <fiu.h>
 
+#include <catch2/catch.hpp>
 #include <set>
 
 #include "base/buggify.h"
 #include "faults/buggify.h"
-#include "faults/fault_points.h"
 #include "faults/go_gc.h"
 #include "sim/rocksdb_interpose.h"
 #include "sim/sim_rocksdb.h"
@@ -177,7 +178,8 @@ struct RocksMqCover {
     (void)mq->CreateTopic("t");
     (void)mq->CreateConsumerGroup("t", "g");
     for (int i = 0; i < 8; ++i) {
-      auto got = mq->Produce("t", std::vector<std::string>{std::string(700, 'x'), std::string(900, 'y')});
+      auto got =
+          mq->Produce("t", std::vector<std::string>{std::string(700, 'x'), std::string(900, 'y')});
       if (got.ok()) ids->insert(got->begin(), got->end());
     }
     (void)mq->Consume("t", "g", 20);
@@ -208,7 +210,8 @@ struct NatsCover {
     options.store_dir = w.Dir() + "/nats";
     options.block_size_bytes = 8 << 10;
     store.reset();
-    auto opened = natsmq::NatsStore::Open(options, natsmq::NatsHost{w.FileSystem(), w.Clock(), w.Waker()});
+    auto opened =
+        natsmq::NatsStore::Open(options, natsmq::NatsHost{w.FileSystem(), w.Clock(), w.Waker()});
     if (!opened.ok()) return false;
     store = std::move(*opened);
     return true;

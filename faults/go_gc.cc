@@ -25,8 +25,10 @@ sim::Duration GoGc::Cycle(sim::Time now) {
   ++cycles_;
   last_cycle_ = now;
   // Mark work is proportional to the live heap; jitter of +-50% for scheduling noise.
-  const int64_t mark_us = static_cast<int64_t>(live_ / std::max<uint64_t>(1, options_.mark_bytes_per_ms / 1000));
-  const int64_t jittered = mark_us / 2 + static_cast<int64_t>(rng_->Below(static_cast<uint64_t>(mark_us) + 1));
+  const int64_t mark_us =
+      static_cast<int64_t>(live_ / std::max<uint64_t>(1, options_.mark_bytes_per_ms / 1000));
+  const int64_t jittered =
+      mark_us / 2 + static_cast<int64_t>(rng_->Below(static_cast<uint64_t>(mark_us) + 1));
   const sim::Duration pause =
       std::min(options_.pause_max, options_.pause_base + sim::Duration::Micros(jittered));
   live_ = static_cast<uint64_t>(rng_->Uniform(static_cast<int64_t>(options_.live_min_bytes),

@@ -38,7 +38,9 @@ class StoreTarget : public FaultTarget {
     if (callbacks_.recovered) callbacks_.recovered();
     return true;
   }
-  void SetAllocationHook(std::function<void(uint64_t)> hook) override { alloc_hook_ = std::move(hook); }
+  void SetAllocationHook(std::function<void(uint64_t)> hook) override {
+    alloc_hook_ = std::move(hook);
+  }
   // The workload reports allocations here (GOGC model).
   void Allocated(uint64_t bytes) {
     if (alloc_hook_) alloc_hook_(bytes);

@@ -55,7 +55,8 @@ std::optional<Violation> CheckOrdering(const History& h) {
       if (t.last_acked != kNone && e.id <= t.last_acked) {
         return Fail("ordering",
                     "topic " + e.topic + ": acknowledged id " + std::to_string(e.id) +
-                        " is not above the previous acknowledged id " + std::to_string(t.last_acked),
+                        " is not above the previous acknowledged id " +
+                        std::to_string(t.last_acked),
                     {t.last_acked_event, i});
       }
       t.last_acked = e.id;
@@ -87,8 +88,9 @@ std::optional<Violation> CheckOrdering(const History& h) {
           p = t.known.insert(p, Known{m.id, m.digest, i});  // unacknowledged: first sighting
         } else if (p->digest != m.digest) {
           return Fail("ordering",
-                      "topic " + e.topic + ": id " + std::to_string(m.id) + " carries another payload (" +
-                          std::to_string(m.bytes) + " bytes) than it did before",
+                      "topic " + e.topic + ": id " + std::to_string(m.id) +
+                          " carries another payload (" + std::to_string(m.bytes) +
+                          " bytes) than it did before",
                       {p->event, i});
         }
         from = std::next(p);
@@ -104,7 +106,7 @@ std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOption
     MessageId id = kNone;  // kAfter: last read; kFrom: seek target; kNewerThan: latest at seek
     size_t since = 0;      // the event that set it
   };
-  std::map<std::string, Acked> acked;                  // topic -> acknowledged messages
+  std::map<std::string, Acked> acked;  // topic -> acknowledged messages
   std::map<std::pair<std::string, std::string>, Expect> groups;
   const auto& ev = h.events();
   for (size_t i = 0; i < ev.size(); ++i) {
@@ -128,7 +130,9 @@ std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOption
       case EventKind::kCreateGroup:
         if (e.ok) groups[key] = Expect{Expect::kFrom, 0, i};
         break;
-      case EventKind::kDestroyGroup: groups.erase(key); break;
+      case EventKind::kDestroyGroup:
+        groups.erase(key);
+        break;
       case EventKind::kPowerLoss:
         // Unsynced acknowledged messages may be gone: nobody can be owed them any more.
         for (auto& [topic, a] : acked) {
@@ -196,7 +200,8 @@ std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOption
         if (!e.messages.empty()) x = Expect{Expect::kAfter, e.messages.back().id, i};
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   return std::nullopt;
@@ -204,7 +209,7 @@ std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOption
 
 std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o) {
   std::map<std::string, Acked> acked;
-  std::map<std::string, bool> unknown;  // a produce failed: an id may exist unacknowledged
+  std::map<std::string, bool> unknown;     // a produce failed: an id may exist unacknowledged
   std::map<std::string, bool> maybe_lost;  // a power loss may have taken acknowledged ones
   const auto& ev = h.events();
   for (size_t i = 0; i < ev.size(); ++i) {
@@ -218,8 +223,10 @@ std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o) {
       unknown.erase(e.topic);
       maybe_lost.erase(e.topic);
     } else if (e.kind == EventKind::kProduce) {
-      if (e.ok) acked[e.topic].by_id[e.id] = i;
-      else unknown[e.topic] = true;
+      if (e.ok)
+        acked[e.topic].by_id[e.id] = i;
+      else
+        unknown[e.topic] = true;
     } else if (e.kind == EventKind::kPowerLoss) {
       for (auto& [t, a] : acked) {
         for (const auto& [id, at] : a.by_id) {
@@ -230,8 +237,9 @@ std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o) {
       const auto& a = acked[e.topic].by_id;
       if (e.id == kNone) {
         if (!a.empty() && !maybe_lost[e.topic] && !o.retention) {
-          return Fail("latest", "topic " + e.topic + " answered no message, but id " +
-                                    std::to_string(a.rbegin()->first) + " was acknowledged",
+          return Fail("latest",
+                      "topic " + e.topic + " answered no message, but id " +
+                          std::to_string(a.rbegin()->first) + " was acknowledged",
                       {a.rbegin()->second, i});
         }
         continue;
@@ -239,13 +247,15 @@ std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o) {
       const bool known = a.count(e.id) != 0;
       const bool above = a.empty() || e.id > a.rbegin()->first;
       if (!known && !(above && unknown[e.topic])) {
-        return Fail("latest", "topic " + e.topic + " answered id " + std::to_string(e.id) +
-                                  ", which was never acknowledged on it",
+        return Fail("latest",
+                    "topic " + e.topic + " answered id " + std::to_string(e.id) +
+                        ", which was never acknowledged on it",
                     {i});
       }
       if (!a.empty() && e.id < a.rbegin()->first && !maybe_lost[e.topic]) {
-        return Fail("latest", "topic " + e.topic + " answered id " + std::to_string(e.id) +
-                                  ", below acknowledged id " + std::to_string(a.rbegin()->first),
+        return Fail("latest",
+                    "topic " + e.topic + " answered id " + std::to_string(e.id) +
+                        ", below acknowledged id " + std::to_string(a.rbegin()->first),
                     {a.rbegin()->second, i});
       }
     }
@@ -297,8 +307,10 @@ std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o
         t.acked.push_back(m);
       } else {
         auto at = std::lower_bound(t.acked.begin(), t.acked.end(), e.id, by_id);
-        if (at != t.acked.end() && at->id == e.id) *at = m;
-        else t.acked.insert(at, m);
+        if (at != t.acked.end() && at->id == e.id)
+          *at = m;
+        else
+          t.acked.insert(at, m);
       }
     } else if (e.kind == EventKind::kPowerLoss) {
       last_power_loss = e.time_ns;
@@ -321,9 +333,10 @@ std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o
         for (; f != found.end() && (*f)->id < a->id; ++f) {
           // Not acknowledged (a produce whose answer was lost): it must have been produced.
           if (!t.Attempted((*f)->digest)) {
-            return Fail("durability", "topic " + e.topic + ": id " + std::to_string((*f)->id) +
-                                          " holds a payload (" + std::to_string((*f)->bytes) +
-                                          " bytes) that was never produced",
+            return Fail("durability",
+                        "topic " + e.topic + ": id " + std::to_string((*f)->id) +
+                            " holds a payload (" + std::to_string((*f)->bytes) +
+                            " bytes) that was never produced",
                         {i});
           }
         }
@@ -331,28 +344,32 @@ std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o
         const bool present = f != found.end() && (*f)->id == a->id;
         if (present && (*f)->digest != a->digest) {
           if (promised) {
-            return Fail("durability", "topic " + e.topic + ": id " + std::to_string(a->id) +
-                                          " holds another payload after recovery",
+            return Fail("durability",
+                        "topic " + e.topic + ": id " + std::to_string(a->id) +
+                            " holds another payload after recovery",
                         {a->event, i});
           }
           if (!t.Attempted((*f)->digest)) {
-            return Fail("durability", "topic " + e.topic + ": id " + std::to_string(a->id) +
-                                          " holds a payload that was never produced",
+            return Fail("durability",
+                        "topic " + e.topic + ": id " + std::to_string(a->id) +
+                            " holds a payload that was never produced",
                         {a->event, i});
           }
         }
         if (!present && promised) {
-          return Fail("durability", "topic " + e.topic + ": acknowledged id " +
-                                        std::to_string(a->id) + " is gone after recovery",
+          return Fail("durability",
+                      "topic " + e.topic + ": acknowledged id " + std::to_string(a->id) +
+                          " is gone after recovery",
                       {a->event, i});
         }
         if (present) ++f;
       }
       for (; f != found.end(); ++f) {
         if (!t.Attempted((*f)->digest)) {
-          return Fail("durability", "topic " + e.topic + ": id " + std::to_string((*f)->id) +
-                                        " holds a payload (" + std::to_string((*f)->bytes) +
-                                        " bytes) that was never produced",
+          return Fail("durability",
+                      "topic " + e.topic + ": id " + std::to_string((*f)->id) +
+                          " holds a payload (" + std::to_string((*f)->bytes) +
+                          " bytes) that was never produced",
                       {i});
         }
       }

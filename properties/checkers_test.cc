@@ -1,12 +1,13 @@
 // Each checker passes on histories recorded from the real engines (and the reference
 // model), including crashes and power losses, and fails, naming its property, on a
 // hand-made bad history.
+#include "properties/checkers.h"
+
 #include <catch2/catch.hpp>
 
 #include "backends/memory_queue.h"
 #include "backends/natsmq_queue.h"
 #include "backends/rocksmq_queue.h"
-#include "properties/checkers.h"
 #include "properties/delivery_checker.h"
 #include "properties/recording_queue.h"
 #include "sim/random.h"
@@ -42,7 +43,8 @@ struct Node {
       natsmq::NatsMqOptions o;
       o.store_dir = world->Dir() + "/nats";
       o.sync_always = sync;
-      auto n = natsmq::NatsStore::Open(o, natsmq::NatsHost{world->FileSystem(), world->Clock(), world->Waker()});
+      auto n = natsmq::NatsStore::Open(
+          o, natsmq::NatsHost{world->FileSystem(), world->Clock(), world->Waker()});
       REQUIRE(n.ok());
       mq = std::make_unique<backends::NatsQueue>(std::move(*n), o);
     } else {
@@ -137,13 +139,19 @@ TEST_CASE("Histories of the real engines and the model pass every checker") {
 struct Builder {
   History h;
   int64_t t = 0;
-  Builder& Produce(const std::string& topic, MessageId id, const std::string& payload, bool sync = false) {
-    h.Add(HistoryEvent{.time_ns = ++t, .kind = EventKind::kProduce, .topic = topic, .id = id,
-                       .payload = payload, .sync = sync});
+  Builder& Produce(const std::string& topic, MessageId id, const std::string& payload,
+                   bool sync = false) {
+    h.Add(HistoryEvent{.time_ns = ++t,
+                       .kind = EventKind::kProduce,
+                       .topic = topic,
+                       .id = id,
+                       .payload = payload,
+                       .sync = sync});
     return *this;
   }
   Builder& Group(const std::string& topic) {
-    h.Add(HistoryEvent{.time_ns = ++t, .kind = EventKind::kCreateGroup, .topic = topic, .group = "g"});
+    h.Add(HistoryEvent{
+        .time_ns = ++t, .kind = EventKind::kCreateGroup, .topic = topic, .group = "g"});
     return *this;
   }
   Builder& Consume(const std::string& topic, std::vector<std::pair<MessageId, std::string>> got,
@@ -154,7 +162,8 @@ struct Builder {
     return *this;
   }
   Builder& Seek(const std::string& topic, MessageId id) {
-    h.Add(HistoryEvent{.time_ns = ++t, .kind = EventKind::kSeek, .topic = topic, .group = "g", .id = id});
+    h.Add(HistoryEvent{
+        .time_ns = ++t, .kind = EventKind::kSeek, .topic = topic, .group = "g", .id = id});
     return *this;
   }
   Builder& Latest(const std::string& topic, MessageId id) {
@@ -171,23 +180,39 @@ std::string Property(const std::optional<Violation>& v) { return v ? v->property
 
 TEST_CASE("Ordering fails on reused ids, reordered reads and changed payloads") {
   CHECK(Property(CheckOrdering(Builder().Produce("a", 1, "x").Produce("a", 2, "y").h)) == "none");
-  CHECK(Property(CheckOrdering(Builder().Produce("a", 2, "x").Produce("a", 2, "y").h)) == "ordering");
-  CHECK(Property(CheckOrdering(Builder().Produce("a", 1, "x").Produce("a", 2, "y")
-                                   .Consume("a", {{2, "y"}, {1, "x"}}).h)) == "ordering");
-  CHECK(Property(CheckOrdering(Builder().Produce("a", 1, "x").Consume("a", {{1, "z"}}).h)) == "ordering");
+  CHECK(Property(CheckOrdering(Builder().Produce("a", 2, "x").Produce("a", 2, "y").h)) ==
+        "ordering");
+  CHECK(Property(CheckOrdering(Builder()
+                                   .Produce("a", 1, "x")
+                                   .Produce("a", 2, "y")
+                                   .Consume("a", {{2, "y"}, {1, "x"}})
+                                   .h)) == "ordering");
+  CHECK(Property(CheckOrdering(Builder().Produce("a", 1, "x").Consume("a", {{1, "z"}}).h)) ==
+        "ordering");
   // decimal_keys: "10" sorts before "9"
-  CHECK(Property(CheckOrdering(Builder().Produce("a", 9, "x").Produce("a", 10, "y")
-                                   .Consume("a", {{10, "y"}, {9, "x"}}).h)) == "ordering");
+  CHECK(Property(CheckOrdering(Builder()
+                                   .Produce("a", 9, "x")
+                                   .Produce("a", 10, "y")
+                                   .Consume("a", {{10, "y"}, {9, "x"}})
+                                   .h)) == "ordering");
 }
 
 TEST_CASE("No-gap fails when a group skips an acknowledged message") {
   Builder ok;
-  ok.Produce("a", 1, "x").Produce("a", 2, "y").Produce("a", 3, "z").Group("a")
-      .Consume("a", {{1, "x"}}).Consume("a", {{2, "y"}, {3, "z"}});
+  ok.Produce("a", 1, "x")
+      .Produce("a", 2, "y")
+      .Produce("a", 3, "z")
+      .Group("a")
+      .Consume("a", {{1, "x"}})
+      .Consume("a", {{2, "y"}, {3, "z"}});
   CHECK(Property(CheckNoGapsAndSeeks(ok.h)) == "none");
   Builder bad;
-  bad.Produce("a", 1, "x").Produce("a", 2, "y").Produce("a", 3, "z").Group("a")
-      .Consume("a", {{1, "x"}}).Consume("a", {{3, "z"}});
+  bad.Produce("a", 1, "x")
+      .Produce("a", 2, "y")
+      .Produce("a", 3, "z")
+      .Group("a")
+      .Consume("a", {{1, "x"}})
+      .Consume("a", {{3, "z"}});
   const auto v = CheckNoGapsAndSeeks(bad.h);
   CHECK(Property(v) == "no-gap");
   CHECK(v->detail.find("expected acknowledged id 2") != std::string::npos);
@@ -195,7 +220,10 @@ TEST_CASE("No-gap fails when a group skips an acknowledged message") {
   CHECK(Property(CheckNoGapsAndSeeks(bad.h, CheckOptions{.retention = true})) == "none");
   // Re-delivery of something already read is a gap's twin.
   Builder again;
-  again.Produce("a", 1, "x").Produce("a", 2, "y").Group("a").Consume("a", {{1, "x"}})
+  again.Produce("a", 1, "x")
+      .Produce("a", 2, "y")
+      .Group("a")
+      .Consume("a", {{1, "x"}})
       .Consume("a", {{1, "x"}, {2, "y"}});
   CHECK(Property(CheckNoGapsAndSeeks(again.h)) == "no-gap");
 }
@@ -225,46 +253,64 @@ TEST_CASE("Latest fails on another topic's id and below an acknowledged id") {
   // latest_prefix: the answer of "channel_test" for "channel_tes".
   CHECK(Property(CheckLatest(Builder(b).Latest("channel_tes", 9).h)) == "latest");
   CHECK(Property(CheckLatest(Builder(b).Latest("channel_test", 5).h)) == "latest");
-  CHECK(Property(CheckLatest(Builder(b).Latest("channel_test", backends::kNoMessage).h)) == "latest");
+  CHECK(Property(CheckLatest(Builder(b).Latest("channel_test", backends::kNoMessage).h)) ==
+        "latest");
 }
 
 TEST_CASE("Durability fails on a lost promised message and on an invented one") {
   Builder b;
-  b.Produce("a", 1, "x", true).Produce("a", 2, "y", true).Event(EventKind::kCrash)
+  b.Produce("a", 1, "x", true)
+      .Produce("a", 2, "y", true)
+      .Event(EventKind::kCrash)
       .Event(EventKind::kRecover);
-  CHECK(Property(CheckDurability(Builder(b).Consume("a", {{1, "x"}, {2, "y"}}, EventKind::kReadAll).h)) == "none");
-  CHECK(Property(CheckDurability(Builder(b).Consume("a", {{1, "x"}}, EventKind::kReadAll).h)) == "durability");
-  CHECK(Property(CheckDurability(Builder(b).Consume("a", {{1, "x"}, {2, "y"}, {3, "ghost"}},
-                                                    EventKind::kReadAll).h)) == "durability");
+  CHECK(Property(CheckDurability(
+            Builder(b).Consume("a", {{1, "x"}, {2, "y"}}, EventKind::kReadAll).h)) == "none");
+  CHECK(Property(CheckDurability(Builder(b).Consume("a", {{1, "x"}}, EventKind::kReadAll).h)) ==
+        "durability");
+  CHECK(Property(CheckDurability(
+            Builder(b).Consume("a", {{1, "x"}, {2, "y"}, {3, "ghost"}}, EventKind::kReadAll).h)) ==
+        "durability");
   // Unsynced and acknowledged before a power loss: not promised.
   Builder p;
-  p.Produce("a", 1, "x", true).Produce("a", 2, "y", false).Event(EventKind::kPowerLoss)
+  p.Produce("a", 1, "x", true)
+      .Produce("a", 2, "y", false)
+      .Event(EventKind::kPowerLoss)
       .Consume("a", {{1, "x"}}, EventKind::kReadAll);
   CHECK(Property(CheckDurability(p.h)) == "none");
   // skip_wal_sync: a synced one lost to a power loss.
   Builder s;
-  s.Produce("a", 1, "x", true).Produce("a", 2, "y", true).Event(EventKind::kPowerLoss)
+  s.Produce("a", 1, "x", true)
+      .Produce("a", 2, "y", true)
+      .Event(EventKind::kPowerLoss)
       .Consume("a", {{1, "x"}}, EventKind::kReadAll);
   CHECK(Property(CheckDurability(s.h)) == "durability");
   // A produce whose answer was lost (failed) may be there, under an id nobody acknowledged;
   // a payload nobody produced may not, nor another payload under an acknowledged id.
   Builder lost;
   lost.Produce("a", 1, "x", true);
-  lost.h.Add(HistoryEvent{.time_ns = 10, .kind = EventKind::kProduce, .topic = "a", .ok = false, .payload = "z"});
-  CHECK(Property(CheckDurability(Builder(lost).Consume("a", {{1, "x"}, {2, "z"}}, EventKind::kReadAll).h)) == "none");
-  CHECK(Property(CheckDurability(Builder(lost).Consume("a", {{1, "x"}, {2, "w"}}, EventKind::kReadAll).h)) == "durability");
-  CHECK(Property(CheckDurability(Builder(lost).Consume("a", {{1, "z"}}, EventKind::kReadAll).h)) == "durability");
+  lost.h.Add(HistoryEvent{
+      .time_ns = 10, .kind = EventKind::kProduce, .topic = "a", .ok = false, .payload = "z"});
+  CHECK(Property(CheckDurability(
+            Builder(lost).Consume("a", {{1, "x"}, {2, "z"}}, EventKind::kReadAll).h)) == "none");
+  CHECK(Property(CheckDurability(
+            Builder(lost).Consume("a", {{1, "x"}, {2, "w"}}, EventKind::kReadAll).h)) ==
+        "durability");
+  CHECK(Property(CheckDurability(Builder(lost).Consume("a", {{1, "z"}}, EventKind::kReadAll).h)) ==
+        "durability");
   // Not promised (unsynced before a power loss), so it may be gone, but not replaced by a
   // payload nobody produced.
   Builder unsynced;
   unsynced.Produce("a", 1, "x", false).Event(EventKind::kPowerLoss);
-  CHECK(Property(CheckDurability(Builder(unsynced).Consume("a", {}, EventKind::kReadAll).h)) == "none");
-  CHECK(Property(CheckDurability(Builder(unsynced).Consume("a", {{1, "q"}}, EventKind::kReadAll).h)) == "durability");
+  CHECK(Property(CheckDurability(Builder(unsynced).Consume("a", {}, EventKind::kReadAll).h)) ==
+        "none");
+  CHECK(Property(CheckDurability(
+            Builder(unsynced).Consume("a", {{1, "q"}}, EventKind::kReadAll).h)) == "durability");
 }
 
 TEST_CASE("Delivery liveness: a reading push consumer gets every acknowledged message, in order") {
   constexpr int64_t kSec = 1'000'000'000;
-  auto ev = [](int64_t t, EventKind k, MessageId id = backends::kNoMessage, std::vector<MessageId> got = {}) {
+  auto ev = [](int64_t t, EventKind k, MessageId id = backends::kNoMessage,
+               std::vector<MessageId> got = {}) {
     HistoryEvent e{.time_ns = t, .kind = k, .topic = "t"};
     if (k != EventKind::kProduce) e.group = "g";
     e.id = id;
@@ -280,7 +326,8 @@ TEST_CASE("Delivery liveness: a reading push consumer gets every acknowledged me
   using K = EventKind;
   // Delivered promptly: fine; an empty receive soon after a produce: fine (within the bound).
   CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kProduce, 1), ev(kSec + 1, K::kReceive),
-               ev(2 * kSec, K::kReceive, -1, {1})}).empty());
+               ev(2 * kSec, K::kReceive, -1, {1})})
+            .empty());
   // Still owed long after: the subscriber was never woken.
   CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kProduce, 1), ev(10 * kSec, K::kReceive)})
             .find("never delivered") != std::string::npos);
@@ -293,9 +340,11 @@ TEST_CASE("Delivery liveness: a reading push consumer gets every acknowledged me
                ev(2 * kSec, K::kReceive, -1, {1, 2}), ev(3 * kSec, K::kReceive, -1, {2})})
             .find("after id 2") != std::string::npos);
   // Messages acknowledged before the subscription, or across a crash, are not owed to it.
-  CHECK(check({ev(0, K::kProduce, 1), ev(kSec, K::kSubscribe), ev(10 * kSec, K::kReceive)}).empty());
+  CHECK(
+      check({ev(0, K::kProduce, 1), ev(kSec, K::kSubscribe), ev(10 * kSec, K::kReceive)}).empty());
   CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kProduce, 1), ev(2 * kSec, K::kCrash),
-               ev(10 * kSec, K::kReceive)}).empty());
+               ev(10 * kSec, K::kReceive)})
+            .empty());
 }
 
 }  // namespace

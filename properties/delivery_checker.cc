@@ -42,8 +42,8 @@ std::optional<Violation> CheckDeliveryLiveness(const History& h, int64_t bound_n
       case EventKind::kSubscribe:
         if (e.ok) {
           const auto& a = acked[e.topic];
-          subs[{e.topic, e.group}] =
-              Subscription{i, backends::kNoMessage, a.empty() ? backends::kNoMessage : a.rbegin()->first};
+          subs[{e.topic, e.group}] = Subscription{
+              i, backends::kNoMessage, a.empty() ? backends::kNoMessage : a.rbegin()->first};
         }
         break;
       case EventKind::kReceive: {
@@ -87,7 +87,8 @@ std::optional<Violation> CheckDeliveryLiveness(const History& h, int64_t bound_n
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   return std::nullopt;

@@ -14,25 +14,44 @@ std::vector<SeenMessage> Seen(const std::vector<Message>& messages) {
 
 std::string_view ToString(EventKind kind) {
   switch (kind) {
-    case EventKind::kCreateTopic: return "create-topic";
-    case EventKind::kDestroyTopic: return "destroy-topic";
-    case EventKind::kProduce: return "produce";
-    case EventKind::kCreateGroup: return "create-group";
-    case EventKind::kDestroyGroup: return "destroy-group";
-    case EventKind::kConsume: return "consume";
-    case EventKind::kSeek: return "seek";
-    case EventKind::kSeekToLatest: return "seek-to-latest";
-    case EventKind::kLatest: return "latest";
-    case EventKind::kCrash: return "crash";
-    case EventKind::kPowerLoss: return "power-loss";
-    case EventKind::kRecover: return "recover";
-    case EventKind::kReadAll: return "read-all";
-    case EventKind::kFlushAll: return "flush-all";
-    case EventKind::kRetention: return "retention";
-    case EventKind::kSwitch: return "switch";
-    case EventKind::kAccounting: return "accounting";
-    case EventKind::kSubscribe: return "subscribe";
-    case EventKind::kReceive: return "receive";
+    case EventKind::kCreateTopic:
+      return "create-topic";
+    case EventKind::kDestroyTopic:
+      return "destroy-topic";
+    case EventKind::kProduce:
+      return "produce";
+    case EventKind::kCreateGroup:
+      return "create-group";
+    case EventKind::kDestroyGroup:
+      return "destroy-group";
+    case EventKind::kConsume:
+      return "consume";
+    case EventKind::kSeek:
+      return "seek";
+    case EventKind::kSeekToLatest:
+      return "seek-to-latest";
+    case EventKind::kLatest:
+      return "latest";
+    case EventKind::kCrash:
+      return "crash";
+    case EventKind::kPowerLoss:
+      return "power-loss";
+    case EventKind::kRecover:
+      return "recover";
+    case EventKind::kReadAll:
+      return "read-all";
+    case EventKind::kFlushAll:
+      return "flush-all";
+    case EventKind::kRetention:
+      return "retention";
+    case EventKind::kSwitch:
+      return "switch";
+    case EventKind::kAccounting:
+      return "accounting";
+    case EventKind::kSubscribe:
+      return "subscribe";
+    case EventKind::kReceive:
+      return "receive";
   }
   return "?";
 }
@@ -63,7 +82,8 @@ std::string History::Describe(size_t index) const {
       out += (i ? "," : "") + std::to_string(p.first_id) + ".." + std::to_string(p.last_id) + ":" +
              std::to_string(p.bytes) + "B";
     }
-    if (e.accounting.pages.size() > 8) out += ",... " + std::to_string(e.accounting.pages.size()) + " total";
+    if (e.accounting.pages.size() > 8)
+      out += ",... " + std::to_string(e.accounting.pages.size()) + " total";
     out += "]";
   }
   return out;

@@ -79,10 +79,13 @@ absl::Status MilvusDataPath::Start(backends::SimStore* store, bool ignore_bad_po
   }
   sim::Scheduler& s = sim_->scheduler();
   const sim::SpawnOptions opts{.process = store_->process(), .daemon = true};
-  producer_ = s.Spawn("milvus.producer", [this] { return Producer(); }, opts);
-  ticker_ = s.Spawn("milvus.timetick", [this] { return Ticker(); }, opts);
+  producer_ = s.Spawn(
+      "milvus.producer", [this] { return Producer(); }, opts);
+  ticker_ = s.Spawn(
+      "milvus.timetick", [this] { return Ticker(); }, opts);
   next_flush_ = sim_->now() + options_.flush_every;
-  flusher_ = s.Spawn("milvus.flusher", [this] { return Flusher(); }, opts);
+  flusher_ = s.Spawn(
+      "milvus.flusher", [this] { return Flusher(); }, opts);
   return absl::OkStatus();
 }
 
@@ -103,8 +106,10 @@ absl::Status MilvusDataPath::ResumeChannel(Channel& c, bool ignore_bad_position)
   const absl::Status s = backends::SeekAfterPosition(
       *recorder_, c.topic, kGroup, Unhex(std::string_view(*ckpt).substr(nl + 1, nl2 - nl - 1)),
       ignore_bad_position, &warning);
-  if (s.ok() && warning.empty() && !writer.empty() && writer != backends::ToString(store_->type())) {
-    foreign_resumes_.push_back(c.topic + " resumed on " + std::string(backends::ToString(store_->type())) +
+  if (s.ok() && warning.empty() && !writer.empty() &&
+      writer != backends::ToString(store_->type())) {
+    foreign_resumes_.push_back(c.topic + " resumed on " +
+                               std::string(backends::ToString(store_->type())) +
                                " from a position " + writer + " wrote");
   }
   if (!warning.empty()) {
@@ -112,8 +117,8 @@ absl::Status MilvusDataPath::ResumeChannel(Channel& c, bool ignore_bad_position)
     sim_->trace().Event("milvus.bad_position").Kv("channel", c.topic).Kv("warning", warning);
   }
   if (!s.ok()) {
-    return absl::Status(s.code(), "flusher cannot resume channel " + c.topic + ": " +
-                                      std::string(s.message()));
+    return absl::Status(
+        s.code(), "flusher cannot resume channel " + c.topic + ": " + std::string(s.message()));
   }
   return absl::OkStatus();
 }
@@ -195,9 +200,9 @@ absl::Status MilvusDataPath::FlushChannel(Channel& c) {
   if (!c.buffer.empty()) {
     std::string rows;
     for (uint64_t r : c.buffer) rows += std::to_string(r) + "\n";
-    MQSIM_RETURN_IF_ERROR(storage::WriteFileAtomically(
-        *remote_, std::string(kSegments) + "/" + c.topic, std::to_string(++segments_) + ".seg",
-        rows, /*sync=*/true));
+    MQSIM_RETURN_IF_ERROR(
+        storage::WriteFileAtomically(*remote_, std::string(kSegments) + "/" + c.topic,
+                                     std::to_string(++segments_) + ".seg", rows, /*sync=*/true));
   }
   // Data before metadata: the checkpoint only ever covers rows already in segments.
   // ts, the position, and (for the checker only) the engine that wrote it.
@@ -206,7 +211,10 @@ absl::Status MilvusDataPath::FlushChannel(Channel& c) {
                            std::string(backends::ToString(store_->type()));
   MQSIM_RETURN_IF_ERROR(
       storage::WriteFileAtomically(*remote_, kCheckpoints, c.topic, ckpt, /*sync=*/true));
-  sim_->trace().Event("milvus.checkpoint").Kv("channel", c.topic).Kv("rows", static_cast<uint64_t>(c.buffer.size()));
+  sim_->trace()
+      .Event("milvus.checkpoint")
+      .Kv("channel", c.topic)
+      .Kv("rows", static_cast<uint64_t>(c.buffer.size()));
   c.checkpoint_ts_ns = c.last_ts_ns;
   c.buffer.clear();
   c.last_id.reset();
@@ -217,7 +225,8 @@ int64_t MilvusDataPath::FlushAll() {
   flush_requested_ = true;
   flush_until_ns_ = Tso();
   sim_->trace().Event("milvus.flush_all").Kv("ts", flush_until_ns_);
-  history_->Add(HistoryEvent{.time_ns = NowNs(), .kind = EventKind::kFlushAll, .id = flush_until_ns_});
+  history_->Add(
+      HistoryEvent{.time_ns = NowNs(), .kind = EventKind::kFlushAll, .id = flush_until_ns_});
   return flush_until_ns_;
 }
 
@@ -231,7 +240,8 @@ bool MilvusDataPath::FlushAllComplete(int64_t flush_ts) const {
 absl::Status MilvusDataPath::SwitchTo(backends::SimStore* store, bool ignore_bad_position) {
   Stop();
   sim_->trace().Event("milvus.switch").Kv("to", std::string(backends::ToString(store->type())));
-  history_->Add(HistoryEvent{.time_ns = NowNs(), .kind = EventKind::kSwitch,
+  history_->Add(HistoryEvent{.time_ns = NowNs(),
+                             .kind = EventKind::kSwitch,
                              .payload = std::string(backends::ToString(store->type()))});
   MQSIM_RETURN_IF_ERROR(store_->Close());
   return Start(store, ignore_bad_position);
@@ -282,10 +292,12 @@ std::optional<Violation> CheckFlushBeforeSwitch(MilvusDataPath& path, sim::Time 
   }
   if (lost == 0) return std::nullopt;
   return Violation{"flush-before-switch",
-                   std::to_string(lost) + " acknowledged rows are neither in a segment nor "
-                   "readable after the switch (first: row " + std::to_string(first->first) +
-                   " acknowledged at " + first->second.ToString() +
-                   "); switch mq.type only after a completed FlushAll",
+                   std::to_string(lost) +
+                       " acknowledged rows are neither in a segment nor "
+                       "readable after the switch (first: row " +
+                       std::to_string(first->first) + " acknowledged at " +
+                       first->second.ToString() +
+                       "); switch mq.type only after a completed FlushAll",
                    {}};
 }
 

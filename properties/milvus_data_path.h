@@ -12,8 +12,8 @@
 //
 // FlushAll() returns a timestamp T; it is complete when every channel's checkpoint has
 // passed T (timestamps are unique, as Milvus's TSO makes them, so every row stamped before
-// T is then in a segment). A switch stops everything, changes mq.type and starts again on an empty store
-// of the new type; the flusher resumes from its checkpoints, which were written by the old
+// T is then in a segment). A switch stops everything, changes mq.type and starts again on an empty
+// store of the new type; the flusher resumes from its checkpoints, which were written by the old
 // engine: rejected loudly unless mq.ignoreBadPosition (then latest, with a warning).
 //
 // The checks: S1, after a completed FlushAll and a switch, every acknowledged row is in a

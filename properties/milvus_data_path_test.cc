@@ -2,9 +2,10 @@
 // mq.type loses no acknowledged row), S2 (a switch without FlushAll is caught as data
 // loss), S3 (the flusher refuses a checkpoint written by another engine unless
 // mq.ignoreBadPosition), and the same seed giving the same trace.
+#include "properties/milvus_data_path.h"
+
 #include <catch2/catch.hpp>
 
-#include "properties/milvus_data_path.h"
 #include "sim/determinism.h"
 #include "sim/rocksdb_interpose.h"
 
@@ -16,7 +17,8 @@ using backends::SimStore;
 
 struct World {
   explicit World(uint64_t seed, sim::Trace* trace = nullptr)
-      : sim((sim::ResetRocksDbInternals(seed), seed), trace), path(&sim, DataPathOptions{}, &history) {}
+      : sim((sim::ResetRocksDbInternals(seed), seed), trace),
+        path(&sim, DataPathOptions{}, &history) {}
 
   std::unique_ptr<SimStore> MakeStore(MqType type, sim::ProcessId process) {
     backends::SimStoreOptions o;
@@ -27,7 +29,8 @@ struct World {
   }
   // Runs until FlushAll(ts) completes; false if it did not within a simulated minute.
   bool WaitFlush(int64_t ts) {
-    for (int i = 0; i < 60 && !path.FlushAllComplete(ts); ++i) sim.scheduler().RunFor(sim::Duration::Seconds(1));
+    for (int i = 0; i < 60 && !path.FlushAllComplete(ts); ++i)
+      sim.scheduler().RunFor(sim::Duration::Seconds(1));
     return path.FlushAllComplete(ts);
   }
 
@@ -42,7 +45,8 @@ struct Switch {
 };
 
 // Operator procedure: stop writes, FlushAll, wait, switch; then write on the new store.
-std::optional<Violation> SwitchRun(uint64_t seed, Switch sw, bool flush_first, sim::Trace* trace = nullptr,
+std::optional<Violation> SwitchRun(uint64_t seed, Switch sw, bool flush_first,
+                                   sim::Trace* trace = nullptr,
                                    std::vector<std::string>* warnings = nullptr) {
   World w(seed, trace);
   std::unique_ptr<SimStore> a = w.MakeStore(sw.from, 1);
@@ -66,12 +70,14 @@ std::optional<Violation> SwitchRun(uint64_t seed, Switch sw, bool flush_first, s
 }
 
 TEST_CASE("S1: after a completed FlushAll a switch of mq.type loses no acknowledged row") {
-  const Switch sw = GENERATE(Switch{MqType::kRocksMq, MqType::kNatsMq}, Switch{MqType::kNatsMq, MqType::kRocksMq},
-                             Switch{MqType::kRocksMq, MqType::kPulsar}, Switch{MqType::kKafka, MqType::kRocksMq});
+  const Switch sw =
+      GENERATE(Switch{MqType::kRocksMq, MqType::kNatsMq}, Switch{MqType::kNatsMq, MqType::kRocksMq},
+               Switch{MqType::kRocksMq, MqType::kPulsar}, Switch{MqType::kKafka, MqType::kRocksMq});
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     INFO(backends::ToString(sw.from) << " -> " << backends::ToString(sw.to) << " seed " << seed);
     std::vector<std::string> warnings;
-    const std::optional<Violation> v = SwitchRun(seed, sw, /*flush_first=*/true, nullptr, &warnings);
+    const std::optional<Violation> v =
+        SwitchRun(seed, sw, /*flush_first=*/true, nullptr, &warnings);
     INFO((v ? v->property + ": " + v->detail : std::string()));
     CHECK_FALSE(v);
     // The old checkpoints were foreign: replaced by latest, with a warning per channel.

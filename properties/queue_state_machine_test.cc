@@ -9,11 +9,11 @@
 // a plain process crash, plus a prefix of the acknowledged-but-unsynced ones after a power
 // loss), checks that the store recovered to one of them, and continues from that one.
 // Groups are re-positioned after a restart as Milvus does (it seeks to its checkpoint).
-#include <catch2/catch.hpp>
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
 #include <rapidcheck/state.h>
 
+#include <catch2/catch.hpp>
 #include <map>
 
 #include "backends/sim_store.h"
@@ -86,7 +86,9 @@ struct Produce : Command {
     msgs.push_back({*id, payload, s.store->durable_acks()});
     s.Settle();
   }
-  void show(std::ostream& os) const override { os << "Produce(" << kTopics[topic] << ", " << bytes << " B)"; }
+  void show(std::ostream& os) const override {
+    os << "Produce(" << kTopics[topic] << ", " << bytes << " B)";
+  }
 };
 
 struct Consume : Command {
@@ -174,8 +176,8 @@ struct Crash : Command {
         RC_ASSERT((*all)[i].payload == msgs[i].payload);
       }
       for (size_t i = all->size(); i < msgs.size(); ++i) {
-        RC_ASSERT(power_loss);          // a process crash keeps the page cache
-        RC_ASSERT(!msgs[i].synced);     // a synced message never goes
+        RC_ASSERT(power_loss);       // a process crash keeps the page cache
+        RC_ASSERT(!msgs[i].synced);  // a synced message never goes
       }
       msgs.resize(all->size());
       // Milvus re-positions its consumers at its checkpoints.
@@ -184,8 +186,10 @@ struct Crash : Command {
         RC_ASSERT(created.ok() || absl::IsAlreadyExists(created));
         size_t& next = s.expected.next[{t, g}];
         next = std::min(next, msgs.size());
-        if (next < msgs.size()) RC_ASSERT(s.q().Seek(t, g, msgs[next].id).ok());
-        else RC_ASSERT(s.q().SeekToLatest(t, g).ok());
+        if (next < msgs.size())
+          RC_ASSERT(s.q().Seek(t, g, msgs[next].id).ok());
+        else
+          RC_ASSERT(s.q().SeekToLatest(t, g).ok());
       }
     }
   }

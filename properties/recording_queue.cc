@@ -44,7 +44,8 @@ absl::StatusOr<MessageId> RecordingQueue::Produce(const std::string& topic,
   return id;
 }
 
-absl::Status RecordingQueue::CreateConsumerGroup(const std::string& topic, const std::string& group) {
+absl::Status RecordingQueue::CreateConsumerGroup(const std::string& topic,
+                                                 const std::string& group) {
   HistoryEvent e = Event(EventKind::kCreateGroup, topic, group);
   const absl::Status s = inner_->CreateConsumerGroup(topic, group);
   e.ok = s.ok();
@@ -77,12 +78,16 @@ class RecordingSubscriber : public backends::Subscriber {
  public:
   RecordingSubscriber(std::unique_ptr<backends::Subscriber> inner, History* history,
                       std::function<int64_t()> now_ns, std::string topic, std::string group)
-      : inner_(std::move(inner)), history_(history), now_ns_(std::move(now_ns)),
-        topic_(std::move(topic)), group_(std::move(group)) {}
+      : inner_(std::move(inner)),
+        history_(history),
+        now_ns_(std::move(now_ns)),
+        topic_(std::move(topic)),
+        group_(std::move(group)) {}
   void Deliver() override { inner_->Deliver(); }
   absl::StatusOr<std::vector<Message>> Receive(int max) override {
     absl::StatusOr<std::vector<Message>> got = inner_->Receive(max);
-    HistoryEvent e{.time_ns = now_ns_(), .kind = EventKind::kReceive, .topic = topic_, .group = group_};
+    HistoryEvent e{
+        .time_ns = now_ns_(), .kind = EventKind::kReceive, .topic = topic_, .group = group_};
     e.ok = got.ok();
     if (got.ok()) e.messages = Seen(*got);
     history_->Add(std::move(e));
@@ -103,8 +108,8 @@ absl::StatusOr<std::unique_ptr<backends::Subscriber>> RecordingQueue::Subscribe(
     const std::string& topic, const std::string& group, backends::SubscribeOptions options) {
   HistoryEvent e = Event(EventKind::kSubscribe, topic, group);
   // What the delivery task takes from the group is the group's consumption.
-  options.on_fetch = [this, topic, group, inner = std::move(options.on_fetch)](
-                         const std::vector<Message>& got) {
+  options.on_fetch = [this, topic, group,
+                      inner = std::move(options.on_fetch)](const std::vector<Message>& got) {
     HistoryEvent c = Event(EventKind::kConsume, topic, group);
     c.messages = Seen(got);
     history_->Add(std::move(c));
@@ -119,7 +124,8 @@ absl::StatusOr<std::unique_ptr<backends::Subscriber>> RecordingQueue::Subscribe(
       new RecordingSubscriber(std::move(*sub), history_, now_ns_, topic, group));
 }
 
-absl::Status RecordingQueue::Seek(const std::string& topic, const std::string& group, MessageId id) {
+absl::Status RecordingQueue::Seek(const std::string& topic, const std::string& group,
+                                  MessageId id) {
   HistoryEvent e = Event(EventKind::kSeek, topic, group);
   e.id = id;
   const absl::Status s = inner_->Seek(topic, group, id);
@@ -172,12 +178,14 @@ absl::Status RecordFullRead(backends::MessageQueue& queue, const std::string& to
     }
   }
   s = queue.DestroyConsumerGroup(topic, kGroup);
-  history->Add(HistoryEvent{.time_ns = now_ns, .kind = EventKind::kReadAll, .topic = topic,
-                            .messages = std::move(seen)});
+  history->Add(HistoryEvent{
+      .time_ns = now_ns, .kind = EventKind::kReadAll, .topic = topic, .messages = std::move(seen)});
   // The store's own bookkeeping at the same moment (nothing runs in between).
   absl::StatusOr<backends::StoreAccounting> accounting = queue.Accounting(topic);
   if (accounting.ok()) {
-    history->Add(HistoryEvent{.time_ns = now_ns, .kind = EventKind::kAccounting, .topic = topic,
+    history->Add(HistoryEvent{.time_ns = now_ns,
+                              .kind = EventKind::kAccounting,
+                              .topic = topic,
                               .accounting = std::move(*accounting)});
   }
   return s;

@@ -29,10 +29,13 @@ class RecordingQueue : public backends::MessageQueue {
   absl::StatusOr<MessageId> GetLatestMsg(const std::string& topic) override;
   absl::Status Close() override { return inner_->Close(); }
   std::string EncodeId(MessageId id) const override { return inner_->EncodeId(id); }
-  absl::StatusOr<MessageId> DecodeId(std::string_view b) const override { return inner_->DecodeId(b); }
+  absl::StatusOr<MessageId> DecodeId(std::string_view b) const override {
+    return inner_->DecodeId(b);
+  }
   // Records kSubscribe, and every Receive of the returned subscriber as kReceive.
   absl::StatusOr<std::unique_ptr<backends::Subscriber>> Subscribe(
-      const std::string& topic, const std::string& group, backends::SubscribeOptions options) override;
+      const std::string& topic, const std::string& group,
+      backends::SubscribeOptions options) override;
   absl::StatusOr<backends::StoreAccounting> Accounting(const std::string& topic) override {
     return inner_->Accounting(topic);
   }

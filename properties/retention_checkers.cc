@@ -42,8 +42,9 @@ class FirstPasses {
 
  private:
   std::vector<std::pair<MessageId, int64_t>>::const_iterator LowerBound(MessageId id) const {
-    return std::lower_bound(at_.begin(), at_.end(), id,
-                            [](const std::pair<MessageId, int64_t>& p, MessageId v) { return p.first < v; });
+    return std::lower_bound(
+        at_.begin(), at_.end(), id,
+        [](const std::pair<MessageId, int64_t>& p, MessageId v) { return p.first < v; });
   }
   std::vector<std::pair<MessageId, int64_t>> at_;
 };
@@ -51,7 +52,7 @@ class FirstPasses {
 // When each group's position first moved past each id (consume beyond it, or a seek past
 // it), per topic; groups come and go.
 struct Progress {
-  std::map<std::string, MessageId> position;               // group -> next id
+  std::map<std::string, MessageId> position;  // group -> next id
   // Ids below this were found rightly retained at an earlier read-all. The verdict cannot
   // change later (first passes only accumulate and time only grows) until the set of
   // groups changes, which resets it; so each retained message is judged once.
@@ -94,7 +95,8 @@ class ByteIndex {
   std::optional<MessageId> PageBeyond(const std::map<MessageId, Produced>& msgs, MessageId from,
                                       int64_t page_bytes) {
     if (stale_) Rebuild(msgs);
-    const size_t i = static_cast<size_t>(std::lower_bound(ids_.begin(), ids_.end(), from) - ids_.begin());
+    const size_t i =
+        static_cast<size_t>(std::lower_bound(ids_.begin(), ids_.end(), from) - ids_.begin());
     if (i >= ids_.size()) return std::nullopt;
     auto k = std::upper_bound(sums_.begin() + static_cast<std::ptrdiff_t>(i) + 1, sums_.end(),
                               sums_[i] + page_bytes);
@@ -126,7 +128,7 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
   // While the store is down nothing is retained, and after each start the retention ticker
   // waits a full interval: both extend the liveness bound (read from the history itself).
   std::vector<std::pair<int64_t, int64_t>> down;  // [crash, recover) intervals
-  int64_t down_since = INT64_MIN;  // INT64_MIN: up
+  int64_t down_since = INT64_MIN;                 // INT64_MIN: up
   auto extension = [&](int64_t from, int64_t to) {
     int64_t extra = 0;
     for (const auto& [a, b] : down) {
@@ -141,9 +143,17 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
     auto& msgs = topics[e.topic];
     Progress& pr = progress[e.topic];
     switch (e.kind) {
-      case EventKind::kSwitch: topics.clear(); byte_index.clear(); progress.clear(); break;
+      case EventKind::kSwitch:
+        topics.clear();
+        byte_index.clear();
+        progress.clear();
+        break;
       case EventKind::kDestroyTopic:
-        if (e.ok) { topics.erase(e.topic); byte_index.erase(e.topic); progress.erase(e.topic); }
+        if (e.ok) {
+          topics.erase(e.topic);
+          byte_index.erase(e.topic);
+          progress.erase(e.topic);
+        }
         break;
       case EventKind::kCrash:
         if (down_since == INT64_MIN) down_since = e.time_ns;
@@ -207,7 +217,8 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
         if (!e.ok) break;
         const MessageId first = e.messages.empty() ? INT64_MAX : e.messages.front().id;
         // Never early: everything retained below `first`.
-        for (auto it = msgs.lower_bound(pr.judged_below); it != msgs.end() && it->first < first; ++it) {
+        for (auto it = msgs.lower_bound(pr.judged_below); it != msgs.end() && it->first < first;
+             ++it) {
           const Produced& m = it->second;
           if (!m.sync && m.time_ns <= last_power_loss) continue;  // lost, not retained
           if (e.messages.empty() && m.time_ns <= last_power_loss) continue;
@@ -215,37 +226,47 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
           bool every_group = !pr.position.empty();
           for (const auto& [g, passed] : pr.passed) {
             const int64_t* p = passed.Find(m.id);
-            if (p == nullptr) { every_group = false; break; }
+            if (p == nullptr) {
+              every_group = false;
+              break;
+            }
             all_passed = std::max(all_passed, *p);
           }
           if (!every_group) {
-            return Violation{"retention", "topic " + e.topic + ": id " + std::to_string(m.id) +
+            return Violation{"retention",
+                             "topic " + e.topic + ": id " + std::to_string(m.id) +
                                  " was deleted before every consumer group had read it",
                              {m.event, i}};
           }
           if (b.size_bytes < 0 && all_passed + b.time_ns > e.time_ns) {
-            return Violation{"retention", "topic " + e.topic + ": id " + std::to_string(m.id) +
-                                 " was deleted " + std::to_string((all_passed + b.time_ns - e.time_ns) / 1'000'000) +
+            return Violation{"retention",
+                             "topic " + e.topic + ": id " + std::to_string(m.id) + " was deleted " +
+                                 std::to_string((all_passed + b.time_ns - e.time_ns) / 1'000'000) +
                                  " ms before its retention time ran out",
                              {m.event, i}};
           }
         }
         if (!e.messages.empty()) {  // an empty read excuses some messages only for now
           auto end = msgs.lower_bound(first);
-          if (end != msgs.begin()) pr.judged_below = std::max(pr.judged_below, std::prev(end)->first + 1);
+          if (end != msgs.begin())
+            pr.judged_below = std::max(pr.judged_below, std::prev(end)->first + 1);
         }
         // Liveness (time rule): a message whose page was certainly closed and read by every
         // group (the groups passed a full page of bytes beyond it) long enough ago is gone.
         if (b.time_ns >= 0 && !pr.position.empty()) {
           for (auto it = msgs.lower_bound(first); it != msgs.end(); ++it) {
             // The first message at least a page of bytes further on.
-            const std::optional<MessageId> beyond = byte_index[e.topic].PageBeyond(msgs, it->first, b.page_bytes);
+            const std::optional<MessageId> beyond =
+                byte_index[e.topic].PageBeyond(msgs, it->first, b.page_bytes);
             if (!beyond) break;
             int64_t all_passed = INT64_MIN;
             bool every_group = true;
             for (const auto& [g, passed] : pr.repassed) {
               const int64_t* p = passed.Find(*beyond);
-              if (p == nullptr) { every_group = false; break; }
+              if (p == nullptr) {
+                every_group = false;
+                break;
+              }
               all_passed = std::max(all_passed, *p);
             }
             if (!every_group) break;
@@ -254,27 +275,29 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
             bool present = false;
             for (const SeenMessage& m : e.messages) present = present || m.id == it->first;
             if (present && due < e.time_ns) {
-              return Violation{"retention", "topic " + e.topic + ": id " +
-                                   std::to_string(it->first) + " is still there " +
-                                   std::to_string((e.time_ns - due) / 1'000'000) +
-                                   " ms after it was due to be retained (every group had read id " +
-                                   std::to_string(*beyond) + ", a page beyond it, at t=" +
-                                   std::to_string(all_passed / 1'000'000) + "ms)",
-                               {it->second.event, i}};
+              return Violation{
+                  "retention",
+                  "topic " + e.topic + ": id " + std::to_string(it->first) + " is still there " +
+                      std::to_string((e.time_ns - due) / 1'000'000) +
+                      " ms after it was due to be retained (every group had read id " +
+                      std::to_string(*beyond) +
+                      ", a page beyond it, at t=" + std::to_string(all_passed / 1'000'000) + "ms)",
+                  {it->second.event, i}};
             }
             break;  // the oldest survivor decides: later ones are due later
           }
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   return std::nullopt;
 }
 
 std::optional<Violation> CheckNoResurrection(const History& h) {
-  std::map<std::string, MessageId> floor;          // topic -> first id seen by a read-all
+  std::map<std::string, MessageId> floor;  // topic -> first id seen by a read-all
   std::map<std::string, size_t> floor_event;
   // Payload digests of destroyed incarnations (a hash set, looked up only), and those of
   // the current one in produce order (an append per produce; searched only in the rare case
@@ -300,13 +323,17 @@ std::optional<Violation> CheckNoResurrection(const History& h) {
       for (const SeenMessage& m : e.messages) {
         if (gone != destroyed.end() && gone->second.count(m.digest) != 0 &&
             std::find(now.begin(), now.end(), m.digest) == now.end()) {
-          return Violation{"no-resurrection", "topic " + e.topic + ": a message of a destroyed "
-                               "incarnation of the topic came back (id " + std::to_string(m.id) + ")",
+          return Violation{"no-resurrection",
+                           "topic " + e.topic +
+                               ": a message of a destroyed "
+                               "incarnation of the topic came back (id " +
+                               std::to_string(m.id) + ")",
                            {i}};
         }
         auto f = floor.find(e.topic);
         if (f != floor.end() && m.id < f->second) {
-          return Violation{"no-resurrection", "topic " + e.topic + ": id " + std::to_string(m.id) +
+          return Violation{"no-resurrection",
+                           "topic " + e.topic + ": id " + std::to_string(m.id) +
                                " came back after the topic was seen to start at " +
                                std::to_string(f->second),
                            {floor_event[e.topic], i}};
@@ -341,9 +368,9 @@ std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l) 
     if (e.kind != EventKind::kReadAll || !e.ok) continue;
     const auto& msgs = topics[e.topic];
     if (l.max_msgs > 0 && static_cast<int64_t>(e.messages.size()) > l.max_msgs) {
-      return Violation{"nats-limits", "stream " + e.topic + " holds " +
-                           std::to_string(e.messages.size()) + " messages, MaxMsgs is " +
-                           std::to_string(l.max_msgs),
+      return Violation{"nats-limits",
+                       "stream " + e.topic + " holds " + std::to_string(e.messages.size()) +
+                           " messages, MaxMsgs is " + std::to_string(l.max_msgs),
                        {i}};
     }
     uint64_t bytes = 0;
@@ -351,7 +378,8 @@ std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l) 
       bytes += l.size_of ? l.size_of(e.topic, m.bytes) : m.bytes;
     }
     if (l.max_bytes > 0 && bytes > static_cast<uint64_t>(l.max_bytes)) {
-      return Violation{"nats-limits", "stream " + e.topic + " holds " + std::to_string(bytes) +
+      return Violation{"nats-limits",
+                       "stream " + e.topic + " holds " + std::to_string(bytes) +
                            " bytes, MaxBytes is " + std::to_string(l.max_bytes),
                        {i}};
     }
@@ -360,8 +388,9 @@ std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l) 
         auto p = msgs.find(m.id);
         if (p == msgs.end()) continue;
         if (p->second.time_ns + l.max_age_ns + l.slack_ns < e.time_ns) {
-          return Violation{"nats-limits", "stream " + e.topic + ": id " + std::to_string(m.id) +
-                               " is " + std::to_string((e.time_ns - p->second.time_ns) / 1'000'000) +
+          return Violation{"nats-limits",
+                           "stream " + e.topic + ": id " + std::to_string(m.id) + " is " +
+                               std::to_string((e.time_ns - p->second.time_ns) / 1'000'000) +
                                " ms old, MaxAge is " + std::to_string(l.max_age_ns / 1'000'000) +
                                " ms",
                            {p->second.event, i}};

@@ -21,11 +21,11 @@ namespace mqsim::properties {
 // the store was down meanwhile and a ticker interval per restart (from the history's crash
 // and recover events).
 struct RetentionBounds {
-  int64_t time_ns = -1;     // rocksmq.retentionTimeInMinutes; -1: no time rule
-  int64_t size_bytes = -1;  // rocksmq.retentionSizeInMB; -1: no size rule
-  int64_t page_bytes = 64 << 20;   // rocksmq.rocksmqPageSize
+  int64_t time_ns = -1;              // rocksmq.retentionTimeInMinutes; -1: no time rule
+  int64_t size_bytes = -1;           // rocksmq.retentionSizeInMB; -1: no size rule
+  int64_t page_bytes = 64 << 20;     // rocksmq.rocksmqPageSize
   int64_t tick_ns = 10'000'000'000;  // rocksmq.timtickerInterval
-  int64_t slack_ns = 0;     // allowed lateness: GC pauses, starvation
+  int64_t slack_ns = 0;              // allowed lateness: GC pauses, starvation
 };
 std::optional<Violation> CheckRetention(const History& h, const RetentionBounds& b);
 
@@ -40,8 +40,8 @@ std::optional<Violation> CheckNoResurrection(const History& h);
 struct NatsLimits {
   int64_t max_msgs = -1;
   int64_t max_bytes = -1;
-  int64_t max_age_ns = 0;   // 0: none
-  int64_t slack_ns = 0;     // expiry timer lateness allowed (GC pauses)
+  int64_t max_age_ns = 0;  // 0: none
+  int64_t slack_ns = 0;    // expiry timer lateness allowed (GC pauses)
   std::function<uint64_t(const std::string& topic, uint64_t payload_bytes)> size_of;
 };
 std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l);

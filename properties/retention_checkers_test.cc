@@ -1,12 +1,13 @@
 // Retention, resurrection and NATS-limit checkers: they pass on histories recorded from the
 // engines with retention and limits on, and fail on hand-made bad histories.
+#include "properties/retention_checkers.h"
+
 #include <catch2/catch.hpp>
 
 #include "backends/natsmq_queue.h"
 #include "backends/rocksmq_queue.h"
 #include "properties/accounting_checker.h"
 #include "properties/recording_queue.h"
-#include "properties/retention_checkers.h"
 #include "sim/random.h"
 #include "sim/rocksdb_interpose.h"
 #include "storage/natsmq/record.h"
@@ -36,7 +37,8 @@ void Drive(EngineWorld& w, backends::MessageQueue& inner, History* h, uint64_t s
   for (int step = 0; step < 900; ++step) {
     w.Advance(sim::Duration::Seconds(1));
     for (int i = static_cast<int>(rng.Uniform(0, 3)); i > 0; --i) {
-      (void)q.Produce("t", "m" + std::to_string(n++) + std::string(static_cast<size_t>(rng.Uniform(10, 400)), 'x'));
+      (void)q.Produce("t", "m" + std::to_string(n++) +
+                               std::string(static_cast<size_t>(rng.Uniform(10, 400)), 'x'));
     }
     (void)q.Consume("t", "fast", 5);
     if (rng.Chance(0.3)) (void)q.Consume("t", "slow", 4);
@@ -86,7 +88,8 @@ TEST_CASE("RocksMQ retention histories pass the retention and resurrection check
     CHECK(closed_pages > 0);
     // Retention did delete: the last read-all starts well after id 1.
     const HistoryEvent* last = nullptr;
-    for (const auto& e : h.events()) if (e.kind == EventKind::kReadAll) last = &e;
+    for (const auto& e : h.events())
+      if (e.kind == EventKind::kReadAll) last = &e;
     REQUIRE(last != nullptr);
     REQUIRE_FALSE(last->messages.empty());
     CHECK(last->messages.front().id > 100);
@@ -95,7 +98,9 @@ TEST_CASE("RocksMQ retention histories pass the retention and resurrection check
 }
 
 TEST_CASE("NATS limit histories pass the limit and resurrection checkers") {
-  struct Case { int64_t max_msgs, max_bytes, max_age_ns; };
+  struct Case {
+    int64_t max_msgs, max_bytes, max_age_ns;
+  };
   for (const Case c : {Case{50, -1, 0}, Case{-1, 8000, 0}, Case{-1, -1, kMinute}}) {
     sim::ResetRocksDbInternals(1);
     auto w = EngineWorld::Make(EngineWorld::Kind::kSimulated, 1);
@@ -127,11 +132,16 @@ TEST_CASE("NATS limit histories pass the limit and resurrection checkers") {
 
 struct B {
   History h;
-  B& Add(HistoryEvent e) { h.Add(std::move(e)); return *this; }
+  B& Add(HistoryEvent e) {
+    h.Add(std::move(e));
+    return *this;
+  }
   B& Produce(MessageId id, int64_t t, const std::string& p = "x") {
     return Add({.time_ns = t, .kind = EventKind::kProduce, .topic = "t", .id = id, .payload = p});
   }
-  B& Group(int64_t t) { return Add({.time_ns = t, .kind = EventKind::kCreateGroup, .topic = "t", .group = "g"}); }
+  B& Group(int64_t t) {
+    return Add({.time_ns = t, .kind = EventKind::kCreateGroup, .topic = "t", .group = "g"});
+  }
   B& Consume(int64_t t, std::vector<MessageId> ids, EventKind k = EventKind::kConsume) {
     HistoryEvent e{.time_ns = t, .kind = k, .topic = "t", .group = "g"};
     for (MessageId id : ids) e.messages.push_back(Message{id, "x"});
@@ -142,33 +152,60 @@ struct B {
 std::string Prop(const std::optional<Violation>& v) { return v ? v->property : "none"; }
 
 TEST_CASE("Retention fails when a message goes early or stays too long") {
-  RetentionBounds b{.time_ns = kMinute, .size_bytes = -1, .page_bytes = 1, .tick_ns = 1'000'000'000, .slack_ns = 0};
+  RetentionBounds b{.time_ns = kMinute,
+                    .size_bytes = -1,
+                    .page_bytes = 1,
+                    .tick_ns = 1'000'000'000,
+                    .slack_ns = 0};
   // Deleted before any group read it (ack_off_by_one's effect).
-  CHECK(Prop(CheckRetention(B().Group(0).Produce(1, 1).Produce(2, 2).Consume(kMinute * 5, {2}, EventKind::kReadAll).h, b)) == "retention");
+  CHECK(
+      Prop(CheckRetention(
+          B().Group(0).Produce(1, 1).Produce(2, 2).Consume(kMinute * 5, {2}, EventKind::kReadAll).h,
+          b)) == "retention");
   // Read at t=10 s, gone at 30 s: before the minute ran out.
-  const auto early = CheckRetention(B().Group(0).Produce(1, 1).Produce(2, 2).Produce(3, 3)
+  const auto early = CheckRetention(B().Group(0)
+                                        .Produce(1, 1)
+                                        .Produce(2, 2)
+                                        .Produce(3, 3)
                                         .Consume(10'000'000'000, {1, 2, 3})
-                                        .Consume(30'000'000'000, {2, 3}, EventKind::kReadAll).h, b);
+                                        .Consume(30'000'000'000, {2, 3}, EventKind::kReadAll)
+                                        .h,
+                                    b);
   CHECK(Prop(early) == "retention");
   CHECK(early->detail.find("before its retention time ran out") != std::string::npos);
   // Gone after the minute: fine.
-  CHECK(Prop(CheckRetention(B().Group(0).Produce(1, 1).Produce(2, 2).Produce(3, 3)
+  CHECK(Prop(CheckRetention(B().Group(0)
+                                .Produce(1, 1)
+                                .Produce(2, 2)
+                                .Produce(3, 3)
                                 .Consume(10'000'000'000, {1, 2, 3})
-                                .Consume(75'000'000'000, {2, 3}, EventKind::kReadAll).h, b)) == "none");
+                                .Consume(75'000'000'000, {2, 3}, EventKind::kReadAll)
+                                .h,
+                            b)) == "none");
   // Still there long after it was due (ack_page_missed, gc_pause_drops_timer).
-  const auto late = CheckRetention(B().Group(0).Produce(1, 1, "x").Produce(2, 2, "yy").Produce(3, 3, "zz")
+  const auto late = CheckRetention(B().Group(0)
+                                       .Produce(1, 1, "x")
+                                       .Produce(2, 2, "yy")
+                                       .Produce(3, 3, "zz")
                                        .Consume(10'000'000'000, {1, 2, 3})
-                                       .Consume(10 * kMinute, {1, 2, 3}, EventKind::kReadAll).h, b);
+                                       .Consume(10 * kMinute, {1, 2, 3}, EventKind::kReadAll)
+                                       .h,
+                                   b);
   CHECK(Prop(late) == "retention");
   CHECK(late->detail.find("after it was due") != std::string::npos);
 }
 
 TEST_CASE("No-resurrection fails when a deleted or destroyed message comes back") {
-  CHECK(Prop(CheckNoResurrection(B().Produce(1, 1).Produce(2, 2).Produce(3, 3)
-                                     .Consume(5, {3}, EventKind::kReadAll).Consume(6, {2}).h)) == "no-resurrection");
+  CHECK(Prop(CheckNoResurrection(B().Produce(1, 1)
+                                     .Produce(2, 2)
+                                     .Produce(3, 3)
+                                     .Consume(5, {3}, EventKind::kReadAll)
+                                     .Consume(6, {2})
+                                     .h)) == "no-resurrection");
   // destroy_keeps_data: a re-created topic returns an old message.
   B d;
-  d.Produce(1, 1, "old").Add({.time_ns = 2, .kind = EventKind::kDestroyTopic, .topic = "t"})
+  d.Produce(1, 1, "old")
+      .Add({.time_ns = 2, .kind = EventKind::kDestroyTopic, .topic = "t"})
       .Add({.time_ns = 3, .kind = EventKind::kCreateTopic, .topic = "t"});
   HistoryEvent back{.time_ns = 4, .kind = EventKind::kConsume, .topic = "t", .group = "g"};
   back.messages.push_back(Message{1, "old"});
@@ -178,23 +215,42 @@ TEST_CASE("No-resurrection fails when a deleted or destroyed message comes back"
 
 TEST_CASE("NATS limits fail on too many messages, too many bytes, too old a message") {
   NatsLimits count{.max_msgs = 2, .max_bytes = -1, .max_age_ns = 0, .slack_ns = 0, .size_of = {}};
-  CHECK(Prop(CheckNatsLimits(B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(4, {1, 2, 3}, EventKind::kReadAll).h, count)) == "nats-limits");
-  CHECK(Prop(CheckNatsLimits(B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(4, {2, 3}, EventKind::kReadAll).h, count)) == "none");
+  CHECK(Prop(CheckNatsLimits(B().Produce(1, 1)
+                                 .Produce(2, 2)
+                                 .Produce(3, 3)
+                                 .Consume(4, {1, 2, 3}, EventKind::kReadAll)
+                                 .h,
+                             count)) == "nats-limits");
+  CHECK(Prop(CheckNatsLimits(
+            B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(4, {2, 3}, EventKind::kReadAll).h,
+            count)) == "none");
   // nats_bytes_payload_only: counting payload only lets the stream hold more than MaxBytes.
-  NatsLimits bytes{.max_msgs = -1, .max_bytes = 90,  // 3 x (30 + 1 + 1) .max_age_ns = 0, .slack_ns = 0,
-                   .size_of = [](const std::string& t, uint64_t p) { return JetStreamStoredBytes(t.size(), 0, p); }};
-  CHECK(Prop(CheckNatsLimits(B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(4, {1, 2, 3}, EventKind::kReadAll).h, bytes)) == "nats-limits");
+  NatsLimits bytes{.max_msgs = -1,
+                   .max_bytes = 90,  // 3 x (30 + 1 + 1) .max_age_ns = 0, .slack_ns = 0,
+                   .size_of = [](const std::string& t, uint64_t p) {
+                     return JetStreamStoredBytes(t.size(), 0, p);
+                   }};
+  CHECK(Prop(CheckNatsLimits(B().Produce(1, 1)
+                                 .Produce(2, 2)
+                                 .Produce(3, 3)
+                                 .Consume(4, {1, 2, 3}, EventKind::kReadAll)
+                                 .h,
+                             bytes)) == "nats-limits");
   // nats_expire_late: an idle stream keeps expired messages.
-  NatsLimits age{.max_msgs = -1, .max_bytes = -1, .max_age_ns = 1'000'000'000, .slack_ns = 0, .size_of = {}};
-  CHECK(Prop(CheckNatsLimits(B().Produce(1, 0).Consume(5'000'000'000, {1}, EventKind::kReadAll).h, age)) == "nats-limits");
+  NatsLimits age{
+      .max_msgs = -1, .max_bytes = -1, .max_age_ns = 1'000'000'000, .slack_ns = 0, .size_of = {}};
+  CHECK(Prop(CheckNatsLimits(B().Produce(1, 0).Consume(5'000'000'000, {1}, EventKind::kReadAll).h,
+                             age)) == "nats-limits");
 }
 
 TEST_CASE("Page accounting: the store's pages must describe exactly the messages it holds") {
   auto msg = [](MessageId id, size_t bytes) { return Message{id, std::string(bytes, 'x')}; };
   auto history = [&](std::vector<Message> all, backends::StoreAccounting a) {
     History h;
-    h.Add(HistoryEvent{.time_ns = 1, .kind = EventKind::kReadAll, .topic = "t", .messages = Seen(all)});
-    h.Add(HistoryEvent{.time_ns = 1, .kind = EventKind::kAccounting, .topic = "t", .accounting = a});
+    h.Add(HistoryEvent{
+        .time_ns = 1, .kind = EventKind::kReadAll, .topic = "t", .messages = Seen(all)});
+    h.Add(
+        HistoryEvent{.time_ns = 1, .kind = EventKind::kAccounting, .topic = "t", .accounting = a});
     return h;
   };
   auto prop = [](const History& h) {
@@ -206,12 +262,15 @@ TEST_CASE("Page accounting: the store's pages must describe exactly the messages
   CHECK(prop(history(all, {{{1, 2, 110}}, 30, 100})).empty());
   // Stores without pages record nothing, so nothing is checked.
   History plain;
-  plain.Add(HistoryEvent{.time_ns = 1, .kind = EventKind::kReadAll, .topic = "t", .messages = Seen(all)});
+  plain.Add(
+      HistoryEvent{.time_ns = 1, .kind = EventKind::kReadAll, .topic = "t", .messages = Seen(all)});
   CHECK_FALSE(CheckPageAccounting(plain));
   // The open page misses bytes a crash separated from their messages (page_meta_torn).
-  CHECK(prop(history(all, {{{1, 2, 110}}, 0, 100})).find("open page counts 0 bytes") != std::string::npos);
+  CHECK(prop(history(all, {{{1, 2, 110}}, 0, 100})).find("open page counts 0 bytes") !=
+        std::string::npos);
   // A page counts other bytes than its messages hold.
-  CHECK(prop(history(all, {{{1, 2, 100}}, 30, 100})).find("page 1..2 counts 100 bytes") != std::string::npos);
+  CHECK(prop(history(all, {{{1, 2, 100}}, 30, 100})).find("page 1..2 counts 100 bytes") !=
+        std::string::npos);
   // Messages before the first page: no page describes them (meta_before_data's leak).
   CHECK(prop(history({msg(1, 5), msg(4, 60), msg(5, 50)}, {{{4, 5, 110}}, 0, 100}))
             .find("lie before the first page") != std::string::npos);
@@ -222,8 +281,8 @@ TEST_CASE("Page accounting: the store's pages must describe exactly the messages
   CHECK(prop(history({msg(1, 110), msg(3, 110)}, {{{1, 1, 110}, {3, 3, 110}}, 0, 100}))
             .find("does not follow") != std::string::npos);
   // The open page over the page size.
-  CHECK(prop(history({msg(1, 40), msg(2, 40), msg(3, 40)}, {{}, 120, 100})).find("over the page size") !=
-        std::string::npos);
+  CHECK(prop(history({msg(1, 40), msg(2, 40), msg(3, 40)}, {{}, 120, 100}))
+            .find("over the page size") != std::string::npos);
 }
 
 }  // namespace

@@ -29,7 +29,6 @@ using mqsim::scenarios::RunOptions;
 using mqsim::scenarios::RunResult;
 using mqsim::scenarios::Scenario;
 
-
 template <typename T>
 T Median(std::vector<T> v) {
   std::sort(v.begin(), v.end());
@@ -39,7 +38,9 @@ T Median(std::vector<T> v) {
 }  // namespace
 
 int main() {
-  std::printf("| bug mode | scenario | property | seeds to detect (median of 5 starts) | seconds to detect (median) | original run | shrunk run (runs spent) |\n");
+  std::printf(
+      "| bug mode | scenario | property | seeds to detect (median of 5 starts) | seconds to detect "
+      "(median) | original run | shrunk run (runs spent) |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   for (const auto& c : mqsim::scenarios::Catalogue()) {
     const std::string file = std::string(c.scenario) + ".yaml";
@@ -68,7 +69,8 @@ int main() {
         if (seed + 1 == start + 60) n = 61;  // not found
       }
       seeds_needed.push_back(n);
-      seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      seconds.push_back(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
     std::string shrunk = "-";
     std::string orig = "-";
@@ -77,14 +79,15 @@ int main() {
       absl::StatusOr<mqsim::scenarios::ShrinkResult> s = mqsim::scenarios::Shrink(
           *text, sc->file, "scenarios", ReadEmbedded, first_from_one, 60, bugs);
       if (s.ok()) {
-        shrunk = s->result.sim_time.ToString() + ", " + std::to_string(s->result.acked) + " msgs (" +
-                 std::to_string(s->runs) + ")";
+        shrunk = s->result.sim_time.ToString() + ", " + std::to_string(s->result.acked) +
+                 " msgs (" + std::to_string(s->runs) + ")";
       }
     }
     const uint64_t med = Median(seeds_needed);
-    std::printf("| `%s` | %s | %s | %s | %.1f | %s | %s |\n", std::string(mqsim::base::Info(c.bug).name).c_str(),
-                c.scenario, c.property, med > 60 ? "not within 60" : std::to_string(med).c_str(),
-                Median(seconds), orig.c_str(), shrunk.c_str());
+    std::printf("| `%s` | %s | %s | %s | %.1f | %s | %s |\n",
+                std::string(mqsim::base::Info(c.bug).name).c_str(), c.scenario, c.property,
+                med > 60 ? "not within 60" : std::to_string(med).c_str(), Median(seconds),
+                orig.c_str(), shrunk.c_str());
     std::fflush(stdout);
   }
   return 0;

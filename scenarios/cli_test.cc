@@ -1,20 +1,20 @@
 // Drives the mqsim binary as a user would: exit codes (0 pass, 1 a property failed, 2 bad
 // input), the RESULT and REPRO lines, identical results for the same seed, replay with a
 // trace, JSON output, sweeps and the determinism check.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <vector>
-#include <csignal>
-#include <unistd.h>
 
 namespace {
 
@@ -46,8 +46,9 @@ TEST_CASE("run: a pass, its RESULT line, the same seed gives the same result") {
   INFO(a.text);
   CHECK(a.code == 0);
   const std::string result = Line(a.text, "RESULT ");
-  CHECK(std::regex_match(result, std::regex(
-      "RESULT pass seed=2 property=- sim_time=\\S+ steps=[0-9]+ hash=[0-9a-f]{16}")));
+  CHECK(std::regex_match(
+      result,
+      std::regex("RESULT pass seed=2 property=- sim_time=\\S+ steps=[0-9]+ hash=[0-9a-f]{16}")));
   CHECK(Line(Mqsim("run scenarios/crash-power-loss.yaml --seed 2").text, "RESULT ") == result);
   CHECK(Line(Mqsim("run crash-power-loss --seed 3").text, "RESULT ") != result);
 }
@@ -70,23 +71,25 @@ TEST_CASE("run and sweep: an engine crash is RESULT fail property=engine_crash w
   const Output r = Mqsim("run natsmq-crash-swarm --seed 346 --bug nats_rollover_null_writer");
   INFO(r.text);
   CHECK(r.code == 1);
-  CHECK(std::regex_match(Line(r.text, "RESULT "), std::regex(
-      "RESULT fail seed=346 property=engine_crash sim_time=\\S+ steps=[1-9][0-9]* hash=[0-9a-f]{16}")));
+  CHECK(std::regex_match(Line(r.text, "RESULT "),
+                         std::regex("RESULT fail seed=346 property=engine_crash sim_time=\\S+ "
+                                    "steps=[1-9][0-9]* hash=[0-9a-f]{16}")));
   CHECK(r.text.find("killed by signal 6 (SIGABRT") != std::string::npos);
   CHECK(r.text.find("trace events before it:") != std::string::npos);
   CHECK(r.text.find("fs.power_off") != std::string::npos);  // the cause is in the evidence
   CHECK(Line(r.text, "REPRO: ") ==
         "REPRO: bazel run //:mqsim -- replay scenarios/natsmq-crash-swarm.yaml --seed 346 --bug "
         "nats_rollover_null_writer --trace /tmp/mqsim-natsmq-crash-swarm-346.jsonl");
-  CHECK(Line(r.text, "REPRO (bazel test): ").find("--test_env=MQSIM_BUGS=nats_rollover_null_writer") !=
-        std::string::npos);
+  CHECK(Line(r.text, "REPRO (bazel test): ")
+            .find("--test_env=MQSIM_BUGS=nats_rollover_null_writer") != std::string::npos);
   // The verdict is itself reproducible: the same steps and hash again.
   CHECK(Line(Mqsim("run natsmq-crash-swarm --seed 346 --bug nats_rollover_null_writer").text,
              "RESULT ") == Line(r.text, "RESULT "));
   // Without the bug mode, the same seed passes.
   CHECK(Mqsim("run natsmq-crash-swarm --seed 346").code == 0);
 
-  const Output s = Mqsim("sweep natsmq-crash-swarm --seeds 345..347 --jobs 2 --json --bug nats_rollover_null_writer");
+  const Output s = Mqsim(
+      "sweep natsmq-crash-swarm --seeds 345..347 --jobs 2 --json --bug nats_rollover_null_writer");
   INFO(s.text);
   CHECK(s.code == 1);
   std::map<uint64_t, std::string> property;
@@ -106,8 +109,8 @@ TEST_CASE("sweep: killing mqsim leaves no worker process behind") {
   REQUIRE(pid >= 0);
   if (pid == 0) {
     if (std::freopen("/dev/null", "w", stdout) == nullptr) _exit(126);
-    execl(bin.c_str(), bin.c_str(), "sweep", "natsmq-disk-full", "--seeds", "1..1000", "--jobs", "2",
-          static_cast<char*>(nullptr));
+    execl(bin.c_str(), bin.c_str(), "sweep", "natsmq-disk-full", "--seeds", "1..1000", "--jobs",
+          "2", static_cast<char*>(nullptr));
     _exit(127);
   }
   auto children_of = [](pid_t parent) {
@@ -172,10 +175,12 @@ TEST_CASE("replay: the same execution, with a full JSONL trace") {
 
 TEST_CASE("Bad input is exit 2 with file, line and key") {
   const auto bad = std::filesystem::temp_directory_path() / "mqsim-cli-bad.yaml";
-  std::ofstream(bad) << "name: bad\nduration: 5m\nbackend: rocksmq\nworkload:\n  producers: {rate_per_s: -3}\n";
+  std::ofstream(bad)
+      << "name: bad\nduration: 5m\nbackend: rocksmq\nworkload:\n  producers: {rate_per_s: -3}\n";
   const Output r = Mqsim("run " + bad.string());
   CHECK(r.code == 2);
-  CHECK(r.text.find(bad.string() + ":5: workload.producers.rate_per_s: must be in (0, 100000]") != std::string::npos);
+  CHECK(r.text.find(bad.string() + ":5: workload.producers.rate_per_s: must be in (0, 100000]") !=
+        std::string::npos);
   CHECK(Mqsim("run no-such-scenario").code == 2);
   CHECK(Mqsim("sweep crash-power-loss --seeds 9..2").code == 2);
   CHECK(Mqsim("frobnicate").code == 2);
@@ -188,7 +193,8 @@ TEST_CASE("sweep, --json and check-determinism") {
   CHECK(s.text.find("rocksmq-seek-storm: 4 passed, 0 failed, 0 unexpected") != std::string::npos);
   const Output f = Mqsim("sweep milvus-switch-without-flush --seeds 1..2 --jobs 2");
   CHECK(f.code == 0);  // failing as expected
-  CHECK(f.text.find("0 passed, 2 failed (expected to fail flush_before_switch), 0 unexpected") != std::string::npos);
+  CHECK(f.text.find("0 passed, 2 failed (expected to fail flush_before_switch), 0 unexpected") !=
+        std::string::npos);
   const Output j = Mqsim("run helm-values --seed 1 --json");
   const nlohmann::json doc = nlohmann::json::parse(j.text, nullptr, false);
   REQUIRE_FALSE(doc.is_discarded());
@@ -205,9 +211,9 @@ TEST_CASE("The default job runs every stock scenario") {
   const Output r = Mqsim("");
   INFO(r.text);
   CHECK(r.code == 0);
-  for (const char* name : {"rocksmq-retention", "rocksmq-seek-storm", "crash-power-loss", "natsmq-disk-full",
-                           "natsmq-limits", "slow-gc", "milvus-switch", "milvus-switch-without-flush",
-                           "mq-type-selection", "helm-values"}) {
+  for (const char* name : {"rocksmq-retention", "rocksmq-seek-storm", "crash-power-loss",
+                           "natsmq-disk-full", "natsmq-limits", "slow-gc", "milvus-switch",
+                           "milvus-switch-without-flush", "mq-type-selection", "helm-values"}) {
     CHECK(r.text.find(std::string(name) + " ") != std::string::npos);
   }
   CHECK(r.text.find("3/3 as expected (fails)") != std::string::npos);
@@ -223,7 +229,8 @@ TEST_CASE("shrink: a smaller scenario that still fails the same way with the sam
   INFO(s.text);
   CHECK(s.code == 1);
   CHECK(s.text.find("halve the duration") != std::string::npos);
-  CHECK(Line(s.text, "REPRO: ") == "REPRO: bazel run //:mqsim -- run " + out.string() + " --seed 1");
+  CHECK(Line(s.text, "REPRO: ") ==
+        "REPRO: bazel run //:mqsim -- run " + out.string() + " --seed 1");
   const std::string shrunk_result = Line(s.text, "RESULT ");
   CHECK(shrunk_result.starts_with("RESULT fail seed=1 property=flush_before_switch"));
   // The file reproduces exactly that run.
@@ -242,7 +249,9 @@ TEST_CASE("shrink: a smaller scenario that still fails the same way with the sam
 
 namespace {
 
-TEST_CASE("replay --chrome-trace: a Perfetto trace with tracks, events, GC slices and the durability frontier") {
+TEST_CASE(
+    "replay --chrome-trace: a Perfetto trace with tracks, events, GC slices and the durability "
+    "frontier") {
   const auto path = std::filesystem::temp_directory_path() / "mqsim-cli-chrome.json";
   const Output r = Mqsim("replay slow-gc --seed 1 --chrome-trace " + path.string());
   INFO(r.text);
@@ -255,8 +264,10 @@ TEST_CASE("replay --chrome-trace: a Perfetto trace with tracks, events, GC slice
   for (const auto& e : doc) {
     ++phases[e["ph"].get<std::string>()];
     if (e["ph"] == "M" && e["args"]["name"] == "producer") producer_track = true;
-    if (e["ph"] == "C" && e["name"].get<std::string>().starts_with("unsynced bytes: ")) frontier = true;
-    if (e["ph"] == "X" && e["name"].get<std::string>().starts_with("GC pause")) gc = gc || e["dur"].get<double>() > 0;
+    if (e["ph"] == "C" && e["name"].get<std::string>().starts_with("unsynced bytes: "))
+      frontier = true;
+    if (e["ph"] == "X" && e["name"].get<std::string>().starts_with("GC pause"))
+      gc = gc || e["dur"].get<double>() > 0;
   }
   CHECK(producer_track);
   CHECK(frontier);

@@ -80,7 +80,8 @@ std::vector<Scenario> StockScenarios() {
 int Record(const std::vector<Scenario>& stock) {
   const char* root = std::getenv("BUILD_WORKSPACE_DIRECTORY");
   if (root == nullptr) {
-    std::cerr << "--record: run me with `bazel run --test_sharding_strategy=disabled //scenarios:golden_hashes_test -- --record`\n";
+    std::cerr << "--record: run me with `bazel run --test_sharding_strategy=disabled "
+                 "//scenarios:golden_hashes_test -- --record`\n";
     return 2;
   }
   const std::string path = std::string(root) + "/" + kGoldenPath;
@@ -124,10 +125,10 @@ int main(int argc, char** argv) {
                   << "); record the file\n";
         ++mismatches;
       } else if (it->second.hash != r.hash || it->second.steps != r.steps) {
-        std::cout << sc.name << " seed " << seed << ": hash " << Hex(r.hash) << " steps "
-                  << r.steps << ", golden " << Hex(it->second.hash) << " steps "
-                  << it->second.steps << "\n  REPRO: bazel run //:mqsim -- check-determinism "
-                  << sc.name << " --seeds " << seed << "\n";
+        std::cout << sc.name << " seed " << seed << ": hash " << Hex(r.hash) << " steps " << r.steps
+                  << ", golden " << Hex(it->second.hash) << " steps " << it->second.steps
+                  << "\n  REPRO: bazel run //:mqsim -- check-determinism " << sc.name << " --seeds "
+                  << seed << "\n";
         ++mismatches;
       }
     }

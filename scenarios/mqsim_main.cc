@@ -16,11 +16,10 @@
 // ends with one line "RESULT pass|fail seed=N property=NAME sim_time=... steps=...
 // hash=HEX", and every failure with "REPRO: <one command>". Exit codes: 0 pass, 1 a
 // property failed, 2 bad input.
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -28,6 +27,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "base/bug_modes.h"
 #include "scenarios/embedded.h"
@@ -44,15 +44,15 @@ namespace {
 
 using mqsim::scenarios::ReadEmbedded;
 
-using mqsim::scenarios::LoadScenario;
-using mqsim::scenarios::RunOptions;
-using mqsim::scenarios::RunResult;
 using mqsim::scenarios::BazelTestRepro;
 using mqsim::scenarios::Expected;
 using mqsim::scenarios::Hex;
+using mqsim::scenarios::LoadScenario;
 using mqsim::scenarios::ReproCommand;
 using mqsim::scenarios::ResultLine;
 using mqsim::scenarios::RunJson;
+using mqsim::scenarios::RunOptions;
+using mqsim::scenarios::RunResult;
 using mqsim::scenarios::Scenario;
 
 constexpr int kPass = 0;
@@ -76,7 +76,6 @@ std::string UserPath(const std::string& path) {
   if (path.empty() || path[0] == '/' || cwd == nullptr) return path;
   return std::string(cwd) + "/" + path;
 }
-
 
 // A scenario's text and where its relative references resolve.
 struct Source {
@@ -234,16 +233,20 @@ int Sweep(const Scenario& sc, uint64_t first, uint64_t last, int jobs, bool json
     results[seed] = j;
     running.erase(it);
     if (tty) {
-      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      const double eta = elapsed / static_cast<double>(results.size()) * static_cast<double>(total - results.size());
-      std::fprintf(stderr, "\r%s: %zu/%" PRIu64 " seeds, ETA %.0fs   ", sc.name.c_str(), results.size(), total, eta);
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const double eta = elapsed / static_cast<double>(results.size()) *
+                         static_cast<double>(total - results.size());
+      std::fprintf(stderr, "\r%s: %zu/%" PRIu64 " seeds, ETA %.0fs   ", sc.name.c_str(),
+                   results.size(), total, eta);
     }
   };
   while (next <= last || !running.empty()) {
     while (next <= last && static_cast<int>(running.size()) < jobs) {
       const uint64_t seed = next;
-      const mqsim::scenarios::Child child = mqsim::scenarios::Start(
-          [&sc, seed] { return mqsim::scenarios::RunScenario(sc, RunOptions{seed, nullptr, g_bugs}); });
+      const mqsim::scenarios::Child child = mqsim::scenarios::Start([&sc, seed] {
+        return mqsim::scenarios::RunScenario(sc, RunOptions{seed, nullptr, g_bugs});
+      });
       running[child.pid] = {seed, child};
       ++next;
     }
@@ -276,15 +279,16 @@ int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path
     std::cerr << "mqsim: " << std::string(src.status().message()) << "\n";
     return kBadInput;
   }
-  absl::StatusOr<mqsim::scenarios::ShrinkResult> r =
-      mqsim::scenarios::Shrink(src->text, src->file, src->base_dir, src->read, seed, max_runs, g_bugs);
+  absl::StatusOr<mqsim::scenarios::ShrinkResult> r = mqsim::scenarios::Shrink(
+      src->text, src->file, src->base_dir, src->read, seed, max_runs, g_bugs);
   if (!r.ok()) {
     std::cerr << "mqsim: " << std::string(r.status().message()) << "\n";
     return absl::IsFailedPrecondition(r.status()) ? kPass : kBadInput;
   }
   absl::StatusOr<Scenario> sc = Load(arg);
   const std::string name = sc.ok() ? sc->name : "scenario";
-  const std::string path = out_path.empty() ? name + "-shrunk-seed" + std::to_string(seed) + ".yaml" : out_path;
+  const std::string path =
+      out_path.empty() ? name + "-shrunk-seed" + std::to_string(seed) + ".yaml" : out_path;
   std::ofstream out(UserPath(path));
   out << "# Shrunk by `mqsim shrink " << arg << " --seed " << seed << BugFlags() << "` (" << r->runs
       << " runs): still fails " << r->result.property << " with seed " << seed << ".\n";
@@ -298,19 +302,23 @@ int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path
   for (const std::string& k : r->kept) std::cout << "  " << k << "\n";
   std::cout << "minimal scenario: " << path << "\n"
             << ResultLine(r->result, seed) << "\n"
-            << "REPRO: bazel run //:mqsim -- run " << path << " --seed " << seed << BugFlags() << "\n";
+            << "REPRO: bazel run //:mqsim -- run " << path << " --seed " << seed << BugFlags()
+            << "\n";
   return kFail;  // the (smaller) failure is still a failure
 }
 
 int CheckDeterminismCmd(const Scenario& sc, uint64_t first, uint64_t last) {
   int rc = kPass;
   for (uint64_t seed = first; seed <= last; ++seed) {
-    const mqsim::sim::DeterminismReport report = mqsim::sim::CheckDeterminism(
-        [&](mqsim::sim::Trace& t) { (void)mqsim::scenarios::RunScenario(sc, RunOptions{seed, &t, g_bugs}); });
+    const mqsim::sim::DeterminismReport report =
+        mqsim::sim::CheckDeterminism([&](mqsim::sim::Trace& t) {
+          (void)mqsim::scenarios::RunScenario(sc, RunOptions{seed, &t, g_bugs});
+        });
     std::cout << sc.name << " seed " << seed << ": " << report.ToString() << "\n";
     if (!report.deterministic) {
       rc = kFail;
-      std::cout << "REPRO: bazel run //:mqsim -- check-determinism " << sc.file << " --seeds " << seed << "\n";
+      std::cout << "REPRO: bazel run //:mqsim -- check-determinism " << sc.file << " --seeds "
+                << seed << "\n";
     }
   }
   return rc;
@@ -318,7 +326,8 @@ int CheckDeterminismCmd(const Scenario& sc, uint64_t first, uint64_t last) {
 
 // The embedded default: every stock scenario over seeds 1..3, a summary table.
 int DefaultJob() {
-  std::printf("%-30s %-8s %-7s %-24s %s\n", "scenario", "store", "seeds", "result", "hash of seed 1");
+  std::printf("%-30s %-8s %-7s %-24s %s\n", "scenario", "store", "seeds", "result",
+              "hash of seed 1");
   int rc = kPass;
   for (const auto& f : mqsim::scenarios::EmbeddedFiles()) {
     if (f.name.find('/') != std::string::npos) continue;  // referenced files (helm values)
@@ -345,7 +354,8 @@ int DefaultJob() {
     std::string result = std::to_string(ok) + "/3 as expected";
     if (!sc->expect_failure.empty()) result += " (fails)";
     if (!note.empty()) result += " " + note;
-    std::printf("%-30s %-8s %-7s %-24s %s\n", sc->name.c_str(), store.c_str(), "1..3", result.c_str(), hash.c_str());
+    std::printf("%-30s %-8s %-7s %-24s %s\n", sc->name.c_str(), store.c_str(), "1..3",
+                result.c_str(), hash.c_str());
   }
   return rc;
 }
@@ -385,7 +395,8 @@ int main(int argc, char** argv) {
   replay->add_option("--chrome-trace", chrome_path, "Chrome/Perfetto trace file (ui.perfetto.dev)");
   replay->add_flag("--in-process", in_process, "run in this process (for a debugger)");
 
-  CLI::App* determinism = app.add_subcommand("check-determinism", "run each seed twice and compare");
+  CLI::App* determinism =
+      app.add_subcommand("check-determinism", "run each seed twice and compare");
   determinism->add_option("file", file, "scenario file or name")->required();
   determinism->add_option("--seeds", seeds, "A..B");
 

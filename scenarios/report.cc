@@ -50,17 +50,11 @@ bool Expected(const Scenario& sc, const RunResult& r) {
 }
 
 nlohmann::json ResultToJson(const RunResult& r) {
-  nlohmann::json j = {{"pass", r.pass},
-                      {"property", r.property},
-                      {"detail", r.detail},
-                      {"store", r.store},
-                      {"plan", r.plan},
-                      {"sim_time_ns", r.sim_time.nanos()},
-                      {"steps", r.steps},
-                      {"hash", Hex(r.hash)},
-                      {"acked", r.acked},
-                      {"consumed", r.consumed},
-                      {"crashes", r.crashes}};
+  nlohmann::json j = {
+      {"pass", r.pass},         {"property", r.property}, {"detail", r.detail},
+      {"store", r.store},       {"plan", r.plan},         {"sim_time_ns", r.sim_time.nanos()},
+      {"steps", r.steps},       {"hash", Hex(r.hash)},    {"acked", r.acked},
+      {"consumed", r.consumed}, {"crashes", r.crashes}};
   if (r.failed_at) j["failed_at_ns"] = r.failed_at->nanos();
   return j;
 }
@@ -92,13 +86,17 @@ absl::StatusOr<RunResult> ResultFromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json RunJson(const Scenario& sc, const RunResult& r, uint64_t seed, uint64_t bugs) {
-  nlohmann::json j = {{"scenario", sc.name},  {"seed", seed},
+  nlohmann::json j = {{"scenario", sc.name},
+                      {"seed", seed},
                       {"result", r.pass ? "pass" : "fail"},
                       {"expected", Expected(sc, r)},
-                      {"store", r.store}, {"plan", r.plan},
+                      {"store", r.store},
+                      {"plan", r.plan},
                       {"sim_time", r.sim_time.ToString()},
-                      {"steps", r.steps}, {"hash", Hex(r.hash)},
-                      {"acked", r.acked}, {"consumed", r.consumed},
+                      {"steps", r.steps},
+                      {"hash", Hex(r.hash)},
+                      {"acked", r.acked},
+                      {"consumed", r.consumed},
                       {"crashes", r.crashes}};
   if (!r.pass) {
     j["property"] = r.property;

@@ -51,17 +51,19 @@ class Run {
                                    : "by-dev-rootcoord-dml_" + std::to_string(i / 2) + "_449" +
                                          std::to_string(i / 2) + "v0");
     }
-    for (int i = 0; i < sc.workload.consumers.groups; ++i) groups_.push_back("g" + std::to_string(i));
+    for (int i = 0; i < sc.workload.consumers.groups; ++i)
+      groups_.push_back("g" + std::to_string(i));
     store_ = MakeStore(type_, kNode, "/data");
     target_ = std::make_unique<faults::StoreTarget>(
-        store_.get(), faults::StoreTarget::Callbacks{
-                          [this](std::optional<sim::PowerLossMode> pl) {
-                            ++crashes_;
-                            subs_.clear();  // push consumers die with the process
-                            history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kCrash});
-                            if (pl) history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kPowerLoss});
-                          },
-                          [this] { Started(); }});
+        store_.get(),
+        faults::StoreTarget::Callbacks{
+            [this](std::optional<sim::PowerLossMode> pl) {
+              ++crashes_;
+              subs_.clear();  // push consumers die with the process
+              history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kCrash});
+              if (pl) history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kPowerLoss});
+            },
+            [this] { Started(); }});
   }
 
   RunResult Execute() {
@@ -91,7 +93,8 @@ class Run {
  private:
   int64_t Now() const { return sim_.now().nanos(); }
 
-  std::unique_ptr<backends::SimStore> MakeStore(MqType type, sim::ProcessId process, const std::string& dir) {
+  std::unique_ptr<backends::SimStore> MakeStore(MqType type, sim::ProcessId process,
+                                                const std::string& dir) {
     backends::SimStoreOptions o;
     o.type = type;
     o.config = sc_.config;
@@ -115,9 +118,8 @@ class Run {
   void Started() {
     history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kRecover});
     subs_.clear();
-    queue_ = std::make_unique<properties::RecordingQueue>(store_->queue(), &history_,
-                                                          [this] { return Now(); },
-                                                          store_->durable_acks());
+    queue_ = std::make_unique<properties::RecordingQueue>(
+        store_->queue(), &history_, [this] { return Now(); }, store_->durable_acks());
     for (const std::string& t : topics_) (void)queue_->CreateTopic(t);
     // Every group first, then each resumes after what it read (see properties/README):
     // a group seeking alone would let pages another group never read be acked.
@@ -138,12 +140,15 @@ class Run {
     sim::Scheduler& s = sim_.scheduler();
     const sim::SpawnOptions opts{.process = kNode};
     for (int i = 0; i < sc_.workload.producers.count; ++i) {
-      s.Spawn("producer", [this] { return Producer(); }, opts);
+      s.Spawn(
+          "producer", [this] { return Producer(); }, opts);
     }
     for (size_t g = 0; g < groups_.size(); ++g) {
-      s.Spawn("consumer", [this, g] { return Consumer(g); }, opts);
+      s.Spawn(
+          "consumer", [this, g] { return Consumer(g); }, opts);
     }
-    s.Spawn("reader", [this] { return Reader(); }, opts);
+    s.Spawn(
+        "reader", [this] { return Reader(); }, opts);
   }
 
   // The last push_groups groups read through push consumers.
@@ -161,7 +166,8 @@ class Run {
     o.buffer = static_cast<size_t>(sc_.workload.consumers.push_buffer);
     o.batch = sc_.workload.consumers.batch;
     o.wake = [cond] { cond->NotifyAll(); };
-    absl::StatusOr<std::unique_ptr<backends::Subscriber>> sub = queue_->Subscribe(t, g, std::move(o));
+    absl::StatusOr<std::unique_ptr<backends::Subscriber>> sub =
+        queue_->Subscribe(t, g, std::move(o));
     if (!sub.ok()) return;
     std::shared_ptr<backends::Subscriber> shared(std::move(*sub));
     subs_[{t, g}] = shared;
@@ -195,12 +201,15 @@ class Run {
         idle_at = next_idle();
       }
       const double mean_ms = 1000.0 / p.rate_per_s;
-      co_await s.SleepFor(sim::Duration::Micros(static_cast<int64_t>(rng_.Exponential(mean_ms * 1000)) + 1));
+      co_await s.SleepFor(
+          sim::Duration::Micros(static_cast<int64_t>(rng_.Exponential(mean_ms * 1000)) + 1));
       const std::string& t = topics_[rng_.Below(topics_.size())];
       const int64_t n = rng_.Uniform(p.batch.lo, p.batch.hi);
       for (int64_t i = 0; i < n; ++i) {
-        const std::string payload = "m" + std::to_string(produced_++) + ":" +
-                                    std::string(static_cast<size_t>(rng_.Uniform(p.payload_bytes.lo, p.payload_bytes.hi)), 'x');
+        const std::string payload =
+            "m" + std::to_string(produced_++) + ":" +
+            std::string(static_cast<size_t>(rng_.Uniform(p.payload_bytes.lo, p.payload_bytes.hi)),
+                        'x');
         target_->Allocated(2 * payload.size() + 128);
         absl::StatusOr<MessageId> id = queue_->Produce(t, payload);
         if (id.ok()) acked_ids_[t].push_back(*id);
@@ -212,10 +221,12 @@ class Run {
     const ConsumerSpec& c = sc_.workload.consumers;
     const std::string& g = groups_[group];
     sim::Scheduler& s = sim_.scheduler();
-    const bool stalls = c.stall_every > sim::Duration::Zero() && c.stall_for > sim::Duration::Zero();
-    sim::Time next_stall = stalls ? s.now() + sim::Duration::Millis(static_cast<int64_t>(
-                                                  rng_.Exponential(static_cast<double>(c.stall_every.millis()))))
-                                  : sim::Time::Max();
+    const bool stalls =
+        c.stall_every > sim::Duration::Zero() && c.stall_for > sim::Duration::Zero();
+    sim::Time next_stall =
+        stalls ? s.now() + sim::Duration::Millis(static_cast<int64_t>(
+                               rng_.Exponential(static_cast<double>(c.stall_every.millis()))))
+               : sim::Time::Max();
     for (;;) {
       co_await s.SleepFor(sim::Duration::Millis(rng_.Uniform(50, 300)));
       if (s.now() >= next_stall) {  // a lagging data node: this group stops reading a while
@@ -266,7 +277,8 @@ class Run {
   }
 
   void ReadAll(const std::string& t) {
-    if (store_->queue() != nullptr) (void)properties::RecordFullRead(*store_->queue(), t, &history_, Now());
+    if (store_->queue() != nullptr)
+      (void)properties::RecordFullRead(*store_->queue(), t, &history_, Now());
   }
 
   sim::Task<void> Reader() {
@@ -299,19 +311,20 @@ class Run {
   std::optional<Violation> Judge() {
     // An engine that would have crashed the process (a Go panic in Milvus) fails the run.
     if (!panic_.empty() && sc_.Checks("no_panic")) return Violation{"no_panic", panic_, {}};
-    const bool rocks_retention = type_ == MqType::kRocksMq &&
-                                 (sc_.config.rocksmq.retention_time_minutes >= 0 ||
-                                  sc_.config.rocksmq.retention_size_mb >= 0);
+    const bool rocks_retention =
+        type_ == MqType::kRocksMq && (sc_.config.rocksmq.retention_time_minutes >= 0 ||
+                                      sc_.config.rocksmq.retention_size_mb >= 0);
     const natsmq::NatsMqOptions& n = sc_.config.natsmq;
     const bool nats_limits = type_ == MqType::kNatsMq &&
                              (n.retention_max_msgs || n.retention_max_bytes ||
                               (n.retention_max_age_minutes && *n.retention_max_age_minutes > 0));
     const properties::CheckOptions opts{.retention = rocks_retention || nats_limits};
     // Lateness the faults allow: the longest starvation, a restart, a GC pause, a stall.
-    const int64_t slack = store_->jobs().longest_starvation().nanos() +
-                          (plan_.crashes() || plan_.power_losses() ? plan_.restart_delay_max.nanos() : 0) +
-                          plan_.gc_pause_max.nanos() + plan_.go_gc.pause_max.nanos() +
-                          plan_.latency.sync.stall.nanos() + 1'000'000'000;
+    const int64_t slack =
+        store_->jobs().longest_starvation().nanos() +
+        (plan_.crashes() || plan_.power_losses() ? plan_.restart_delay_max.nanos() : 0) +
+        plan_.gc_pause_max.nanos() + plan_.go_gc.pause_max.nanos() +
+        plan_.latency.sync.stall.nanos() + 1'000'000'000;
     std::vector<std::optional<Violation>> found;
     auto keep = [&](std::optional<Violation> v) {
       if (v && sc_.Checks(CheckName(v->property))) found.push_back(std::move(v));
@@ -330,19 +343,20 @@ class Run {
       b.time_ns = r.retention_time_minutes >= 0
                       ? static_cast<int64_t>(r.retention_time_minutes * 60e9)
                       : -1;
-      b.size_bytes = r.retention_size_mb >= 0 ? static_cast<int64_t>(r.retention_size_mb) << 20 : -1;
+      b.size_bytes =
+          r.retention_size_mb >= 0 ? static_cast<int64_t>(r.retention_size_mb) << 20 : -1;
       b.page_bytes = r.page_size_bytes;
       b.tick_ns = r.ticker_interval_s * 1'000'000'000;
       b.slack_ns = slack;
       keep(properties::CheckRetention(history_, b));
     }
     if (nats_limits) {
-      properties::NatsLimits l{n.retention_max_msgs.value_or(-1), n.retention_max_bytes.value_or(-1),
-                               n.retention_max_age_minutes ? *n.retention_max_age_minutes * 60'000'000'000 : 0,
-                               slack,
-                               [](const std::string& t, uint64_t p) {
-                                 return properties::JetStreamStoredBytes(t.size(), 0, p);
-                               }};
+      properties::NatsLimits l{
+          n.retention_max_msgs.value_or(-1), n.retention_max_bytes.value_or(-1),
+          n.retention_max_age_minutes ? *n.retention_max_age_minutes * 60'000'000'000 : 0, slack,
+          [](const std::string& t, uint64_t p) {
+            return properties::JetStreamStoredBytes(t.size(), 0, p);
+          }};
       keep(properties::CheckNatsLimits(history_, l));
     }
     if (found.empty()) return std::nullopt;
@@ -368,22 +382,28 @@ class Run {
     std::optional<sim::Time> switched_at;
     std::unique_ptr<backends::SimStore> next_store;
     if (m.flush_all_at) {
-      s.CallAt(start + *m.flush_all_at, "operator.flush_all", [&] {
-        // Bug mode switch_without_flush: the operator goes straight to the switch.
-        if (MQSIM_BUG(kSwitchWithoutFlush)) return;
-        path.StopWrites();  // the operator stops ingestion, then flushes
-        (void)path.FlushAll();
-      }, faults::kFaultProcess);
+      s.CallAt(
+          start + *m.flush_all_at, "operator.flush_all",
+          [&] {
+            // Bug mode switch_without_flush: the operator goes straight to the switch.
+            if (MQSIM_BUG(kSwitchWithoutFlush)) return;
+            path.StopWrites();  // the operator stops ingestion, then flushes
+            (void)path.FlushAll();
+          },
+          faults::kFaultProcess);
     }
     if (m.switch_at) {
-      s.CallAt(start + *m.switch_at, "operator.switch", [&] {
-        next_store = MakeStore(*m.switch_to, 2, "/data2");
-        switched_at = sim_.now();
-        if (absl::Status st = path.SwitchTo(next_store.get(), ignore); !st.ok()) {
-          failed = Violation{"switch", std::string(st.message()), {}};
-          s.Stop();
-        }
-      }, faults::kFaultProcess);
+      s.CallAt(
+          start + *m.switch_at, "operator.switch",
+          [&] {
+            next_store = MakeStore(*m.switch_to, 2, "/data2");
+            switched_at = sim_.now();
+            if (absl::Status st = path.SwitchTo(next_store.get(), ignore); !st.ok()) {
+              failed = Violation{"switch", std::string(st.message()), {}};
+              s.Stop();
+            }
+          },
+          faults::kFaultProcess);
     }
     s.RunUntil(start + sc_.duration);
     if (failed) return failed;
@@ -398,7 +418,8 @@ class Run {
       if (auto v = properties::CheckFlushBeforeSwitch(path, *switched_at)) return v;
     }
     if (!path.FlushAllComplete(ts)) {
-      return Violation{"flush_before_switch", "the final FlushAll did not complete within 2 minutes", {}};
+      return Violation{
+          "flush_before_switch", "the final FlushAll did not complete within 2 minutes", {}};
     }
     if (auto v = properties::CheckOrdering(history_); v && sc_.Checks("ordering")) return v;
     return std::nullopt;

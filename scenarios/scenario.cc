@@ -73,13 +73,20 @@ absl::Status GetBytes(YamlSection& s, std::string_view key, uint64_t* out) {
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
   const std::string unit = text.substr(i);
   uint64_t scale = 0;
-  if (unit.empty() || unit == "B") scale = 1;
-  else if (unit == "KiB") scale = 1ULL << 10;
-  else if (unit == "MiB") scale = 1ULL << 20;
-  else if (unit == "GiB") scale = 1ULL << 30;
-  else if (unit == "KB") scale = 1000;
-  else if (unit == "MB") scale = 1000 * 1000;
-  else if (unit == "GB") scale = 1000ULL * 1000 * 1000;
+  if (unit.empty() || unit == "B")
+    scale = 1;
+  else if (unit == "KiB")
+    scale = 1ULL << 10;
+  else if (unit == "MiB")
+    scale = 1ULL << 20;
+  else if (unit == "GiB")
+    scale = 1ULL << 30;
+  else if (unit == "KB")
+    scale = 1000;
+  else if (unit == "MB")
+    scale = 1000 * 1000;
+  else if (unit == "GB")
+    scale = 1000ULL * 1000 * 1000;
   if (i == 0 || scale == 0) return s.Error(key, "expected a size like 4096, 512KiB, 64MiB or 1GiB");
   uint64_t n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + i, n);
@@ -105,7 +112,9 @@ absl::Status GetMqType(YamlSection& s, std::string_view key, std::optional<backe
   std::string name;
   MQSIM_RETURN_IF_ERROR(s.Get(key, &name));
   const std::optional<backends::MqType> t = backends::ParseMqType(name);
-  if (!t) return s.Error(key, "unknown backend \"" + name + "\" (rocksmq, natsmq, model, pulsar or kafka)");
+  if (!t)
+    return s.Error(key,
+                   "unknown backend \"" + name + "\" (rocksmq, natsmq, model, pulsar or kafka)");
   *out = t;
   return absl::OkStatus();
 }
@@ -144,7 +153,8 @@ absl::Status ReadHelm(const std::string& path, const FileReader& read, YAML::Nod
   if (extra->Has("user.yaml")) {
     std::string user;
     MQSIM_RETURN_IF_ERROR(extra->Get("user.yaml", &user));
-    absl::StatusOr<YAML::Node> parsed = base::ParseYaml(user, path + " (extraConfigFiles.user.yaml)");
+    absl::StatusOr<YAML::Node> parsed =
+        base::ParseYaml(user, path + " (extraConfigFiles.user.yaml)");
     if (!parsed.ok()) return parsed.status();
     *config = *parsed;
   }
@@ -174,18 +184,21 @@ absl::Status ParseWorkload(YamlSection w, WorkloadSpec* out) {
   MQSIM_RETURN_IF_ERROR(GetDuration(*idle, "every", &out->producers.idle_every));
   MQSIM_RETURN_IF_ERROR(GetDuration(*idle, "for", &out->producers.idle_for));
   MQSIM_RETURN_IF_ERROR(idle->CheckNoUnknownKeys());
-  if (out->producers.count < 0 || out->producers.count > 64) return p->Error("count", "must be 0..64");
+  if (out->producers.count < 0 || out->producers.count > 64)
+    return p->Error("count", "must be 0..64");
   if (out->producers.rate_per_s <= 0 || out->producers.rate_per_s > 100000) {
     return p->Error("rate_per_s", "must be in (0, 100000]");
   }
-  if (out->producers.payload_bytes.hi > (4 << 20)) return p->Error("payload_bytes", "at most 4 MiB");
+  if (out->producers.payload_bytes.hi > (4 << 20))
+    return p->Error("payload_bytes", "at most 4 MiB");
   MQSIM_RETURN_IF_ERROR(p->CheckNoUnknownKeys());
   absl::StatusOr<YamlSection> c = w.Child("consumers");
   if (!c.ok()) return c.status();
   MQSIM_RETURN_IF_ERROR(c->Get("groups", &out->consumers.groups));
   MQSIM_RETURN_IF_ERROR(c->Get("batch", &out->consumers.batch));
   MQSIM_RETURN_IF_ERROR(c->Get("seek_probability", &out->consumers.seek_probability));
-  if (out->consumers.groups < 0 || out->consumers.groups > 16) return c->Error("groups", "must be 0..16");
+  if (out->consumers.groups < 0 || out->consumers.groups > 16)
+    return c->Error("groups", "must be 0..16");
   if (out->consumers.batch < 1) return c->Error("batch", "must be at least 1");
   if (out->consumers.seek_probability < 0 || out->consumers.seek_probability > 1) {
     return c->Error("seek_probability", "must be a probability in [0, 1]");
@@ -284,11 +297,16 @@ absl::Status ParseFaults(YamlSection f, faults::FaultPlan* plan) {
   if (starve->Has("task")) {
     std::string task;
     MQSIM_RETURN_IF_ERROR(starve->Get("task", &task));
-    if (task == "retention") plan->starve_job = "rocksmq.retention";
-    else if (task == "compaction") plan->starve_job = "rocksmq.compaction";
-    else if (task == "expiry") plan->starve_job = "natsmq.expire";
-    else if (task == "sync") plan->starve_job = "natsmq.sync";
-    else return starve->Error("task", "expected retention, compaction, expiry or sync");
+    if (task == "retention")
+      plan->starve_job = "rocksmq.retention";
+    else if (task == "compaction")
+      plan->starve_job = "rocksmq.compaction";
+    else if (task == "expiry")
+      plan->starve_job = "natsmq.expire";
+    else if (task == "sync")
+      plan->starve_job = "natsmq.sync";
+    else
+      return starve->Error("task", "expected retention, compaction, expiry or sync");
   }
   MQSIM_RETURN_IF_ERROR(GetDuration(*starve, "for", &plan->starve_duration));
   MQSIM_RETURN_IF_ERROR(GetDuration(*starve, "every", &plan->starve_interval));
@@ -362,9 +380,12 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
   if (s.Has("mode")) {
     std::string mode;
     MQSIM_RETURN_IF_ERROR(s.Get("mode", &mode));
-    if (mode == "standalone") sc.mode = backends::DeployMode::kStandalone;
-    else if (mode == "cluster") sc.mode = backends::DeployMode::kCluster;
-    else return s.Error("mode", "expected standalone or cluster");
+    if (mode == "standalone")
+      sc.mode = backends::DeployMode::kStandalone;
+    else if (mode == "cluster")
+      sc.mode = backends::DeployMode::kCluster;
+    else
+      return s.Error("mode", "expected standalone or cluster");
     if (helm_cluster && *helm_cluster != (sc.mode == backends::DeployMode::kCluster)) {
       return s.Error("mode", "contradicts cluster.enabled in the helm values");
     }
@@ -373,7 +394,8 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
   }
   if (s.Has("config")) {
     const YAML::Node c = s.Raw("config");
-    if (!c.IsNull() && !c.IsMap()) return s.Error("config", "expected a milvus.yaml fragment (a mapping)");
+    if (!c.IsNull() && !c.IsMap())
+      return s.Error("config", "expected a milvus.yaml fragment (a mapping)");
     config = Merge(config, c);
   }
   absl::StatusOr<backends::MilvusMqConfig> parsed = backends::ParseMilvusMqConfig(config, file);
@@ -396,17 +418,19 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
   }
   if (s.Has("expect_failure")) {
     MQSIM_RETURN_IF_ERROR(s.Get("expect_failure", &sc.expect_failure));
-    if (std::find(KnownChecks().begin(), KnownChecks().end(), sc.expect_failure) == KnownChecks().end()) {
+    if (std::find(KnownChecks().begin(), KnownChecks().end(), sc.expect_failure) ==
+        KnownChecks().end()) {
       return s.Error("expect_failure", "expected the name of a check");
     }
   }
   MQSIM_RETURN_IF_ERROR(s.CheckNoUnknownKeys());
   absl::StatusOr<backends::MqType> type = sc.StoreType();
   if (!type.ok()) return s.SectionError(std::string(type.status().message()));
-  if (sc.workload.milvus.enabled &&
-      (sc.faults.crashes() || sc.faults.power_losses() || sc.faults.crash_at_op_interval > sim::Duration::Zero())) {
-    return s.Error("faults", "crashes together with workload.milvus are not supported yet (the data "
-                             "path does not restart after a crash)");
+  if (sc.workload.milvus.enabled && (sc.faults.crashes() || sc.faults.power_losses() ||
+                                     sc.faults.crash_at_op_interval > sim::Duration::Zero())) {
+    return s.Error("faults",
+                   "crashes together with workload.milvus are not supported yet (the data "
+                   "path does not restart after a crash)");
   }
   return sc;
 }

@@ -3,11 +3,11 @@
 //
 //   name: retention-under-crash
 //   duration: 6h                     # simulated; units ms/s/m/h
-//   backend: rocksmq                 # rocksmq | natsmq | model | pulsar | kafka; omit: mq.type selection
-//   mode: standalone                 # or cluster (mq.type selection)
-//   config: {rocksmq: {...}, natsmq: {...}, mq: {...}, pulsar: {...}, kafka: {...}}
-//   helm_values: values.yaml         # optional; its extraConfigFiles.user.yaml is read as config
-//   workload: {topics, topic_churn, read_all_every, producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync,
+//   backend: rocksmq                 # rocksmq | natsmq | model | pulsar | kafka; omit: mq.type
+//   selection mode: standalone                 # or cluster (mq.type selection) config: {rocksmq:
+//   {...}, natsmq: {...}, mq: {...}, pulsar: {...}, kafka: {...}} helm_values: values.yaml #
+//   optional; its extraConfigFiles.user.yaml is read as config workload: {topics, topic_churn,
+//   read_all_every, producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync,
 //                                               idle: {every, for}},
 //              consumers: {groups, batch, seek_probability, stall: {every, for},
 //                          push: {groups, buffer}},   # the last `groups` groups are push consumers
@@ -90,9 +90,11 @@ struct WorkloadSpec {
 // The checks a scenario may name.
 inline const std::vector<std::string>& KnownChecks() {
   static const std::vector<std::string> names = {
-      "ordering", "no_gap", "seek", "latest", "durability", "retention",
-      "no_resurrection", "nats_limits", "flush_before_switch", "no_panic", "foreign_position",
-      "page_accounting", "delivery_liveness"};
+      "ordering",         "no_gap",           "seek",
+      "latest",           "durability",       "retention",
+      "no_resurrection",  "nats_limits",      "flush_before_switch",
+      "no_panic",         "foreign_position", "page_accounting",
+      "delivery_liveness"};
   return names;
 }
 

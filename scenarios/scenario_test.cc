@@ -1,11 +1,10 @@
 // Scenario files: the stock set loads; every mistake is reported with file, line and key
 // and what was expected; swarm plans are per seed and reproducible.
-#include <catch2/catch.hpp>
+#include "scenarios/scenario.h"
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-
-#include "scenarios/scenario.h"
 
 namespace mqsim::scenarios {
 namespace {
@@ -33,9 +32,11 @@ TEST_CASE("Every stock scenario loads") {
 TEST_CASE("Scenario values and defaults") {
   absl::StatusOr<Scenario> s = ParseScenario(
       "name: t\nduration: 1h30m\nbackend: natsmq\n"
-      "workload:\n  topics: 3\n  read_all_every: 10m\n  producers: {count: 2, rate_per_s: 5, batch: [1, 16], payload_bytes: 100, sync: true}\n"
+      "workload:\n  topics: 3\n  read_all_every: 10m\n  producers: {count: 2, rate_per_s: 5, "
+      "batch: [1, 16], payload_bytes: 100, sync: true}\n"
       "  consumers: {groups: 2, batch: 8, seek_probability: 0.1}\n"
-      "faults:\n  crash: {mean_interval: 40m}\n  disk: {capacity: 64MiB, latency_us: [20, 2000], torn_writes: false}\n"
+      "faults:\n  crash: {mean_interval: 40m}\n  disk: {capacity: 64MiB, latency_us: [20, 2000], "
+      "torn_writes: false}\n"
       "  gc: {pause_ms: [1, 300], every: 30s}\n  starve: {task: retention, for: 20m, every: 2h}\n"
       "  fiu: {points: [\"rocksmq/*\"], probability: 0.01}\n  buggify: true\n"
       "checks: [ordering, durability]\n",
@@ -59,9 +60,11 @@ TEST_CASE("Scenario values and defaults") {
 TEST_CASE("Mistakes name the file, the line and the key") {
   CHECK(Error("name: x\nduration: soon\n") ==
         "bad.yaml:2: duration: expected a duration like 500ms, 30s, 10m or 6h");
-  CHECK(Error(kHead + "backend: natsmq\n") == "bad.yaml:4: backend: duplicate key (first at line 3)");
+  CHECK(Error(kHead + "backend: natsmq\n") ==
+        "bad.yaml:4: backend: duplicate key (first at line 3)");
   CHECK(Error("name: x\nbackend: rabbitmq\n") ==
-        "bad.yaml:2: backend: unknown backend \"rabbitmq\" (rocksmq, natsmq, model, pulsar or kafka)");
+        "bad.yaml:2: backend: unknown backend \"rabbitmq\" (rocksmq, natsmq, model, pulsar or "
+        "kafka)");
   CHECK(Error(kHead + "workload:\n  producers: {batch: [5, 2]}\n") ==
         "bad.yaml:5: workload.producers.batch: range [low, high] with low > high");
   CHECK(Error(kHead + "workload:\n  topic: 3\n") == "bad.yaml:5: workload.topic: unknown key");
@@ -71,14 +74,15 @@ TEST_CASE("Mistakes name the file, the line and the key") {
         "bad.yaml:5: faults.fiu.points: \"kafka/*\" matches no fault point (see faults/FAULTS.md)");
   CHECK(Error(kHead + "faults:\n  starve: {task: lunch}\n") ==
         "bad.yaml:5: faults.starve.task: expected retention, compaction, expiry or sync");
-  CHECK(Error(kHead + "checks: [ordering, vibes]\n").starts_with(
-        "bad.yaml:4: checks: unknown check \"vibes\" (known: ordering,"));
+  CHECK(Error(kHead + "checks: [ordering, vibes]\n")
+            .starts_with("bad.yaml:4: checks: unknown check \"vibes\" (known: ordering,"));
   CHECK(Error(kHead + "config:\n  rocksmq:\n    rocksmqPageSize: big\n") ==
         "bad.yaml:6: rocksmq.rocksmqPageSize: expected an integer, got \"big\"");
   CHECK(Error(kHead + "workload:\n  milvus: {switch_to: natsmq}\n") ==
         "bad.yaml:5: workload.milvus: switch_to and switch_at go together");
   CHECK(Error("name: x\nmode: cluster\nconfig: {mq: {type: rocksmq}}\n") ==
-        "bad.yaml:1: mq.type: rocksmq is only valid in standalone mode (cluster mode needs pulsar or kafka)");
+        "bad.yaml:1: mq.type: rocksmq is only valid in standalone mode (cluster mode needs pulsar "
+        "or kafka)");
   CHECK(Error("duration: 5m\n") == "bad.yaml:1: name: every scenario needs a name");
   CHECK(Error("name: [1\n").starts_with("bad.yaml:"));  // YAML syntax
 }
@@ -86,8 +90,9 @@ TEST_CASE("Mistakes name the file, the line and the key") {
 TEST_CASE("Helm values: extraConfigFiles.user.yaml is the config, cluster.enabled the mode") {
   const auto dir = std::filesystem::temp_directory_path() / "mqsim-helm-test";
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "values.yaml") << "cluster:\n  enabled: true\nextraConfigFiles:\n  user.yaml: |+\n"
-                                        "    pulsar:\n      address: pulsar-proxy\n      maxMessageSize: 1024\n";
+  std::ofstream(dir / "values.yaml")
+      << "cluster:\n  enabled: true\nextraConfigFiles:\n  user.yaml: |+\n"
+         "    pulsar:\n      address: pulsar-proxy\n      maxMessageSize: 1024\n";
   std::ofstream(dir / "s.yaml") << "name: h\nhelm_values: values.yaml\n";
   absl::StatusOr<Scenario> s = LoadScenario((dir / "s.yaml").string());
   REQUIRE(s.ok());
@@ -97,10 +102,11 @@ TEST_CASE("Helm values: extraConfigFiles.user.yaml is the config, cluster.enable
   std::ofstream(dir / "c.yaml") << "name: h\nmode: standalone\nhelm_values: values.yaml\n";
   absl::StatusOr<Scenario> c = LoadScenario((dir / "c.yaml").string());
   REQUIRE_FALSE(c.ok());
-  CHECK(std::string(c.status().message()).ends_with("mode: contradicts cluster.enabled in the helm values"));
+  CHECK(std::string(c.status().message())
+            .ends_with("mode: contradicts cluster.enabled in the helm values"));
   std::ofstream(dir / "m.yaml") << "name: h\nhelm_values: missing.yaml\n";
-  CHECK(std::string(LoadScenario((dir / "m.yaml").string()).status().message()).find("missing.yaml: cannot open") !=
-        std::string::npos);
+  CHECK(std::string(LoadScenario((dir / "m.yaml").string()).status().message())
+            .find("missing.yaml: cannot open") != std::string::npos);
 }
 
 TEST_CASE("Swarm: each seed its own plan, the same seed the same plan") {

@@ -44,22 +44,26 @@ std::vector<Edit> Edits(const YAML::Node& root, const RunResult& failing) {
   if (failing.failed_at) {
     const sim::Duration cut = *failing.failed_at + sim::Duration::Seconds(5);
     edits.push_back({"end just after the failure", [cut](YAML::Node& r) {
-                       std::optional<sim::Duration> d = sim::Duration::Parse(r["duration"].as<std::string>("10m"));
+                       std::optional<sim::Duration> d =
+                           sim::Duration::Parse(r["duration"].as<std::string>("10m"));
                        if (!d || cut >= *d) return false;
-                       r["duration"] = DurationText(sim::Duration::Seconds(cut.millis() / 1000 + 1));
+                       r["duration"] =
+                           DurationText(sim::Duration::Seconds(cut.millis() / 1000 + 1));
                        return !r["workload"]["milvus"];  // the operator's times would need care
                      }});
   }
   // Halves the run and every moment in it (the Milvus operator's flush and switch times).
   edits.push_back({"halve the duration", [](YAML::Node& r) {
-                     std::optional<sim::Duration> d = sim::Duration::Parse(r["duration"].as<std::string>("10m"));
+                     std::optional<sim::Duration> d =
+                         sim::Duration::Parse(r["duration"].as<std::string>("10m"));
                      if (!d || *d <= sim::Duration::Seconds(10)) return false;
                      r["duration"] = DurationText(sim::Duration::Millis(d->millis() / 2));
                      YAML::Node m = r["workload"]["milvus"];
                      if (m && m.IsMap()) {
                        for (const char* key : {"flush_all_at", "switch_at", "flush_interval"}) {
                          if (!m[key]) continue;
-                         std::optional<sim::Duration> t = sim::Duration::Parse(m[key].as<std::string>());
+                         std::optional<sim::Duration> t =
+                             sim::Duration::Parse(m[key].as<std::string>());
                          if (t) m[key] = DurationText(sim::Duration::Millis(t->millis() / 2));
                        }
                      }
@@ -147,7 +151,8 @@ YAML::Node FaultPlanToYaml(const faults::FaultPlan& p) {
   if (p.power_losses()) f["power_loss"]["mean_interval"] = DurationText(p.power_loss_interval);
   if (on(p.crash_at_op_interval)) {
     f["crash_in_call"]["mean_interval"] = DurationText(p.crash_at_op_interval);
-    if (p.recovery_crash_probability > 0) f["crash_in_call"]["recovery_probability"] = p.recovery_crash_probability;
+    if (p.recovery_crash_probability > 0)
+      f["crash_in_call"]["recovery_probability"] = p.recovery_crash_probability;
   }
   if (on(p.disk_full_interval)) {
     f["disk"]["full_every"] = DurationText(p.disk_full_interval);
@@ -198,8 +203,8 @@ absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& 
   out.result = RunSupervised(*original, RunOptions{seed, nullptr, bugs});
   out.runs = 1;
   if (out.result.pass) {
-    return absl::FailedPreconditionError(original->name + " passes with seed " + std::to_string(seed) +
-                                         ": nothing to shrink");
+    return absl::FailedPreconditionError(original->name + " passes with seed " +
+                                         std::to_string(seed) + ": nothing to shrink");
   }
   const std::string property = out.result.property;
   absl::StatusOr<YAML::Node> parsed = base::ParseYaml(yaml, file);

@@ -18,10 +18,10 @@
 namespace mqsim::scenarios {
 
 struct ShrinkResult {
-  std::string yaml;              // the minimal scenario
-  RunResult result;              // its failing run
-  int runs = 0;                  // executions spent
-  std::vector<std::string> kept; // the edits that kept the failure, in order
+  std::string yaml;               // the minimal scenario
+  RunResult result;               // its failing run
+  int runs = 0;                   // executions spent
+  std::vector<std::string> kept;  // the edits that kept the failure, in order
 };
 
 absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& file,

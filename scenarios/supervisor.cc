@@ -104,8 +104,8 @@ std::string DescribeDeath(int status) {
 // Replays the seed in a child that records every event into a shared ring; fills `r`
 // with the last events before the crash, their step, hash and time.
 void ReplayForEvidence(const Scenario& sc, const RunOptions& options, RunResult* r) {
-  void* mem = mmap(nullptr, sizeof(Ring), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                   -1, 0);
+  void* mem =
+      mmap(nullptr, sizeof(Ring), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) {
     r->detail += "\n(no trace evidence: cannot map shared memory)";
     return;
@@ -128,8 +128,9 @@ void ReplayForEvidence(const Scenario& sc, const RunOptions& options, RunResult*
   if (pid < 0 || WaitFor(pid, &status) < 0) {
     r->detail += "\n(no trace evidence: cannot start the replay)";
   } else if (ring->completed != 0) {
-    r->detail += "\nthe replay of this seed did NOT crash: the crash does not follow from the "
-                 "seed alone (memory corruption? state left by an earlier run?)";
+    r->detail +=
+        "\nthe replay of this seed did NOT crash: the crash does not follow from the "
+        "seed alone (memory corruption? state left by an earlier run?)";
   } else {
     r->steps = ring->last_step;
     r->hash = ring->last_hash;
@@ -185,8 +186,7 @@ RunResult Finish(const Child& child, int status, const Scenario& scenario,
   return crash;
 }
 
-RunResult RunSupervised(const Scenario& scenario, const RunOptions& options,
-                        const RunBody& body) {
+RunResult RunSupervised(const Scenario& scenario, const RunOptions& options, const RunBody& body) {
   const Child child = Start(body ? body : [&] { return RunScenario(scenario, options); });
   int status = 0;
   MQSIM_ASSERT_MSG(WaitFor(child.pid, &status) == child.pid, "waitpid");

@@ -42,16 +42,24 @@ std::string Env(const char* name, const char* fallback) {
   return v != nullptr && *v != '\0' ? v : fallback;
 }
 
-
 std::string XmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -128,7 +136,8 @@ int main() {
     while (std::getline(lines, line)) {
       const std::string head = line.substr(0, line.find('#'));
       if (head.find_first_not_of(" \t") == std::string::npos) continue;
-      const std::string why = line.find('#') == std::string::npos ? "" : line.substr(line.find('#') + 1);
+      const std::string why =
+          line.find('#') == std::string::npos ? "" : line.substr(line.find('#') + 1);
       jobs.push_back({*sc, std::stoull(head), "corpus:" + why});
     }
   }
@@ -141,12 +150,14 @@ int main() {
   for (size_t i = 0; i < jobs.size(); ++i) {
     if (i % shards != shard) continue;
     const Job& j = jobs[i];
-    const RunResult r =
-        mqsim::scenarios::RunSupervised(j.scenario, mqsim::scenarios::RunOptions{j.seed, nullptr, bugs});
+    const RunResult r = mqsim::scenarios::RunSupervised(
+        j.scenario, mqsim::scenarios::RunOptions{j.seed, nullptr, bugs});
     ++ran;
     const bool expected = mqsim::scenarios::Expected(j.scenario, r);
     std::cout << j.scenario.name << ": " << mqsim::scenarios::ResultLine(r, j.seed)
-              << (j.scenario.expect_failure.empty() ? "" : " (expected to fail " + j.scenario.expect_failure + ")")
+              << (j.scenario.expect_failure.empty()
+                      ? ""
+                      : " (expected to fail " + j.scenario.expect_failure + ")")
               << (j.why.empty() ? "" : " [" + j.why + "]") << "\n";
     xml += "  <testcase classname=\"" + XmlEscape(j.scenario.name) + "\" name=\"seed " +
            std::to_string(j.seed) + "\">";
@@ -154,9 +165,11 @@ int main() {
       ++unexpected;
       const std::string repro = mqsim::scenarios::ReproCommand(j.scenario, j.seed, bugs);
       const std::string bazel = mqsim::scenarios::BazelTestRepro(j.scenario, j.seed, bugs);
-      std::cout << "  UNEXPECTED: " << (r.pass ? "passed, expected to fail " + j.scenario.expect_failure : r.detail)
+      std::cout << "  UNEXPECTED: "
+                << (r.pass ? "passed, expected to fail " + j.scenario.expect_failure : r.detail)
                 << "\n  REPRO: " << repro << "\n";
-      if (!bazel.empty() && !swarm && backend.empty()) std::cout << "  REPRO (bazel test): " << bazel << "\n";
+      if (!bazel.empty() && !swarm && backend.empty())
+        std::cout << "  REPRO (bazel test): " << bazel << "\n";
       xml += "<failure message=\"" + XmlEscape(r.pass ? "unexpected pass" : r.property) + "\">" +
              XmlEscape(r.detail + "\nREPRO: " + repro) + "</failure>";
     }
@@ -164,9 +177,12 @@ int main() {
   }
   if (const char* path = std::getenv("XML_OUTPUT_FILE")) {
     std::ofstream out(path);
-    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"mqsim sweep\" tests=\""
-        << ran << "\" failures=\"" << unexpected << "\">\n" << xml << "</testsuite></testsuites>\n";
+    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"mqsim "
+           "sweep\" tests=\""
+        << ran << "\" failures=\"" << unexpected << "\">\n"
+        << xml << "</testsuite></testsuites>\n";
   }
-  std::cout << ran << " runs, " << unexpected << " unexpected (shard " << shard + 1 << "/" << shards << ")\n";
+  std::cout << ran << " runs, " << unexpected << " unexpected (shard " << shard + 1 << "/" << shards
+            << ")\n";
   return unexpected == 0 ? 0 : 1;
 }

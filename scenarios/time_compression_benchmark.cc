@@ -64,7 +64,8 @@ struct Measured {
 };
 
 Measured Run(const char* yaml, int seeds) {
-  absl::StatusOr<mqsim::scenarios::Scenario> sc = mqsim::scenarios::ParseScenario(yaml, "bench.yaml");
+  absl::StatusOr<mqsim::scenarios::Scenario> sc =
+      mqsim::scenarios::ParseScenario(yaml, "bench.yaml");
   if (!sc.ok()) {
     std::fprintf(stderr, "%s\n", std::string(sc.status().message()).c_str());
     std::exit(2);
@@ -72,8 +73,8 @@ Measured Run(const char* yaml, int seeds) {
   Measured m;
   const auto t0 = std::chrono::steady_clock::now();
   for (int seed = 1; seed <= seeds; ++seed) {
-    const mqsim::scenarios::RunResult r =
-        mqsim::scenarios::RunScenario(*sc, mqsim::scenarios::RunOptions{static_cast<uint64_t>(seed), nullptr, 0});
+    const mqsim::scenarios::RunResult r = mqsim::scenarios::RunScenario(
+        *sc, mqsim::scenarios::RunOptions{static_cast<uint64_t>(seed), nullptr, 0});
     m.sim_s += static_cast<double>(r.sim_time.nanos()) / 1e9;
     m.acked += r.acked;
     m.failed += r.pass ? 0 : 1;
@@ -94,20 +95,22 @@ int main(int argc, char** argv) {
     }
     return false;
   };
-  std::printf("| scenario | runs | simulated | wall | time compression | messages/s (wall) | failed |\n");
+  std::printf(
+      "| scenario | runs | simulated | wall | time compression | messages/s (wall) | failed |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   std::fflush(stdout);
   // The soak again with hourly full reads (the reads' share of its cost).
   std::string soak_hourly = kSoak;
   soak_hourly.replace(soak_hourly.find("read_all_every: 10m"), 19, "read_all_every: 1h");
-  for (const auto& [name, yaml, seeds] : {std::tuple{"(a) idle-heavy soak, 24 h, full reads every 10 min", kSoak, 1},
-                                          std::tuple{"(a) idle-heavy soak, 24 h, full reads hourly", soak_hourly.c_str(), 1},
-                                          std::tuple{"(b) loaded, 10 min", kLoaded, 1},
-                                          std::tuple{"(c) smoke, 60 s, one crash", kSmoke, 40}}) {
+  for (const auto& [name, yaml, seeds] :
+       {std::tuple{"(a) idle-heavy soak, 24 h, full reads every 10 min", kSoak, 1},
+        std::tuple{"(a) idle-heavy soak, 24 h, full reads hourly", soak_hourly.c_str(), 1},
+        std::tuple{"(b) loaded, 10 min", kLoaded, 1},
+        std::tuple{"(c) smoke, 60 s, one crash", kSmoke, 40}}) {
     if (!wanted(name)) continue;
     const Measured m = Run(yaml, seeds);
-    std::printf("| %s | %d | %.0f s | %.2f s | %.0fx | %.0f | %d |\n", name, m.runs, m.sim_s, m.wall_s,
-                m.sim_s / m.wall_s, static_cast<double>(m.acked) / m.wall_s, m.failed);
+    std::printf("| %s | %d | %.0f s | %.2f s | %.0fx | %.0f | %d |\n", name, m.runs, m.sim_s,
+                m.wall_s, m.sim_s / m.wall_s, static_cast<double>(m.acked) / m.wall_s, m.failed);
     if (std::string(name).starts_with("(c)")) {
       std::printf("\nseeds per minute per core (smoke): %.0f\n", 60.0 * m.runs / m.wall_s);
     }

@@ -43,8 +43,12 @@ void ChromeTraceWriter::Emit(const std::string& json) {
 int ChromeTraceWriter::Track(const std::string& name) {
   auto [it, fresh] = tracks_.try_emplace(name, static_cast<int>(tracks_.size()) + 1);
   if (fresh) {
-    Emit(nlohmann::json{{"ph", "M"}, {"name", "thread_name"}, {"pid", 1}, {"tid", it->second},
-                        {"args", {{"name", name}}}}.dump());
+    Emit(nlohmann::json{{"ph", "M"},
+                        {"name", "thread_name"},
+                        {"pid", 1},
+                        {"tid", it->second},
+                        {"args", {{"name", name}}}}
+             .dump());
   }
   return it->second;
 }
@@ -55,9 +59,15 @@ void ChromeTraceWriter::Write(const TraceEvent& e) {
   if (kind == "sched.pause") {
     const std::optional<Duration> until = Field<Duration>(e, "until");  // since the start
     const double end = until ? static_cast<double>(until->nanos()) / 1000.0 : Micros(e.time);
-    Emit(nlohmann::json{{"ph", "X"}, {"name", "GC pause (process " + std::to_string(Number(e, "process").value_or(0)) + ")"},
-                        {"cat", "fault"}, {"pid", 1}, {"tid", Track("faults")},
-                        {"ts", Micros(e.time)}, {"dur", std::max(0.0, end - Micros(e.time))}}.dump());
+    Emit(nlohmann::json{
+        {"ph", "X"},
+        {"name", "GC pause (process " + std::to_string(Number(e, "process").value_or(0)) + ")"},
+        {"cat", "fault"},
+        {"pid", 1},
+        {"tid", Track("faults")},
+        {"ts", Micros(e.time)},
+        {"dur", std::max(0.0, end - Micros(e.time))}}
+             .dump());
     return;
   }
   nlohmann::json args = nlohmann::json::object();
@@ -75,9 +85,13 @@ void ChromeTraceWriter::Write(const TraceEvent& e) {
         },
         v);
   }
-  nlohmann::json j{{"ph", "i"}, {"name", kind}, {"cat", kind.substr(0, kind.find('.'))},
-                   {"pid", 1}, {"tid", Track(e.actor.empty() ? "sim" : e.actor)},
-                   {"ts", Micros(e.time)}, {"args", args}};
+  nlohmann::json j{{"ph", "i"},
+                   {"name", kind},
+                   {"cat", kind.substr(0, kind.find('.'))},
+                   {"pid", 1},
+                   {"tid", Track(e.actor.empty() ? "sim" : e.actor)},
+                   {"ts", Micros(e.time)},
+                   {"args", args}};
   j["s"] = Global(kind) ? "g" : "t";
   Emit(j.dump());
   // The durability frontier: unsynced bytes per file.
@@ -97,9 +111,12 @@ void ChromeTraceWriter::Write(const TraceEvent& e) {
       f.synced = std::min(f.synced, *size);
     }
     const std::string file = path->substr(path->rfind('/') + 1);
-    Emit(nlohmann::json{{"ph", "C"}, {"name", "unsynced bytes: " + file}, {"pid", 1},
+    Emit(nlohmann::json{{"ph", "C"},
+                        {"name", "unsynced bytes: " + file},
+                        {"pid", 1},
                         {"ts", Micros(e.time)},
-                        {"args", {{"unsynced", f.written > f.synced ? f.written - f.synced : 0}}}}.dump());
+                        {"args", {{"unsynced", f.written > f.synced ? f.written - f.synced : 0}}}}
+             .dump());
   } else if (kind == "fs.power_loss" || kind == "fs.crash_process") {
     if (kind == "fs.power_loss") {
       for (auto& [path, f] : files_) f.written = f.synced;  // what was not durable is gone

@@ -1,7 +1,6 @@
 #include "sim/chunked_bytes.h"
 
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>

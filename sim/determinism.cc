@@ -41,8 +41,7 @@ std::string Hex(uint64_t v) {
 
 }  // namespace
 
-DeterminismReport CheckDeterminism(const std::function<void(Trace&)>& run,
-                                   uint64_t context_steps) {
+DeterminismReport CheckDeterminism(const std::function<void(Trace&)>& run, uint64_t context_steps) {
   DeterminismReport report;
   std::vector<uint64_t> hashes_a;
   {
@@ -87,10 +86,9 @@ std::string DeterminismReport::ToString() const {
   if (deterministic) {
     return "deterministic: " + std::to_string(steps_a) + " steps, hash " + Hex(hash_a);
   }
-  std::string out = "NONDETERMINISM: first divergent step " +
-                    std::to_string(first_divergent_step) + " (run A: " +
-                    std::to_string(steps_a) + " steps, hash " + Hex(hash_a) + "; run B: " +
-                    std::to_string(steps_b) + " steps, hash " + Hex(hash_b) + ")\n";
+  std::string out = "NONDETERMINISM: first divergent step " + std::to_string(first_divergent_step) +
+                    " (run A: " + std::to_string(steps_a) + " steps, hash " + Hex(hash_a) +
+                    "; run B: " + std::to_string(steps_b) + " steps, hash " + Hex(hash_b) + ")\n";
   auto find = [&](const std::vector<TraceEvent>& events) -> const TraceEvent* {
     for (const TraceEvent& e : events) {
       if (e.step == first_divergent_step) return &e;
@@ -99,16 +97,16 @@ std::string DeterminismReport::ToString() const {
   };
   const TraceEvent* ea = find(context_a);
   const TraceEvent* eb = find(context_b);
-  const std::string a_label =
-      context_a_rerun_diverged ? "  run C: " : "  run A: ";
+  const std::string a_label = context_a_rerun_diverged ? "  run C: " : "  run A: ";
   out += a_label + (ea ? ea->ToString() : std::string("(no such step: run ended)")) + "\n";
   out += "  run B: " + (eb ? eb->ToString() : std::string("(no such step: run ended)")) + "\n";
   if (context_a_rerun_diverged) {
     out += "  (run A's event could not be shown: a third run, C, diverged from A as well)\n";
   }
   if (ea && eb && ea->ToString() == eb->ToString()) {
-    out += "  (the events read the same: random draws or hidden state since the previous "
-           "step differed)\n";
+    out +=
+        "  (the events read the same: random draws or hidden state since the previous "
+        "step differed)\n";
   }
   out += "  preceding steps (identical in both runs):\n";
   for (const TraceEvent& e : context_b) {

@@ -12,8 +12,7 @@ TEST_CASE("The self-demo is deterministic for many seeds") {
     SelfDemoOptions o;
     o.seed = seed;
     o.messages_per_producer = 30;
-    const DeterminismReport report =
-        CheckDeterminism([&](Trace& t) { (void)RunSelfDemo(o, t); });
+    const DeterminismReport report = CheckDeterminism([&](Trace& t) { (void)RunSelfDemo(o, t); });
     INFO(report.ToString());
     CHECK(report.deterministic);
     CHECK(report.steps_a > 100);

@@ -1,10 +1,10 @@
 #include "sim/random.h"
 
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
 #include <algorithm>
 #include <array>
+#include <catch2/catch.hpp>
 #include <numeric>
 #include <vector>
 

@@ -27,9 +27,9 @@ namespace mqsim::sim {
 void ResetRocksDbInternals(uint64_t run_seed);
 
 struct RocksDbInterposeCalls {
-  uint64_t unique_id = 0;   // GenerateRawUniqueId calls made by librocksdb
-  uint64_t tls_random = 0;  // Random::GetTLSInstance calls
-  uint64_t session_id = 0;  // DBImpl::GenerateDbSessionId calls
+  uint64_t unique_id = 0;     // GenerateRawUniqueId calls made by librocksdb
+  uint64_t tls_random = 0;    // Random::GetTLSInstance calls
+  uint64_t session_id = 0;    // DBImpl::GenerateDbSessionId calls
   uint64_t arena_blocks = 0;  // arena blocks charged at their requested size (item 3)
 };
 RocksDbInterposeCalls GetRocksDbInterposeCalls();

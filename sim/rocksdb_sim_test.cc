@@ -85,8 +85,8 @@ TEST_CASE("RocksDB in the simulation is bit-for-bit deterministic, even under CP
   CHECK(c.trace_hash != a.trace_hash);
   CHECK(c.content_hash == a.content_hash);
   CHECK(c.session_id != a.session_id);
-  WARN("200k ops: " << a.flushes << " flushes, " << a.compactions << " compactions, "
-                    << a.steps << " trace events");
+  WARN("200k ops: " << a.flushes << " flushes, " << a.compactions << " compactions, " << a.steps
+                    << " trace events");
 }
 
 TEST_CASE("The RocksDB interposition takes effect and is reset per run") {

@@ -22,11 +22,16 @@ StressOp StressWorkload::Next() {
   StressOp op{};
   op.index = next_index_++;
   const uint64_t x = rng_.Below(100'000);
-  if (x < 5) op.kind = StressOp::kFlush;
-  else if (x < 6) op.kind = StressOp::kCompactFiles;
-  else if (x < 150) op.kind = StressOp::kDeleteRange;
-  else if (x < 6000) op.kind = StressOp::kDelete;
-  else op.kind = StressOp::kPut;
+  if (x < 5)
+    op.kind = StressOp::kFlush;
+  else if (x < 6)
+    op.kind = StressOp::kCompactFiles;
+  else if (x < 150)
+    op.kind = StressOp::kDeleteRange;
+  else if (x < 6000)
+    op.kind = StressOp::kDelete;
+  else
+    op.kind = StressOp::kPut;
   op.key = static_cast<uint32_t>(rng_.Below(key_space_));
   if (op.kind == StressOp::kDeleteRange) {
     op.key_end = op.key + 1 + static_cast<uint32_t>(rng_.Below(40));
@@ -64,8 +69,7 @@ rocksdb::Options StressDbOptions() {
   return o;
 }
 
-rocksdb::Status ApplyStressOp(rocksdb::DB* db, const StressWorkload& workload,
-                              const StressOp& op) {
+rocksdb::Status ApplyStressOp(rocksdb::DB* db, const StressWorkload& workload, const StressOp& op) {
   rocksdb::WriteOptions wo;
   wo.sync = op.sync;
   switch (op.kind) {
@@ -220,8 +224,7 @@ StressCheck RocksDbStress::Check() const {
   if (check.recovered_seq < must_survive_seq_) {
     check.ok = false;
     check.problem = "recovered to sequence " + std::to_string(check.recovered_seq) +
-                    ", behind write " + std::to_string(must_survive_seq_) +
-                    " that had to survive";
+                    ", behind write " + std::to_string(must_survive_seq_) + " that had to survive";
   }
   const uint64_t possible = last_acked_seq_ + uncertain_.size();
   if (check.recovered_seq > possible) {
@@ -265,12 +268,11 @@ StressCheck RocksDbStress::Check() const {
     while (a != content.end() && b != model.end() && *a == *b) ++a, ++b;
     const std::string db_side = a == content.end() ? "nothing" : "key " + a->first;
     const std::string model_side = b == model.end() ? "nothing" : "key " + b->first;
-    check.problem = "content differs from the model at sequence " +
-                    std::to_string(check.recovered_seq) + ": DB has " + db_side +
-                    ", model has " + model_side +
-                    (a != content.end() && b != model.end() && a->first == b->first
-                         ? " (different values)"
-                         : "");
+    check.problem =
+        "content differs from the model at sequence " + std::to_string(check.recovered_seq) +
+        ": DB has " + db_side + ", model has " + model_side +
+        (a != content.end() && b != model.end() && a->first == b->first ? " (different values)"
+                                                                        : "");
   }
   check.content_hash = h;
   return check;

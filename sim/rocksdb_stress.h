@@ -55,8 +55,7 @@ rocksdb::Options StressDbOptions();
 
 // Applies one op to db (shared by the simulated and the native runs). Flush requests never
 // wait; CompactFiles runs inline.
-rocksdb::Status ApplyStressOp(rocksdb::DB* db, const StressWorkload& workload,
-                              const StressOp& op);
+rocksdb::Status ApplyStressOp(rocksdb::DB* db, const StressWorkload& workload, const StressOp& op);
 
 struct StressCheck {
   bool ok = true;
@@ -125,9 +124,9 @@ class RocksDbStress {
   std::vector<Acked> acked_;
   // The last write whose failure left its fate unknown (may or may not be recovered).
   std::vector<Acked> uncertain_;
-  uint64_t last_synced_seq_ = 0;      // must survive a power loss
-  uint64_t last_acked_seq_ = 0;       // must survive a process crash
-  uint64_t must_survive_seq_ = 0;     // what Check() demands after the last crash
+  uint64_t last_synced_seq_ = 0;   // must survive a power loss
+  uint64_t last_acked_seq_ = 0;    // must survive a process crash
+  uint64_t must_survive_seq_ = 0;  // what Check() demands after the last crash
 };
 
 }  // namespace mqsim::sim

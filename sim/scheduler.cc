@@ -1,10 +1,9 @@
 #include "sim/scheduler.h"
 
-#include "base/bug_modes.h"
-
 #include <utility>
 
 #include "base/assert.h"
+#include "base/bug_modes.h"
 
 namespace mqsim::sim {
 
@@ -269,7 +268,8 @@ void Scheduler::PauseProcess(ProcessId process, Time until) {
   if (until <= end) return;
   end = until;
   trace_->Event("sched.pause").Kv("process", static_cast<uint64_t>(process)).Kv("until", until);
-  CallAt(until, "pause-end", [this, process] { ResumeProcess(process); }, kSchedulerProcess);
+  CallAt(
+      until, "pause-end", [this, process] { ResumeProcess(process); }, kSchedulerProcess);
 }
 
 void Scheduler::ResumeProcess(ProcessId process) {
@@ -309,8 +309,7 @@ void Scheduler::RunOne(const ReadyItem& item) {
   if (item.is_task) {
     TaskState* task = Find(item.id);
     // Stale entries: the task was cancelled or has run and waits again since.
-    if (task == nullptr || task->wait_seq != item.seq ||
-        task->state != TaskState::State::kReady) {
+    if (task == nullptr || task->wait_seq != item.seq || task->state != TaskState::State::kReady) {
       return;
     }
     ++total_steps_;

@@ -9,8 +9,9 @@
 // Tasks belong to a ProcessId; CancelProcess() is a crash: every task, pending callback and
 // timer of that process disappears and anything joined on those tasks is released.
 // RunUntil*() stops when nothing is left (quiescent; RunUntil still moves time to its
-// deadline), at a deadline, on Stop(), or on deadlock: tasks still waiting with nothing that could ever wake them (their names and
-// what they wait on are reported). Daemon tasks (long-lived servers) do not count.
+// deadline), at a deadline, on Stop(), or on deadlock: tasks still waiting with nothing that could
+// ever wake them (their names and what they wait on are reported). Daemon tasks (long-lived
+// servers) do not count.
 //
 // The waiting protocol for synchronisation primitives (sync.h) is SuspendCurrent()/Wake():
 // a wait hands out a WaitToken; waking a token of a task that was cancelled or has since

@@ -28,8 +28,8 @@ void BM_YieldSteps(benchmark::State& state) {
     steps += sim.scheduler().total_steps();
   }
   state.SetItemsProcessed(static_cast<int64_t>(steps));
-  state.counters["steps"] = benchmark::Counter(static_cast<double>(steps),
-                                               benchmark::Counter::kIsRate);
+  state.counters["steps"] =
+      benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_YieldSteps)->Arg(1)->Arg(16)->Arg(1024);
 

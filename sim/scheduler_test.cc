@@ -1,8 +1,8 @@
 #include "sim/scheduler.h"
 
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
+#include <catch2/catch.hpp>
 #include <set>
 
 #include "sim/self_demo.h"
@@ -72,7 +72,8 @@ TEST_CASE("Timers fire in time order; ties are broken by the seed") {
     sim.scheduler().RunUntilQuiescent();
     REQUIRE(fired.size() == 7);
     for (size_t k = 1; k < fired.size(); ++k) CHECK(fired[k - 1].first <= fired[k].first);
-    for (const auto& [when, i] : fired) CHECK(when == Time::Zero() + Duration::Millis(delays_ms[i]));
+    for (const auto& [when, i] : fired)
+      CHECK(when == Time::Zero() + Duration::Millis(delays_ms[i]));
     tie_orders.insert({fired[0].second, fired[1].second, fired[2].second});
   }
   CHECK(tie_orders.size() == 6);  // all orders of the three 10 ms timers appear
@@ -94,11 +95,10 @@ TEST_CASE("Deadlock is detected and names the waiting tasks") {
   Event never(sim.scheduler(), "never-set");
   sim.scheduler().Spawn("stuck-a", [&]() -> Task<void> { co_await never.Wait(); });
   sim.scheduler().Spawn("stuck-b", [&]() -> Task<void> { co_await never.Wait(); });
-  sim.scheduler().Spawn("server", [&]() -> Task<void> { co_await never.Wait(); },
-                        SpawnOptions{.daemon = true});
-  sim.scheduler().Spawn("fine", [&]() -> Task<void> {
-    co_await sim.scheduler().SleepFor(Duration::Seconds(1));
-  });
+  sim.scheduler().Spawn(
+      "server", [&]() -> Task<void> { co_await never.Wait(); }, SpawnOptions{.daemon = true});
+  sim.scheduler().Spawn(
+      "fine", [&]() -> Task<void> { co_await sim.scheduler().SleepFor(Duration::Seconds(1)); });
   const RunResult r = sim.scheduler().RunUntilQuiescent();
   REQUIRE(r.outcome == RunOutcome::kDeadlock);
   REQUIRE(r.blocked.size() == 2);
@@ -111,8 +111,8 @@ TEST_CASE("Deadlock is detected and names the waiting tasks") {
 TEST_CASE("A daemon waiting forever is quiescence, not deadlock") {
   Simulation sim(1);
   Event never(sim.scheduler(), "never-set");
-  sim.scheduler().Spawn("server", [&]() -> Task<void> { co_await never.Wait(); },
-                        SpawnOptions{.daemon = true});
+  sim.scheduler().Spawn(
+      "server", [&]() -> Task<void> { co_await never.Wait(); }, SpawnOptions{.daemon = true});
   CHECK(sim.scheduler().RunUntilQuiescent().outcome == RunOutcome::kQuiescent);
 }
 
@@ -129,10 +129,13 @@ TEST_CASE("Cancellation releases joiners and destroys the whole call chain") {
     co_await s.SleepFor(Duration::Hours(1));
     co_return 1;
   };
-  TaskHandle victim = s.Spawn("victim", [&]() -> Task<void> {
-    Guard g{&destroyed};
-    co_await inner();
-  }, SpawnOptions{.process = 7});
+  TaskHandle victim = s.Spawn(
+      "victim",
+      [&]() -> Task<void> {
+        Guard g{&destroyed};
+        co_await inner();
+      },
+      SpawnOptions{.process = 7});
   JoinResult joined = JoinResult::kCompleted;
   s.Spawn("joiner", [&]() -> Task<void> { joined = co_await s.Join(victim); });
   s.Spawn("killer", [&]() -> Task<void> {
@@ -197,8 +200,7 @@ TEST_CASE("An exception escaping a task fails the run with the task's name") {
     throw std::logic_error("invariant broken");
     co_return;
   });
-  CHECK_THROWS_WITH(sim.scheduler().RunUntilQuiescent(),
-                    "task 'faulty' failed: invariant broken");
+  CHECK_THROWS_WITH(sim.scheduler().RunUntilQuiescent(), "task 'faulty' failed: invariant broken");
 }
 
 TEST_CASE("RunUntil stops at the deadline and can resume; Stop stops early") {
@@ -226,8 +228,10 @@ TEST_CASE("Cancelled timers and callbacks of a crashed process never run") {
   int ran = 0;
   const TimerId t = s.CallAfter(Duration::Seconds(1), "x", [&] { ++ran; });
   CHECK(s.CancelTimer(t));
-  s.CallAfter(Duration::Seconds(1), "y", [&] { ++ran; }, /*process=*/3);
-  s.Post("z", [&] { ++ran; }, /*process=*/3);
+  s.CallAfter(
+      Duration::Seconds(1), "y", [&] { ++ran; }, /*process=*/3);
+  s.Post(
+      "z", [&] { ++ran; }, /*process=*/3);
   s.CancelProcess(3);
   s.RunUntilQuiescent();
   CHECK(ran == 0);
@@ -260,19 +264,25 @@ TEST_CASE("A paused process runs nothing during the pause; its timers fire late"
   Simulation sim(3);
   Scheduler& s = sim.scheduler();
   std::vector<Time> ticks;
-  s.Spawn("ticker", [&]() -> Task<void> {
-    for (int i = 0; i < 10; ++i) {
-      co_await s.SleepFor(Duration::Millis(500));
-      ticks.push_back(s.now());
-    }
-  }, SpawnOptions{.process = 5});
+  s.Spawn(
+      "ticker",
+      [&]() -> Task<void> {
+        for (int i = 0; i < 10; ++i) {
+          co_await s.SleepFor(Duration::Millis(500));
+          ticks.push_back(s.now());
+        }
+      },
+      SpawnOptions{.process = 5});
   std::vector<Time> other;
-  s.Spawn("other-process", [&]() -> Task<void> {
-    for (int i = 0; i < 6; ++i) {
-      co_await s.SleepFor(Duration::Millis(500));
-      other.push_back(s.now());
-    }
-  }, SpawnOptions{.process = 6});
+  s.Spawn(
+      "other-process",
+      [&]() -> Task<void> {
+        for (int i = 0; i < 6; ++i) {
+          co_await s.SleepFor(Duration::Millis(500));
+          other.push_back(s.now());
+        }
+      },
+      SpawnOptions{.process = 6});
   s.CallAt(Time::Zero() + Duration::Millis(1200), "gc", [&] {
     s.PauseProcess(5, s.now() + Duration::Millis(1600));  // 1.2 s .. 2.8 s
   });

@@ -16,7 +16,8 @@ constexpr ProcessId kConsumers = 2;
 // World state that outlives crashes of the consumer process.
 struct World {
   explicit World(Simulation& sim)
-      : sim(sim), not_empty(sim.scheduler(), "queue-not-empty"),
+      : sim(sim),
+        not_empty(sim.scheduler(), "queue-not-empty"),
         not_full(sim.scheduler(), "queue-not-full") {}
   Simulation& sim;
   std::deque<uint64_t> queue;
@@ -95,13 +96,17 @@ SelfDemoResult RunSelfDemo(const SelfDemoOptions& o, Trace& trace) {
   Scheduler& s = sim.scheduler();
   w.producers_left = o.producers;
   for (int p = 0; p < o.producers; ++p) {
-    s.Spawn("producer-" + std::to_string(p), [&w, p, &o] { return Produce(w, p, o); },
-            SpawnOptions{.process = kProducers});
+    s.Spawn(
+        "producer-" + std::to_string(p), [&w, p, &o] { return Produce(w, p, o); },
+        SpawnOptions{.process = kProducers});
   }
   StartConsumers(w, o, 0);
   s.Spawn("faults", [&w, &o] { return Faults(w, o); });
   std::function<void()> report = [&] {
-    s.trace().Event("demo.progress").Kv("produced", w.result.produced).Kv("consumed", w.result.consumed);
+    s.trace()
+        .Event("demo.progress")
+        .Kv("produced", w.result.produced)
+        .Kv("consumed", w.result.consumed);
     s.CallAfter(Duration::Minutes(1), "progress", report);
   };
   s.CallAfter(Duration::Minutes(1), "progress", report);

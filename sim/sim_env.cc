@@ -1,7 +1,6 @@
 #include "sim/sim_env.h"
 
 #include <algorithm>
-
 #include <cinttypes>
 #include <cstdio>
 
@@ -42,8 +41,8 @@ void SimEnv::Schedule(void (*function)(void* arg), void* arg, Priority pri, void
   scheduler_->trace().Event("env.schedule").Kv("job", id).Kv("pri", static_cast<int64_t>(pri));
   // Never inline: RocksDB holds its mutex here. The scheduler runs it when the seed says.
   scheduler_->Post(
-      pri == Priority::HIGH ? "rocksdb.flush" : "rocksdb.background",
-      [this, id] { RunJob(id); }, process_);
+      pri == Priority::HIGH ? "rocksdb.flush" : "rocksdb.background", [this, id] { RunJob(id); },
+      process_);
 }
 
 void SimEnv::StartThread(void (*function)(void* arg), void* arg) {
@@ -135,18 +134,19 @@ std::string SimEnv::GenerateUniqueId() {
   const uint64_t a = rng_.NextU64();
   const uint64_t b = rng_.NextU64();
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64
-                "-%012" PRIx64,
-                a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48, b & uint64_t{0xffffffffffff});
+  std::snprintf(buf, sizeof buf,
+                "%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%012" PRIx64, a >> 32,
+                (a >> 16) & 0xffff, a & 0xffff, b >> 48, b & uint64_t{0xffffffffffff});
   return buf;
 }
 
 // ---- legacy file API ----
 namespace {
 Status Legacy(const std::string& what) {
-  return Status::NotSupported("SimEnv: legacy Env file objects are not provided; use the "
-                              "FileSystem API",
-                              what);
+  return Status::NotSupported(
+      "SimEnv: legacy Env file objects are not provided; use the "
+      "FileSystem API",
+      what);
 }
 }  // namespace
 

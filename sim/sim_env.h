@@ -104,16 +104,14 @@ class SimEnv : public rocksdb::Env {
   uint64_t GetThreadID() const override { return 1; }
 
   // ---- legacy file API, forwarded to the SimFileSystem ----
-  rocksdb::Status NewSequentialFile(const std::string& f,
-                                    std::unique_ptr<rocksdb::SequentialFile>*,
+  rocksdb::Status NewSequentialFile(const std::string& f, std::unique_ptr<rocksdb::SequentialFile>*,
                                     const rocksdb::EnvOptions&) override;
   rocksdb::Status NewRandomAccessFile(const std::string& f,
                                       std::unique_ptr<rocksdb::RandomAccessFile>*,
                                       const rocksdb::EnvOptions&) override;
   rocksdb::Status NewWritableFile(const std::string& f, std::unique_ptr<rocksdb::WritableFile>*,
                                   const rocksdb::EnvOptions&) override;
-  rocksdb::Status NewDirectory(const std::string& d,
-                               std::unique_ptr<rocksdb::Directory>*) override;
+  rocksdb::Status NewDirectory(const std::string& d, std::unique_ptr<rocksdb::Directory>*) override;
   rocksdb::Status FileExists(const std::string& f) override;
   rocksdb::Status GetChildren(const std::string& d, std::vector<std::string>* r) override;
   rocksdb::Status DeleteFile(const std::string& f) override;

@@ -55,8 +55,8 @@ class SimFileSystem::SequentialFile : public rocksdb::FSSequentialFile {
     if (s.ok()) offset_ += result->size();
     return s;
   }
-  IOStatus PositionedRead(uint64_t offset, size_t n, const IOOptions&, Slice* result,
-                          char* scratch, IODebugContext*) override {
+  IOStatus PositionedRead(uint64_t offset, size_t n, const IOOptions&, Slice* result, char* scratch,
+                          IODebugContext*) override {
     return fs_->ReadAt(*inode_, path_, generation_, offset, n, result, scratch);
   }
   IOStatus Skip(uint64_t n) override {
@@ -130,9 +130,7 @@ class SimFileSystem::WritableFile : public rocksdb::FSWritableFile {
     return fs_->Begin(OpKind::kMetadata, "fs.range_sync", path_, /*mutation=*/true);
   }
   bool IsSyncThreadSafe() const override { return true; }
-  uint64_t GetFileSize(const IOOptions&, IODebugContext*) override {
-    return inode_->data.size();
-  }
+  uint64_t GetFileSize(const IOOptions&, IODebugContext*) override { return inode_->data.size(); }
   IOStatus InvalidateCache(size_t, size_t) override { return IOStatus::OK(); }
   IOStatus Allocate(uint64_t, uint64_t, const IOOptions&, IODebugContext*) override {
     return IOStatus::OK();
@@ -220,8 +218,7 @@ bool SimFileSystem::Inject(double probability) {
   return probability > 0 && rng_.Chance(probability);
 }
 
-IOStatus SimFileSystem::Begin(OpKind kind, const char* op, const std::string& path,
-                              bool mutation) {
+IOStatus SimFileSystem::Begin(OpKind kind, const char* op, const std::string& path, bool mutation) {
   AssertThread();
   ++op_counts_[op];
   if (++total_ops_ == power_off_at_op_) {
@@ -236,11 +233,21 @@ IOStatus SimFileSystem::Begin(OpKind kind, const char* op, const std::string& pa
   }
   const DiskLatency& l = options_.latency;
   switch (kind) {
-    case OpKind::kRead: Spend(l.read); break;
-    case OpKind::kWrite: Spend(l.write); break;
-    case OpKind::kSync: Spend(l.sync); break;
-    case OpKind::kDirSync: Spend(l.dir_sync); break;
-    case OpKind::kMetadata: Spend(l.metadata); break;
+    case OpKind::kRead:
+      Spend(l.read);
+      break;
+    case OpKind::kWrite:
+      Spend(l.write);
+      break;
+    case OpKind::kSync:
+      Spend(l.sync);
+      break;
+    case OpKind::kDirSync:
+      Spend(l.dir_sync);
+      break;
+    case OpKind::kMetadata:
+      Spend(l.metadata);
+      break;
   }
   return IOStatus::OK();
 }
@@ -421,8 +428,7 @@ void SimFileSystem::PowerLoss(PowerLossMode mode) {
     auto found = survivors.find(inode->id);
     if (found == survivors.end()) {
       ChunkedBytes keep = inode->durable;
-      const bool appended_tail = !inode->rewritten_since_sync &&
-                                 inode->data.size() > keep.size() &&
+      const bool appended_tail = !inode->rewritten_since_sync && inode->data.size() > keep.size() &&
                                  inode->data.StartsWith(keep);
       if (appended_tail && mode != PowerLossMode::kDropUnsynced) {
         const uint64_t synced = keep.size();
@@ -522,14 +528,16 @@ std::vector<DiskImage> SimFileSystem::EnumeratePowerLossImages(size_t max_images
     DiskImage image;
     image.dirs = dirs_;
     std::map<uint64_t, size_t> pick;
-    for (size_t i = 0; i < inode_ids.size(); ++i) pick[inode_ids[i]] = choice[pending_dirs.size() + i];
+    for (size_t i = 0; i < inode_ids.size(); ++i)
+      pick[inode_ids[i]] = choice[pending_dirs.size() + i];
     auto add = [&](const std::string& path, const InodePtr& inode) {
       auto p = pick.find(inode->id);
       image.files[path] = contents.at(inode->id)[p == pick.end() ? 0 : p->second];
     };
     for (const std::string& dir : dirs_) {
       const auto d = std::find(pending_dirs.begin(), pending_dirs.end(), dir);
-      const bool live = d != pending_dirs.end() && choice[static_cast<size_t>(d - pending_dirs.begin())] == 1;
+      const bool live =
+          d != pending_dirs.end() && choice[static_cast<size_t>(d - pending_dirs.begin())] == 1;
       const auto& ns = live ? files_ : durable_files_;
       const std::string prefix = dir == "/" ? "/" : dir + "/";
       for (auto it = ns.lower_bound(prefix);
@@ -584,8 +592,8 @@ std::vector<FileDurability> SimFileSystem::DurabilityFrontier() const {
   for (const auto& [path, inode] : files_) {
     auto d = durable_files_.find(path);
     const bool entry_durable = d != durable_files_.end() && d->second == inode;
-    out.push_back(FileDurability{path, inode->data.size(),
-                                 inode->data.CommonPrefix(inode->durable), entry_durable});
+    out.push_back(FileDurability{path, inode->data.size(), inode->data.CommonPrefix(inode->durable),
+                                 entry_durable});
   }
   return out;
 }
@@ -733,9 +741,8 @@ IOStatus SimFileSystem::GetChildren(const std::string& dir, const IOOptions&,
       }
     }
   };
-  collect(files_.lower_bound(prefix), files_.end(), [](const auto& kv) -> const std::string& {
-    return kv.first;
-  });
+  collect(files_.lower_bound(prefix), files_.end(),
+          [](const auto& kv) -> const std::string& { return kv.first; });
   collect(dirs_.lower_bound(prefix), dirs_.end(),
           [](const std::string& d) -> const std::string& { return d; });
   std::sort(result->begin(), result->end());
@@ -765,8 +772,7 @@ IOStatus SimFileSystem::Truncate(const std::string& fname, size_t size, const IO
   return TruncateInode(*it->second, p, generation_, size);
 }
 
-IOStatus SimFileSystem::CreateDir(const std::string& dirname, const IOOptions&,
-                                  IODebugContext*) {
+IOStatus SimFileSystem::CreateDir(const std::string& dirname, const IOOptions&, IODebugContext*) {
   const std::string p = Normalize(dirname);
   IOStatus s = Begin(OpKind::kMetadata, "fs.mkdir", p, true);
   if (!s.ok()) return s;
@@ -788,8 +794,7 @@ IOStatus SimFileSystem::CreateDirIfMissing(const std::string& dirname, const IOO
   return IOStatus::OK();
 }
 
-IOStatus SimFileSystem::DeleteDir(const std::string& dirname, const IOOptions&,
-                                  IODebugContext*) {
+IOStatus SimFileSystem::DeleteDir(const std::string& dirname, const IOOptions&, IODebugContext*) {
   const std::string p = Normalize(dirname);
   IOStatus s = Begin(OpKind::kMetadata, "fs.rmdir", p, true);
   if (!s.ok()) return s;
@@ -806,8 +811,8 @@ IOStatus SimFileSystem::DeleteDir(const std::string& dirname, const IOOptions&,
   return IOStatus::OK();
 }
 
-IOStatus SimFileSystem::GetFileSize(const std::string& fname, const IOOptions&,
-                                    uint64_t* file_size, IODebugContext*) {
+IOStatus SimFileSystem::GetFileSize(const std::string& fname, const IOOptions&, uint64_t* file_size,
+                                    IODebugContext*) {
   const std::string p = Normalize(fname);
   IOStatus s = Begin(OpKind::kMetadata, "fs.stat", p, false);
   if (!s.ok()) return s;

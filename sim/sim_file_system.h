@@ -2,15 +2,15 @@
 //
 // Fault model. Every file (an inode) has two contents: the page cache (what readers see)
 // and the platter (what survives a power loss). fsync/fdatasync makes the platter equal to
-// the page cache of that inode (sharing its chunks, chunked_bytes.h, not copying bytes). The namespace likewise has a live view and a durable view;
-// which namespace changes are durable when is the PersistenceProfile's business (see
-// disk_model.h). A process crash loses nothing written (the page cache survives) but
-// invalidates every open handle; a power loss reverts every file to its platter content
-// (PowerLossMode decides how much of an unsynced tail got there) and the namespace to its
-// durable view. Capacity counts page-cache bytes; going beyond it is IOStatus::NoSpace.
-// Powering off rejects every mutation (used to abandon a DB object without letting its
-// teardown touch the disk). Latency is spent in virtual time, on the calling thread: a slow
-// fsync delays the whole simulated process, as a blocking syscall would.
+// the page cache of that inode (sharing its chunks, chunked_bytes.h, not copying bytes). The
+// namespace likewise has a live view and a durable view; which namespace changes are durable when
+// is the PersistenceProfile's business (see disk_model.h). A process crash loses nothing written
+// (the page cache survives) but invalidates every open handle; a power loss reverts every file to
+// its platter content (PowerLossMode decides how much of an unsynced tail got there) and the
+// namespace to its durable view. Capacity counts page-cache bytes; going beyond it is
+// IOStatus::NoSpace. Powering off rejects every mutation (used to abandon a DB object without
+// letting its teardown touch the disk). Latency is spent in virtual time, on the calling thread: a
+// slow fsync delays the whole simulated process, as a blocking syscall would.
 //
 // Every operation is a trace event ("fs.<op>") folded into the run hash; all random choices
 // (latency, injected errors, crash prefixes) come from the Random stream it is given.
@@ -47,8 +47,8 @@ struct DiskImage {
 struct FileDurability {
   std::string path;
   uint64_t size_bytes;
-  uint64_t synced_bytes;    // length of the durable prefix that matches the page cache
-  bool entry_durable;       // the directory entry itself survives a power loss
+  uint64_t synced_bytes;  // length of the durable prefix that matches the page cache
+  bool entry_durable;     // the directory entry itself survives a power loss
 };
 
 class SimFileSystem : public rocksdb::FileSystem {
@@ -157,8 +157,8 @@ class SimFileSystem : public rocksdb::FileSystem {
                               rocksdb::IODebugContext*) override;
   rocksdb::IOStatus GetAbsolutePath(const std::string& db_path, const rocksdb::IOOptions&,
                                     std::string* output_path, rocksdb::IODebugContext*) override;
-  rocksdb::IOStatus IsDirectory(const std::string& path, const rocksdb::IOOptions&,
-                                bool* is_dir, rocksdb::IODebugContext*) override;
+  rocksdb::IOStatus IsDirectory(const std::string& path, const rocksdb::IOOptions&, bool* is_dir,
+                                rocksdb::IODebugContext*) override;
   rocksdb::IOStatus GetFreeSpace(const std::string& path, const rocksdb::IOOptions&,
                                  uint64_t* diskfree, rocksdb::IODebugContext*) override;
 
@@ -189,8 +189,7 @@ class SimFileSystem : public rocksdb::FileSystem {
   static std::string Parent(const std::string& path);
   // Counts, traces and delays one operation; returns a non-OK status if an injected fault
   // or the power switch rejects it.
-  rocksdb::IOStatus Begin(OpKind kind, const char* op, const std::string& path,
-                          bool mutation);
+  rocksdb::IOStatus Begin(OpKind kind, const char* op, const std::string& path, bool mutation);
   void Spend(const LatencyDistribution& d);
   bool Inject(double probability);
   rocksdb::IOStatus ReserveSpace(uint64_t old_size, uint64_t new_size);

@@ -159,8 +159,8 @@ TEST_CASE("Enumerating power-loss images gives distinct images including both ex
   REQUIRE(d.Sync(*a).ok());
   REQUIRE(d.SyncDir("/data").ok());
   REQUIRE(d.Append(*a, std::string(4096, 'A')).ok());  // unsynced tail: 3 candidates
-  auto b = d.Create("/data/b");                         // undurable entry: 2 namespaces
-  REQUIRE(d.Append(*b, "bbb").ok());                    // unsynced: 2 candidates
+  auto b = d.Create("/data/b");                        // undurable entry: 2 namespaces
+  REQUIRE(d.Append(*b, "bbb").ok());                   // unsynced: 2 candidates
   const std::vector<DiskImage> images = d.fs.EnumeratePowerLossImages(100);
   std::set<uint64_t> fingerprints;
   for (const DiskImage& i : images) fingerprints.insert(i.Fingerprint());
@@ -220,8 +220,8 @@ TEST_CASE("Powered off: every mutation is rejected, reads still work") {
 
 TEST_CASE("Latency is spent in virtual time, stalls included") {
   DiskOptions o;
-  o.latency.sync = LatencyDistribution{Duration::Millis(1), Duration::Millis(5), 0.5,
-                                       Duration::Seconds(2)};
+  o.latency.sync =
+      LatencyDistribution{Duration::Millis(1), Duration::Millis(5), 0.5, Duration::Seconds(2)};
   Disk d(o);
   auto f = d.Create("/data/a");
   int stalls = 0;
@@ -307,8 +307,7 @@ TEST_CASE("Multi-chunk files: overwrite and truncate after a sync leave the plat
     REQUIRE(d.SyncDir("/data").ok());
     std::string live = synced;
     if (variant == 0) {  // overwrite in the middle, across a chunk boundary
-      REQUIRE(f->PositionedAppend(Slice(std::string(100, 'X')), k - 50, IOOptions(), nullptr)
-                  .ok());
+      REQUIRE(f->PositionedAppend(Slice(std::string(100, 'X')), k - 50, IOOptions(), nullptr).ok());
       live.replace(k - 50, 100, std::string(100, 'X'));
     } else if (variant == 1) {  // truncate into the shared chunk, then regrow
       REQUIRE(f->Truncate(k + 5, IOOptions(), nullptr).ok());
@@ -328,8 +327,7 @@ TEST_CASE("Multi-chunk files: overwrite and truncate after a sync leave the plat
       REQUIRE(e.Append(*g, synced).ok());
       REQUIRE(e.Sync(*g).ok());
       REQUIRE(e.SyncDir("/data").ok());
-      REQUIRE(g->PositionedAppend(Slice(std::string(100, 'X')), k - 50, IOOptions(), nullptr)
-                  .ok());
+      REQUIRE(g->PositionedAppend(Slice(std::string(100, 'X')), k - 50, IOOptions(), nullptr).ok());
       e.fs.PowerLoss(mode);  // rewritten since the sync: exactly the platter survives
       CHECK(e.fs.ReadAll("/data/a") == synced);
     }

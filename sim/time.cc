@@ -55,13 +55,20 @@ std::optional<Duration> Duration::Parse(std::string_view text) {
     while (i < text.size() && text[i] >= 'a' && text[i] <= 'z') ++i;
     const std::string_view unit = text.substr(unit_start, i - unit_start);
     int64_t scale = 0;
-    if (unit == "ns") scale = 1;
-    else if (unit == "us") scale = Micros(1).nanos();
-    else if (unit == "ms") scale = Millis(1).nanos();
-    else if (unit == "s") scale = Seconds(1).nanos();
-    else if (unit == "m") scale = Minutes(1).nanos();
-    else if (unit == "h") scale = Hours(1).nanos();
-    else return std::nullopt;
+    if (unit == "ns")
+      scale = 1;
+    else if (unit == "us")
+      scale = Micros(1).nanos();
+    else if (unit == "ms")
+      scale = Millis(1).nanos();
+    else if (unit == "s")
+      scale = Seconds(1).nanos();
+    else if (unit == "m")
+      scale = Minutes(1).nanos();
+    else if (unit == "h")
+      scale = Hours(1).nanos();
+    else
+      return std::nullopt;
     if (value > (std::numeric_limits<int64_t>::max() - total) / scale) return std::nullopt;
     total += value * scale;
   }

@@ -38,8 +38,8 @@ std::string ToString(const TraceValue& value) {
 }
 
 std::string TraceEvent::ToString() const {
-  std::string out = "step " + std::to_string(step) + " @" + time.ToString() + " [" + actor +
-                    "] " + kind;
+  std::string out =
+      "step " + std::to_string(step) + " @" + time.ToString() + " [" + actor + "] " + kind;
   for (const auto& [key, value] : fields) out += " " + key + "=" + sim::ToString(value);
   return out;
 }

@@ -1,7 +1,6 @@
 #include "sim/trace.h"
 
 #include <catch2/catch.hpp>
-
 #include <sstream>
 
 namespace mqsim::sim {

@@ -214,15 +214,14 @@ natsmq::NatsMqOptions BenchNatsMqOptions() {
   return o;
 }
 
-std::unique_ptr<NativeEngine> NativeEngine::Open(Engine engine, const std::string& dir,
-                                                  bool sync) {
+std::unique_ptr<NativeEngine> NativeEngine::Open(Engine engine, const std::string& dir, bool sync) {
   std::unique_ptr<NativeEngine> e(new NativeEngine());
   e->runner_ = std::make_unique<storage::NativeJobRunner>();
   if (engine == Engine::kRocksMq) {
     rocksmq::RocksMqOptions o = BenchRocksMqOptions();
     o.path = dir + "/rdb_data";
     o.produce_sync = sync;
-    rocksmq::RocksMqHost host;  // POSIX Env, RocksDB's own background threads
+    rocksmq::RocksMqHost host;       // POSIX Env, RocksDB's own background threads
     host.memory_bytes = 8ULL << 30;  // as backends::SimStore: the same block cache size
     auto mq = rocksmq::RocksMQ::Open(o, host);
     if (!mq.ok()) Die("rocksmq open: " + mq.status().ToString());
@@ -233,7 +232,8 @@ std::unique_ptr<NativeEngine> NativeEngine::Open(Engine engine, const std::strin
     natsmq::NatsMqOptions o = BenchNatsMqOptions();
     o.store_dir = dir + "/nats";
     o.sync_always = sync;
-    auto store = natsmq::NatsStore::Open(o, natsmq::NatsHost{nullptr, nullptr, e->runner_->Waker()});
+    auto store =
+        natsmq::NatsStore::Open(o, natsmq::NatsHost{nullptr, nullptr, e->runner_->Waker()});
     if (!store.ok()) Die("natsmq open: " + store.status().ToString());
     e->nats_ = std::move(*store);
     e->runner_->Start(e->nats_->PeriodicJobs());

@@ -19,8 +19,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "storage/natsmq/nats_store.h"
 #include "storage/native_job_runner.h"
+#include "storage/natsmq/nats_store.h"
 #include "storage/rocksmq/rocksmq.h"
 
 namespace mqsim::bench {
@@ -32,8 +32,8 @@ std::string_view ToString(Engine e);
 
 // ---- time and memory ----
 
-double CpuSeconds();  // user + sys of every thread of this process (getrusage RUSAGE_SELF)
-uint64_t RssBytes();  // resident set now (/proc/self/statm)
+double CpuSeconds();      // user + sys of every thread of this process (getrusage RUSAGE_SELF)
+uint64_t RssBytes();      // resident set now (/proc/self/statm)
 uint64_t PeakRssBytes();  // VmHWM from /proc/self/status
 // Resets VmHWM to the current RSS (writes 5 to /proc/self/clear_refs); false if refused.
 bool ResetPeakRss();

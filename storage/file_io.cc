@@ -1,7 +1,8 @@
-#include "base/status_macros.h"
 #include "storage/file_io.h"
 
 #include <algorithm>
+
+#include "base/status_macros.h"
 
 namespace mqsim::storage {
 
@@ -17,8 +18,7 @@ absl::Status FromIo(const rocksdb::IOStatus& s, const std::string& what) {
   if (s.IsNotFound() || s.IsPathNotFound()) {
     return absl::NotFoundError("natsmq: " + what + ": " + s.ToString());
   }
-  return absl::UnavailableError("natsmq: I/O error while trying to " + what + ": " +
-                                s.ToString());
+  return absl::UnavailableError("natsmq: I/O error while trying to " + what + ": " + s.ToString());
 }
 
 absl::StatusOr<std::string> ReadWholeFile(rocksdb::FileSystem& fs, const std::string& path) {
@@ -45,8 +45,7 @@ absl::Status SyncDirectory(rocksdb::FileSystem& fs, const std::string& dir) {
 }
 
 absl::Status WriteFileAtomically(rocksdb::FileSystem& fs, const std::string& dir,
-                                 const std::string& name, const std::string& content,
-                                 bool sync) {
+                                 const std::string& name, const std::string& content, bool sync) {
   const std::string tmp = dir + "/" + name + ".tmp";
   std::unique_ptr<rocksdb::FSWritableFile> file;
   rocksdb::IOStatus s = fs.NewWritableFile(tmp, FileOptions(), &file, nullptr);
@@ -69,7 +68,7 @@ absl::StatusOr<std::vector<std::string>> ListDirectory(rocksdb::FileSystem& fs,
 }
 
 absl::Status MakeDirectories(rocksdb::FileSystem& fs, const std::string& dir) {
-  for (size_t pos = dir.find('/', 1); ; pos = dir.find('/', pos + 1)) {
+  for (size_t pos = dir.find('/', 1);; pos = dir.find('/', pos + 1)) {
     const std::string prefix = pos == std::string::npos ? dir : dir.substr(0, pos);
     const rocksdb::IOStatus s = fs.CreateDirIfMissing(prefix, IOOptions(), nullptr);
     if (!s.ok()) return FromIo(s, "create directory " + prefix);
@@ -79,8 +78,8 @@ absl::Status MakeDirectories(rocksdb::FileSystem& fs, const std::string& dir) {
 
 absl::Status RemoveTree(rocksdb::FileSystem& fs, const std::string& dir) {
   absl::StatusOr<std::vector<std::string>> children = ListDirectory(fs, dir);
-  if (!children.ok()) return absl::IsNotFound(children.status()) ? absl::OkStatus()
-                                                                 : children.status();
+  if (!children.ok())
+    return absl::IsNotFound(children.status()) ? absl::OkStatus() : children.status();
   for (const std::string& child : *children) {
     const std::string path = dir + "/" + child;
     bool is_dir = false;

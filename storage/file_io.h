@@ -16,8 +16,7 @@ absl::StatusOr<std::string> ReadWholeFile(rocksdb::FileSystem& fs, const std::st
 // Writes path atomically: a temporary file, then a rename. With sync, the data and the
 // directory entry are durable before it returns.
 absl::Status WriteFileAtomically(rocksdb::FileSystem& fs, const std::string& dir,
-                                 const std::string& name, const std::string& content,
-                                 bool sync);
+                                 const std::string& name, const std::string& content, bool sync);
 absl::Status SyncDirectory(rocksdb::FileSystem& fs, const std::string& dir);
 absl::StatusOr<std::vector<std::string>> ListDirectory(rocksdb::FileSystem& fs,
                                                        const std::string& dir);

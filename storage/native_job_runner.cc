@@ -41,7 +41,8 @@ void NativeJobRunner::Start(std::vector<PeriodicJob> jobs) {
 void NativeJobRunner::Loop() {
   std::vector<Clock::time_point> due(jobs_.size(), Clock::time_point::max());
   for (size_t i = 0; i < jobs_.size(); ++i) {
-    if (!jobs_[i].next_due_us) due[i] = Clock::now() + std::chrono::microseconds(jobs_[i].interval_us);
+    if (!jobs_[i].next_due_us)
+      due[i] = Clock::now() + std::chrono::microseconds(jobs_[i].interval_us);
   }
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {

@@ -121,16 +121,20 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (batch < 1 || mib < 1 || reps < 1) Die("bad arguments");
 
-  std::printf("| payload | engine | msgs | produce msg/s | produce MiB/s | produce CPU s (cores) "
-              "| consume msg/s | consume MiB/s | consume CPU s (cores) | RSS peak growth MiB "
-              "| RSS growth after produce / consume MiB |\n");
+  std::printf(
+      "| payload | engine | msgs | produce msg/s | produce MiB/s | produce CPU s (cores) "
+      "| consume msg/s | consume MiB/s | consume CPU s (cores) | RSS peak growth MiB "
+      "| RSS growth after produce / consume MiB |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const size_t kib : payloads_kib) {
     for (const std::string& en : engines) {
       Case c;
-      if (en == "rocksmq") c.engine = Engine::kRocksMq;
-      else if (en == "natsmq") c.engine = Engine::kNatsMq;
-      else Die("unknown engine " + en);
+      if (en == "rocksmq")
+        c.engine = Engine::kRocksMq;
+      else if (en == "natsmq")
+        c.engine = Engine::kNatsMq;
+      else
+        Die("unknown engine " + en);
       c.payload = kib << 10;
       c.batch = batch;
       const uint64_t want = (mib << 20) / c.payload;
@@ -157,17 +161,16 @@ int main(int argc, char** argv) {
       }
       const double n = static_cast<double>(c.msgs);
       const double vol = MiB(c.msgs * c.payload);
-      const std::string size = kib >= 1024 ? std::to_string(kib >> 10) + " MiB"
-                                           : std::to_string(kib) + " KiB";
-      std::printf("| %s | %s | %llu | %.0f | %.1f | %.2f (%.2f) | %.0f | %.1f | %.2f (%.2f) "
-                  "| %.0f | %.0f / %.0f |\n",
-                  size.c_str(), en.c_str(), static_cast<unsigned long long>(c.msgs),
-                  n / r.produce.wall_s, vol / r.produce.wall_s, r.produce.cpu_s,
-                  r.produce.cpu_s / r.produce.wall_s, n / r.consume.wall_s,
-                  vol / r.consume.wall_s, r.consume.cpu_s, r.consume.cpu_s / r.consume.wall_s,
-                  GrowthMiB(r.rss_peak, r.rss_start),
-                  GrowthMiB(r.rss_after_produce, r.rss_start),
-                  GrowthMiB(r.rss_after_consume, r.rss_start));
+      const std::string size =
+          kib >= 1024 ? std::to_string(kib >> 10) + " MiB" : std::to_string(kib) + " KiB";
+      std::printf(
+          "| %s | %s | %llu | %.0f | %.1f | %.2f (%.2f) | %.0f | %.1f | %.2f (%.2f) "
+          "| %.0f | %.0f / %.0f |\n",
+          size.c_str(), en.c_str(), static_cast<unsigned long long>(c.msgs), n / r.produce.wall_s,
+          vol / r.produce.wall_s, r.produce.cpu_s, r.produce.cpu_s / r.produce.wall_s,
+          n / r.consume.wall_s, vol / r.consume.wall_s, r.consume.cpu_s,
+          r.consume.cpu_s / r.consume.wall_s, GrowthMiB(r.rss_peak, r.rss_start),
+          GrowthMiB(r.rss_after_produce, r.rss_start), GrowthMiB(r.rss_after_consume, r.rss_start));
       std::fflush(stdout);
     }
   }

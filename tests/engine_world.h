@@ -8,12 +8,12 @@
 // natively.
 #pragma once
 
+#include <rocksdb/file_system.h>
+#include <rocksdb/system_clock.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <rocksdb/file_system.h>
-#include <rocksdb/system_clock.h>
 
 #include "sim/sim_file_system.h"
 #include "sim/time.h"

@@ -46,19 +46,20 @@ struct Run {
       }
     });
     target = std::make_unique<faults::StoreTarget>(
-        store.get(), faults::StoreTarget::Callbacks{
-                         [this](std::optional<sim::PowerLossMode> pl) {
-                           history.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kCrash});
-                           if (pl) history.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kPowerLoss});
-                         },
-                         [this] { Started(); }});
+        store.get(),
+        faults::StoreTarget::Callbacks{
+            [this](std::optional<sim::PowerLossMode> pl) {
+              history.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kCrash});
+              if (pl) history.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kPowerLoss});
+            },
+            [this] { Started(); }});
   }
   int64_t Now() const { return sim.now().nanos(); }
 
   void Started() {
     history.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kRecover});
-    queue = std::make_unique<properties::RecordingQueue>(store->queue(), &history,
-                                                         [this] { return Now(); }, store->durable_acks());
+    queue = std::make_unique<properties::RecordingQueue>(
+        store->queue(), &history, [this] { return Now(); }, store->durable_acks());
     (void)queue->CreateTopic("t");
     // Every group first (a new group sits at the earliest message and holds back page
     // acks), then each resumes after what it consumed (Milvus seeks to its checkpoint).
@@ -67,8 +68,8 @@ struct Run {
     for (const std::string& g : kGroups) {
       if (next[g] > 0) (void)queue->Seek("t", g, next[g]);
     }
-    sim.scheduler().Spawn("workload", [this] { return Workload(); },
-                          sim::SpawnOptions{.process = store->process()});
+    sim.scheduler().Spawn(
+        "workload", [this] { return Workload(); }, sim::SpawnOptions{.process = store->process()});
   }
 
   void ReadAll() { (void)properties::RecordFullRead(*store->queue(), "t", &history, Now()); }
@@ -79,7 +80,8 @@ struct Run {
     for (;;) {
       co_await s.SleepFor(sim::Duration::Millis(rng.Uniform(20, 400)));
       for (int i = static_cast<int>(rng.Uniform(1, 3)); i > 0; --i) {
-        const std::string payload = "m" + std::to_string(produced++) + std::string(static_cast<size_t>(rng.Uniform(10, 500)), 'x');
+        const std::string payload = "m" + std::to_string(produced++) +
+                                    std::string(static_cast<size_t>(rng.Uniform(10, 500)), 'x');
         target->Allocated(2 * payload.size());
         (void)queue->Produce("t", payload);
       }
@@ -108,21 +110,30 @@ struct Run {
 faults::FaultPlan Plan(int kind, const std::string& starve) {
   faults::FaultPlan p;
   switch (kind) {
-    case 0: p.crash_interval = sim::Duration::Minutes(3); break;
-    case 1: p.power_loss_interval = sim::Duration::Minutes(4); break;
-    case 2: p.gc_interval = sim::Duration::Seconds(20); break;
+    case 0:
+      p.crash_interval = sim::Duration::Minutes(3);
+      break;
+    case 1:
+      p.power_loss_interval = sim::Duration::Minutes(4);
+      break;
+    case 2:
+      p.gc_interval = sim::Duration::Seconds(20);
+      break;
     case 3:
       p.starve_job = starve;
       p.starve_interval = sim::Duration::Minutes(3);
       break;
-    case 4: p.crash_at_op_interval = sim::Duration::Minutes(2); break;
+    case 4:
+      p.crash_at_op_interval = sim::Duration::Minutes(2);
+      break;
   }
   return p;
 }
 
 std::string Judge(Run& r, MqType type, const faults::FaultPlan& plan) {
   using properties::Violation;
-  std::optional<Violation> v = properties::CheckAll(r.history, properties::CheckOptions{.retention = true});
+  std::optional<Violation> v =
+      properties::CheckAll(r.history, properties::CheckOptions{.retention = true});
   if (!v) v = properties::CheckNoResurrection(r.history);
   if (!v && type == MqType::kRocksMq) {
     properties::RetentionBounds b;
@@ -136,9 +147,11 @@ std::string Judge(Run& r, MqType type, const faults::FaultPlan& plan) {
   }
   if (!v && type == MqType::kNatsMq) {
     properties::NatsLimits l{200, -1, 3 * kMinute,
-                             r.store->jobs().longest_starvation().nanos() + plan.restart_delay_max.nanos() +
-                                 plan.gc_pause_max.nanos(),
-                             [](const std::string& t, uint64_t p) { return properties::JetStreamStoredBytes(t.size(), 0, p); }};
+                             r.store->jobs().longest_starvation().nanos() +
+                                 plan.restart_delay_max.nanos() + plan.gc_pause_max.nanos(),
+                             [](const std::string& t, uint64_t p) {
+                               return properties::JetStreamStoredBytes(t.size(), 0, p);
+                             }};
     v = properties::CheckNatsLimits(r.history, l);
   }
   return v ? v->ToString(r.history) : "";
@@ -159,7 +172,8 @@ void Check(MqType type, const std::string& starve) {
       if (!r.store->up()) REQUIRE(r.target->Restart());
       r.ReadAll();
       const std::string problem = Judge(r, type, plan);
-      INFO(backends::ToString(type) << " under " << kNames[kind] << ", seed " << seed << ": " << problem);
+      INFO(backends::ToString(type)
+           << " under " << kNames[kind] << ", seed " << seed << ": " << problem);
       CHECK(problem.empty());
       CHECK(r.history.size() > 2000);
       size_t passes = 0;
@@ -172,7 +186,9 @@ void Check(MqType type, const std::string& starve) {
   }
 }
 
-TEST_CASE("rocksmq retention holds its bounds under faults") { Check(MqType::kRocksMq, "rocksmq.retention"); }
+TEST_CASE("rocksmq retention holds its bounds under faults") {
+  Check(MqType::kRocksMq, "rocksmq.retention");
+}
 
 TEST_CASE("natsmq limits hold under faults") { Check(MqType::kNatsMq, "natsmq.expire"); }
 

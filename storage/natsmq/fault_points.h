@@ -7,12 +7,12 @@ namespace mqsim::natsmq::points {
 
 // Points of failure: the operation fails there as if its write failed (or, for "after"
 // points, its acknowledgement was lost).
-inline constexpr char kReserveSeq[] = "natsmq/publish/reserve-seq";          // sequence block
+inline constexpr char kReserveSeq[] = "natsmq/publish/reserve-seq";  // sequence block
 inline constexpr char kPublishBeforeAppend[] = "natsmq/publish/before-append";
 inline constexpr char kPublishAfterAppend[] = "natsmq/publish/after-append";  // stored, ack lost
-inline constexpr char kBlockRollover[] = "natsmq/block/rollover";            // old block closed, new not open
+inline constexpr char kBlockRollover[] = "natsmq/block/rollover";  // old block closed, new not open
 inline constexpr char kIndexWrite[] = "natsmq/index/write";
-inline constexpr char kEvictBeforeMarker[] = "natsmq/evict/before-marker";    // limits, expiry, purge
+inline constexpr char kEvictBeforeMarker[] = "natsmq/evict/before-marker";  // limits, expiry, purge
 inline constexpr char kConsumerSave[] = "natsmq/consumer/save";
 inline constexpr char kRecoveryLoadBlock[] = "natsmq/recovery/load-block";
 

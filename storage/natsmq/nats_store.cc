@@ -1,10 +1,10 @@
-#include "base/status_macros.h"
 #include "storage/natsmq/nats_store.h"
 
 #include <deque>
 
 #include "base/assert.h"
 #include "base/bug_modes.h"
+#include "base/status_macros.h"
 #include "storage/file_io.h"
 #include "storage/natsmq/js_error.h"
 #include "storage/natsmq/natsmq_config.h"
@@ -61,10 +61,10 @@ absl::StatusOr<std::unique_ptr<NatsStore>> NatsStore::Open(const NatsMqOptions& 
   MQSIM_RETURN_IF_ERROR(store->Recover());
   const int64_t took_ms = (store->NowNs() - started) / 1'000'000;
   if (took_ms > options.initialize_timeout_ms) {
-    return absl::DeadlineExceededError(
-        "natsmq: server not ready: start-up and recovery took " + std::to_string(took_ms) +
-        " ms, more than natsmq.server.initializeTimeout (" +
-        std::to_string(options.initialize_timeout_ms) + " ms)");
+    return absl::DeadlineExceededError("natsmq: server not ready: start-up and recovery took " +
+                                       std::to_string(took_ms) +
+                                       " ms, more than natsmq.server.initializeTimeout (" +
+                                       std::to_string(options.initialize_timeout_ms) + " ms)");
   }
   store->open_ = true;
   return store;
@@ -189,22 +189,22 @@ std::vector<std::string> NatsStore::StreamNames() {
 
 // ------------------------------------------------------------------ messages
 
-absl::StatusOr<uint64_t> NatsStore::Publish(const std::string& subject,
-                                            const std::string& payload,
+absl::StatusOr<uint64_t> NatsStore::Publish(const std::string& subject, const std::string& payload,
                                             const Headers& headers) {
   std::lock_guard<std::mutex> lock(mu_);
   MQSIM_RETURN_IF_ERROR(CheckOpen());
   const std::string header_block = EncodeHeaders(headers);
   if (static_cast<int64_t>(header_block.size() + payload.size()) > options_.max_payload_bytes) {
-    return absl::InvalidArgumentError("nats: maximum payload exceeded (" +
-                                      std::to_string(header_block.size() + payload.size()) +
-                                      " bytes, natsmq.server.maxPayload is " +
-                                      std::to_string(options_.max_payload_bytes) + ")");
+    return absl::InvalidArgumentError(
+        "nats: maximum payload exceeded (" + std::to_string(header_block.size() + payload.size()) +
+        " bytes, natsmq.server.maxPayload is " + std::to_string(options_.max_payload_bytes) + ")");
   }
   auto it = streams_.find(subject);
   if (it == streams_.end()) {
-    return absl::NotFoundError("nats: no responders available for request (no stream for "
-                               "subject \"" + subject + "\")");
+    return absl::NotFoundError(
+        "nats: no responders available for request (no stream for "
+        "subject \"" +
+        subject + "\")");
   }
   if (store_bytes() > static_cast<uint64_t>(options_.max_file_store_bytes)) {
     return JsError(absl::StatusCode::kResourceExhausted, kJsInsufficientResources,
@@ -270,8 +270,7 @@ absl::StatusOr<std::vector<StoredMsg>> NatsStore::Fetch(const std::string& strea
   return (*s)->Fetch(durable, max);
 }
 
-absl::Status NatsStore::Ack(const std::string& stream, const std::string& durable,
-                            uint64_t seq) {
+absl::Status NatsStore::Ack(const std::string& stream, const std::string& durable, uint64_t seq) {
   std::lock_guard<std::mutex> lock(mu_);
   absl::StatusOr<Stream*> s = Find(stream);
   if (!s.ok()) return s.status();
@@ -330,10 +329,10 @@ absl::StatusOr<std::optional<StoredMsg>> NatsStore::NextMsg(uint64_t subscriptio
   }
   Subscription& sub = *it->second;
   if (sub.slow) {
-    return absl::ResourceExhaustedError(
-        "nats: slow consumer, messages dropped: subscriber of " + sub.stream + "/" +
-        sub.durable + " buffered more than natsmq.server.maxPending (" +
-        std::to_string(options_.max_pending_bytes) + " bytes)");
+    return absl::ResourceExhaustedError("nats: slow consumer, messages dropped: subscriber of " +
+                                        sub.stream + "/" + sub.durable +
+                                        " buffered more than natsmq.server.maxPending (" +
+                                        std::to_string(options_.max_pending_bytes) + " bytes)");
   }
   if (sub.pending.empty()) return std::optional<StoredMsg>();
   StoredMsg m = std::move(sub.pending.front());

@@ -74,7 +74,7 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // How the host runs the store: its file system and clock (POSIX or simulated), and a
 // waker for deadline-driven jobs.
 struct NatsHost {
-  std::shared_ptr<rocksdb::FileSystem> fs;   // nullptr: rocksdb::FileSystem::Default()
+  std::shared_ptr<rocksdb::FileSystem> fs;      // nullptr: rocksdb::FileSystem::Default()
   std::shared_ptr<rocksdb::SystemClock> clock;  // nullptr: rocksdb::SystemClock::Default()
   storage::JobWaker waker;
 };

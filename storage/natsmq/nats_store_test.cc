@@ -10,8 +10,8 @@
 
 #include "storage/file_io.h"
 #include "storage/natsmq/js_error.h"
-#include "storage/natsmq/record.h"
 #include "storage/natsmq/natsmq_config.h"
+#include "storage/natsmq/record.h"
 #include "tests/engine_world.h"
 
 namespace mqsim::natsmq {
@@ -95,7 +95,8 @@ TEST_CASE("MaxMsgs=5 with 8 publishes leaves seq 4..8 and 165 bytes") {
   StreamConfig c = Stream("a");
   c.max_msgs = 5;
   REQUIRE(n->AddStream(c).ok());
-  for (int i = 1; i <= 8; ++i) CHECK(n.Pub("a", "m" + std::to_string(i)) == static_cast<uint64_t>(i));
+  for (int i = 1; i <= 8; ++i)
+    CHECK(n.Pub("a", "m" + std::to_string(i)) == static_cast<uint64_t>(i));
   const StreamState s = n.State("a");
   CHECK(s.msgs == 5);
   CHECK(s.first_seq == 4);
@@ -153,7 +154,7 @@ TEST_CASE("DiscardNew rejects with 10077, by count and by bytes") {
   b.max_bytes = 100;
   b.discard = Discard::kNew;
   REQUIRE(n->AddStream(b).ok());
-  n.Pub("db", std::string(50, 'x'));  // 30 + 2 + 50 = 82
+  n.Pub("db", std::string(50, 'x'));   // 30 + 2 + 50 = 82
   r = n->Publish("db", "0123456789");  // 82 + 42 > 100
   CHECK(JsErrorCode(r.status()) == 10077);
   CHECK(std::string(r.status().message()).find("maximum bytes exceeded") == 0);
@@ -234,7 +235,8 @@ TEST_CASE("Restart after a clean stop keeps streams, messages and consumer ack f
   StreamConfig c = Stream("keep");
   c.max_msgs = 1000;
   REQUIRE(n->AddStream(c).ok());
-  for (int i = 1; i <= 300; ++i) n.Pub("keep", "message-" + std::to_string(i), {{"i", std::to_string(i)}});
+  for (int i = 1; i <= 300; ++i)
+    n.Pub("keep", "message-" + std::to_string(i), {{"i", std::to_string(i)}});
   REQUIRE(n->DeleteMsg("keep", 10).ok());
   REQUIRE(n->AddConsumer("keep", {"durable", 1}).ok());
   REQUIRE(n->Fetch("keep", "durable", 50).ok());

@@ -117,8 +117,9 @@ int main(int argc, char** argv) {
     if (!connected.ok()) Die(connected.status().ToString());
     client = std::move(*connected);
   }
-  std::printf("| payload | msgs | natsmq (sync 2m) msg/s | natsmq (sync always) msg/s | "
-              "nats-server sync publish msg/s | nats-server async publish msg/s |\n");
+  std::printf(
+      "| payload | msgs | natsmq (sync 2m) msg/s | natsmq (sync always) msg/s | "
+      "nats-server sync publish msg/s | nats-server async publish msg/s |\n");
   std::printf("|---|---|---|---|---|---|\n");
   for (auto [payload, count] : {std::pair<size_t, int>{1024, 50'000}, {128 << 10, 2'000}}) {
     const int n = std::max(1, static_cast<int>(count * scale));

@@ -86,8 +86,10 @@ absl::StatusOr<NatsMqOptions> ParseNatsMqConfig(base::YamlSection s) {
     char* end = nullptr;
     const long long value = std::strtoll(digits.c_str(), &end, 10);
     if (scale == 0 || digits.empty() || *end != '\0' || value <= 0) {
-      return s.Error("syncInterval", "expected \"always\" or a duration such as 2m, 30s, "
-                                     "500ms, got \"" + sync + "\"");
+      return s.Error("syncInterval",
+                     "expected \"always\" or a duration such as 2m, 30s, "
+                     "500ms, got \"" +
+                         sync + "\"");
     }
     o.sync_interval_ms = value * scale;
   }

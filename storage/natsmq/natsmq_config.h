@@ -16,8 +16,7 @@
 namespace mqsim::natsmq {
 
 absl::StatusOr<NatsMqOptions> ParseNatsMqConfig(base::YamlSection section);
-absl::StatusOr<NatsMqOptions> ParseNatsMqConfigText(std::string_view yaml,
-                                                    const std::string& file);
+absl::StatusOr<NatsMqOptions> ParseNatsMqConfigText(std::string_view yaml, const std::string& file);
 absl::Status ValidateNatsMqOptions(const NatsMqOptions& options);
 
 }  // namespace mqsim::natsmq

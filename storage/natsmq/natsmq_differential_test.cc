@@ -2,12 +2,11 @@
 // and on mqsim's natsmq store (natively, real clock, temp dir), comparing stream state
 // (Msgs, Bytes, FirstSeq, LastSeq), stored sequences, error codes and what start-by-
 // sequence consumers receive. natsmq.md's deliberate differences are left out.
+#include <rapidcheck.h>
+#include <rapidcheck/catch.h>
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
-#include <rapidcheck.h>
-#include <rapidcheck/catch.h>
-
 #include <filesystem>
 #include <thread>
 
@@ -104,9 +103,9 @@ class Pair {
     REQUIRE(real.ok());
     REQUIRE(ours.ok());
     INFO("stream " << stream << " real: msgs " << real->msgs << " bytes " << real->bytes
-                   << " first " << real->first_seq << " last " << real->last_seq
-                   << "; ours: msgs " << ours->msgs << " bytes " << ours->bytes << " first "
-                   << ours->first_seq << " last " << ours->last_seq);
+                   << " first " << real->first_seq << " last " << real->last_seq << "; ours: msgs "
+                   << ours->msgs << " bytes " << ours->bytes << " first " << ours->first_seq
+                   << " last " << ours->last_seq);
     CHECK(real->msgs == ours->msgs);
     CHECK(real->bytes == ours->bytes);
     CHECK(real->first_seq == ours->first_seq);
@@ -121,8 +120,10 @@ class Pair {
       const auto real = real_->GetMsg(stream, seq);
       const auto ours = ours_->GetMsg(stream, seq);
       REQUIRE(real.ok() == ours.ok());
-      if (real.ok()) CHECK(real->payload == ours->payload);
-      else CHECK(testing::JsErrorCode(real.status()) == JsErrorCode(ours.status()));
+      if (real.ok())
+        CHECK(real->payload == ours->payload);
+      else
+        CHECK(testing::JsErrorCode(real.status()) == JsErrorCode(ours.status()));
     }
   }
   NatsClient& real() { return *real_; }
@@ -300,8 +301,10 @@ TEST_CASE("Differential property: random publish/purge/delete/limit changes") {
       if (what < 6) {
         const size_t size = *rc::gen::inRange<size_t>(0, 200);
         const bool headers = *rc::gen::arbitrary<bool>();
-        if (headers) p.Publish(s.name, std::string(size, 'h'), {{"k", "v"}});
-        else p.Publish(s.name, std::string(size, 'p'));
+        if (headers)
+          p.Publish(s.name, std::string(size, 'h'), {{"k", "v"}});
+        else
+          p.Publish(s.name, std::string(size, 'p'));
       } else if (what == 6) {
         RC_ASSERT(p.real().PurgeStream(s.name).ok());
         RC_ASSERT(p.ours().Purge(s.name).ok());

@@ -22,12 +22,12 @@ struct StreamConfig {
 
 struct NatsMqOptions {
   // natsmq.server.*
-  int port = 4222;                                // accepted; the store has no network
+  int port = 4222;                                 // accepted; the store has no network
   std::string store_dir = "/var/lib/milvus/nats";  // server.storeDir
-  int64_t max_file_store_bytes = 17179869184;     // server.maxFileStore
-  int64_t max_payload_bytes = 8388608;            // server.maxPayload
-  int64_t max_pending_bytes = 67108864;           // server.maxPending (per subscriber)
-  int64_t initialize_timeout_ms = 4000;           // server.initializeTimeout
+  int64_t max_file_store_bytes = 17179869184;      // server.maxFileStore
+  int64_t max_payload_bytes = 8388608;             // server.maxPayload
+  int64_t max_pending_bytes = 67108864;            // server.maxPending (per subscriber)
+  int64_t initialize_timeout_ms = 4000;            // server.initializeTimeout
   // natsmq.server.monitor.* (accepted, only recorded)
   bool monitor_debug = false;
   bool monitor_log_time = true;

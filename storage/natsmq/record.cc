@@ -9,8 +9,7 @@ namespace mqsim::natsmq {
 
 std::string EncodeRecord(const Record& r) {
   std::string out;
-  const size_t length =
-      kRecordOverhead + r.subject.size() + r.headers.size() + r.payload.size();
+  const size_t length = kRecordOverhead + r.subject.size() + r.headers.size() + r.payload.size();
   out.reserve(length);
   PutLe<uint32_t>(out, static_cast<uint32_t>(length));
   PutLe<uint8_t>(out, r.kind);

@@ -11,8 +11,8 @@
 #include "base/buggify.h"
 #include "base/fault_point.h"
 #include "base/status_macros.h"
-#include "storage/natsmq/fault_points.h"
 #include "storage/file_io.h"
+#include "storage/natsmq/fault_points.h"
 #include "storage/natsmq/js_error.h"
 
 namespace mqsim::natsmq {
@@ -44,10 +44,11 @@ constexpr char kIndexMagic[] = "MQIX";
 constexpr uint64_t kSequenceReservation = 1 << 16;
 constexpr size_t kIndexEntryBytes = 1 + 8 + 8 + 8 + 4 + 8;
 
-
 nlohmann::json ConfigJson(const StreamConfig& c) {
-  return {{"name", c.name},           {"max_msgs", c.max_msgs},
-          {"max_bytes", c.max_bytes}, {"max_age_ns", c.max_age_ns},
+  return {{"name", c.name},
+          {"max_msgs", c.max_msgs},
+          {"max_bytes", c.max_bytes},
+          {"max_age_ns", c.max_age_ns},
           {"max_msg_size", c.max_msg_size},
           {"discard", c.discard == Discard::kNew ? "new" : "old"}};
 }
@@ -132,8 +133,7 @@ absl::Status NatsStore::Stream::RollOver() {
 
 // Appends one record to the current block, rolling to a new block when it is full (and
 // after a failed append, whose partial bytes recovery will cut off).
-absl::Status NatsStore::Stream::Append(const Record& record, uint64_t* offset,
-                                       uint32_t* length) {
+absl::Status NatsStore::Stream::Append(const Record& record, uint64_t* offset, uint32_t* length) {
   const std::string bytes = EncodeRecord(record);
   const Block& cur = blocks_[current_];
   const bool full = cur.size > 0 && (cur.size + bytes.size() >
@@ -210,9 +210,9 @@ absl::Status NatsStore::Stream::WriteIndex() {
 absl::Status NatsStore::Stream::LoadBlock(uint32_t block, bool last,
                                           std::vector<std::pair<Record, Location>>* out) {
   uint64_t file_size = 0;
-  MQSIM_RETURN_IF_ERROR(FromIo(
-      env_.fs->GetFileSize(BlockPath(block, ".blk"), IOOptions(), &file_size, nullptr),
-      "stat block"));
+  MQSIM_RETURN_IF_ERROR(
+      FromIo(env_.fs->GetFileSize(BlockPath(block, ".blk"), IOOptions(), &file_size, nullptr),
+             "stat block"));
   blocks_[block].size = file_size;
   if (!last) {
     absl::StatusOr<std::string> idx = ReadWholeFile(*env_.fs, BlockPath(block, ".idx"));
@@ -319,7 +319,8 @@ absl::StatusOr<std::unique_ptr<NatsStore::Stream>> NatsStore::Stream::Recover(
   std::sort(blocks.begin(), blocks.end());
   for (size_t i = 0; i < blocks.size(); ++i) {
     if (MQSIM_FAULT_POINT(points::kRecoveryLoadBlock)) {
-      return base::InjectedFault(points::kRecoveryLoadBlock, "loading " + s->BlockPath(blocks[i], ".blk"));
+      return base::InjectedFault(points::kRecoveryLoadBlock,
+                                 "loading " + s->BlockPath(blocks[i], ".blk"));
     }
     std::vector<std::pair<Record, Location>> records;
     MQSIM_RETURN_IF_ERROR(s->LoadBlock(blocks[i], i + 1 == blocks.size(), &records));
@@ -498,7 +499,8 @@ absl::StatusOr<uint64_t> NatsStore::Stream::Store(const std::string& subject,
   MQSIM_RETURN_IF_ERROR(EnforceLimits(now_ns));
   // The message is stored; only the publisher does not learn it (a lost PubAck).
   if (MQSIM_FAULT_POINT(points::kPublishAfterAppend)) {
-    return base::InjectedFault(points::kPublishAfterAppend, "acknowledging publish to " + config_.name);
+    return base::InjectedFault(points::kPublishAfterAppend,
+                               "acknowledging publish to " + config_.name);
   }
   return r.seq;
 }
@@ -513,9 +515,9 @@ absl::StatusOr<StoredMsg> NatsStore::Stream::Get(uint64_t seq) {
   auto reader = readers_.find(loc.block);
   if (reader == readers_.end()) {
     std::unique_ptr<rocksdb::FSRandomAccessFile> f;
-    MQSIM_RETURN_IF_ERROR(FromIo(env_.fs->NewRandomAccessFile(BlockPath(loc.block, ".blk"),
-                                                              FileOptions(), &f, nullptr),
-                                 "open block for reading"));
+    MQSIM_RETURN_IF_ERROR(FromIo(
+        env_.fs->NewRandomAccessFile(BlockPath(loc.block, ".blk"), FileOptions(), &f, nullptr),
+        "open block for reading"));
     reader = readers_.emplace(loc.block, std::move(f)).first;
   }
   std::string scratch(loc.length, '\0');
@@ -530,8 +532,7 @@ absl::StatusOr<StoredMsg> NatsStore::Stream::Get(uint64_t seq) {
     return absl::DataLossError("natsmq: message " + std::to_string(seq) + " of stream " +
                                config_.name + " fails its checksum");
   }
-  return StoredMsg{seq, std::move(r.subject), std::move(r.headers), std::move(r.payload),
-                   r.ts_ns};
+  return StoredMsg{seq, std::move(r.subject), std::move(r.headers), std::move(r.payload), r.ts_ns};
 }
 
 // Error codes as nats-server 2.9.10 answers a delete (measured): below the first sequence
@@ -569,8 +570,8 @@ absl::Status NatsStore::Stream::Purge(int64_t now_ns) {
 absl::Status NatsStore::Stream::Expire(int64_t now_ns) {
   if (config_.max_age_ns <= 0 || msgs_.empty()) return absl::OkStatus();
   uint64_t new_first = FirstSeq();
-  for (auto it = msgs_.begin(); it != msgs_.end() && it->second.ts_ns + config_.max_age_ns <= now_ns;
-       ++it) {
+  for (auto it = msgs_.begin();
+       it != msgs_.end() && it->second.ts_ns + config_.max_age_ns <= now_ns; ++it) {
     new_first = std::next(it) == msgs_.end() ? last_seq_ + 1 : std::next(it)->first;
   }
   if (new_first == FirstSeq()) return absl::OkStatus();
@@ -598,8 +599,8 @@ absl::Status NatsStore::Stream::ReserveThrough(uint64_t seq) {
     return base::InjectedFault(points::kReserveSeq, "reserving sequences of " + config_.name);
   }
   const uint64_t reserve = seq + kSequenceReservation;
-  MQSIM_RETURN_IF_ERROR(WriteFileAtomically(*env_.fs, dir_, "seq.reserve",
-                                            std::to_string(reserve), /*sync=*/true));
+  MQSIM_RETURN_IF_ERROR(
+      WriteFileAtomically(*env_.fs, dir_, "seq.reserve", std::to_string(reserve), /*sync=*/true));
   reserved_seq_ = reserve;
   return absl::OkStatus();
 }
@@ -637,8 +638,8 @@ absl::Status NatsStore::Stream::SaveConsumer(Consumer& c, bool sync) {
   const absl::Status s =
       MQSIM_FAULT_POINT(points::kConsumerSave)
           ? base::InjectedFault(points::kConsumerSave, "saving consumer " + c.config.durable_name)
-          : WriteFileAtomically(*env_.fs, dir_ + "/obs", c.config.durable_name + ".json",
-                                j.dump(), sync);
+          : WriteFileAtomically(*env_.fs, dir_ + "/obs", c.config.durable_name + ".json", j.dump(),
+                                sync);
   // Unsaved state stays dirty: the next sync tries again.
   c.dirty = !s.ok() || !sync;
   return s;
@@ -671,14 +672,13 @@ absl::Status NatsStore::Stream::DeleteConsumer(const std::string& durable) {
   if (consumers_.erase(durable) == 0) {
     return JsError(absl::StatusCode::kNotFound, kJsConsumerNotFound, "consumer not found");
   }
-  const IOStatus s =
-      env_.fs->DeleteFile(dir_ + "/obs/" + durable + ".json", IOOptions(), nullptr);
+  const IOStatus s = env_.fs->DeleteFile(dir_ + "/obs/" + durable + ".json", IOOptions(), nullptr);
   return s.ok() || s.IsPathNotFound() || s.IsNotFound() ? absl::OkStatus()
                                                         : FromIo(s, "delete consumer");
 }
 
-absl::StatusOr<std::vector<StoredMsg>> NatsStore::Stream::Fetch(const std::string& durable,
-                                                                int max, uint64_t max_bytes) {
+absl::StatusOr<std::vector<StoredMsg>> NatsStore::Stream::Fetch(const std::string& durable, int max,
+                                                                uint64_t max_bytes) {
   auto it = consumers_.find(durable);
   if (it == consumers_.end()) {
     return JsError(absl::StatusCode::kNotFound, kJsConsumerNotFound, "consumer not found");
@@ -719,8 +719,8 @@ absl::StatusOr<ConsumerInfo> NatsStore::Stream::Info(const std::string& durable)
   }
   const Consumer& c = it->second;
   ConsumerInfo info{c.delivered, c.ack_floor, 0};
-  info.num_pending = static_cast<uint64_t>(
-      std::distance(msgs_.upper_bound(c.delivered), msgs_.end()));
+  info.num_pending =
+      static_cast<uint64_t>(std::distance(msgs_.upper_bound(c.delivered), msgs_.end()));
   return info;
 }
 

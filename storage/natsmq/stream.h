@@ -112,8 +112,8 @@ class NatsStore::Stream {
   // Continue in a new block: the last append failed, or the current block is sealed
   // (synced, indexed) and opening the next one failed.
   bool must_roll_ = false;
-  bool unsynced_ = false;     // appended since the last sync
-  bool dir_unsynced_ = false; // a block was created since the last directory sync
+  bool unsynced_ = false;      // appended since the last sync
+  bool dir_unsynced_ = false;  // a block was created since the last directory sync
   std::map<uint32_t, std::unique_ptr<rocksdb::FSRandomAccessFile>> readers_;
   std::map<std::string, Consumer> consumers_;
 };

@@ -8,17 +8,20 @@ namespace mqsim::rocksmq::points {
 // Points of failure. "before" points fail an operation before its RocksDB write (the
 // engine then treats its databases as failed and reopens them); "after" points lose the
 // acknowledgement of a write that happened.
-inline constexpr char kReserveIds[] = "rocksmq/produce/reserve-ids";        // id block before messages
-inline constexpr char kProduceBeforeWrite[] = "rocksmq/produce/before-write";  // before the WAL write
-inline constexpr char kProduceAfterWrite[] = "rocksmq/produce/after-write";    // written, ack lost
-inline constexpr char kAckWrite[] = "rocksmq/ack/before-write";               // page ack records
+inline constexpr char kReserveIds[] = "rocksmq/produce/reserve-ids";  // id block before messages
+inline constexpr char kProduceBeforeWrite[] =
+    "rocksmq/produce/before-write";                                          // before the WAL write
+inline constexpr char kProduceAfterWrite[] = "rocksmq/produce/after-write";  // written, ack lost
+inline constexpr char kAckWrite[] = "rocksmq/ack/before-write";              // page ack records
 inline constexpr char kRetentionDelete[] = "rocksmq/retention/before-delete";  // retention batch
-inline constexpr char kDestroyBetween[] = "rocksmq/topic/destroy-between-writes";  // data gone, registry not
-inline constexpr char kRecoveryLoadTopic[] = "rocksmq/recovery/load-topic";   // rebuilding a topic at open
+inline constexpr char kDestroyBetween[] =
+    "rocksmq/topic/destroy-between-writes";  // data gone, registry not
+inline constexpr char kRecoveryLoadTopic[] =
+    "rocksmq/recovery/load-topic";  // rebuilding a topic at open
 inline constexpr char kCompaction[] = "rocksmq/compaction/before";
 
-inline constexpr const char* kAll[] = {kReserveIds,      kProduceBeforeWrite, kProduceAfterWrite,
-                                       kAckWrite,        kRetentionDelete,    kDestroyBetween,
+inline constexpr const char* kAll[] = {kReserveIds,        kProduceBeforeWrite, kProduceAfterWrite,
+                                       kAckWrite,          kRetentionDelete,    kDestroyBetween,
                                        kRecoveryLoadTopic, kCompaction};
 
 // BUGGIFY sites.

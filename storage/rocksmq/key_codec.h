@@ -26,10 +26,10 @@
 namespace mqsim::rocksmq {
 
 struct PageRecord {
-  int64_t first_id = 0;   // the page holds ids first_id..last id (its key)
-  uint64_t bytes = 0;     // payload bytes of the page's messages
-  int64_t close_ms = 0;   // when the page closed
-  int64_t ack_ms = 0;     // when every group had read past it; 0: not acked
+  int64_t first_id = 0;  // the page holds ids first_id..last id (its key)
+  uint64_t bytes = 0;    // payload bytes of the page's messages
+  int64_t close_ms = 0;  // when the page closed
+  int64_t ack_ms = 0;    // when every group had read past it; 0: not acked
 };
 
 std::string EncodeU64(uint64_t v);

@@ -10,9 +10,9 @@
 
 #include "base/assert.h"
 #include "base/bug_modes.h"
-#include "base/panic.h"
 #include "base/buggify.h"
 #include "base/fault_point.h"
+#include "base/panic.h"
 #include "storage/rocksmq/fault_points.h"
 #include "storage/rocksmq/rocksmq_config.h"
 
@@ -38,13 +38,12 @@ constexpr uint64_t kCheckpointBytes = 1 << 20;
 // page_meta_torn (the open page record is what a torn write leaves stale) and
 // id_reuse_after_retention (ids restart below the checkpoint).
 bool CheckpointEveryProduce() {
-  return MQSIM_BUG(kDecimalKeys) || MQSIM_BUG(kPageMetaTorn) ||
-         MQSIM_BUG(kIdReuseAfterRetention);
+  return MQSIM_BUG(kDecimalKeys) || MQSIM_BUG(kPageMetaTorn) || MQSIM_BUG(kIdReuseAfterRetention);
 }
 
 // Room for a WriteBatch of these messages, so it is not regrown while it is filled.
 size_t BatchBytes(std::string_view topic, std::span<const std::string> payloads) {
-  constexpr size_t kBatchOverhead = 12 + 2 * 64;  // header, checkpoint and page records
+  constexpr size_t kBatchOverhead = 12 + 2 * 64;     // header, checkpoint and page records
   constexpr size_t kPerMessage = 1 + 5 + 5 + 1 + 8;  // tag, two varints, '/', id
   size_t bytes = kBatchOverhead;
   for (const std::string& p : payloads) bytes += kPerMessage + topic.size() + p.size();
@@ -85,8 +84,7 @@ std::string TopicError(std::string_view topic) {
 absl::Status ValidateTopicName(std::string_view topic) {
   if (topic.empty()) return absl::InvalidArgumentError("topic name is empty");
   if (topic.find('/') != std::string_view::npos) {
-    return absl::InvalidArgumentError("topic name \"" + std::string(topic) +
-                                      "\" contains \"/\"");
+    return absl::InvalidArgumentError("topic name \"" + std::string(topic) + "\" contains \"/\"");
   }
   return absl::OkStatus();
 }
@@ -303,8 +301,7 @@ absl::Status RocksMQ::Reopen() {
   return absl::OkStatus();
 }
 
-rocksdb::Status RocksMQ::PutOne(rocksdb::DB* db, const std::string& key,
-                               const std::string& value) {
+rocksdb::Status RocksMQ::PutOne(rocksdb::DB* db, const std::string& key, const std::string& value) {
   const rocksdb::Status s = db->Put(Synced(), key, value);
   if (!s.ok()) degraded_ = true;
   return s;
@@ -341,7 +338,7 @@ absl::StatusOr<MessageId*> RocksMQ::FindGroup(Topic& t, std::string_view topic,
 }
 
 absl::StatusOr<RocksMQ::GroupRef> RocksMQ::FindPosition(std::string_view topic,
-                                                         std::string_view group) {
+                                                        std::string_view group) {
   absl::StatusOr<Topic*> found = FindTopic(topic);
   if (!found.ok()) return found.status();
   absl::StatusOr<MessageId*> pos = FindGroup(**found, topic, group);
@@ -362,9 +359,9 @@ absl::Status RocksMQ::CreateTopic(std::string_view topic) {
   if (topics_.count(topic) != 0) return absl::OkStatus();
   const std::string name(topic);
   const int64_t now = NowMs();
-  MQSIM_RETURN_IF_ERROR(FromRocks(
-      PutOne(meta_.get(), TopicKey(name), EncodeU64(static_cast<uint64_t>(now))),
-      "create topic " + name));
+  MQSIM_RETURN_IF_ERROR(
+      FromRocks(PutOne(meta_.get(), TopicKey(name), EncodeU64(static_cast<uint64_t>(now))),
+                "create topic " + name));
   // A previously destroyed topic of this name left its id high-water mark: ids continue.
   return LoadTopic(name, now);
 }
@@ -378,7 +375,8 @@ absl::Status RocksMQ::DestroyTopic(std::string_view topic) {
   // re-creatable topic with old messages in it.
   rocksdb::WriteBatch batch;
   const std::string prefix = MessagePrefix(name);
-  if (!MQSIM_BUG(kDestroyKeepsData)) batch.DeleteRange(prefix, PrefixEnd(prefix));  // bug mode: data stays
+  if (!MQSIM_BUG(kDestroyKeepsData))
+    batch.DeleteRange(prefix, PrefixEnd(prefix));  // bug mode: data stays
   const std::string page_prefix = PagePrefix(name);
   batch.DeleteRange(page_prefix, PrefixEnd(page_prefix));
   batch.Delete(OpenPageKey(name));
@@ -391,8 +389,8 @@ absl::Status RocksMQ::DestroyTopic(std::string_view topic) {
   MQSIM_RETURN_IF_ERROR(Write(store_.get(), Synced(), &batch, "destroy topic " + name));
   rocksdb::WriteBatch unregister;
   unregister.Delete(TopicKey(name));
-  MQSIM_RETURN_IF_ERROR(Write(meta_.get(), Synced(), &unregister, "destroy topic " + name,
-                              points::kDestroyBetween));
+  MQSIM_RETURN_IF_ERROR(
+      Write(meta_.get(), Synced(), &unregister, "destroy topic " + name, points::kDestroyBetween));
   topics_.erase(topics_.find(topic));
   CloseSubscriptions(name);
   return absl::OkStatus();
@@ -434,7 +432,7 @@ absl::StatusOr<std::vector<MessageId>> RocksMQ::Produce(std::string_view topic,
   uint64_t open_bytes = t.open_bytes;
   // The open page starts after the last closed page; with none, at the first surviving
   // message (or, on an empty topic, at this batch).
-  MessageId page_first = !t.pages.empty()               ? t.pages.rbegin()->first + 1
+  MessageId page_first = !t.pages.empty()                 ? t.pages.rbegin()->first + 1
                          : t.first_id > t.high_water_mark ? first
                                                           : t.first_id;
   std::vector<std::pair<MessageId, PageRecord>> closed;
@@ -513,8 +511,7 @@ absl::Status RocksMQ::CreateConsumerGroup(std::string_view topic, std::string_vi
   if (group.empty()) return absl::InvalidArgumentError("consumer group name is empty");
   if (!(*found)->groups.emplace(std::string(group), kEarliest).second) {
     return absl::AlreadyExistsError("consumer group \"" + std::string(group) +
-                                    "\" already exists on topic \"" + std::string(topic) +
-                                    "\"");
+                                    "\" already exists on topic \"" + std::string(topic) + "\"");
   }
   return absl::OkStatus();
 }
@@ -532,8 +529,7 @@ absl::Status RocksMQ::DestroyConsumerGroup(std::string_view topic, std::string_v
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> RocksMQ::ExistConsumerGroup(std::string_view topic,
-                                                 std::string_view group) {
+absl::StatusOr<bool> RocksMQ::ExistConsumerGroup(std::string_view topic, std::string_view group) {
   std::lock_guard<std::mutex> lock(mu_);
   MQSIM_RETURN_IF_ERROR(Ready());
   auto it = topics_.find(topic);
@@ -569,7 +565,8 @@ absl::Status RocksMQ::UpdateAcks(std::string_view name, Topic& t) {
     // Bug mode ack_page_missed (milvus#19574): only the newest page the groups passed gets
     // its ack time; pages passed in the same step before it never do.
     auto newest = t.pages.end();
-    for (auto it = t.pages.upper_bound(t.acked_through); it != t.pages.end() && read_by_all(it->first); ++it) {
+    for (auto it = t.pages.upper_bound(t.acked_through);
+         it != t.pages.end() && read_by_all(it->first); ++it) {
       newest = it;
     }
     if (newest != t.pages.end()) {
@@ -578,8 +575,8 @@ absl::Status RocksMQ::UpdateAcks(std::string_view name, Topic& t) {
       t.acked_through = newest->first;
     }
   } else {
-    for (auto it = t.pages.upper_bound(t.acked_through); it != t.pages.end() && read_by_all(it->first);
-         ++it) {
+    for (auto it = t.pages.upper_bound(t.acked_through);
+         it != t.pages.end() && read_by_all(it->first); ++it) {
       MQSIM_ASSERT(it->second.ack_ms == 0);
       it->second.ack_ms = now;
       batch.Put(PageKey(name, it->first), EncodePage(it->second));
@@ -645,11 +642,13 @@ absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::Consume(std::string_view t
     // of pages that anyone re-reads keeps being pushed back.
     rocksdb::WriteBatch refresh;
     const int64_t now = NowMs();
-    for (auto p = t.pages.lower_bound(out.front().id); p != t.pages.end() && p->first <= t.acked_through; ++p) {
+    for (auto p = t.pages.lower_bound(out.front().id);
+         p != t.pages.end() && p->first <= t.acked_through; ++p) {
       p->second.ack_ms = now;
       refresh.Put(PageKey(topic, p->first), EncodePage(p->second));
     }
-    if (refresh.Count() > 0) (void)Write(store_.get(), rocksdb::WriteOptions(), &refresh, "refresh acks");
+    if (refresh.Count() > 0)
+      (void)Write(store_.get(), rocksdb::WriteOptions(), &refresh, "refresh acks");
   }
   if (!out.empty()) {
     pos = out.back().id + 1;
@@ -668,8 +667,8 @@ absl::Status RocksMQ::Seek(std::string_view topic, std::string_view group, Messa
   Topic& t = *ref->topic;
   MessageId& pos = *ref->position;
   if (id < 0) {
-    return absl::InvalidArgumentError("seek on topic \"" + std::string(topic) +
-                                      "\": message id " + std::to_string(id) + " is negative");
+    return absl::InvalidArgumentError("seek on topic \"" + std::string(topic) + "\": message id " +
+                                      std::to_string(id) + " is negative");
   }
   if (MQSIM_BUG(kSeekBackwardAbort) && pos != kEarliest && id < pos) {
     // Bug mode seek_backward_abort (milvus#20079): the engine panics on a backward seek.
@@ -733,10 +732,9 @@ absl::Status RocksMQ::RetainTopic(const std::string& name, Topic& t, int64_t now
   const bool size_rule = options_.retention_size_mb >= 0;
   if (!time_rule && !size_rule) return absl::OkStatus();
   const int64_t retention_ms =
-      time_rule ? static_cast<int64_t>(std::llround(options_.retention_time_minutes * 60000.0))
-                : 0;
-  const uint64_t limit_bytes = size_rule ? static_cast<uint64_t>(options_.retention_size_mb) << 20
-                                         : 0;
+      time_rule ? static_cast<int64_t>(std::llround(options_.retention_time_minutes * 60000.0)) : 0;
+  const uint64_t limit_bytes =
+      size_rule ? static_cast<uint64_t>(options_.retention_size_mb) << 20 : 0;
   uint64_t acked_bytes = 0;
   for (auto it = t.pages.begin(); it != t.pages.end() && it->second.ack_ms != 0; ++it) {
     acked_bytes += it->second.bytes;
@@ -801,8 +799,7 @@ absl::Status RocksMQ::CompactDb(rocksdb::DB* db) {
   // Inline, non-waiting: CompactFiles runs on the calling thread (safe in the simulation,
   // unlike CompactRange, which waits for background threads).
   rocksdb::CompactionOptions co;
-  const rocksdb::Status s =
-      db->CompactFiles(co, inputs, static_cast<int>(meta.levels.size()) - 1);
+  const rocksdb::Status s = db->CompactFiles(co, inputs, static_cast<int>(meta.levels.size()) - 1);
   if (s.IsAborted() || s.IsInvalidArgument()) return absl::OkStatus();  // raced a compaction
   return FromRocks(s, "compaction");
 }
@@ -816,10 +813,14 @@ absl::Status RocksMQ::Compact() {
 
 std::vector<storage::PeriodicJob> RocksMQ::PeriodicJobs() {
   return {
-      storage::PeriodicJob{"rocksmq.retention", options_.ticker_interval_s * 1'000'000, {},
+      storage::PeriodicJob{"rocksmq.retention",
+                           options_.ticker_interval_s * 1'000'000,
+                           {},
                            [this] { (void)RunRetention(); }},
-      storage::PeriodicJob{"rocksmq.compaction", options_.compaction_interval_s * 1'000'000,
-                           {}, [this] { (void)Compact(); }},
+      storage::PeriodicJob{"rocksmq.compaction",
+                           options_.compaction_interval_s * 1'000'000,
+                           {},
+                           [this] { (void)Compact(); }},
   };
 }
 
@@ -828,8 +829,11 @@ absl::StatusOr<TopicStats> RocksMQ::Stats(std::string_view topic) {
   absl::StatusOr<Topic*> found = FindTopic(topic);
   if (!found.ok()) return found.status();
   const Topic& t = **found;
-  TopicStats stats{t.first_id <= t.high_water_mark ? t.first_id : -1, Latest(t),
-                   t.high_water_mark, t.open_bytes, {}};
+  TopicStats stats{t.first_id <= t.high_water_mark ? t.first_id : -1,
+                   Latest(t),
+                   t.high_water_mark,
+                   t.open_bytes,
+                   {}};
   for (const auto& [last, page] : t.pages) stats.pages.push_back(PageInfo{last, page});
   return stats;
 }

@@ -15,15 +15,14 @@
 #include <rocksdb/db.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "storage/rocksmq/key_codec.h"
 #include "storage/rocksmq/rocksmq.h"
@@ -154,18 +153,22 @@ int main(int argc, char** argv) {
   bool fork_each = false;
   app.add_flag("--fork", fork_each, "run each engine in a fresh child process");
   std::vector<int> only;
-  app.add_option("--case", only, "run only these cases (0: 1 KiB, 1: 1 KiB sync, 2: 128 KiB, "
-                                 "3: 128 KiB sync); default all");
+  app.add_option("--case", only,
+                 "run only these cases (0: 1 KiB, 1: 1 KiB sync, 2: 128 KiB, "
+                 "3: 128 KiB sync); default all");
   CLI11_PARSE(app, argc, argv);
   struct Case {
     size_t payload;
     bool sync;
     int messages;
   };
-  const Case cases[] = {{1024, false, 200'000}, {1024, true, 20'000},
-                        {128 << 10, false, 4'000}, {128 << 10, true, 2'000}};
-  std::printf("| payload | sync | msgs | rocksmq produce msg/s | MB/s | raw WriteBatch msg/s | MB/s "
-              "| produce vs raw | rocksmq consume msg/s | MB/s | raw scan msg/s |\n");
+  const Case cases[] = {{1024, false, 200'000},
+                        {1024, true, 20'000},
+                        {128 << 10, false, 4'000},
+                        {128 << 10, true, 2'000}};
+  std::printf(
+      "| payload | sync | msgs | rocksmq produce msg/s | MB/s | raw WriteBatch msg/s | MB/s "
+      "| produce vs raw | rocksmq consume msg/s | MB/s | raw scan msg/s |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (int i = 0; i < 4; ++i) {
     if (!only.empty() && std::find(only.begin(), only.end(), i) == only.end()) continue;

@@ -83,9 +83,10 @@ absl::StatusOr<RocksMqOptions> ParseRocksMqConfig(base::YamlSection s) {
     std::vector<int> parsed;
     if (types.IsSequence()) {
       for (const YAML::Node& t : types) {
-        auto one = t.IsScalar() ? ParseCompressionTypes(t.Scalar())
-                                : absl::StatusOr<std::vector<int>>(
-                                      absl::InvalidArgumentError("not a number"));
+        auto one =
+            t.IsScalar()
+                ? ParseCompressionTypes(t.Scalar())
+                : absl::StatusOr<std::vector<int>>(absl::InvalidArgumentError("not a number"));
         if (!one.ok() || one->size() != 1) {
           return s.Error("compressionTypes", "expected a list of 0 or 7, got " +
                                                  (t.IsScalar() ? "\"" + t.Scalar() + "\""
@@ -102,8 +103,8 @@ absl::StatusOr<RocksMqOptions> ParseRocksMqConfig(base::YamlSection s) {
     }
     for (int t : parsed) {
       if (t != 0 && t != 7) {
-        return s.Error("compressionTypes", std::to_string(t) +
-                                               " is not supported (0 = none, 7 = zstd)");
+        return s.Error("compressionTypes",
+                       std::to_string(t) + " is not supported (0 = none, 7 = zstd)");
       }
     }
     o.compression_types = parsed;

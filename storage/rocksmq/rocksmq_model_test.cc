@@ -2,10 +2,10 @@
 // of the same semantics (rocksmq.md), compared after every operation. rapidcheck shrinks a
 // failing sequence to a minimal one. Runs in the simulation (fast, deterministic) and
 // natively.
-#include <catch2/catch.hpp>
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <sstream>
 
@@ -24,20 +24,30 @@ constexpr int64_t kPageBytes = 10;
 
 struct Op {
   enum Kind {
-    kCreateTopic, kDestroyTopic, kProduce, kCreateGroup, kDestroyGroup, kConsume, kSeek,
-    kSeekToLatest, kLatest, kRetention, kReopen, kKinds
+    kCreateTopic,
+    kDestroyTopic,
+    kProduce,
+    kCreateGroup,
+    kDestroyGroup,
+    kConsume,
+    kSeek,
+    kSeekToLatest,
+    kLatest,
+    kRetention,
+    kReopen,
+    kKinds
   } kind;
   int topic = 0;
   int group = 0;
-  int n = 1;                // consume count
-  std::vector<int> sizes;   // produce: payload sizes
-  int64_t seek = 0;         // seek target
+  int n = 1;               // consume count
+  std::vector<int> sizes;  // produce: payload sizes
+  int64_t seek = 0;        // seek target
 };
 
 std::ostream& operator<<(std::ostream& os, const Op& op) {
-  static const char* kNames[] = {"CreateTopic", "DestroyTopic", "Produce", "CreateGroup",
-                                 "DestroyGroup", "Consume", "Seek", "SeekToLatest",
-                                 "GetLatestMsg", "Retention", "Reopen"};
+  static const char* kNames[] = {"CreateTopic",  "DestroyTopic", "Produce", "CreateGroup",
+                                 "DestroyGroup", "Consume",      "Seek",    "SeekToLatest",
+                                 "GetLatestMsg", "Retention",    "Reopen"};
   os << kNames[op.kind] << "(" << kTopics[static_cast<size_t>(op.topic)];
   if (op.kind == Op::kCreateGroup || op.kind == Op::kDestroyGroup || op.kind == Op::kConsume ||
       op.kind == Op::kSeek || op.kind == Op::kSeekToLatest) {
@@ -103,14 +113,16 @@ class Runner {
       }
       case Op::kProduce: {
         std::vector<std::string> payloads;
-        for (int s : op.sizes) payloads.push_back(std::string(static_cast<size_t>(s), 'x') + std::to_string(counter_++));
+        for (int s : op.sizes)
+          payloads.push_back(std::string(static_cast<size_t>(s), 'x') + std::to_string(counter_++));
         auto ids = mq_->Produce(topic, payloads);
         if (!exists) return Expect(ids.ok(), false);
         if (!ids.ok()) return "produce failed: " + ids.status().ToString();
         int64_t& hwm = model_.high_water[topic];
         for (size_t i = 0; i < payloads.size(); ++i) {
           const int64_t id = ++hwm;
-          if ((*ids)[i] != id) return "id " + std::to_string((*ids)[i]) + ", model " + std::to_string(id);
+          if ((*ids)[i] != id)
+            return "id " + std::to_string((*ids)[i]) + ", model " + std::to_string(id);
           t->second.messages[id] = payloads[i];
           const int64_t size = static_cast<int64_t>(payloads[i].size());
           if (t->second.open_bytes + size > kPageBytes) {
@@ -145,11 +157,13 @@ class Runner {
           want.emplace_back(it->first, it->second);
         }
         if (got->size() != want.size()) {
-          return "consumed " + std::to_string(got->size()) + ", model " + std::to_string(want.size());
+          return "consumed " + std::to_string(got->size()) + ", model " +
+                 std::to_string(want.size());
         }
         for (size_t i = 0; i < want.size(); ++i) {
           if ((*got)[i].id != want[i].first || (*got)[i].payload != want[i].second) {
-            return "consumed id " + std::to_string((*got)[i].id) + ", model " + std::to_string(want[i].first);
+            return "consumed id " + std::to_string((*got)[i].id) + ", model " +
+                   std::to_string(want[i].first);
           }
         }
         if (!want.empty()) pos = want.back().first + 1;
@@ -209,7 +223,8 @@ class Runner {
  private:
   static std::string Expect(bool ok, bool want_ok) {
     if (ok == want_ok) return "";
-    return want_ok ? "engine failed where the model succeeds" : "engine succeeded where the model fails";
+    return want_ok ? "engine failed where the model succeeds"
+                   : "engine succeeded where the model fails";
   }
   void Open() {
     mq_.reset();
@@ -237,14 +252,19 @@ rc::Gen<Op> GenOp() {
         op.seek = seek;
         return op;
       },
-      rc::gen::weightedElement<int>({{3, Op::kCreateTopic}, {1, Op::kDestroyTopic},
-                                     {8, Op::kProduce}, {3, Op::kCreateGroup},
-                                     {1, Op::kDestroyGroup}, {8, Op::kConsume},
-                                     {2, Op::kSeek}, {1, Op::kSeekToLatest},
-                                     {2, Op::kLatest}, {2, Op::kRetention}, {1, Op::kReopen}}),
+      rc::gen::weightedElement<int>({{3, Op::kCreateTopic},
+                                     {1, Op::kDestroyTopic},
+                                     {8, Op::kProduce},
+                                     {3, Op::kCreateGroup},
+                                     {1, Op::kDestroyGroup},
+                                     {8, Op::kConsume},
+                                     {2, Op::kSeek},
+                                     {1, Op::kSeekToLatest},
+                                     {2, Op::kLatest},
+                                     {2, Op::kRetention},
+                                     {1, Op::kReopen}}),
       rc::gen::inRange(0, 3), rc::gen::inRange(0, 2), rc::gen::inRange(1, 6),
-      rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 8)),
-      rc::gen::inRange(-1, 40));
+      rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 8)), rc::gen::inRange(-1, 40));
 }
 
 void CheckSequence(EngineWorld::Kind kind) {

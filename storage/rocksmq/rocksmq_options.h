@@ -13,15 +13,15 @@
 namespace mqsim::rocksmq {
 
 struct RocksMqOptions {
-  std::string path = "/var/lib/milvus/rdb_data";  // rocksmq.path; meta at <path>_meta_kv
-  double lru_cache_ratio = 0.06;                  // rocksmq.lrucacheratio
-  int64_t page_size_bytes = 64 << 20;             // rocksmq.rocksmqPageSize
-  double retention_time_minutes = 4320;           // rocksmq.retentionTimeInMinutes; -1 off
-  int64_t retention_size_mb = 8192;               // rocksmq.retentionSizeInMB; -1 off
-  int64_t compaction_interval_s = 86400;          // rocksmq.compactionInterval
-  int64_t ticker_interval_s = 600;                // rocksmq.timtickerInterval
+  std::string path = "/var/lib/milvus/rdb_data";      // rocksmq.path; meta at <path>_meta_kv
+  double lru_cache_ratio = 0.06;                      // rocksmq.lrucacheratio
+  int64_t page_size_bytes = 64 << 20;                 // rocksmq.rocksmqPageSize
+  double retention_time_minutes = 4320;               // rocksmq.retentionTimeInMinutes; -1 off
+  int64_t retention_size_mb = 8192;                   // rocksmq.retentionSizeInMB; -1 off
+  int64_t compaction_interval_s = 86400;              // rocksmq.compactionInterval
+  int64_t ticker_interval_s = 600;                    // rocksmq.timtickerInterval
   std::vector<int> compression_types{0, 0, 7, 7, 7};  // rocksmq.compressionTypes
-  bool produce_sync = false;                      // mqsim: fsync the WAL before Produce returns
+  bool produce_sync = false;                          // mqsim: fsync the WAL before Produce returns
 };
 
 // Block cache size Milvus derives from lrucacheratio: memory * ratio, clamped to

@@ -3,7 +3,6 @@
 #include "storage/rocksmq/rocksmq.h"
 
 #include <catch2/catch.hpp>
-
 #include <functional>
 
 #include "storage/rocksmq/rocksmq_config.h"
@@ -29,7 +28,8 @@ struct Mq {
     mq.reset();
     RocksMqHost host = world->RocksMqHost();
     if (tweak) {
-      host.adjust_db_options = [world_adjust = host.adjust_db_options, t = tweak](rocksdb::Options* db) {
+      host.adjust_db_options = [world_adjust = host.adjust_db_options,
+                                t = tweak](rocksdb::Options* db) {
         if (world_adjust) world_adjust(db);
         t(db);
       };
@@ -472,9 +472,9 @@ void CrashEngine(Mq& m) {
 }
 
 std::string Describe(const TopicStats& s) {
-  std::string out = "first " + std::to_string(s.first_id) + " last " +
-                    std::to_string(s.last_id) + " hwm " + std::to_string(s.high_water_mark) +
-                    " open " + std::to_string(s.open_page_bytes) + " pages";
+  std::string out = "first " + std::to_string(s.first_id) + " last " + std::to_string(s.last_id) +
+                    " hwm " + std::to_string(s.high_water_mark) + " open " +
+                    std::to_string(s.open_page_bytes) + " pages";
   for (const PageInfo& p : s.pages) {
     out += " [" + std::to_string(p.record.first_id) + ".." + std::to_string(p.last_id) + " " +
            std::to_string(p.record.bytes) + "B]";

@@ -74,7 +74,8 @@ absl::StatusOr<std::vector<ConsumerMessage>> Subscription::Receive(size_t max) {
       out.push_back(std::move(buffer_.front()));
       buffer_.pop_front();
     }
-    if (!out.empty() && waiting_for_space_ && !closed_ && !MQSIM_BUG(kLostWakeup)) wake = options_.wake;
+    if (!out.empty() && waiting_for_space_ && !closed_ && !MQSIM_BUG(kLostWakeup))
+      wake = options_.wake;
   }
   if (wake) wake();
   return out;

@@ -15,14 +15,14 @@
 // produce signals again (forever, if producers have gone quiet).
 #pragma once
 
+#include <absl/status/statusor.h>
+
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <absl/status/statusor.h>
 
 #include "storage/rocksmq/key_codec.h"
 

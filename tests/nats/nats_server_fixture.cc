@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <nats/nats.h>
-#include <nlohmann/json.hpp>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -33,9 +33,7 @@ constexpr char kDefaultBinary[] = "/usr/sbin/nats-server";
 constexpr char kReadyLine[] = "Server is ready";
 constexpr auto kPollInterval = std::chrono::milliseconds(10);
 
-std::string ErrnoText(const std::string& what) {
-  return what + ": " + std::strerror(errno);
-}
+std::string ErrnoText(const std::string& what) { return what + ": " + std::strerror(errno); }
 
 absl::Status JsError(int js_code, const std::string& description) {
   absl::StatusCode code = absl::StatusCode::kInvalidArgument;
@@ -243,9 +241,9 @@ std::ostream& operator<<(std::ostream& out, const StoredMessage& message) {
 }
 
 std::ostream& operator<<(std::ostream& out, const ConsumerState& state) {
-  return out << "{delivered_seq=" << state.delivered_seq
-             << " ack_floor_seq=" << state.ack_floor_seq << " num_pending=" << state.num_pending
-             << " num_ack_pending=" << state.num_ack_pending << "}";
+  return out << "{delivered_seq=" << state.delivered_seq << " ack_floor_seq=" << state.ack_floor_seq
+             << " num_pending=" << state.num_pending << " num_ack_pending=" << state.num_ack_pending
+             << "}";
 }
 
 // ---------------------------------------------------------------------------------------
@@ -296,8 +294,8 @@ absl::Status NatsServer::Prepare() {
                                          " (install Debian's nats-server: tools/bootstrap.sh)");
   }
   const char* tmp = getenv("TEST_TMPDIR");
-  std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                        "/nats-server-XXXXXX";
+  std::string pattern =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/nats-server-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) return absl::InternalError(ErrnoText(pattern));
   dir_ = pattern;
   store_dir_ = dir_ + "/store";
@@ -372,9 +370,9 @@ absl::Status NatsServer::Launch() {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return absl::FailedPreconditionError(
-          "nats-server exited during start-up (" + DescribeWaitStatus(status) + "); log " +
-          log_path_ + ":\n" + LogTail());
+      return absl::FailedPreconditionError("nats-server exited during start-up (" +
+                                           DescribeWaitStatus(status) + "); log " + log_path_ +
+                                           ":\n" + LogTail());
     }
     if (ReadFileFrom(log_path_, log_offset).find(kReadyLine) != std::string::npos &&
         CanConnect(port_)) {
@@ -444,7 +442,7 @@ absl::Status NatsServer::Restart() {
 // NatsClient
 
 absl::StatusOr<std::unique_ptr<NatsClient>> NatsClient::Connect(const std::string& url,
-                                                                 int64_t timeout_ms) {
+                                                                int64_t timeout_ms) {
   natsOptions* options = nullptr;
   natsStatus s = natsOptions_Create(&options);
   if (s == NATS_OK) s = natsOptions_SetURL(options, url.c_str());
@@ -501,8 +499,8 @@ absl::Status TakeFetched(natsMsgList* list, std::vector<StoredMessage>* out) {
       result.Update(FromNats(s, 0, "message metadata"));
       continue;
     }
-    out->push_back({meta->Sequence.Stream, natsMsg_GetSubject(msg), PayloadOf(msg),
-                    HeadersOf(msg)});
+    out->push_back(
+        {meta->Sequence.Stream, natsMsg_GetSubject(msg), PayloadOf(msg), HeadersOf(msg)});
     jsMsgMetaData_Destroy(meta);
     jsErrCode error_code = kNoJsError;
     s = natsMsg_AckSync(msg, nullptr, &error_code);
@@ -518,9 +516,8 @@ absl::StatusOr<std::vector<StoredMessage>> FetchUpTo(natsSubscription* sub, int 
   std::vector<StoredMessage> out;
   const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   while (static_cast<int>(out.size()) < max) {
-    const int64_t remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  deadline - Clock::now())
-                                  .count();
+    const int64_t remaining =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (remaining <= 0) break;
     natsMsgList list = {};
     jsErrCode error_code = kNoJsError;
@@ -585,8 +582,7 @@ absl::StatusOr<StreamState> NatsClient::GetStreamState(const std::string& name) 
   return state;
 }
 
-absl::StatusOr<uint64_t> NatsClient::Publish(const std::string& subject,
-                                             const std::string& payload,
+absl::StatusOr<uint64_t> NatsClient::Publish(const std::string& subject, const std::string& payload,
                                              const std::map<std::string, std::string>& headers) {
   natsMsg* msg = nullptr;
   natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, payload.data(),
@@ -653,8 +649,8 @@ absl::StatusOr<std::vector<StoredMessage>> NatsClient::ConsumeFromSequence(
   options.Config.AckPolicy = js_AckExplicit;
   natsSubscription* sub = nullptr;
   jsErrCode error_code = kNoJsError;
-  const natsStatus s = js_PullSubscribe(&sub, js_, stream.c_str(), /*durable=*/nullptr,
-                                        nullptr, &options, &error_code);
+  const natsStatus s = js_PullSubscribe(&sub, js_, stream.c_str(), /*durable=*/nullptr, nullptr,
+                                        &options, &error_code);
   if (s != NATS_OK) {
     return FromNats(s, error_code, "consumer on " + stream + " from " + std::to_string(start_seq));
   }
@@ -665,8 +661,8 @@ absl::StatusOr<std::vector<StoredMessage>> NatsClient::ConsumeFromSequence(
   return out;
 }
 
-absl::Status NatsClient::AddDurableConsumer(const std::string& stream,
-                                            const std::string& durable, uint64_t start_seq) {
+absl::Status NatsClient::AddDurableConsumer(const std::string& stream, const std::string& durable,
+                                            uint64_t start_seq) {
   jsConsumerConfig config;
   jsConsumerConfig_Init(&config);
   config.Durable = durable.c_str();
@@ -682,16 +678,15 @@ absl::Status NatsClient::AddDurableConsumer(const std::string& stream,
 
 absl::StatusOr<std::vector<StoredMessage>> NatsClient::FetchDurable(const std::string& stream,
                                                                     const std::string& durable,
-                                                                    int max,
-                                                                    int64_t timeout_ms) {
+                                                                    int max, int64_t timeout_ms) {
   jsSubOptions options;
   jsSubOptions_Init(&options);
   options.Stream = stream.c_str();
   options.Consumer = durable.c_str();
   natsSubscription* sub = nullptr;
   jsErrCode error_code = kNoJsError;
-  const natsStatus s = js_PullSubscribe(&sub, js_, stream.c_str(), durable.c_str(), nullptr,
-                                        &options, &error_code);
+  const natsStatus s =
+      js_PullSubscribe(&sub, js_, stream.c_str(), durable.c_str(), nullptr, &options, &error_code);
   if (s != NATS_OK) return FromNats(s, error_code, "bind to consumer " + durable);
   absl::StatusOr<std::vector<StoredMessage>> out = FetchUpTo(sub, max, timeout_ms);
   // Bound to an existing consumer: destroying the subscription keeps the consumer.

@@ -10,10 +10,9 @@
 // storage/natsmq/js_error.h); JsErrorCode() and JsErrorText() take it apart again.
 #pragma once
 
-#include <sys/types.h>
-
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
@@ -111,11 +110,11 @@ class NatsServer {
 // A stream as natsmq creates them: subject = name, limits retention, file storage.
 struct StreamSpec {
   std::string name = {};
-  int64_t max_msgs = -1;     // -1: unlimited
-  int64_t max_bytes = -1;    // -1: unlimited
-  int64_t max_age_ns = 0;    // 0: unlimited
-  int32_t max_msg_size = -1; // headers + payload; -1: unlimited
-  bool discard_new = false;  // reject new messages at the limits instead of evicting old ones
+  int64_t max_msgs = -1;      // -1: unlimited
+  int64_t max_bytes = -1;     // -1: unlimited
+  int64_t max_age_ns = 0;     // 0: unlimited
+  int32_t max_msg_size = -1;  // headers + payload; -1: unlimited
+  bool discard_new = false;   // reject new messages at the limits instead of evicting old ones
 };
 
 struct StreamState {

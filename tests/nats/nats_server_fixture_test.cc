@@ -61,11 +61,11 @@ namespace {
 
 using std::chrono::milliseconds;
 
-#define REQUIRE_OK(expr)                         \
-  do {                                           \
-    const absl::Status status_ = (expr);         \
-    INFO(status_.ToString());                    \
-    REQUIRE(status_.ok());                       \
+#define REQUIRE_OK(expr)                 \
+  do {                                   \
+    const absl::Status status_ = (expr); \
+    INFO(status_.ToString());            \
+    REQUIRE(status_.ok());               \
   } while (false)
 
 template <typename T>
@@ -186,8 +186,7 @@ TEST_CASE("NatsServer start-up failures name the log file") {
   }
   SECTION("no executable") {
     options.binary = "/nonexistent/nats-server";
-    REQUIRE(NatsServer::Start(options).status().code() ==
-            absl::StatusCode::kFailedPrecondition);
+    REQUIRE(NatsServer::Start(options).status().code() == absl::StatusCode::kFailedPrecondition);
   }
 }
 
@@ -315,8 +314,7 @@ TEST_CASE("MaxAge expires messages without further publishes") {
   REQUIRE(ValueOrFail(nats->Publish("t", "y")) == 2);
   milliseconds waited{0};
   while (ValueOrFail(nats->GetStreamState("t")).msgs != 0) {
-    waited = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() -
-                                                      published);
+    waited = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - published);
     REQUIRE(waited < milliseconds(2000));
     std::this_thread::sleep_for(milliseconds(1));
   }
@@ -340,13 +338,11 @@ TEST_CASE("Get and delete by sequence") {
   RequireJsError(nats->DeleteMsg("g", 9), 10057, "stream store EOF");
   RequireJsError(nats->DeleteMsg("g", 0), 10057, "no message found");
   REQUIRE(ValueOrFail(nats->GetStreamState("g")) ==
-          StreamState{.msgs = 7, .bytes = 7 * 33, .first_seq = 1, .last_seq = 8,
-                      .num_deleted = 1});
+          StreamState{.msgs = 7, .bytes = 7 * 33, .first_seq = 1, .last_seq = 8, .num_deleted = 1});
   REQUIRE_OK(nats->DeleteMsg("g", 8));  // the last one: LastSeq stays
   REQUIRE_OK(nats->DeleteMsg("g", 1));  // the first one: FirstSeq moves
   REQUIRE(ValueOrFail(nats->GetStreamState("g")) ==
-          StreamState{.msgs = 5, .bytes = 5 * 33, .first_seq = 2, .last_seq = 8,
-                      .num_deleted = 2});
+          StreamState{.msgs = 5, .bytes = 5 * 33, .first_seq = 2, .last_seq = 8, .num_deleted = 2});
   RequireJsError(nats->DeleteMsg("g", 1), 10057, "no message found");
   REQUIRE(ValueOrFail(nats->Publish("g", "m9")) == 9);
 }
@@ -379,8 +375,7 @@ TEST_CASE("Consumers that start by sequence") {
     REQUIRE(ValueOrFail(nats->GetConsumerState("a", "late")) ==
             ConsumerState{.delivered_seq = 8, .ack_floor_seq = 0});
     REQUIRE(ValueOrFail(nats->Publish("a", "m9")) == 9);
-    REQUIRE(Seqs(ValueOrFail(nats->FetchDurable("a", "late", 5, 300))) ==
-            std::vector<uint64_t>{9});
+    REQUIRE(Seqs(ValueOrFail(nats->FetchDurable("a", "late", 5, 300))) == std::vector<uint64_t>{9});
     REQUIRE(ValueOrFail(nats->GetConsumerState("a", "late")) ==
             ConsumerState{.delivered_seq = 9, .ack_floor_seq = 9});
   }
@@ -392,10 +387,8 @@ TEST_CASE("Consumers that start by sequence") {
     RequireJsError(nats->AddDurableConsumer("a", "zero", 0), 10094,
                    "consumer delivery policy is deliver by start sequence, but optional "
                    "start sequence is not set");
-    RequireJsError(nats->GetConsumerState("a", "missing").status(), 10014,
-                   "consumer not found");
-    RequireJsError(nats->FetchDurable("a", "missing", 1).status(), 10014,
-                   "consumer not found");
+    RequireJsError(nats->GetConsumerState("a", "missing").status(), 10014, "consumer not found");
+    RequireJsError(nats->FetchDurable("a", "missing", 1).status(), 10014, "consumer not found");
     REQUIRE_OK(nats->DeleteConsumer("a", "c"));
     RequireJsError(nats->DeleteConsumer("a", "c"), 10014, "consumer not found");
   }
@@ -458,8 +451,7 @@ TEST_CASE("Restart after a clean stop keeps everything") {
   }
   REQUIRE_OK(nats->DeleteMsg("k", 5));
   REQUIRE_OK(nats->AddDurableConsumer("k", "c", 1));
-  REQUIRE(Seqs(ValueOrFail(nats->FetchDurable("k", "c", 4))) ==
-          std::vector<uint64_t>{1, 2, 3, 4});
+  REQUIRE(Seqs(ValueOrFail(nats->FetchDurable("k", "c", 4))) == std::vector<uint64_t>{1, 2, 3, 4});
   const StreamState state = ValueOrFail(nats->GetStreamState("k"));
   const ConsumerState consumer = ValueOrFail(nats->GetConsumerState("k", "c"));
   REQUIRE(consumer.ack_floor_seq == 4);
@@ -481,8 +473,7 @@ TEST_CASE("Restart after a clean stop keeps everything") {
   }
   RequireJsError(nats->GetMsg("k", 5).status(), 10037, "no message found");
   REQUIRE(ValueOrFail(nats->GetConsumerState("k", "c")) == consumer);
-  REQUIRE(Seqs(ValueOrFail(nats->FetchDurable("k", "c", 3))) ==
-          std::vector<uint64_t>{6, 7, 8});
+  REQUIRE(Seqs(ValueOrFail(nats->FetchDurable("k", "c", 3))) == std::vector<uint64_t>{6, 7, 8});
   REQUIRE(ValueOrFail(nats->Publish("k", "m11")) == 11);
 }
 
