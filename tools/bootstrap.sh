@@ -10,7 +10,7 @@ PACKAGES=(
   libnats-dev nats-server
   libcli11-dev nlohmann-json3-dev libfmt-dev libxxhash-dev libbenchmark-dev
   libabsl-dev jq
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format-14
 )
 
 missing=()
