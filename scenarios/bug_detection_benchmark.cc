@@ -6,7 +6,7 @@
 // one process, until the expected property fails (at most 60 seeds); report the median
 // seeds-to-detection and the median wall time. Then shrink the first failure found from
 // seed 1 (budget 60 runs) and report the simulated duration and acknowledged messages of
-// the original and the shrunk run. Prints a Markdown table (README.md carries it).
+// the original and the shrunk run. Prints a Markdown table (docs/bugs.md carries it).
 //   bazel run -c opt //scenarios:bug_detection_benchmark
 #include <algorithm>
 #include <chrono>

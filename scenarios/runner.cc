@@ -121,7 +121,7 @@ class Run {
     queue_ = std::make_unique<properties::RecordingQueue>(
         store_->queue(), &history_, [this] { return Now(); }, store_->durable_acks());
     for (const std::string& t : topics_) (void)queue_->CreateTopic(t);
-    // Every group first, then each resumes after what it read (see properties/README):
+    // Every group first, then each resumes after what it read (docs/rocksmq.md, "Consumer groups"):
     // a group seeking alone would let pages another group never read be acked.
     for (const std::string& t : topics_) {
       for (const std::string& g : groups_) (void)queue_->CreateConsumerGroup(t, g);
