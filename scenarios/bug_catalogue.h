@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "base/bug_modes.h"
@@ -45,6 +46,26 @@ inline const std::vector<CatalogueEntry>& Catalogue() {
       {Bug::kLostWakeup, "slow-gc", "delivery_liveness", 3},
   };
   return entries;
+}
+
+// The catalogue as the Markdown table of docs/bugs.md, generated from the one registry
+// (`mqsim list-bugs --markdown`; bug_catalogue_test checks the docs carry it verbatim).
+inline std::string CatalogueMarkdown() {
+  std::string out =
+      "| bug mode | what goes wrong | origin | caught by | stock scenario | property | caught "
+      "within |\n|---|---|---|---|---|---|---|\n";
+  for (const base::BugInfo& b : base::AllBugs()) {
+    for (const CatalogueEntry& c : Catalogue()) {
+      if (c.bug != b.bug) continue;
+      const std::string within = c.first_seed == c.seeds ? "seed " + std::to_string(c.seeds)
+                                                         : "seeds " + std::to_string(c.first_seed) +
+                                                               ".." + std::to_string(c.seeds);
+      out += "| `" + std::string(b.name) + "` | " + std::string(b.what) + " | " +
+             std::string(b.origin) + " | " + std::string(b.catcher) + " | " + c.scenario + " | " +
+             c.property + " | " + within + " |\n";
+    }
+  }
+  return out;
 }
 
 }  // namespace mqsim::scenarios

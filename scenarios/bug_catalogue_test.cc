@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include "base/bug_modes.h"
 #include "scenarios/embedded.h"
@@ -75,6 +77,14 @@ TEST_CASE("Bug modes: names, parsing, off by default") {
                         [&](const CatalogueEntry& c) { return c.bug == b.bug; }) == 1);
   }
   CHECK(base::ActiveBugs() == 0);
+}
+
+TEST_CASE("docs/bugs.md carries the catalogue generated from the registry") {
+  std::ifstream in("docs/bugs.md");
+  REQUIRE(in.good());
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  INFO("regenerate with: bazel run //:mqsim -- list-bugs --markdown\n" << CatalogueMarkdown());
+  CHECK(doc.find(CatalogueMarkdown()) != std::string::npos);
 }
 
 }  // namespace

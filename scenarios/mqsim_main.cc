@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/bug_modes.h"
+#include "scenarios/bug_catalogue.h"
 #include "scenarios/embedded.h"
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
@@ -402,6 +403,9 @@ int main(int argc, char** argv) {
 
   CLI::App* list = app.add_subcommand("list", "list the embedded scenarios");
   CLI::App* list_bugs = app.add_subcommand("list-bugs", "the bug modes (docs/bugs.md)");
+  bool markdown = false;
+  list_bugs->add_flag("--markdown", markdown,
+                      "the catalogue as docs/bugs.md's table (scenario, property, seeds)");
   std::vector<std::string> bug_names;
   for (CLI::App* sub : {run, sweep, replay, determinism}) {
     sub->add_option("--bug", bug_names, "switch a bug mode on (repeatable; see list-bugs)");
@@ -441,6 +445,10 @@ int main(int argc, char** argv) {
     return kBadInput;
   }
 #endif
+  if (app.got_subcommand(list_bugs) && markdown) {
+    std::cout << mqsim::scenarios::CatalogueMarkdown();
+    return kPass;
+  }
   if (app.got_subcommand(list_bugs)) {
     for (const auto& b : mqsim::base::AllBugs()) {
       std::printf("%-26s %s [%s; caught by: %s]\n", std::string(b.name).c_str(),
