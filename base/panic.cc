@@ -14,6 +14,12 @@ PanicHandler& Handler() {
 
 void SetPanicHandler(PanicHandler handler) { Handler() = std::move(handler); }
 
+ScopedPanicHandler::ScopedPanicHandler(PanicHandler handler) : previous_(Handler()) {
+  Handler() = std::move(handler);
+}
+
+ScopedPanicHandler::~ScopedPanicHandler() { Handler() = std::move(previous_); }
+
 void EnginePanic(const std::string& message) {
   if (Handler()) {
     Handler()(message);

@@ -12,4 +12,16 @@ using PanicHandler = std::function<void(const std::string& message)>;
 void SetPanicHandler(PanicHandler handler);  // empty: abort
 void EnginePanic(const std::string& message);
 
+// Installs a handler for its lifetime; the previous one comes back after.
+class ScopedPanicHandler {
+ public:
+  explicit ScopedPanicHandler(PanicHandler handler);
+  ~ScopedPanicHandler();
+  ScopedPanicHandler(const ScopedPanicHandler&) = delete;
+  ScopedPanicHandler& operator=(const ScopedPanicHandler&) = delete;
+
+ private:
+  PanicHandler previous_;
+};
+
 }  // namespace mqsim::base

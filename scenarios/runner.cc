@@ -14,7 +14,7 @@
 #include "properties/milvus_data_path.h"
 #include "properties/recording_queue.h"
 #include "properties/retention_checkers.h"
-#include "sim/rocksdb_interpose.h"
+#include "sim/run_context.h"
 #include "sim/simulation.h"
 #include "sim/sync.h"
 #include "storage/natsmq/record.h"
@@ -41,7 +41,7 @@ class Run {
   Run(const Scenario& sc, const RunOptions& o, MqType type)
       : sc_(sc),
         type_(type),
-        sim_((sim::ResetRocksDbInternals(o.seed), o.seed), o.trace),
+        sim_(o.seed, o.trace),
         rng_(sim_.Stream("workload")),
         plan_(sc.PlanFor(o.seed)) {
     // Milvus's names: physical channels and virtual channels named after them (so one
@@ -468,14 +468,15 @@ RunResult RunScenario(const Scenario& scenario, const RunOptions& options) {
   sim::Trace own;
   sim::Trace* trace = options.trace != nullptr ? options.trace : &own;
   RunResult r;
-  base::SetBugs(options.bugs);
   {
+    const sim::RunContext context(options.seed, options.bugs);
     Run run(scenario, RunOptions{options.seed, trace, options.bugs}, *type);
-    base::SetPanicHandler([&run](const std::string& message) { run.RecordPanic(message); });
-    r = run.Execute();
-    base::SetPanicHandler(nullptr);
+    {
+      const base::ScopedPanicHandler panics(
+          [&run](const std::string& message) { run.RecordPanic(message); });
+      r = run.Execute();
+    }
   }
-  base::SetBugs(0);
   r.steps = trace->steps();
   r.hash = trace->hash();
   return r;

@@ -10,7 +10,8 @@
 
 #include "backends/sim_job_runner.h"
 #include "base/assert.h"
-#include "sim/rocksdb_interpose.h"
+#include "base/bug_modes.h"
+#include "sim/run_context.h"
 #include "sim/sim_env.h"
 #include "sim/sim_rocksdb.h"
 #include "sim/simulation.h"
@@ -131,7 +132,8 @@ constexpr sim::ProcessId kEngineProcess = 1;
 class SimulatedWorld : public EngineWorld {
  public:
   SimulatedWorld(uint64_t seed, sim::Trace* trace)
-      : sim_((sim::ResetRocksDbInternals(seed), seed), trace),
+      : context_(seed, base::ActiveBugs()),
+        sim_(seed, trace),
         fs_(std::make_shared<sim::SimFileSystem>(&sim_.clock(), sim_.Stream("disk"),
                                                  &sim_.trace())),
         env_(&sim_.scheduler(), fs_, sim_.Stream("env"), kEngineProcess),
@@ -163,6 +165,7 @@ class SimulatedWorld : public EngineWorld {
   int64_t NowMs() const override { return sim_.clock().wall_micros() / 1000; }
 
  private:
+  sim::RunContext context_;  // first: the run's process-wide state outlives everything else
   sim::Simulation sim_;
   std::shared_ptr<sim::SimFileSystem> fs_;
   sim::SimEnv env_;
