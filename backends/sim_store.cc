@@ -3,24 +3,20 @@
 #include "backends/memory_queue.h"
 #include "backends/natsmq_queue.h"
 #include "backends/rocksmq_queue.h"
-#include "sim/sim_rocksdb.h"
 
 namespace mqsim::backends {
 
 SimStore::SimStore(sim::Simulation* sim, SimStoreOptions options)
     : sim_(sim),
       options_(std::move(options)),
-      fs_(std::make_shared<sim::SimFileSystem>(
-          &sim->clock(), sim->Stream("disk." + std::to_string(options_.process)), &sim->trace(),
-          options_.disk)),
-      env_(&sim->scheduler(), fs_, sim->Stream("env." + std::to_string(options_.process)),
-           options_.process),
-      jobs_(&sim->scheduler(), options_.process) {
-  fs_->MakeDirs(options_.dir);
-}
+      node_(sim, node::SimNodeOptions{.process = options_.process,
+                                      .dir = options_.dir,
+                                      .disk = options_.disk,
+                                      .disk_stream = {},
+                                      .env_stream = {}}) {}
 
 SimStore::~SimStore() {
-  jobs_.Stop();
+  node_.jobs().Stop();
   queue_ = nullptr;
   local_.reset();
 }
@@ -42,16 +38,10 @@ absl::Status SimStore::Open() {
     case MqType::kRocksMq: {
       rocksmq::RocksMqOptions o = options_.config.rocksmq;
       o.path = options_.dir + "/rdb_data";
-      rocksmq::RocksMqHost host;
-      host.env = &env_;
-      host.adjust_db_options = [this](rocksdb::Options* db) {
-        *db = sim::SimRocksDbOptions(&env_, *db);
-      };
-      host.before_close = [this] { env_.DrainJobs(); };
-      host.memory_bytes = 8ULL << 30;
-      absl::StatusOr<std::unique_ptr<rocksmq::RocksMQ>> mq = rocksmq::RocksMQ::Open(o, host);
+      absl::StatusOr<std::unique_ptr<rocksmq::RocksMQ>> mq =
+          rocksmq::RocksMQ::Open(o, node_.RocksMqHost());
       if (!mq.ok()) return mq.status();
-      jobs_.Start((*mq)->PeriodicJobs());
+      node_.jobs().Start((*mq)->PeriodicJobs());
       local_ = std::make_unique<RocksMqQueue>(std::move(*mq));
       break;
     }
@@ -59,9 +49,9 @@ absl::Status SimStore::Open() {
       natsmq::NatsMqOptions o = options_.config.natsmq;
       o.store_dir = options_.dir + "/nats";
       absl::StatusOr<std::unique_ptr<natsmq::NatsStore>> store =
-          natsmq::NatsStore::Open(o, natsmq::NatsHost{fs_, env_.GetSystemClock(), jobs_.Waker()});
+          natsmq::NatsStore::Open(o, node_.NatsHost());
       if (!store.ok()) return store.status();
-      jobs_.Start((*store)->PeriodicJobs());
+      node_.jobs().Start((*store)->PeriodicJobs());
       local_ = std::make_unique<NatsQueue>(std::move(*store), o);
       break;
     }
@@ -85,21 +75,18 @@ absl::Status SimStore::Open() {
 }
 
 void SimStore::Crash(std::optional<sim::PowerLossMode> power_loss) {
-  sim_->scheduler().CancelProcess(options_.process);
-  jobs_.Stop();
-  queue_ = nullptr;
-  fs_->PowerOff();
-  local_.reset();  // its destructor cannot write: the disk is off
-  env_.DropJobs();
-  fs_->PowerOn();  // also after a crash point powered the disk off inside a failed start
-  fs_->CrashProcess();
-  if (power_loss) fs_->PowerLoss(*power_loss);
+  node_.Crash(
+      [this] {
+        queue_ = nullptr;
+        local_.reset();  // its destructor cannot write: the disk is off
+      },
+      power_loss);
   sim_->trace().Event("store.crash").Kv("power_loss", power_loss ? 1 : 0);
 }
 
 absl::Status SimStore::Close() {
   if (queue_ == nullptr) return absl::OkStatus();
-  jobs_.Stop();
+  node_.jobs().Stop();
   absl::Status s = absl::OkStatus();
   if (local_) {
     s = local_->Close();

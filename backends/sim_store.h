@@ -14,8 +14,7 @@
 
 #include "backends/message_queue.h"
 #include "backends/mq_config.h"
-#include "backends/sim_job_runner.h"
-#include "sim/sim_env.h"
+#include "node/sim_node.h"
 #include "sim/sim_file_system.h"
 #include "sim/simulation.h"
 
@@ -38,8 +37,8 @@ class SimStore {
 
   // Opens (recovering) the store and starts its periodic jobs.
   absl::Status Open();
-  // kill -9 of the node: its tasks die, the engine is abandoned without a clean close (the
-  // disk refuses writes meanwhile), the page cache survives; with a mode, power is lost too.
+  // kill -9 of the node (node::SimNode::Crash): its tasks die, the engine is abandoned
+  // without a clean close, the page cache survives; with a mode, power is lost too.
   void Crash(std::optional<sim::PowerLossMode> power_loss);
   absl::Status Close();
 
@@ -48,15 +47,13 @@ class SimStore {
   bool durable_acks() const;
   MqType type() const { return options_.type; }
   sim::ProcessId process() const { return options_.process; }
-  sim::SimFileSystem& disk() { return *fs_; }
-  SimJobRunner& jobs() { return jobs_; }
+  sim::SimFileSystem& disk() { return node_.disk(); }
+  node::SimJobRunner& jobs() { return node_.jobs(); }
 
  private:
   sim::Simulation* sim_;
   SimStoreOptions options_;
-  std::shared_ptr<sim::SimFileSystem> fs_;
-  sim::SimEnv env_;
-  SimJobRunner jobs_;
+  node::SimNode node_;
   std::unique_ptr<MessageQueue> local_;   // rocksmq / natsmq, while up
   std::unique_ptr<MessageQueue> broker_;  // pulsar / kafka / model
   MessageQueue* queue_ = nullptr;

@@ -8,9 +8,9 @@
 #include <map>
 #include <set>
 
-#include "sim/rocksdb_interpose.h"
-#include "sim/sim_env.h"
-#include "sim/sim_rocksdb.h"
+#include "base/bug_modes.h"
+#include "node/sim_node.h"
+#include "sim/run_context.h"
 #include "sim/simulation.h"
 #include "storage/natsmq/nats_store.h"
 #include "storage/rocksmq/rocksmq.h"
@@ -22,16 +22,18 @@ namespace {
 // A simulated machine with one disk and one engine process.
 struct Machine {
   Machine()
-      : sim((sim::ResetRocksDbInternals(1), 1)),
-        fs(std::make_shared<sim::SimFileSystem>(&sim.clock(), sim.Stream("disk"), &sim.trace())),
-        env(&sim.scheduler(), fs, sim.Stream("env"), 1) {
-    fs->MakeDirs("/data");
-  }
+      : context(1, base::ActiveBugs()),
+        sim(1),
+        node(&sim, node::SimNodeOptions{.process = 1,
+                                        .dir = "/data",
+                                        .disk = {},
+                                        .disk_stream = "disk",
+                                        .env_stream = "env"}) {}
   // Lets queued RocksDB background work run (flushes and compactions are crash points too).
   void Settle() { sim.scheduler().RunFor(sim::Duration::Millis(1)); }
+  sim::RunContext context;  // first: outlives the simulation
   sim::Simulation sim;
-  std::shared_ptr<sim::SimFileSystem> fs;
-  sim::SimEnv env;
+  node::SimNode node;
 };
 
 // ------------------------------------------------------------------ RocksMQ
@@ -47,7 +49,7 @@ class RocksMqTarget : public CrashTarget {
     REQUIRE(Open().ok());
   }
   ~RocksMqTarget() override { mq_.reset(); }
-  sim::SimFileSystem& disk() override { return *m_.fs; }
+  sim::SimFileSystem& disk() override { return m_.node.disk(); }
 
   void RunWorkload() override {
     if (!mq_->CreateTopic("t").ok()) return;
@@ -68,11 +70,7 @@ class RocksMqTarget : public CrashTarget {
   }
 
   void Abandon() override {
-    m_.fs->PowerOff();
-    mq_.reset();  // its close fails on the dead disk: nothing of it reaches the platter
-    m_.env.DropJobs();
-    m_.fs->PowerOn();
-    m_.fs->CrashProcess();
+    m_.node.Crash([this] { mq_.reset(); });  // its close cannot reach the powered-off disk
   }
 
   std::string RecoverAndCheck(bool) override {
@@ -81,22 +79,20 @@ class RocksMqTarget : public CrashTarget {
     const std::string problem = Check();
     (void)mq_->Close();
     mq_.reset();
-    m_.env.DropJobs();
+    m_.node.env().DropJobs();
     return problem;
   }
 
  private:
   absl::Status Open() {
-    rocksmq::RocksMqHost host;
-    host.env = &m_.env;
-    host.adjust_db_options = [this](rocksdb::Options* o) {
-      o->write_buffer_size = 64 << 10;  // RocksDB's minimum: flushes and compactions crash too
-      o->level0_file_num_compaction_trigger = 2;
-      *o = sim::SimRocksDbOptions(&m_.env, *o);
-    };
-    host.before_close = [this] { m_.env.DrainJobs(); };
-    host.memory_bytes = 1ULL << 30;
-    auto mq = rocksmq::RocksMQ::Open(options_, host);
+    auto mq = rocksmq::RocksMQ::Open(options_, m_.node.RocksMqHost(
+                                                   [](rocksdb::Options* o) {
+                                                     // RocksDB's minimum: flushes and
+                                                     // compactions crash too
+                                                     o->write_buffer_size = 64 << 10;
+                                                     o->level0_file_num_compaction_trigger = 2;
+                                                   },
+                                                   /*memory_bytes=*/1ULL << 30));
     if (!mq.ok()) return mq.status();
     mq_ = std::move(*mq);
     return absl::OkStatus();
@@ -149,7 +145,7 @@ class NatsTarget : public CrashTarget {
     REQUIRE(Open().ok());
   }
   ~NatsTarget() override { store_.reset(); }
-  sim::SimFileSystem& disk() override { return *m_.fs; }
+  sim::SimFileSystem& disk() override { return m_.node.disk(); }
 
   void RunWorkload() override {
     natsmq::StreamConfig c;
@@ -175,10 +171,7 @@ class NatsTarget : public CrashTarget {
   }
 
   void Abandon() override {
-    m_.fs->PowerOff();
-    store_.reset();
-    m_.fs->PowerOn();
-    m_.fs->CrashProcess();
+    m_.node.Crash([this] { store_.reset(); });
   }
 
   std::string RecoverAndCheck(bool) override {
@@ -192,8 +185,7 @@ class NatsTarget : public CrashTarget {
 
  private:
   absl::Status Open() {
-    auto s =
-        natsmq::NatsStore::Open(options_, natsmq::NatsHost{m_.fs, m_.env.GetSystemClock(), {}});
+    auto s = natsmq::NatsStore::Open(options_, m_.node.NatsHost());
     if (!s.ok()) return s.status();
     store_ = std::move(*s);
     return absl::OkStatus();

@@ -17,12 +17,10 @@
 #include <optional>
 #include <set>
 
-#include "backends/sim_job_runner.h"
 #include "faults/fault_injector.h"
+#include "node/sim_node.h"
 #include "sim/determinism.h"
 #include "sim/rocksdb_interpose.h"
-#include "sim/sim_env.h"
-#include "sim/sim_rocksdb.h"
 #include "sim/simulation.h"
 #include "storage/natsmq/nats_store.h"
 #include "storage/rocksmq/rocksmq.h"
@@ -113,23 +111,19 @@ class Node : public FaultTarget {
  public:
   explicit Node(sim::Simulation* sim)
       : sim_(sim),
-        fs_(std::make_shared<sim::SimFileSystem>(&sim->clock(), sim->Stream("disk"),
-                                                 &sim->trace())),
-        env_(&sim->scheduler(), fs_, sim->Stream("env"), kNode),
-        jobs_(&sim->scheduler(), kNode),
-        rng_(sim->Stream("workload")) {
-    fs_->MakeDirs("/data");
-  }
+        machine_(sim, node::SimNodeOptions{.process = kNode,
+                                           .dir = "/data",
+                                           .disk = {},
+                                           .disk_stream = "disk",
+                                           .env_stream = "env"}),
+        rng_(sim->Stream("workload")) {}
   sim::ProcessId process() const override { return kNode; }
-  sim::SimFileSystem& disk() override { return *fs_; }
-  backends::SimJobRunner& jobs() override { return jobs_; }
+  sim::SimFileSystem& disk() override { return machine_.disk(); }
+  node::SimJobRunner& jobs() override { return machine_.jobs(); }
 
   void Crash(std::optional<sim::PowerLossMode> power_loss) override {
-    Abandon();
-    if (power_loss) {
-      fs_->PowerLoss(*power_loss);
-      ledger_.last_power_loss = sim_->now();
-    }
+    machine_.Crash([this] { Drop(); }, power_loss);
+    if (power_loss) ledger_.last_power_loss = sim_->now();
     up_ = false;
   }
   bool Restart() override {
@@ -141,7 +135,7 @@ class Node : public FaultTarget {
       return false;
     }
     ledger_.last_delivered = 0;  // a new incarnation of the consumer
-    jobs_.Start(Jobs());
+    machine_.jobs().Start(Jobs());
     sim::Scheduler& s = sim_->scheduler();
     s.Spawn(
         "workload", [this] { return Workload(); }, sim::SpawnOptions{.process = kNode});
@@ -156,8 +150,8 @@ class Node : public FaultTarget {
   // After the faults: restart cleanly (twice, to cover a clean close too) and check.
   std::string FinalCheck() {
     if (up_) Crash(std::nullopt);  // stop the workload; page cache kept
-    fs_->set_capacity_bytes(UINT64_MAX);
-    fs_->options().latency = {};
+    machine_.disk().set_capacity_bytes(UINT64_MAX);
+    machine_.disk().options().latency = {};
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!Open()) return "cannot restart after the run";
       if (attempt == 0 && !CloseCleanly()) return "clean close failed";
@@ -178,15 +172,10 @@ class Node : public FaultTarget {
   Ledger& ledger() { return ledger_; }
 
  protected:
-  // The process dies: its tasks are cancelled and the engine is dropped while the disk
-  // refuses writes (no clean close reaches it); the page cache survives.
+  // The process dies (node::SimNode::Crash): the workload and job tasks die with it, the
+  // engine is dropped while the disk refuses writes; the page cache survives.
   void Abandon() {
-    sim_->scheduler().CancelProcess(kNode);  // the workload and the job tasks die with it
-    fs_->PowerOff();
-    Drop();
-    env_.DropJobs();
-    fs_->PowerOn();
-    fs_->CrashProcess();
+    machine_.Crash([this] { Drop(); });
   }
   virtual bool Open() = 0;
   virtual void Drop() = 0;
@@ -246,9 +235,7 @@ class Node : public FaultTarget {
   }
 
   sim::Simulation* sim_;
-  std::shared_ptr<sim::SimFileSystem> fs_;
-  sim::SimEnv env_;
-  backends::SimJobRunner jobs_;
+  node::SimNode machine_;
   sim::Random rng_;
   Ledger ledger_;
   bool up_ = false;
@@ -262,7 +249,7 @@ class RocksMqNode : public Node {
     options_.path = "/data/rdb";
     options_.produce_sync = produce_sync;
     options_.page_size_bytes = 16 << 10;
-    options_.retention_time_minutes = -1;  // retention is judged by properties/ (issue 7)
+    options_.retention_time_minutes = -1;  // retention is judged by properties/
     options_.retention_size_mb = -1;
     options_.ticker_interval_s = 30;
     options_.compaction_interval_s = 120;
@@ -271,15 +258,9 @@ class RocksMqNode : public Node {
 
  protected:
   bool Open() override {
-    rocksmq::RocksMqHost host;
-    host.env = &env_;
-    host.adjust_db_options = [this](rocksdb::Options* o) {
-      o->write_buffer_size = 64 << 10;
-      *o = sim::SimRocksDbOptions(&env_, *o);
-    };
-    host.before_close = [this] { env_.DrainJobs(); };
-    host.memory_bytes = 1ULL << 30;
-    auto mq = rocksmq::RocksMQ::Open(options_, host);
+    auto mq = rocksmq::RocksMQ::Open(
+        options_, machine_.RocksMqHost([](rocksdb::Options* o) { o->write_buffer_size = 64 << 10; },
+                                       /*memory_bytes=*/1ULL << 30));
     if (!mq.ok()) return false;
     mq_ = std::move(*mq);
     return mq_->CreateTopic("t").ok();
@@ -336,8 +317,7 @@ class NatsNode : public Node {
 
  protected:
   bool Open() override {
-    auto s = natsmq::NatsStore::Open(options_,
-                                     natsmq::NatsHost{fs_, env_.GetSystemClock(), jobs_.Waker()});
+    auto s = natsmq::NatsStore::Open(options_, machine_.NatsHost());
     if (!s.ok()) return false;
     store_ = std::move(*s);
     natsmq::StreamConfig c;

@@ -14,11 +14,11 @@
 #include <optional>
 #include <vector>
 
-#include "backends/sim_job_runner.h"
 #include "faults/buggify.h"
 #include "faults/fault_plan.h"
 #include "faults/fault_points.h"
 #include "faults/go_gc.h"
+#include "node/sim_job_runner.h"
 #include "sim/sim_file_system.h"
 #include "sim/simulation.h"
 
@@ -30,7 +30,7 @@ class FaultTarget {
   virtual ~FaultTarget() = default;
   virtual sim::ProcessId process() const = 0;
   virtual sim::SimFileSystem& disk() = 0;
-  virtual backends::SimJobRunner& jobs() = 0;
+  virtual node::SimJobRunner& jobs() = 0;
   // The process dies now (its tasks are gone, the engine object is abandoned); with a
   // power-loss mode the machine loses power too. Harmless on a node that is down.
   virtual void Crash(std::optional<sim::PowerLossMode> power_loss) = 0;

@@ -24,7 +24,7 @@ class StoreTarget : public FaultTarget {
 
   sim::ProcessId process() const override { return store_->process(); }
   sim::SimFileSystem& disk() override { return store_->disk(); }
-  backends::SimJobRunner& jobs() override { return store_->jobs(); }
+  node::SimJobRunner& jobs() override { return store_->jobs(); }
   void Crash(std::optional<sim::PowerLossMode> power_loss) override {
     store_->Crash(power_loss);
     if (callbacks_.crashed) callbacks_.crashed(power_loss);

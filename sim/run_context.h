@@ -10,8 +10,9 @@
 // The other process-wide switches are scoped by their owners for the same lifetime:
 // base::ScopedPanicHandler, faults::Buggify and faults::FaultPoints (libfiu arming).
 //
-// REQUIRES: one RunContext alive at a time in a process (asserted): simulated runs in one
-// process are sequential; parallel runs use processes (scenarios/supervisor.h).
+// Contexts nest in a stack discipline (a test may hold two simulated worlds side by side):
+// the newest one's state is in force and each restores the bug modes it replaced. Runs in
+// parallel use processes, never threads (scenarios/supervisor.h).
 #pragma once
 
 #include <cstdint>

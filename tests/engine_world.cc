@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <map>
 
-#include "backends/sim_job_runner.h"
 #include "base/assert.h"
 #include "base/bug_modes.h"
+#include "node/sim_node.h"
 #include "sim/run_context.h"
 #include "sim/sim_env.h"
 #include "sim/sim_rocksdb.h"
@@ -134,42 +134,29 @@ class SimulatedWorld : public EngineWorld {
   SimulatedWorld(uint64_t seed, sim::Trace* trace)
       : context_(seed, base::ActiveBugs()),
         sim_(seed, trace),
-        fs_(std::make_shared<sim::SimFileSystem>(&sim_.clock(), sim_.Stream("disk"),
-                                                 &sim_.trace())),
-        env_(&sim_.scheduler(), fs_, sim_.Stream("env"), kEngineProcess),
-        runner_(&sim_.scheduler(), kEngineProcess) {
-    fs_->MakeDirs("/data");
-  }
-  ~SimulatedWorld() override { runner_.Stop(); }
+        node_(&sim_, node::SimNodeOptions{.process = kEngineProcess,
+                                          .dir = "/data",
+                                          .disk = {},
+                                          .disk_stream = "disk",
+                                          .env_stream = "env"}) {}
   Kind kind() const override { return Kind::kSimulated; }
-  std::string Dir() const override { return "/data"; }
-  rocksmq::RocksMqHost RocksMqHost() override {
-    rocksmq::RocksMqHost host;
-    host.env = &env_;
-    host.adjust_db_options = [this](rocksdb::Options* o) {
-      *o = sim::SimRocksDbOptions(&env_, *o);
-    };
-    host.before_close = [this] { env_.DrainJobs(); };
-    host.memory_bytes = 8ULL << 30;
-    return host;
-  }
-  std::shared_ptr<rocksdb::FileSystem> FileSystem() override { return fs_; }
-  std::shared_ptr<rocksdb::SystemClock> Clock() override { return env_.GetSystemClock(); }
-  storage::JobWaker Waker() override { return runner_.Waker(); }
-  sim::SimFileSystem* sim_disk() override { return fs_.get(); }
+  std::string Dir() const override { return node_.dir(); }
+  rocksmq::RocksMqHost RocksMqHost() override { return node_.RocksMqHost(); }
+  std::shared_ptr<rocksdb::FileSystem> FileSystem() override { return node_.file_system(); }
+  std::shared_ptr<rocksdb::SystemClock> Clock() override { return node_.env().GetSystemClock(); }
+  storage::JobWaker Waker() override { return node_.jobs().Waker(); }
+  sim::SimFileSystem* sim_disk() override { return &node_.disk(); }
   void StartJobs(std::vector<storage::PeriodicJob> jobs) override {
-    runner_.Start(std::move(jobs));
+    node_.jobs().Start(std::move(jobs));
   }
-  void StopJobs() override { runner_.Stop(); }
+  void StopJobs() override { node_.jobs().Stop(); }
   void Advance(sim::Duration d) override { sim_.scheduler().RunFor(d); }
   int64_t NowMs() const override { return sim_.clock().wall_micros() / 1000; }
 
  private:
   sim::RunContext context_;  // first: the run's process-wide state outlives everything else
   sim::Simulation sim_;
-  std::shared_ptr<sim::SimFileSystem> fs_;
-  sim::SimEnv env_;
-  backends::SimJobRunner runner_;
+  node::SimNode node_;
 };
 
 }  // namespace

@@ -4,8 +4,8 @@
 # test fixtures of tests/. Bazel visibility enforces the same at build time for targets;
 # this also catches a header reached through a transitive dependency.
 #
-#   scenarios -> properties, faults -> backends -> storage -> base
-#                                      backends -> sim -> base
+#   scenarios -> properties, faults -> backends -> node -> storage -> base
+#                                               node -> sim -> base
 #   (storage never includes sim: engines get their file system, clock and job scheduling
 #   injected by their host)
 set -uo pipefail
@@ -14,11 +14,12 @@ declare -A allowed=(
   [base]="base"
   [sim]="base sim"
   [storage]="base storage"
-  [backends]="base sim storage backends"
-  [faults]="base sim storage backends faults"
-  [properties]="base sim storage backends properties"
-  [scenarios]="base sim storage backends faults properties scenarios"
-  [tests]="base sim storage backends faults properties tests"
+  [node]="base sim storage node"
+  [backends]="base sim storage node backends"
+  [faults]="base sim storage node backends faults"
+  [properties]="base sim storage node backends properties"
+  [scenarios]="base sim storage node backends faults properties scenarios"
+  [tests]="base sim storage node backends faults properties tests"
 )
 bad=0
 checked=0

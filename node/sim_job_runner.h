@@ -19,7 +19,7 @@
 #include "sim/sync.h"
 #include "storage/periodic_job.h"
 
-namespace mqsim::backends {
+namespace mqsim::node {
 
 class SimJobRunner {
  public:
@@ -60,4 +60,4 @@ class SimJobRunner {
   std::function<void(const std::string&)> observer_;
 };
 
-}  // namespace mqsim::backends
+}  // namespace mqsim::node

@@ -1,6 +1,6 @@
-#include "backends/sim_job_runner.h"
+#include "node/sim_job_runner.h"
 
-namespace mqsim::backends {
+namespace mqsim::node {
 
 SimJobRunner::SimJobRunner(sim::Scheduler* scheduler, sim::ProcessId process)
     : scheduler_(scheduler), process_(process), wake_(*scheduler, "job-runner-wake") {}
@@ -82,4 +82,4 @@ sim::Task<void> SimJobRunner::RunDeadline(const storage::PeriodicJob* job) {
   }
 }
 
-}  // namespace mqsim::backends
+}  // namespace mqsim::node
