@@ -2,7 +2,7 @@
 // sync intervals), exposed as data so that the host decides how it runs.
 //
 // Engines own no threads and no timers (architecture.md). A simulated host runs each job
-// as a task of the deterministic scheduler (backends/sim_job_runner.h); a native host runs
+// as a task of the deterministic scheduler (node/sim_job_runner.h); a native host runs
 // them on one background thread (storage/native_job_runner.h). The engine cannot tell.
 #pragma once
 
