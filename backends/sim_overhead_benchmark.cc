@@ -1,5 +1,5 @@
 // Simulation overhead per operation: the same engine workload on the simulated machine and
-// natively on tmpfs (issue 10: "the simulated run is no slower than 1.5x native").
+// natively on tmpfs (the goal: "the simulated run is no slower than 1.5x native").
 //
 // Method. For each engine (rocksmq, natsmq) and each world, one fresh engine runs:
 //   produce: --batches batches of --batch messages of --payload pseudo-random bytes

@@ -1,7 +1,7 @@
 // Time compression and seeds per minute: how much simulated time mqsim runs per second of
 // wall time, and how many seeds of a short scenario it gets through per minute, on one core.
 //
-// Method (issue 10): the scenarios defined here, each run on one process with seeds 1..N
+// Method: the scenarios defined here, each run on one process with seeds 1..N
 // (the same seeds every time), -c opt, the default trace (hashing, no sink), every checker
 // judging the history at the end (its cost is included):
 //   (a) idle-heavy soak: 24 simulated hours, 10 msg/s on 2 topics, retention hourly, a

@@ -1,5 +1,5 @@
 // Payload-size sweep: rocksmq and natsmq natively on disk, 1 KiB to 1 MiB messages, with the
-// CPU and memory each one costs (issue 10: "the seed says RocksDB wins below 64 KB and NATS
+// CPU and memory each one costs (the question: "the seed says RocksDB wins below 64 KB and NATS
 // above: show what ours do, with memory and CPU").
 //
 // Method. For each payload size (--payloads, KiB) and engine, a fresh engine in --dir
