@@ -20,8 +20,7 @@ SimNode::SimNode(sim::Simulation* sim, SimNodeOptions options)
           &sim->clock(), sim->Stream(StreamName(options_.disk_stream, "disk", options_.process)),
           &sim->trace(), options_.disk)),
       env_(&sim->scheduler(), fs_,
-           sim->Stream(StreamName(options_.env_stream, "env", options_.process)),
-           options_.process),
+           sim->Stream(StreamName(options_.env_stream, "env", options_.process)), options_.process),
       jobs_(&sim->scheduler(), options_.process) {
   fs_->MakeDirs(options_.dir);
 }
