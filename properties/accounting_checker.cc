@@ -71,7 +71,7 @@ std::optional<Violation> CheckPageAccounting(const History& h) {
     if (read.kind != EventKind::kReadAll || read.topic != e.topic) continue;
     const std::string problem = Problem(read.messages, e.accounting);
     if (!problem.empty()) {
-      return Violation{"page-accounting", "topic " + e.topic + ": " + problem, {k - 1, k}};
+      return Violation{Property::kPageAccounting, "topic " + e.topic + ": " + problem, {k - 1, k}};
     }
   }
   return std::nullopt;

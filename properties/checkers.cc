@@ -11,8 +11,8 @@ namespace {
 
 constexpr MessageId kNone = backends::kNoMessage;
 
-Violation Fail(std::string property, std::string detail, std::vector<size_t> events) {
-  return Violation{std::move(property), std::move(detail), std::move(events)};
+Violation Fail(Property property, std::string detail, std::vector<size_t> events) {
+  return Violation{property, std::move(detail), std::move(events)};
 }
 
 // The acknowledged produces of one topic incarnation.
@@ -23,7 +23,7 @@ struct Acked {
 }  // namespace
 
 std::string Violation::ToString(const History& h) const {
-  std::string out = property + ": " + detail;
+  std::string out = std::string(Name(property)) + ": " + detail;
   for (size_t i : events) out += "\n  " + h.Describe(i);
   return out;
 }
@@ -53,7 +53,7 @@ std::optional<Violation> CheckOrdering(const History& h) {
     } else if (e.kind == EventKind::kProduce && e.ok) {
       Topic& t = topics[e.topic];
       if (t.last_acked != kNone && e.id <= t.last_acked) {
-        return Fail("ordering",
+        return Fail(Property::kOrdering,
                     "topic " + e.topic + ": acknowledged id " + std::to_string(e.id) +
                         " is not above the previous acknowledged id " +
                         std::to_string(t.last_acked),
@@ -76,7 +76,7 @@ std::optional<Violation> CheckOrdering(const History& h) {
       for (size_t k = 0; k < e.messages.size(); ++k) {
         const SeenMessage& m = e.messages[k];
         if (k > 0 && m.id <= e.messages[k - 1].id) {
-          return Fail("ordering",
+          return Fail(Property::kOrdering,
                       "topic " + e.topic + ": delivered id " + std::to_string(m.id) + " after " +
                           std::to_string(e.messages[k - 1].id) + " in one read",
                       {i});
@@ -87,7 +87,7 @@ std::optional<Violation> CheckOrdering(const History& h) {
         if (p == t.known.end() || p->id != m.id) {
           p = t.known.insert(p, Known{m.id, m.digest, i});  // unacknowledged: first sighting
         } else if (p->digest != m.digest) {
-          return Fail("ordering",
+          return Fail(Property::kOrdering,
                       "topic " + e.topic + ": id " + std::to_string(m.id) +
                           " carries another payload (" + std::to_string(m.bytes) +
                           " bytes) than it did before",
@@ -171,7 +171,7 @@ std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOption
           auto it = a.lower_bound(from);
           if (it != a.end() && it->second < i) owed = *it;
           if (!e.messages.empty() && e.messages.front().id < from) {
-            return Fail(x.mode == Expect::kAfter ? "no-gap" : "seek",
+            return Fail(x.mode == Expect::kAfter ? Property::kNoGap : Property::kSeek,
                         "topic " + e.topic + " group " + e.group + ": read id " +
                             std::to_string(e.messages.front().id) + ", below " +
                             std::to_string(from) +
@@ -191,7 +191,7 @@ std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOption
           if (passed) {
             const std::string got =
                 e.messages.empty() ? "nothing" : "id " + std::to_string(e.messages.front().id);
-            return Fail(x.mode == Expect::kFrom ? "seek" : "no-gap",
+            return Fail(x.mode == Expect::kFrom ? Property::kSeek : Property::kNoGap,
                         "topic " + e.topic + " group " + e.group + ": expected acknowledged id " +
                             std::to_string(owed->first) + " next, read " + got,
                         {owed->second, x.since, i});
@@ -237,7 +237,7 @@ std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o) {
       const auto& a = acked[e.topic].by_id;
       if (e.id == kNone) {
         if (!a.empty() && !maybe_lost[e.topic] && !o.retention) {
-          return Fail("latest",
+          return Fail(Property::kLatest,
                       "topic " + e.topic + " answered no message, but id " +
                           std::to_string(a.rbegin()->first) + " was acknowledged",
                       {a.rbegin()->second, i});
@@ -247,13 +247,13 @@ std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o) {
       const bool known = a.count(e.id) != 0;
       const bool above = a.empty() || e.id > a.rbegin()->first;
       if (!known && !(above && unknown[e.topic])) {
-        return Fail("latest",
+        return Fail(Property::kLatest,
                     "topic " + e.topic + " answered id " + std::to_string(e.id) +
                         ", which was never acknowledged on it",
                     {i});
       }
       if (!a.empty() && e.id < a.rbegin()->first && !maybe_lost[e.topic]) {
-        return Fail("latest",
+        return Fail(Property::kLatest,
                     "topic " + e.topic + " answered id " + std::to_string(e.id) +
                         ", below acknowledged id " + std::to_string(a.rbegin()->first),
                     {a.rbegin()->second, i});
@@ -333,7 +333,7 @@ std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o
         for (; f != found.end() && (*f)->id < a->id; ++f) {
           // Not acknowledged (a produce whose answer was lost): it must have been produced.
           if (!t.Attempted((*f)->digest)) {
-            return Fail("durability",
+            return Fail(Property::kDurability,
                         "topic " + e.topic + ": id " + std::to_string((*f)->id) +
                             " holds a payload (" + std::to_string((*f)->bytes) +
                             " bytes) that was never produced",
@@ -344,20 +344,20 @@ std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o
         const bool present = f != found.end() && (*f)->id == a->id;
         if (present && (*f)->digest != a->digest) {
           if (promised) {
-            return Fail("durability",
+            return Fail(Property::kDurability,
                         "topic " + e.topic + ": id " + std::to_string(a->id) +
                             " holds another payload after recovery",
                         {a->event, i});
           }
           if (!t.Attempted((*f)->digest)) {
-            return Fail("durability",
+            return Fail(Property::kDurability,
                         "topic " + e.topic + ": id " + std::to_string(a->id) +
                             " holds a payload that was never produced",
                         {a->event, i});
           }
         }
         if (!present && promised) {
-          return Fail("durability",
+          return Fail(Property::kDurability,
                       "topic " + e.topic + ": acknowledged id " + std::to_string(a->id) +
                           " is gone after recovery",
                       {a->event, i});
@@ -366,7 +366,7 @@ std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o
       }
       for (; f != found.end(); ++f) {
         if (!t.Attempted((*f)->digest)) {
-          return Fail("durability",
+          return Fail(Property::kDurability,
                       "topic " + e.topic + ": id " + std::to_string((*f)->id) +
                           " holds a payload (" + std::to_string((*f)->bytes) +
                           " bytes) that was never produced",

@@ -10,11 +10,12 @@
 #include <vector>
 
 #include "properties/history.h"
+#include "properties/property.h"
 
 namespace mqsim::properties {
 
 struct Violation {
-  std::string property;  // "ordering", "no-gap", "seek", "latest", "durability"
+  Property property;
   std::string detail;
   std::vector<size_t> events;  // indexes into the history
   std::string ToString(const History& h) const;

@@ -176,25 +176,27 @@ struct Builder {
   }
 };
 
-std::string Property(const std::optional<Violation>& v) { return v ? v->property : "none"; }
+std::string PropertyOf(const std::optional<Violation>& v) {
+  return v ? std::string(Name(v->property)) : "none";
+}
 
 TEST_CASE("Ordering fails on reused ids, reordered reads and changed payloads") {
-  CHECK(Property(CheckOrdering(Builder().Produce("a", 1, "x").Produce("a", 2, "y").h)) == "none");
-  CHECK(Property(CheckOrdering(Builder().Produce("a", 2, "x").Produce("a", 2, "y").h)) ==
+  CHECK(PropertyOf(CheckOrdering(Builder().Produce("a", 1, "x").Produce("a", 2, "y").h)) == "none");
+  CHECK(PropertyOf(CheckOrdering(Builder().Produce("a", 2, "x").Produce("a", 2, "y").h)) ==
         "ordering");
-  CHECK(Property(CheckOrdering(Builder()
-                                   .Produce("a", 1, "x")
-                                   .Produce("a", 2, "y")
-                                   .Consume("a", {{2, "y"}, {1, "x"}})
-                                   .h)) == "ordering");
-  CHECK(Property(CheckOrdering(Builder().Produce("a", 1, "x").Consume("a", {{1, "z"}}).h)) ==
+  CHECK(PropertyOf(CheckOrdering(Builder()
+                                     .Produce("a", 1, "x")
+                                     .Produce("a", 2, "y")
+                                     .Consume("a", {{2, "y"}, {1, "x"}})
+                                     .h)) == "ordering");
+  CHECK(PropertyOf(CheckOrdering(Builder().Produce("a", 1, "x").Consume("a", {{1, "z"}}).h)) ==
         "ordering");
   // decimal_keys: "10" sorts before "9"
-  CHECK(Property(CheckOrdering(Builder()
-                                   .Produce("a", 9, "x")
-                                   .Produce("a", 10, "y")
-                                   .Consume("a", {{10, "y"}, {9, "x"}})
-                                   .h)) == "ordering");
+  CHECK(PropertyOf(CheckOrdering(Builder()
+                                     .Produce("a", 9, "x")
+                                     .Produce("a", 10, "y")
+                                     .Consume("a", {{10, "y"}, {9, "x"}})
+                                     .h)) == "ordering");
 }
 
 TEST_CASE("No-gap fails when a group skips an acknowledged message") {
@@ -205,7 +207,7 @@ TEST_CASE("No-gap fails when a group skips an acknowledged message") {
       .Group("a")
       .Consume("a", {{1, "x"}})
       .Consume("a", {{2, "y"}, {3, "z"}});
-  CHECK(Property(CheckNoGapsAndSeeks(ok.h)) == "none");
+  CHECK(PropertyOf(CheckNoGapsAndSeeks(ok.h)) == "none");
   Builder bad;
   bad.Produce("a", 1, "x")
       .Produce("a", 2, "y")
@@ -214,10 +216,10 @@ TEST_CASE("No-gap fails when a group skips an acknowledged message") {
       .Consume("a", {{1, "x"}})
       .Consume("a", {{3, "z"}});
   const auto v = CheckNoGapsAndSeeks(bad.h);
-  CHECK(Property(v) == "no-gap");
+  CHECK(PropertyOf(v) == "no_gap");
   CHECK(v->detail.find("expected acknowledged id 2") != std::string::npos);
   // Retention may legitimately start reads later (ack_off_by_one needs retention off to show).
-  CHECK(Property(CheckNoGapsAndSeeks(bad.h, CheckOptions{.retention = true})) == "none");
+  CHECK(PropertyOf(CheckNoGapsAndSeeks(bad.h, CheckOptions{.retention = true})) == "none");
   // Re-delivery of something already read is a gap's twin.
   Builder again;
   again.Produce("a", 1, "x")
@@ -225,7 +227,7 @@ TEST_CASE("No-gap fails when a group skips an acknowledged message") {
       .Group("a")
       .Consume("a", {{1, "x"}})
       .Consume("a", {{1, "x"}, {2, "y"}});
-  CHECK(Property(CheckNoGapsAndSeeks(again.h)) == "no-gap");
+  CHECK(PropertyOf(CheckNoGapsAndSeeks(again.h)) == "no_gap");
 }
 
 TEST_CASE("Seek fails below its target and when it misses the target") {
@@ -234,26 +236,26 @@ TEST_CASE("Seek fails below its target and when it misses the target") {
     for (MessageId i = 1; i <= 5; ++i) b.Produce("a", i, "m" + std::to_string(i));
     return b.Group("a");
   };
-  CHECK(Property(CheckNoGapsAndSeeks(base().Seek("a", 3).Consume("a", {{3, "m3"}}).h)) == "none");
+  CHECK(PropertyOf(CheckNoGapsAndSeeks(base().Seek("a", 3).Consume("a", {{3, "m3"}}).h)) == "none");
   // seek_missing_to_earliest: a seek lands earlier than asked.
-  CHECK(Property(CheckNoGapsAndSeeks(base().Seek("a", 3).Consume("a", {{1, "m1"}}).h)) == "seek");
+  CHECK(PropertyOf(CheckNoGapsAndSeeks(base().Seek("a", 3).Consume("a", {{1, "m1"}}).h)) == "seek");
   // not inclusive
-  CHECK(Property(CheckNoGapsAndSeeks(base().Seek("a", 3).Consume("a", {{4, "m4"}}).h)) == "seek");
+  CHECK(PropertyOf(CheckNoGapsAndSeeks(base().Seek("a", 3).Consume("a", {{4, "m4"}}).h)) == "seek");
   // A seek to a missing id lands on the next one.
   Builder gap;
   gap.Produce("a", 1, "m1").Produce("a", 5, "m5").Group("a").Seek("a", 3).Consume("a", {{5, "m5"}});
-  CHECK(Property(CheckNoGapsAndSeeks(gap.h)) == "none");
+  CHECK(PropertyOf(CheckNoGapsAndSeeks(gap.h)) == "none");
 }
 
 TEST_CASE("Latest fails on another topic's id and below an acknowledged id") {
   Builder b;
   b.Produce("channel_tes", 1, "a").Produce("channel_tes", 2, "b");
   for (MessageId i = 1; i <= 9; ++i) b.Produce("channel_test", i, "c");
-  CHECK(Property(CheckLatest(Builder(b).Latest("channel_tes", 2).h)) == "none");
+  CHECK(PropertyOf(CheckLatest(Builder(b).Latest("channel_tes", 2).h)) == "none");
   // latest_prefix: the answer of "channel_test" for "channel_tes".
-  CHECK(Property(CheckLatest(Builder(b).Latest("channel_tes", 9).h)) == "latest");
-  CHECK(Property(CheckLatest(Builder(b).Latest("channel_test", 5).h)) == "latest");
-  CHECK(Property(CheckLatest(Builder(b).Latest("channel_test", backends::kNoMessage).h)) ==
+  CHECK(PropertyOf(CheckLatest(Builder(b).Latest("channel_tes", 9).h)) == "latest");
+  CHECK(PropertyOf(CheckLatest(Builder(b).Latest("channel_test", 5).h)) == "latest");
+  CHECK(PropertyOf(CheckLatest(Builder(b).Latest("channel_test", backends::kNoMessage).h)) ==
         "latest");
 }
 
@@ -263,11 +265,11 @@ TEST_CASE("Durability fails on a lost promised message and on an invented one") 
       .Produce("a", 2, "y", true)
       .Event(EventKind::kCrash)
       .Event(EventKind::kRecover);
-  CHECK(Property(CheckDurability(
+  CHECK(PropertyOf(CheckDurability(
             Builder(b).Consume("a", {{1, "x"}, {2, "y"}}, EventKind::kReadAll).h)) == "none");
-  CHECK(Property(CheckDurability(Builder(b).Consume("a", {{1, "x"}}, EventKind::kReadAll).h)) ==
+  CHECK(PropertyOf(CheckDurability(Builder(b).Consume("a", {{1, "x"}}, EventKind::kReadAll).h)) ==
         "durability");
-  CHECK(Property(CheckDurability(
+  CHECK(PropertyOf(CheckDurability(
             Builder(b).Consume("a", {{1, "x"}, {2, "y"}, {3, "ghost"}}, EventKind::kReadAll).h)) ==
         "durability");
   // Unsynced and acknowledged before a power loss: not promised.
@@ -276,34 +278,34 @@ TEST_CASE("Durability fails on a lost promised message and on an invented one") 
       .Produce("a", 2, "y", false)
       .Event(EventKind::kPowerLoss)
       .Consume("a", {{1, "x"}}, EventKind::kReadAll);
-  CHECK(Property(CheckDurability(p.h)) == "none");
+  CHECK(PropertyOf(CheckDurability(p.h)) == "none");
   // skip_wal_sync: a synced one lost to a power loss.
   Builder s;
   s.Produce("a", 1, "x", true)
       .Produce("a", 2, "y", true)
       .Event(EventKind::kPowerLoss)
       .Consume("a", {{1, "x"}}, EventKind::kReadAll);
-  CHECK(Property(CheckDurability(s.h)) == "durability");
+  CHECK(PropertyOf(CheckDurability(s.h)) == "durability");
   // A produce whose answer was lost (failed) may be there, under an id nobody acknowledged;
   // a payload nobody produced may not, nor another payload under an acknowledged id.
   Builder lost;
   lost.Produce("a", 1, "x", true);
   lost.h.Add(HistoryEvent{
       .time_ns = 10, .kind = EventKind::kProduce, .topic = "a", .ok = false, .payload = "z"});
-  CHECK(Property(CheckDurability(
+  CHECK(PropertyOf(CheckDurability(
             Builder(lost).Consume("a", {{1, "x"}, {2, "z"}}, EventKind::kReadAll).h)) == "none");
-  CHECK(Property(CheckDurability(
+  CHECK(PropertyOf(CheckDurability(
             Builder(lost).Consume("a", {{1, "x"}, {2, "w"}}, EventKind::kReadAll).h)) ==
         "durability");
-  CHECK(Property(CheckDurability(Builder(lost).Consume("a", {{1, "z"}}, EventKind::kReadAll).h)) ==
-        "durability");
+  CHECK(PropertyOf(CheckDurability(
+            Builder(lost).Consume("a", {{1, "z"}}, EventKind::kReadAll).h)) == "durability");
   // Not promised (unsynced before a power loss), so it may be gone, but not replaced by a
   // payload nobody produced.
   Builder unsynced;
   unsynced.Produce("a", 1, "x", false).Event(EventKind::kPowerLoss);
-  CHECK(Property(CheckDurability(Builder(unsynced).Consume("a", {}, EventKind::kReadAll).h)) ==
+  CHECK(PropertyOf(CheckDurability(Builder(unsynced).Consume("a", {}, EventKind::kReadAll).h)) ==
         "none");
-  CHECK(Property(CheckDurability(
+  CHECK(PropertyOf(CheckDurability(
             Builder(unsynced).Consume("a", {{1, "q"}}, EventKind::kReadAll).h)) == "durability");
 }
 
@@ -321,7 +323,7 @@ TEST_CASE("Delivery liveness: a reading push consumer gets every acknowledged me
     History h;
     for (auto& e : events) h.Add(std::move(e));
     const auto v = CheckDeliveryLiveness(h, 2 * kSec);
-    return v ? v->property + ": " + v->detail : std::string();
+    return v ? std::string(Name(v->property)) + ": " + v->detail : std::string();
   };
   using K = EventKind;
   // Delivered promptly: fine; an empty receive soon after a produce: fine (within the bound).

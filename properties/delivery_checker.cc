@@ -63,13 +63,13 @@ std::optional<Violation> CheckDeliveryLiveness(const History& h, int64_t bound_n
         const std::string who = "topic " + e.topic + " subscriber " + e.group;
         for (const SeenMessage& m : e.messages) {
           if (m.id <= sub.last) {
-            return Violation{"delivery-liveness",
+            return Violation{Property::kDeliveryLiveness,
                              who + ": received id " + std::to_string(m.id) + " after id " +
                                  std::to_string(sub.last),
                              {sub.since, i}};
           }
           if (owed && m.id > owed->first) {
-            return Violation{"delivery-liveness",
+            return Violation{Property::kDeliveryLiveness,
                              who + ": received id " + std::to_string(m.id) +
                                  " before acknowledged id " + std::to_string(owed->first),
                              {owed->second, i}};
@@ -78,7 +78,7 @@ std::optional<Violation> CheckDeliveryLiveness(const History& h, int64_t bound_n
           sub.last = m.id;
         }
         if (e.messages.empty() && owed && e.time_ns - ev[owed->second].time_ns > bound_ns) {
-          return Violation{"delivery-liveness",
+          return Violation{Property::kDeliveryLiveness,
                            who + ": the application found its buffer empty " +
                                std::to_string((e.time_ns - ev[owed->second].time_ns) / 1'000'000) +
                                " ms after id " + std::to_string(owed->first) +

@@ -270,7 +270,7 @@ absl::StatusOr<std::set<uint64_t>> MilvusDataPath::SegmentRows() {
 
 std::optional<Violation> CheckForeignPositions(const MilvusDataPath& path) {
   if (path.foreign_resumes().empty()) return std::nullopt;
-  return Violation{"foreign-position",
+  return Violation{Property::kForeignPosition,
                    path.foreign_resumes().front() + ", silently, as if it were its own (" +
                        std::to_string(path.foreign_resumes().size()) + " channels)",
                    {}};
@@ -279,7 +279,7 @@ std::optional<Violation> CheckForeignPositions(const MilvusDataPath& path) {
 std::optional<Violation> CheckFlushBeforeSwitch(MilvusDataPath& path, sim::Time switch_time) {
   absl::StatusOr<std::set<uint64_t>> in_segments = path.SegmentRows();
   if (!in_segments.ok()) {
-    return Violation{"flush-before-switch",
+    return Violation{Property::kFlushBeforeSwitch,
                      "cannot read the object store: " + std::string(in_segments.status().message()),
                      {}};
   }
@@ -291,7 +291,7 @@ std::optional<Violation> CheckFlushBeforeSwitch(MilvusDataPath& path, sim::Time 
     if (!first) first = {row, acked_at};
   }
   if (lost == 0) return std::nullopt;
-  return Violation{"flush-before-switch",
+  return Violation{Property::kFlushBeforeSwitch,
                    std::to_string(lost) +
                        " acknowledged rows are neither in a segment nor "
                        "readable after the switch (first: row " +

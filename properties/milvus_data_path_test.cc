@@ -78,7 +78,7 @@ TEST_CASE("S1: after a completed FlushAll a switch of mq.type loses no acknowled
     std::vector<std::string> warnings;
     const std::optional<Violation> v =
         SwitchRun(seed, sw, /*flush_first=*/true, nullptr, &warnings);
-    INFO((v ? v->property + ": " + v->detail : std::string()));
+    INFO((v ? std::string(Name(v->property)) + ": " + v->detail : std::string()));
     CHECK_FALSE(v);
     // The old checkpoints were foreign: replaced by latest, with a warning per channel.
     CHECK(warnings.size() == 2);
@@ -90,7 +90,7 @@ TEST_CASE("S2: a switch without FlushAll is caught as data loss") {
     const std::optional<Violation> v =
         SwitchRun(seed, Switch{MqType::kRocksMq, MqType::kNatsMq}, /*flush_first=*/false);
     REQUIRE(v);
-    CHECK(v->property == "flush-before-switch");
+    CHECK(v->property == Property::kFlushBeforeSwitch);
     CHECK(v->detail.find("acknowledged rows are neither in a segment") != std::string::npos);
   }
 }

@@ -233,13 +233,13 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
             all_passed = std::max(all_passed, *p);
           }
           if (!every_group) {
-            return Violation{"retention",
+            return Violation{Property::kRetention,
                              "topic " + e.topic + ": id " + std::to_string(m.id) +
                                  " was deleted before every consumer group had read it",
                              {m.event, i}};
           }
           if (b.size_bytes < 0 && all_passed + b.time_ns > e.time_ns) {
-            return Violation{"retention",
+            return Violation{Property::kRetention,
                              "topic " + e.topic + ": id " + std::to_string(m.id) + " was deleted " +
                                  std::to_string((all_passed + b.time_ns - e.time_ns) / 1'000'000) +
                                  " ms before its retention time ran out",
@@ -276,7 +276,7 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
             for (const SeenMessage& m : e.messages) present = present || m.id == it->first;
             if (present && due < e.time_ns) {
               return Violation{
-                  "retention",
+                  Property::kRetention,
                   "topic " + e.topic + ": id " + std::to_string(it->first) + " is still there " +
                       std::to_string((e.time_ns - due) / 1'000'000) +
                       " ms after it was due to be retained (every group had read id " +
@@ -323,7 +323,7 @@ std::optional<Violation> CheckNoResurrection(const History& h) {
       for (const SeenMessage& m : e.messages) {
         if (gone != destroyed.end() && gone->second.count(m.digest) != 0 &&
             std::find(now.begin(), now.end(), m.digest) == now.end()) {
-          return Violation{"no-resurrection",
+          return Violation{Property::kNoResurrection,
                            "topic " + e.topic +
                                ": a message of a destroyed "
                                "incarnation of the topic came back (id " +
@@ -332,7 +332,7 @@ std::optional<Violation> CheckNoResurrection(const History& h) {
         }
         auto f = floor.find(e.topic);
         if (f != floor.end() && m.id < f->second) {
-          return Violation{"no-resurrection",
+          return Violation{Property::kNoResurrection,
                            "topic " + e.topic + ": id " + std::to_string(m.id) +
                                " came back after the topic was seen to start at " +
                                std::to_string(f->second),
@@ -368,7 +368,7 @@ std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l) 
     if (e.kind != EventKind::kReadAll || !e.ok) continue;
     const auto& msgs = topics[e.topic];
     if (l.max_msgs > 0 && static_cast<int64_t>(e.messages.size()) > l.max_msgs) {
-      return Violation{"nats-limits",
+      return Violation{Property::kNatsLimits,
                        "stream " + e.topic + " holds " + std::to_string(e.messages.size()) +
                            " messages, MaxMsgs is " + std::to_string(l.max_msgs),
                        {i}};
@@ -378,7 +378,7 @@ std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l) 
       bytes += l.size_of ? l.size_of(e.topic, m.bytes) : m.bytes;
     }
     if (l.max_bytes > 0 && bytes > static_cast<uint64_t>(l.max_bytes)) {
-      return Violation{"nats-limits",
+      return Violation{Property::kNatsLimits,
                        "stream " + e.topic + " holds " + std::to_string(bytes) +
                            " bytes, MaxBytes is " + std::to_string(l.max_bytes),
                        {i}};
@@ -388,7 +388,7 @@ std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l) 
         auto p = msgs.find(m.id);
         if (p == msgs.end()) continue;
         if (p->second.time_ns + l.max_age_ns + l.slack_ns < e.time_ns) {
-          return Violation{"nats-limits",
+          return Violation{Property::kNatsLimits,
                            "stream " + e.topic + ": id " + std::to_string(m.id) + " is " +
                                std::to_string((e.time_ns - p->second.time_ns) / 1'000'000) +
                                " ms old, MaxAge is " + std::to_string(l.max_age_ns / 1'000'000) +

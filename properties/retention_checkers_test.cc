@@ -149,7 +149,9 @@ struct B {
   }
 };
 
-std::string Prop(const std::optional<Violation>& v) { return v ? v->property : "none"; }
+std::string Prop(const std::optional<Violation>& v) {
+  return v ? std::string(Name(v->property)) : "none";
+}
 
 TEST_CASE("Retention fails when a message goes early or stays too long") {
   RetentionBounds b{.time_ns = kMinute,
@@ -201,7 +203,7 @@ TEST_CASE("No-resurrection fails when a deleted or destroyed message comes back"
                                      .Produce(3, 3)
                                      .Consume(5, {3}, EventKind::kReadAll)
                                      .Consume(6, {2})
-                                     .h)) == "no-resurrection");
+                                     .h)) == "no_resurrection");
   // destroy_keeps_data: a re-created topic returns an old message.
   B d;
   d.Produce(1, 1, "old")
@@ -210,7 +212,7 @@ TEST_CASE("No-resurrection fails when a deleted or destroyed message comes back"
   HistoryEvent back{.time_ns = 4, .kind = EventKind::kConsume, .topic = "t", .group = "g"};
   back.messages.push_back(Message{1, "old"});
   d.Add(back);
-  CHECK(Prop(CheckNoResurrection(d.h)) == "no-resurrection");
+  CHECK(Prop(CheckNoResurrection(d.h)) == "no_resurrection");
 }
 
 TEST_CASE("NATS limits fail on too many messages, too many bytes, too old a message") {
@@ -220,7 +222,7 @@ TEST_CASE("NATS limits fail on too many messages, too many bytes, too old a mess
                                  .Produce(3, 3)
                                  .Consume(4, {1, 2, 3}, EventKind::kReadAll)
                                  .h,
-                             count)) == "nats-limits");
+                             count)) == "nats_limits");
   CHECK(Prop(CheckNatsLimits(
             B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(4, {2, 3}, EventKind::kReadAll).h,
             count)) == "none");
@@ -235,12 +237,12 @@ TEST_CASE("NATS limits fail on too many messages, too many bytes, too old a mess
                                  .Produce(3, 3)
                                  .Consume(4, {1, 2, 3}, EventKind::kReadAll)
                                  .h,
-                             bytes)) == "nats-limits");
+                             bytes)) == "nats_limits");
   // nats_expire_late: an idle stream keeps expired messages.
   NatsLimits age{
       .max_msgs = -1, .max_bytes = -1, .max_age_ns = 1'000'000'000, .slack_ns = 0, .size_of = {}};
   CHECK(Prop(CheckNatsLimits(B().Produce(1, 0).Consume(5'000'000'000, {1}, EventKind::kReadAll).h,
-                             age)) == "nats-limits");
+                             age)) == "nats_limits");
 }
 
 TEST_CASE("Page accounting: the store's pages must describe exactly the messages it holds") {
@@ -255,7 +257,7 @@ TEST_CASE("Page accounting: the store's pages must describe exactly the messages
   };
   auto prop = [](const History& h) {
     const auto v = CheckPageAccounting(h);
-    return v ? v->property + ": " + v->detail : std::string();
+    return v ? std::string(Name(v->property)) + ": " + v->detail : std::string();
   };
   // Page size 100: 60+50 closes page 1..2 at 110 bytes; 30 bytes stay open.
   const std::vector<Message> all = {msg(1, 60), msg(2, 50), msg(3, 30)};

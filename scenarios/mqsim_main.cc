@@ -118,7 +118,7 @@ void PrintRun(const Scenario& sc, const RunResult& r, uint64_t seed, bool json) 
   std::cout << "scenario " << sc.name << " on " << r.store << ", seed " << seed << "\n"
             << "  faults   " << r.plan << "\n"
             << "  workload ";
-  if (r.property == mqsim::scenarios::kEngineCrash) {
+  if (r.property == mqsim::properties::Name(mqsim::properties::Property::kEngineCrash)) {
     std::cout << "(not known: the run died)\n";
   } else {
     std::cout << r.acked << " acknowledged, " << r.consumed << " consumed, " << r.crashes

@@ -27,14 +27,10 @@ using backends::MessageId;
 using backends::MqType;
 using properties::EventKind;
 using properties::HistoryEvent;
+using properties::Property;
 using properties::Violation;
 
 constexpr sim::ProcessId kNode = 1;
-
-std::string CheckName(std::string property) {
-  std::replace(property.begin(), property.end(), '-', '_');
-  return property;
-}
 
 class Run {
  public:
@@ -74,7 +70,7 @@ class Run {
     std::optional<Violation> v = sc_.workload.milvus.enabled ? RunMilvus() : RunWorkload();
     if (v) {
       r.pass = false;
-      r.property = CheckName(v->property);
+      r.property = std::string(properties::Name(v->property));
       r.detail = v->ToString(history_);
       int64_t latest = -1;
       for (size_t i : v->events) latest = std::max(latest, history_.events()[i].time_ns);
@@ -290,7 +286,7 @@ class Run {
 
   std::optional<Violation> RunWorkload() {
     if (!target_->Restart()) {
-      return Violation{"startup", "the store did not open on a fresh disk", {}};
+      return Violation{Property::kStartup, "the store did not open on a fresh disk", {}};
     }
     sim::Duration longest_starvation;
     {
@@ -302,7 +298,8 @@ class Run {
     sim_.scheduler().CancelProcess(kNode);               // the workload stops
     store_->disk().set_capacity_bytes(UINT64_MAX);
     for (int attempt = 0; attempt < 3 && !store_->up(); ++attempt) (void)target_->Restart();
-    if (!store_->up()) return Violation{"recovery", "the store does not open after the run", {}};
+    if (!store_->up())
+      return Violation{Property::kRecovery, "the store does not open after the run", {}};
     sim_.scheduler().CancelProcess(kNode);
     for (const std::string& t : topics_) ReadAll(t);
     return Judge();
@@ -310,7 +307,9 @@ class Run {
 
   std::optional<Violation> Judge() {
     // An engine that would have crashed the process (a Go panic in Milvus) fails the run.
-    if (!panic_.empty() && sc_.Checks("no_panic")) return Violation{"no_panic", panic_, {}};
+    if (!panic_.empty() && sc_.Checks(Property::kNoPanic)) {
+      return Violation{Property::kNoPanic, panic_, {}};
+    }
     const bool rocks_retention =
         type_ == MqType::kRocksMq && (sc_.config.rocksmq.retention_time_minutes >= 0 ||
                                       sc_.config.rocksmq.retention_size_mb >= 0);
@@ -327,7 +326,7 @@ class Run {
         plan_.latency.sync.stall.nanos() + 1'000'000'000;
     std::vector<std::optional<Violation>> found;
     auto keep = [&](std::optional<Violation> v) {
-      if (v && sc_.Checks(CheckName(v->property))) found.push_back(std::move(v));
+      if (v && sc_.Checks(v->property)) found.push_back(std::move(v));
     };
     keep(properties::CheckOrdering(history_));
     keep(properties::CheckNoResurrection(history_));  // before latest: the sharper diagnosis
@@ -373,7 +372,7 @@ class Run {
     properties::MilvusDataPath path(&sim_, o, &history_);
     const bool ignore = sc_.config.mq.ignore_bad_position;
     if (absl::Status s = path.Start(store_.get(), ignore); !s.ok()) {
-      return Violation{"startup", std::string(s.message()), {}};
+      return Violation{Property::kStartup, std::string(s.message()), {}};
     }
     faults::FaultInjector injector(&sim_, plan_, target_.get());
     sim::Scheduler& s = sim_.scheduler();
@@ -399,7 +398,7 @@ class Run {
             next_store = MakeStore(*m.switch_to, 2, "/data2");
             switched_at = sim_.now();
             if (absl::Status st = path.SwitchTo(next_store.get(), ignore); !st.ok()) {
-              failed = Violation{"switch", std::string(st.message()), {}};
+              failed = Violation{Property::kSwitch, std::string(st.message()), {}};
               s.Stop();
             }
           },
@@ -411,17 +410,18 @@ class Run {
     const int64_t ts = path.FlushAll();
     for (int i = 0; i < 120 && !path.FlushAllComplete(ts); ++i) s.RunFor(sim::Duration::Seconds(1));
     path.Stop();
-    if (switched_at && sc_.Checks("foreign_position")) {
+    if (switched_at && sc_.Checks(Property::kForeignPosition)) {
       if (auto v = properties::CheckForeignPositions(path)) return v;
     }
-    if (switched_at && sc_.Checks("flush_before_switch")) {
+    if (switched_at && sc_.Checks(Property::kFlushBeforeSwitch)) {
       if (auto v = properties::CheckFlushBeforeSwitch(path, *switched_at)) return v;
     }
     if (!path.FlushAllComplete(ts)) {
       return Violation{
-          "flush_before_switch", "the final FlushAll did not complete within 2 minutes", {}};
+          Property::kFlushBeforeSwitch, "the final FlushAll did not complete within 2 minutes", {}};
     }
-    if (auto v = properties::CheckOrdering(history_); v && sc_.Checks("ordering")) return v;
+    if (auto v = properties::CheckOrdering(history_); v && sc_.Checks(Property::kOrdering))
+      return v;
     return std::nullopt;
   }
 
@@ -459,7 +459,7 @@ RunResult RunScenario(const Scenario& scenario, const RunOptions& options) {
   if (!type.ok()) {
     RunResult r;
     r.pass = false;
-    r.property = "config";
+    r.property = std::string(properties::Name(properties::Property::kConfig));
     r.detail = std::string(type.status().message());
     return r;
   }

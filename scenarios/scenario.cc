@@ -343,8 +343,20 @@ absl::StatusOr<backends::MqType> Scenario::StoreType() const {
   return backends::SelectMqType(config, mode);
 }
 
-bool Scenario::Checks(const std::string& check) const {
-  return checks.empty() || std::find(checks.begin(), checks.end(), check) != checks.end();
+const std::vector<std::string>& KnownChecks() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (properties::Property p : properties::CheckableProperties()) {
+      out.emplace_back(properties::Name(p));
+    }
+    return out;
+  }();
+  return names;
+}
+
+bool Scenario::Checks(properties::Property property) const {
+  return checks.empty() ||
+         std::find(checks.begin(), checks.end(), properties::Name(property)) != checks.end();
 }
 
 faults::FaultPlan Scenario::PlanFor(uint64_t seed) const {

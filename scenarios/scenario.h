@@ -31,6 +31,7 @@
 
 #include "backends/mq_config.h"
 #include "faults/fault_plan.h"
+#include "properties/property.h"
 #include "sim/random.h"
 #include "sim/time.h"
 
@@ -87,16 +88,8 @@ struct WorkloadSpec {
   MilvusSpec milvus;
 };
 
-// The checks a scenario may name.
-inline const std::vector<std::string>& KnownChecks() {
-  static const std::vector<std::string> names = {
-      "ordering",         "no_gap",           "seek",
-      "latest",           "durability",       "retention",
-      "no_resurrection",  "nats_limits",      "flush_before_switch",
-      "no_panic",         "foreign_position", "page_accounting",
-      "delivery_liveness"};
-  return names;
-}
+// The names of the checks a scenario may name (properties::CheckableProperties()).
+const std::vector<std::string>& KnownChecks();
 
 struct Scenario {
   std::string file;  // as given (for messages and repro lines)
@@ -115,7 +108,7 @@ struct Scenario {
 
   // The store this scenario runs on: backend, or mq.type selection over config and mode.
   absl::StatusOr<backends::MqType> StoreType() const;
-  bool Checks(const std::string& name) const;
+  bool Checks(properties::Property property) const;
   // The fault plan of one seed (swarm: drawn from the seed).
   faults::FaultPlan PlanFor(uint64_t seed) const;
 };

@@ -53,8 +53,8 @@ TEST_CASE("Scenario values and defaults") {
   CHECK_FALSE(s->faults.torn_writes);
   CHECK(s->faults.starve_job == "rocksmq.retention");
   CHECK(s->faults.buggify);
-  CHECK(s->Checks("ordering"));
-  CHECK_FALSE(s->Checks("retention"));
+  CHECK(s->Checks(properties::Property::kOrdering));
+  CHECK_FALSE(s->Checks(properties::Property::kRetention));
 }
 
 TEST_CASE("Mistakes name the file, the line and the key") {

@@ -177,7 +177,7 @@ RunResult Finish(const Child& child, int status, const Scenario& scenario,
   if (r.ok()) return *r;
   RunResult crash;
   crash.pass = false;
-  crash.property = kEngineCrash;
+  crash.property = std::string(properties::Name(properties::Property::kEngineCrash));
   crash.detail = DescribeDeath(status);
   absl::StatusOr<backends::MqType> type = scenario.StoreType();
   crash.store = type.ok() ? std::string(backends::ToString(*type)) : "?";

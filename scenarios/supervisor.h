@@ -16,6 +16,7 @@
 
 #include <functional>
 
+#include "properties/property.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
 
@@ -42,7 +43,5 @@ RunResult Finish(const Child& child, int status, const Scenario& scenario,
 // Start, wait, Finish.
 RunResult RunSupervised(const Scenario& scenario, const RunOptions& options,
                         const RunBody& body = nullptr);
-
-inline constexpr char kEngineCrash[] = "engine_crash";
 
 }  // namespace mqsim::scenarios
