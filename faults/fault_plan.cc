@@ -1,5 +1,7 @@
 #include "faults/fault_plan.h"
 
+#include "storage/job_names.h"
+
 namespace mqsim::faults {
 
 std::string FaultPlan::ToString() const {
@@ -56,7 +58,7 @@ FaultPlan Swarm(sim::Random& rng, sim::Duration duration) {
   }
   if (rng.Chance(0.5)) p.gc_interval = interval(5, 50);
   if (rng.Chance(0.5)) {
-    p.starve_job = rng.Chance(0.5) ? "rocksmq.retention" : "natsmq.expire";
+    p.starve_job = rng.Chance(0.5) ? storage::jobs::kRocksMqRetention : storage::jobs::kNatsExpire;
     p.starve_interval = interval(2, 6);
   }
   if (rng.Chance(0.5)) p.crash_at_op_interval = interval(2, 10);
@@ -68,6 +70,16 @@ FaultPlan Swarm(sim::Random& rng, sim::Duration duration) {
   }
   p.buggify = rng.Chance(0.5);
   return p;
+}
+
+const std::vector<StarvableJob>& StarvableJobs() {
+  static const std::vector<StarvableJob> jobs = {
+      {"retention", storage::jobs::kRocksMqRetention},
+      {"compaction", storage::jobs::kRocksMqCompaction},
+      {"expiry", storage::jobs::kNatsExpire},
+      {"sync", storage::jobs::kNatsSync},
+  };
+  return jobs;
 }
 
 }  // namespace mqsim::faults

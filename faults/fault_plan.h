@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "faults/go_gc.h"
@@ -71,5 +72,13 @@ struct FaultPlan {
 // A plan with each fault kind switched on with probability 1/2 and its knobs drawn from
 // ranges scaled to a run of `duration` (swarm testing: every seed a different mix).
 FaultPlan Swarm(sim::Random& rng, sim::Duration duration);
+
+// The periodic jobs a starvation fault may name: the scenario's `starve.task` and the
+// engine's job name (storage/job_names.h).
+struct StarvableJob {
+  std::string_view task;  // "retention", "compaction", "expiry", "sync"
+  std::string_view job;   // "rocksmq.retention", ...
+};
+const std::vector<StarvableJob>& StarvableJobs();
 
 }  // namespace mqsim::faults

@@ -17,6 +17,7 @@
 #include "sim/run_context.h"
 #include "sim/simulation.h"
 #include "sim/sync.h"
+#include "storage/job_names.h"
 #include "storage/natsmq/record.h"
 
 namespace mqsim::scenarios {
@@ -102,7 +103,7 @@ class Run {
     o.process = process;
     auto store = std::make_unique<backends::SimStore>(&sim_, o);
     store->jobs().set_observer([this](const std::string& job) {
-      if (job == "rocksmq.retention" || job == "natsmq.expire") {
+      if (job == storage::jobs::kRocksMqRetention || job == storage::jobs::kNatsExpire) {
         history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kRetention, .payload = job});
       }
     });

@@ -297,16 +297,13 @@ absl::Status ParseFaults(YamlSection f, faults::FaultPlan* plan) {
   if (starve->Has("task")) {
     std::string task;
     MQSIM_RETURN_IF_ERROR(starve->Get("task", &task));
-    if (task == "retention")
-      plan->starve_job = "rocksmq.retention";
-    else if (task == "compaction")
-      plan->starve_job = "rocksmq.compaction";
-    else if (task == "expiry")
-      plan->starve_job = "natsmq.expire";
-    else if (task == "sync")
-      plan->starve_job = "natsmq.sync";
-    else
-      return starve->Error("task", "expected retention, compaction, expiry or sync");
+    const std::vector<faults::StarvableJob>& jobs = faults::StarvableJobs();
+    std::string known;
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      if (jobs[i].task == task) plan->starve_job = jobs[i].job;
+      known += (i == 0 ? "" : i + 1 == jobs.size() ? " or " : ", ") + std::string(jobs[i].task);
+    }
+    if (plan->starve_job.empty()) return starve->Error("task", "expected " + known);
   }
   MQSIM_RETURN_IF_ERROR(GetDuration(*starve, "for", &plan->starve_duration));
   MQSIM_RETURN_IF_ERROR(GetDuration(*starve, "every", &plan->starve_interval));

@@ -3,6 +3,7 @@
 #include <functional>
 #include <sstream>
 
+#include "base/assert.h"
 #include "base/yaml_config.h"
 #include "scenarios/supervisor.h"
 
@@ -178,10 +179,11 @@ YAML::Node FaultPlanToYaml(const faults::FaultPlan& p) {
   }
   if (p.go_gc.gogc > 0) f["gc"]["gogc"] = p.go_gc.gogc;
   if (!p.starve_job.empty() && on(p.starve_interval)) {
-    const std::string task = p.starve_job == "rocksmq.retention"    ? "retention"
-                             : p.starve_job == "rocksmq.compaction" ? "compaction"
-                             : p.starve_job == "natsmq.expire"      ? "expiry"
-                                                                    : "sync";
+    std::string task;
+    for (const faults::StarvableJob& j : faults::StarvableJobs()) {
+      if (j.job == p.starve_job) task = j.task;
+    }
+    MQSIM_ASSERT_MSG(!task.empty(), "a fault plan starves a job no scenario can name");
     f["starve"]["task"] = task;
     f["starve"]["for"] = DurationText(p.starve_duration);
     f["starve"]["every"] = DurationText(p.starve_interval);

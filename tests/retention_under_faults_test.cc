@@ -13,6 +13,7 @@
 #include "properties/recording_queue.h"
 #include "properties/retention_checkers.h"
 #include "sim/rocksdb_interpose.h"
+#include "storage/job_names.h"
 #include "storage/natsmq/record.h"
 
 namespace mqsim {
@@ -41,7 +42,7 @@ struct Run {
     o.config.natsmq.sync_interval_ms = 5000;
     store = std::make_unique<backends::SimStore>(&sim, o);
     store->jobs().set_observer([this](const std::string& job) {
-      if (job == "rocksmq.retention" || job == "natsmq.expire") {
+      if (job == storage::jobs::kRocksMqRetention || job == storage::jobs::kNatsExpire) {
         history.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kRetention, .payload = job});
       }
     });
@@ -187,10 +188,10 @@ void Check(MqType type, const std::string& starve) {
 }
 
 TEST_CASE("rocksmq retention holds its bounds under faults") {
-  Check(MqType::kRocksMq, "rocksmq.retention");
+  Check(MqType::kRocksMq, storage::jobs::kRocksMqRetention);
 }
 
-TEST_CASE("natsmq limits hold under faults") { Check(MqType::kNatsMq, "natsmq.expire"); }
+TEST_CASE("natsmq limits hold under faults") { Check(MqType::kNatsMq, storage::jobs::kNatsExpire); }
 
 }  // namespace
 }  // namespace mqsim

@@ -6,6 +6,7 @@
 #include "base/bug_modes.h"
 #include "base/status_macros.h"
 #include "storage/file_io.h"
+#include "storage/job_names.h"
 #include "storage/natsmq/js_error.h"
 #include "storage/natsmq/natsmq_config.h"
 #include "storage/natsmq/stream.h"
@@ -382,13 +383,13 @@ absl::Status NatsStore::SyncNow() {
 std::vector<storage::PeriodicJob> NatsStore::PeriodicJobs() {
   std::vector<storage::PeriodicJob> jobs;
   storage::PeriodicJob expire;
-  expire.name = "natsmq.expire";
+  expire.name = storage::jobs::kNatsExpire;
   expire.next_due_us = [this] { return NextExpiryUs(); };
   expire.run = [this] { (void)ExpireNow(); };
   jobs.push_back(std::move(expire));
   if (!options_.sync_always) {
     storage::PeriodicJob sync;
-    sync.name = "natsmq.sync";
+    sync.name = storage::jobs::kNatsSync;
     sync.interval_us = options_.sync_interval_ms * 1000;
     sync.run = [this] { (void)SyncNow(); };
     jobs.push_back(std::move(sync));

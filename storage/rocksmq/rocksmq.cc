@@ -13,6 +13,7 @@
 #include "base/buggify.h"
 #include "base/fault_point.h"
 #include "base/panic.h"
+#include "storage/job_names.h"
 #include "storage/rocksmq/fault_points.h"
 #include "storage/rocksmq/rocksmq_config.h"
 
@@ -813,11 +814,11 @@ absl::Status RocksMQ::Compact() {
 
 std::vector<storage::PeriodicJob> RocksMQ::PeriodicJobs() {
   return {
-      storage::PeriodicJob{"rocksmq.retention",
+      storage::PeriodicJob{storage::jobs::kRocksMqRetention,
                            options_.ticker_interval_s * 1'000'000,
                            {},
                            [this] { (void)RunRetention(); }},
-      storage::PeriodicJob{"rocksmq.compaction",
+      storage::PeriodicJob{storage::jobs::kRocksMqCompaction,
                            options_.compaction_interval_s * 1'000'000,
                            {},
                            [this] { (void)Compact(); }},
