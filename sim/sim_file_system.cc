@@ -417,6 +417,22 @@ void SimFileSystem::CrashProcess() {
   ++generation_;
   locks_.clear();
   trace_->Event("fs.crash_process").Kv("generation", generation_);
+  CheckInvariants();
+}
+
+void SimFileSystem::CheckInvariants() const {
+  uint64_t used = 0;
+  for (const auto& [path, inode] : files_) {
+    MQSIM_ASSERT_MSG(inode->linked, path.c_str());
+    used += inode->data.size();
+  }
+  MQSIM_ASSERT_MSG(used == used_bytes_, "used bytes are the sum of the live files' sizes");
+  auto prefix_rule = [](const std::string& path, const Inode& inode) {
+    MQSIM_ASSERT_MSG(inode.rewritten_since_sync || inode.data.StartsWith(inode.durable),
+                     ("the platter is a prefix of the page cache: " + path).c_str());
+  };
+  for (const auto& [path, inode] : files_) prefix_rule(path, *inode);
+  for (const auto& [path, inode] : durable_files_) prefix_rule(path, *inode);
 }
 
 void SimFileSystem::PowerLoss(PowerLossMode mode) {
@@ -464,6 +480,7 @@ void SimFileSystem::PowerLoss(PowerLossMode mode) {
       .Kv("mode", static_cast<int64_t>(mode))
       .Kv("files", static_cast<uint64_t>(files_.size()))
       .Kv("lost_bytes", lost_bytes);
+  CheckInvariants();
 }
 
 DiskImage SimFileSystem::DurableImage() const {

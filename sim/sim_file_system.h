@@ -79,6 +79,14 @@ class SimFileSystem : public rocksdb::FileSystem {
   void CrashProcess();
   // Power loss: drop everything not durable, per profile and mode.
   void PowerLoss(PowerLossMode mode);
+  // Asserts the disk's invariants (checked after every crash and power loss; tests call it
+  // after any operation):
+  //   - used bytes are the sum of the sizes of the files in the live namespace, each of
+  //     which is linked;
+  //   - a file's platter content is a prefix of its page cache unless it was truncated or
+  //     overwritten since its last sync (what makes "keep a prefix of the unsynced tail" a
+  //     valid power-loss image).
+  void CheckInvariants() const;
   // The durable image right now if power were cut with kDropUnsynced.
   DiskImage DurableImage() const;
   // What a process (not the machine) would find after a crash now: the page cache.

@@ -1,6 +1,7 @@
 #include "sim/sim_file_system.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "sim/chunked_bytes.h"
 #include "sim/simulation.h"
@@ -382,6 +383,64 @@ TEST_CASE("Directory listing, locks and errors behave like a POSIX file system")
   REQUIRE(d.fs.UnlockFile(lock, IOOptions(), nullptr).ok());  // stale unlock is harmless
   REQUIRE(d.fs.UnlockFile(again, IOOptions(), nullptr).ok());
   CHECK(d.fs.DeleteDir("/data", IOOptions(), nullptr).IsIOError());  // not empty
+}
+
+}  // namespace mqsim::sim
+
+namespace mqsim::sim {
+
+// The disk's invariants (used bytes, platter a prefix of the page cache unless rewritten)
+// hold after every operation of a seeded mix of creates, appends, overwrites, truncates,
+// syncs, renames, deletes, crashes and power losses, in both profiles.
+TEST_CASE("The disk's invariants hold after every operation of a random mix") {
+  for (const bool ext4 : {false, true}) {
+    for (uint64_t seed = 1; seed <= 8; ++seed) {
+      Disk d(ext4 ? Ext4() : DiskOptions{}, seed);
+      Random rng(seed * 7919);
+      std::map<std::string, std::unique_ptr<rocksdb::FSWritableFile>> open;
+      auto name = [&] { return "/data/f" + std::to_string(rng.Below(4)); };
+      for (int op = 0; op < 400; ++op) {
+        const std::string path = name();
+        switch (rng.Below(9)) {
+          case 0:
+            open[path] = d.Create(path);
+            break;
+          case 1:
+            if (open.count(path)) (void)d.Append(*open[path], std::string(rng.Below(9000), 'a'));
+            break;
+          case 2:
+            if (open.count(path)) {
+              (void)open[path]->PositionedAppend(Slice("zz"), rng.Below(64), IOOptions(), nullptr);
+            }
+            break;
+          case 3:
+            if (open.count(path)) (void)open[path]->Truncate(rng.Below(5000), IOOptions(), nullptr);
+            break;
+          case 4:
+            if (open.count(path)) (void)d.Sync(*open[path]);
+            break;
+          case 5:
+            (void)d.Rename(path, name());
+            break;
+          case 6:
+            (void)d.fs.DeleteFile(path, IOOptions(), nullptr);
+            break;
+          case 7:
+            (void)d.SyncDir("/data");
+            break;
+          default:
+            open.clear();
+            if (rng.Chance(0.5)) {
+              d.fs.CrashProcess();
+            } else {
+              d.fs.PowerLoss(rng.Chance(0.5) ? PowerLossMode::kRandomPrefix
+                                             : PowerLossMode::kTornTail);
+            }
+        }
+        d.fs.CheckInvariants();
+      }
+    }
+  }
 }
 
 }  // namespace mqsim::sim
