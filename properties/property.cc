@@ -9,11 +9,24 @@ namespace mqsim::properties {
 namespace {
 
 constexpr std::array<std::string_view, 18> kNames = {
-    "ordering",        "no_gap",           "seek",         "latest",
-    "durability",      "retention",        "no_resurrection", "nats_limits",
-    "flush_before_switch", "no_panic",     "foreign_position", "page_accounting",
-    "delivery_liveness",   "startup",      "recovery",     "switch",
-    "config",          "engine_crash",
+    "ordering",
+    "no_gap",
+    "seek",
+    "latest",
+    "durability",
+    "retention",
+    "no_resurrection",
+    "nats_limits",
+    "flush_before_switch",
+    "no_panic",
+    "foreign_position",
+    "page_accounting",
+    "delivery_liveness",
+    "startup",
+    "recovery",
+    "switch",
+    "config",
+    "engine_crash",
 };
 static_assert(kNames.size() == static_cast<size_t>(Property::kEngineCrash) + 1);
 

@@ -5,9 +5,9 @@
 
 namespace mqsim::storage::jobs {
 
-inline constexpr char kRocksMqRetention[] = "rocksmq.retention";  // every tickerTimeInterval
+inline constexpr char kRocksMqRetention[] = "rocksmq.retention";    // every tickerTimeInterval
 inline constexpr char kRocksMqCompaction[] = "rocksmq.compaction";  // every compactionInterval
-inline constexpr char kNatsExpire[] = "natsmq.expire";  // at the next MaxAge deadline
-inline constexpr char kNatsSync[] = "natsmq.sync";      // every syncInterval (not with `always`)
+inline constexpr char kNatsExpire[] = "natsmq.expire";              // at the next MaxAge deadline
+inline constexpr char kNatsSync[] = "natsmq.sync";  // every syncInterval (not with `always`)
 
 }  // namespace mqsim::storage::jobs

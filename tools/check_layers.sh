@@ -20,6 +20,7 @@ declare -A allowed=(
   [properties]="base sim storage node backends properties"
   [scenarios]="base sim storage node backends faults properties scenarios"
   [tests]="base sim storage node backends faults properties tests"
+  [bench]="base sim storage node backends faults properties scenarios tests bench"
 )
 bad=0
 checked=0

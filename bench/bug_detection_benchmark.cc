@@ -7,7 +7,7 @@
 // seeds-to-detection and the median wall time. Then shrink the first failure found from
 // seed 1 (budget 60 runs) and report the simulated duration and acknowledged messages of
 // the original and the shrunk run. Prints a Markdown table (docs/bugs.md carries it).
-//   bazel run -c opt //scenarios:bug_detection_benchmark
+//   bazel run -c opt //bench:bug_detection_benchmark
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

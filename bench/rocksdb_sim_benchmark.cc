@@ -7,7 +7,7 @@
 // off). Native: RocksDB's default Env on a directory (default /dev/shm, i.e. tmpfs) with
 // RocksDB's own background threads (max_background_jobs=4). Wall-clock time of the op loop,
 // a final flush and Close (simulated: the same, background jobs run on the one thread). Run:
-//   bazel run //sim:rocksdb_sim_benchmark -- --ops 200000 --dir /dev/shm/mqsim-bench
+//   bazel run //bench:rocksdb_sim_benchmark -- --ops 200000 --dir /dev/shm/mqsim-bench
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>

@@ -14,7 +14,7 @@
 //   consume: one consumer reads everything back (RocksMQ consumer group; durable natsmq
 //            consumer, Fetch then Ack), min(100, --consume-kib / payload) messages per call
 //            (at least 1), so a call never holds more than about 4 MiB.
-// Every case runs in its own child process (storage/engine_bench.h): wall time (steady
+// Every case runs in its own child process (bench/engine_bench.h): wall time (steady
 // clock) and CPU time (getrusage RUSAGE_SELF, user+sys, every thread of the child, so
 // RocksDB's flushes and compactions count) per phase; memory from /proc/self: the
 // resident set before opening the engine (after the payloads are built), the peak (VmHWM,
@@ -26,7 +26,7 @@
 // run's CPU time; memory columns come from the run with the largest peak growth. CPU
 // "cores" = CPU seconds / wall seconds (above 1: RocksDB's background threads at work;
 // below 1: the thread waited, e.g. for the file system).
-//   bazel run -c opt //storage:payload_sweep_benchmark -- --dir /var/tmp/mqsim-payload-sweep
+//   bazel run -c opt //bench:payload_sweep_benchmark -- --dir /var/tmp/mqsim-payload-sweep
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -36,7 +36,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/engine_bench.h"
+#include "bench/engine_bench.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 // Retention off; otherwise Milvus's defaults (no produce sync, natsmq syncs every 2 min),
 // or with --sync durable acknowledgements (rocksmq produceSync: the WAL is synced by every
 // Produce; natsmq sync always: fsync before every publish returns).
-// The calls are literally the same code (storage/engine_bench.h drivers). Worlds:
+// The calls are literally the same code (bench/engine_bench.h drivers). Worlds:
 //   sim            backends::SimStore (SimFileSystem + SimEnv + SimJobRunner, as scenarios
 //                  build a node), the workload as one scheduler task that yields after
 //                  every call, so RocksDB's flushes and compactions run as scheduler steps
@@ -29,7 +29,7 @@
 // = phase wall time / messages; CPU is the child's user+sys (RUSAGE_SELF: all its
 // threads) over the phase. Phases exclude open and
 // close. The simulated runs also check determinism: every rep must give the same trace hash.
-//   bazel run -c opt //backends:sim_overhead_benchmark -- --dir /dev/shm/mqsim-sim-overhead
+//   bazel run -c opt //bench:sim_overhead_benchmark -- --dir /dev/shm/mqsim-sim-overhead
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -41,8 +41,8 @@
 #include "backends/natsmq_queue.h"
 #include "backends/rocksmq_queue.h"
 #include "backends/sim_store.h"
+#include "bench/engine_bench.h"
 #include "sim/rocksdb_interpose.h"
-#include "storage/engine_bench.h"
 
 namespace {
 

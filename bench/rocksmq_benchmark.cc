@@ -10,7 +10,7 @@
 // RocksMQ's memtables faulted in and freed; --fork runs each in a fresh child process
 // instead, so neither inherits the other's memory. Run (--case 0 for the 1 KiB unsynced
 // case alone, e.g. under perf):
-//   bazel run -c opt //storage/rocksmq:rocksmq_benchmark -- --dir /var/tmp/mqsim-bench
+//   bazel run -c opt //bench:rocksmq_benchmark -- --dir /var/tmp/mqsim-bench
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/table.h>

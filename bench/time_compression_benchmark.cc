@@ -9,7 +9,7 @@
 //       with hourly full reads (the reads' share of the cost);
 //   (b) loaded: 10 simulated minutes, ~2000 msg/s, 4 KiB pages, retention every 10 s;
 //   (c) smoke: 60 simulated seconds with one crash, for seeds per minute.
-//   bazel run -c opt //scenarios:time_compression_benchmark [-- a b c]  (letters pick)
+//   bazel run -c opt //bench:time_compression_benchmark [-- a b c]  (letters pick)
 #include <chrono>
 #include <cstdio>
 #include <string>

@@ -8,7 +8,7 @@
 // synchronously (js_Publish: wait for each ack) or asynchronously (js_PublishAsync, then
 // js_PublishAsyncComplete). Wall-clock time; 1 KiB and 128 KiB payloads. --no-server
 // measures natsmq alone (e.g. at a larger --scale). Run:
-//   bazel run -c opt //storage/natsmq:natsmq_benchmark -- --dir /var/tmp/mqsim-nats-bench
+//   bazel run -c opt //bench:natsmq_benchmark -- --dir /var/tmp/mqsim-nats-bench
 #include <nats/nats.h>
 
 #include <CLI/CLI.hpp>

@@ -1,4 +1,4 @@
-#include "storage/engine_bench.h"
+#include "bench/engine_bench.h"
 
 #include <fcntl.h>
 #include <sys/resource.h>

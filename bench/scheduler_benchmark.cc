@@ -3,7 +3,7 @@
 // Method: each benchmark builds a fresh Simulation per iteration batch and counts the work
 // it does (scheduler steps, timers armed and fired) as items; Google Benchmark reports
 // items_per_second. Single thread, -c opt. Run:
-//   bazel run //sim:scheduler_benchmark -- --benchmark_min_time=1
+//   bazel run //bench:scheduler_benchmark -- --benchmark_min_time=1
 #include <benchmark/benchmark.h>
 
 #include "sim/simulation.h"
