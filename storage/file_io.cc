@@ -91,6 +91,9 @@ absl::Status RemoveTree(rocksdb::FileSystem& fs, const std::string& dir) {
       if (!s.ok()) return FromIo(s, "delete " + path);
     }
   }
+  // The unlinks are durable before the directory goes: a power loss cannot bring back a
+  // file of a tree that a later one of the same name would then adopt.
+  if (!children->empty()) MQSIM_RETURN_IF_ERROR(SyncDirectory(fs, dir));
   return FromIo(fs.DeleteDir(dir, IOOptions(), nullptr), "delete directory " + dir);
 }
 

@@ -21,6 +21,8 @@ absl::Status SyncDirectory(rocksdb::FileSystem& fs, const std::string& dir);
 absl::StatusOr<std::vector<std::string>> ListDirectory(rocksdb::FileSystem& fs,
                                                        const std::string& dir);
 absl::Status MakeDirectories(rocksdb::FileSystem& fs, const std::string& dir);
+// Removes dir and everything under it; each directory's unlinks are synced before the
+// directory itself is removed (the caller syncs dir's parent to make that last step durable).
 absl::Status RemoveTree(rocksdb::FileSystem& fs, const std::string& dir);
 
 }  // namespace mqsim::storage

@@ -79,8 +79,10 @@ absl::Status NatsStore::Recover() {
   for (const std::string& name : *names) {
     absl::StatusOr<std::string> meta = ReadWholeFile(*host_.fs, root + "/" + name + "/meta.json");
     if (!meta.ok()) {
-      // A stream whose creation never completed (meta.json is written, synced, first).
+      // A stream whose creation never completed (meta.json is written, synced, first), or
+      // whose deletion did (meta.json is removed, durably, first): finish removing it.
       MQSIM_RETURN_IF_ERROR(RemoveTree(*host_.fs, root + "/" + name));
+      MQSIM_RETURN_IF_ERROR(SyncDirectory(*host_.fs, root));
       continue;
     }
     absl::StatusOr<std::unique_ptr<Stream>> stream =

@@ -513,6 +513,33 @@ TEST_CASE("A sync after a failed append covers the unsynced messages of the aban
   }
 }
 
+// Found by the long natsmq swarm (a seek storm with topic churn): a deleted stream's unlinks
+// were never made durable, so after a power loss the old blocks came back inside the stream
+// created again under the same name, and old messages reappeared under ids the new stream
+// had given to others.
+TEST_CASE("A stream deleted and created again never adopts the old one's blocks") {
+  NatsMqOptions o;
+  o.block_size_bytes = 1024;
+  o.sync_interval_ms = 3'600'000;  // synced only by SyncNow in this test
+  Nats n(Kind::kSimulated, o);
+  REQUIRE(n->AddStream(Stream("d")).ok());
+  for (int i = 0; i < 12; ++i) n.Pub("d", "old-" + std::string(200, 'o'));  // several blocks
+  REQUIRE(n->SyncNow().ok());  // the old blocks are durable
+  REQUIRE(n->DeleteStream("d").ok());
+  REQUIRE(n->AddStream(Stream("d")).ok());
+  for (int i = 0; i < 3; ++i) n.Pub("d", "new-" + std::to_string(i));  // not synced
+  CrashStore(n);
+  n.world->sim_disk()->PowerLoss(sim::PowerLossMode::kDropUnsynced);
+  n.Reopen();
+  const StreamState s = n.State("d");
+  for (uint64_t seq = s.first_seq; seq <= s.last_seq; ++seq) {
+    absl::StatusOr<StoredMsg> m = n->GetMsg("d", seq);
+    INFO("seq " << seq);
+    if (m.ok()) CHECK_FALSE(m->payload.starts_with("old-"));
+  }
+  CHECK(s.msgs <= 3);
+}
+
 TEST_CASE("Disk full: publish fails clearly, reads keep working, publishing resumes") {
   NatsMqOptions o;
   o.sync_always = true;

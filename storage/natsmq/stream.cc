@@ -620,10 +620,19 @@ absl::Status NatsStore::Stream::Close() {
   return s;
 }
 
-// Removes the stream's files. The handles go only once the files are gone: a failed
-// removal leaves a stream that still serves (and a retried delete finishes the job).
+// Removes the stream's files, durably. The durable removal of meta.json is the commit
+// point: recovery removes a stream directory without it (as it does an unfinished
+// creation), so from then on no crash or power loss brings the stream or any of its
+// messages back; every directory's unlinks are synced before it goes (RemoveTree), so a
+// stream created again under the same name never adopts an old block. The handles go only
+// once the files are gone: a removal that fails before the commit point leaves a stream
+// that still serves.
 absl::Status NatsStore::Stream::Destroy() {
+  MQSIM_RETURN_IF_ERROR(
+      FromIo(env_.fs->DeleteFile(dir_ + "/meta.json", IOOptions(), nullptr), "delete meta.json"));
+  MQSIM_RETURN_IF_ERROR(SyncDirectory(*env_.fs, dir_));
   MQSIM_RETURN_IF_ERROR(RemoveTree(*env_.fs, dir_));
+  MQSIM_RETURN_IF_ERROR(SyncDirectory(*env_.fs, dir_.substr(0, dir_.rfind('/'))));
   writer_.reset();
   readers_.clear();
   return absl::OkStatus();
