@@ -16,21 +16,22 @@
 // ends with one line "RESULT pass|fail seed=N property=NAME sim_time=... steps=...
 // hash=HEX", and every failure with "REPRO: <one command>". Exit codes: 0 pass, 1 a
 // property failed, 2 bad input.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "base/bug_modes.h"
 #include "scenarios/bug_catalogue.h"
+#include "scenarios/driver.h"
 #include "scenarios/embedded.h"
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
@@ -72,42 +73,17 @@ std::string BugFlags() {
 
 // `bazel run` starts binaries in their runfiles tree; user paths are relative to where
 // the user ran bazel.
-std::string UserPath(const std::string& path) {
+std::string UserDir() {
   const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (path.empty() || path[0] == '/' || cwd == nullptr) return path;
-  return std::string(cwd) + "/" + path;
+  return cwd == nullptr ? "" : cwd;
 }
-
-// A scenario's text and where its relative references resolve.
-struct Source {
-  std::string text;
-  std::string file;
-  std::string base_dir;
-  mqsim::scenarios::FileReader read;
-};
-
-// A path on disk, else an embedded scenario by file name or by name.
-absl::StatusOr<Source> Find(const std::string& arg) {
-  const std::string path = UserPath(arg);
-  if (std::ifstream(path).good()) {
-    absl::StatusOr<std::string> text = mqsim::scenarios::ReadFileFromDisk(path);
-    if (!text.ok()) return text.status();
-    const size_t slash = path.rfind('/');
-    return Source{*text, arg, slash == std::string::npos ? "." : path.substr(0, slash),
-                  mqsim::scenarios::ReadFileFromDisk};
-  }
-  std::string name = arg;
-  if (!name.ends_with(".yaml")) name += ".yaml";
-  absl::StatusOr<std::string> text = ReadEmbedded(name);
-  if (!text.ok()) return text.status();
-  return Source{*text, name.starts_with("scenarios/") ? name : "scenarios/" + name, "scenarios",
-                ReadEmbedded};
+std::string UserPath(const std::string& path) {
+  if (path.empty() || path[0] == '/' || UserDir().empty()) return path;
+  return UserDir() + "/" + path;
 }
 
 absl::StatusOr<Scenario> Load(const std::string& arg) {
-  absl::StatusOr<Source> src = Find(arg);
-  if (!src.ok()) return src.status();
-  return mqsim::scenarios::ParseScenario(src->text, src->file, src->base_dir, src->read);
+  return mqsim::scenarios::LoadScenarioArg(arg, UserDir());
 }
 
 void PrintRun(const Scenario& sc, const RunResult& r, uint64_t seed, bool json) {
@@ -198,75 +174,42 @@ int RunOne(const Scenario& sc, uint64_t seed, const std::string& trace_path,
   return r.pass ? kPass : kFail;
 }
 
-bool ParseSeeds(const std::string& text, uint64_t* a, uint64_t* b) {
-  const size_t dots = text.find("..");
-  try {
-    if (dots == std::string::npos) {
-      *a = *b = std::stoull(text);
-    } else {
-      *a = std::stoull(text.substr(0, dots));
-      *b = std::stoull(text.substr(dots + 2));
-    }
-  } catch (...) {
-    return false;
-  }
-  return *a <= *b;
-}
-
 // Each seed in a child process (the engines keep process-wide state: libfiu, RocksDB's
-// internals), up to `jobs` at a time; results in seed order.
-int Sweep(const Scenario& sc, uint64_t first, uint64_t last, int jobs, bool json) {
+// internals), up to `jobs` at a time; results in seed order, each printed (with --json) as
+// soon as it and every earlier seed have finished.
+int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs, bool json) {
   const bool tty = isatty(2) != 0;
   const auto started = std::chrono::steady_clock::now();
-  std::map<uint64_t, nlohmann::json> results;
-  std::map<pid_t, std::pair<uint64_t, mqsim::scenarios::Child>> running;  // pid -> seed, child
-  uint64_t next = first;
-  const uint64_t total = last - first + 1;
-  auto reap_one = [&] {
-    int status = 0;
-    const pid_t pid = wait(&status);
-    auto it = running.find(pid);
-    if (it == running.end()) return;
-    const auto [seed, child] = it->second;
-    const RunOptions options{seed, nullptr, g_bugs};
-    const nlohmann::json j =
-        RunJson(sc, mqsim::scenarios::Finish(child, status, sc, options), seed, g_bugs);
-    results[seed] = j;
-    running.erase(it);
+  uint64_t passed = 0, failed = 0, unexpected = 0;
+  std::vector<std::string> failures;
+  auto done = [&](uint64_t i, const RunResult& r) {
+    const uint64_t seed = seeds.first + i;
+    const nlohmann::json j = RunJson(sc, r, seed, g_bugs);
+    (r.pass ? passed : failed)++;
+    if (!Expected(sc, r)) ++unexpected;
+    if (json) {
+      std::cout << j.dump() << std::endl;
+    } else if (!r.pass) {
+      failures.push_back("FAIL seed " + std::to_string(seed) + ": " + r.property + ": " + r.detail +
+                         "\nREPRO: " + j.value("repro", "") + "\n");
+    }
     if (tty) {
       const double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      const double eta = elapsed / static_cast<double>(results.size()) *
-                         static_cast<double>(total - results.size());
-      std::fprintf(stderr, "\r%s: %zu/%" PRIu64 " seeds, ETA %.0fs   ", sc.name.c_str(),
-                   results.size(), total, eta);
+      const double left = static_cast<double>(seeds.count() - i - 1);
+      std::fprintf(stderr, "\r%s: %" PRIu64 "/%" PRIu64 " seeds, ETA %.0fs   ", sc.name.c_str(),
+                   i + 1, seeds.count(), elapsed / static_cast<double>(i + 1) * left);
     }
   };
-  while (next <= last || !running.empty()) {
-    while (next <= last && static_cast<int>(running.size()) < jobs) {
-      const uint64_t seed = next;
-      const mqsim::scenarios::Child child = mqsim::scenarios::Start([&sc, seed] {
-        return mqsim::scenarios::RunScenario(sc, RunOptions{seed, nullptr, g_bugs});
-      });
-      running[child.pid] = {seed, child};
-      ++next;
-    }
-    reap_one();
-  }
+  mqsim::scenarios::RunMany(
+      seeds.count(),
+      [&](uint64_t i) {
+        return mqsim::scenarios::SweepRun{&sc, seeds.first + i};
+      },
+      jobs, g_bugs, done);
   if (tty) std::fprintf(stderr, "\n");
-  uint64_t passed = 0, failed = 0, unexpected = 0;
-  for (const auto& [seed, j] : results) {
-    const bool pass = j.value("result", "fail") == "pass";
-    (pass ? passed : failed)++;
-    if (!j.value("expected", false)) ++unexpected;
-    if (json) {
-      std::cout << j.dump() << "\n";
-    } else if (!pass) {
-      std::cout << "FAIL seed " << seed << ": " << j.value("property", "?") << ": "
-                << j.value("detail", "") << "\nREPRO: " << j.value("repro", "") << "\n";
-    }
-  }
   if (!json) {
+    for (const std::string& f : failures) std::cout << f;
     std::cout << sc.name << ": " << passed << " passed, " << failed << " failed";
     if (!sc.expect_failure.empty()) std::cout << " (expected to fail " << sc.expect_failure << ")";
     std::cout << ", " << unexpected << " unexpected\n";
@@ -275,7 +218,8 @@ int Sweep(const Scenario& sc, uint64_t first, uint64_t last, int jobs, bool json
 }
 
 int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path, int max_runs) {
-  absl::StatusOr<Source> src = Find(arg);
+  absl::StatusOr<mqsim::scenarios::ScenarioSource> src =
+      mqsim::scenarios::FindScenario(arg, UserDir());
   if (!src.ok()) {
     std::cerr << "mqsim: " << std::string(src.status().message()) << "\n";
     return kBadInput;
@@ -308,9 +252,10 @@ int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path
   return kFail;  // the (smaller) failure is still a failure
 }
 
-int CheckDeterminismCmd(const Scenario& sc, uint64_t first, uint64_t last) {
+int CheckDeterminismCmd(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds) {
   int rc = kPass;
-  for (uint64_t seed = first; seed <= last; ++seed) {
+  for (uint64_t i = 0; i < seeds.count(); ++i) {
+    const uint64_t seed = seeds.first + i;
     const mqsim::sim::DeterminismReport report =
         mqsim::sim::CheckDeterminism([&](mqsim::sim::Trace& t) {
           (void)mqsim::scenarios::RunScenario(sc, RunOptions{seed, &t, g_bugs});
@@ -325,176 +270,216 @@ int CheckDeterminismCmd(const Scenario& sc, uint64_t first, uint64_t last) {
   return rc;
 }
 
+int DefaultParallelism() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp(cores, 1u, 8u));
+}
+
 // The embedded default: every stock scenario over seeds 1..3, a summary table.
 int DefaultJob() {
+  absl::StatusOr<std::vector<Scenario>> stock = mqsim::scenarios::StockScenarios();
+  if (!stock.ok()) {
+    std::cerr << "mqsim: " << std::string(stock.status().message()) << "\n";
+    return kBadInput;
+  }
+  constexpr uint64_t kSeeds = 3;
   std::printf("%-30s %-8s %-7s %-24s %s\n", "scenario", "store", "seeds", "result",
               "hash of seed 1");
   int rc = kPass;
-  for (const auto& f : mqsim::scenarios::EmbeddedFiles()) {
-    if (f.name.find('/') != std::string::npos) continue;  // referenced files (helm values)
-    absl::StatusOr<Scenario> sc = Load(f.name);
-    if (!sc.ok()) {
-      std::printf("%-30s %s\n", f.name.c_str(), std::string(sc.status().message()).c_str());
-      rc = kBadInput;
-      continue;
+  int ok = 0;
+  std::string store, hash, note;
+  auto done = [&](uint64_t i, const RunResult& r) {
+    const Scenario& sc = (*stock)[i / kSeeds];
+    const uint64_t seed = i % kSeeds + 1;
+    if (seed == 1) ok = 0, hash = Hex(r.hash), note.clear();
+    store = r.store;
+    if (Expected(sc, r)) {
+      ++ok;
+    } else {
+      note = "seed " + std::to_string(seed) + ": " + r.property;
+      rc = kFail;
+      std::printf("  REPRO: %s\n", ReproCommand(sc, seed, 0).c_str());
     }
-    int ok = 0;
-    std::string store, hash, note;
-    for (uint64_t seed = 1; seed <= 3; ++seed) {
-      const RunResult r = mqsim::scenarios::RunSupervised(*sc, RunOptions{seed, nullptr});
-      store = r.store;
-      if (seed == 1) hash = Hex(r.hash);
-      if (Expected(*sc, r)) {
-        ++ok;
-      } else {
-        note = "seed " + std::to_string(seed) + ": " + r.property;
-        rc = kFail;
-        std::printf("  REPRO: %s\n", ReproCommand(*sc, seed, 0).c_str());
-      }
-    }
+    if (seed < kSeeds) return;
     std::string result = std::to_string(ok) + "/3 as expected";
-    if (!sc->expect_failure.empty()) result += " (fails)";
+    if (!sc.expect_failure.empty()) result += " (fails)";
     if (!note.empty()) result += " " + note;
-    std::printf("%-30s %-8s %-7s %-24s %s\n", sc->name.c_str(), store.c_str(), "1..3",
+    std::printf("%-30s %-8s %-7s %-24s %s\n", sc.name.c_str(), store.c_str(), "1..3",
                 result.c_str(), hash.c_str());
-  }
+    std::fflush(stdout);
+  };
+  mqsim::scenarios::RunMany(
+      stock->size() * kSeeds,
+      [&](uint64_t i) {
+        return mqsim::scenarios::SweepRun{&(*stock)[i / kSeeds], i % kSeeds + 1};
+      },
+      DefaultParallelism(), 0, done);
   return rc;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// Everything the command line can be asked, and the subcommands that ask it.
+struct Cli {
   CLI::App app{"mqsim: deterministic simulation and fault injection for message stores"};
+  std::string file, trace_path, chrome_path, out_path, seed_text = "1", seeds = "1..8";
+  bool json = false, in_process = false, markdown = false;
+  int jobs = 2, max_runs = 300;
+  std::vector<std::string> bug_names;
+  mqsim::sim::SelfDemoOptions demo_options;
+  CLI::App *run, *sweep, *replay, *determinism, *list, *list_bugs, *shrink, *demo;
+
+  Cli();
+  void AddRunLike();
+  void AddOthers();
+  int Dispatch();
+  int DispatchScenario();
+};
+
+Cli::Cli() {
   app.require_subcommand(0, 1);
+  AddRunLike();
+  AddOthers();
+  for (CLI::App* sub : {run, sweep, replay, determinism, shrink}) {
+    sub->add_option("--bug", bug_names, "switch a bug mode on (repeatable; see list-bugs)");
+  }
+}
 
-  std::string file, trace_path, chrome_path, seeds = "1..8";
-  uint64_t seed = 1;
-  bool json = false;
-  int jobs = 2;
-
-  CLI::App* run = app.add_subcommand("run", "run one scenario with one seed");
+void Cli::AddRunLike() {
+  run = app.add_subcommand("run", "run one scenario with one seed");
   run->add_option("file", file, "scenario file, or the name of an embedded scenario")->required();
-  run->add_option("--seed", seed, "the seed");
+  run->add_option("--seed", seed_text, "the seed (1 to 2^64-1)");
   run->add_option("--trace", trace_path, "write the trace (JSONL) here");
   run->add_option("--chrome-trace", chrome_path, "write a Chrome/Perfetto trace here");
   run->add_flag("--json", json, "print the result as JSON");
-  bool in_process = false;
   run->add_flag("--in-process", in_process,
                 "run in this process, not a supervised child (for a debugger; an engine crash "
                 "then kills mqsim)");
 
-  CLI::App* sweep = app.add_subcommand("sweep", "run one scenario over a seed range");
+  sweep = app.add_subcommand("sweep", "run one scenario over a seed range");
   sweep->add_option("file", file, "scenario file or name")->required();
   sweep->add_option("--seeds", seeds, "A..B");
   sweep->add_option("--jobs", jobs, "seeds in parallel (processes)")->check(CLI::Range(1, 64));
-  sweep->add_flag("--json", json, "one JSON line per seed");
+  sweep->add_flag("--json", json, "one JSON line per seed, as each finishes (in seed order)");
 
-  CLI::App* replay = app.add_subcommand("replay", "run one seed again with a full trace");
+  replay = app.add_subcommand("replay", "run one seed again with a full trace");
   replay->add_option("file", file, "scenario file or name")->required();
-  replay->add_option("--seed", seed, "the seed")->required();
+  replay->add_option("--seed", seed_text, "the seed")->required();
   replay->add_option("--trace", trace_path, "trace file (JSONL)");
   replay->add_option("--chrome-trace", chrome_path, "Chrome/Perfetto trace file (ui.perfetto.dev)");
   replay->add_flag("--in-process", in_process, "run in this process (for a debugger)");
 
-  CLI::App* determinism =
-      app.add_subcommand("check-determinism", "run each seed twice and compare");
+  determinism = app.add_subcommand("check-determinism", "run each seed twice and compare");
   determinism->add_option("file", file, "scenario file or name")->required();
   determinism->add_option("--seeds", seeds, "A..B");
 
-  CLI::App* list = app.add_subcommand("list", "list the embedded scenarios");
-  CLI::App* list_bugs = app.add_subcommand("list-bugs", "the bug modes (docs/bugs.md)");
-  bool markdown = false;
-  list_bugs->add_flag("--markdown", markdown,
-                      "the catalogue as docs/bugs.md's table (scenario, property, seeds)");
-  std::vector<std::string> bug_names;
-  for (CLI::App* sub : {run, sweep, replay, determinism}) {
-    sub->add_option("--bug", bug_names, "switch a bug mode on (repeatable; see list-bugs)");
-  }
-
-  std::string out_path;
-  int max_runs = 300;
-  CLI::App* shrink = app.add_subcommand("shrink", "minimise a failing run to a smaller scenario");
+  shrink = app.add_subcommand("shrink", "minimise a failing run to a smaller scenario");
   shrink->add_option("file", file, "scenario file or name")->required();
-  shrink->add_option("--seed", seed, "the failing seed")->required();
+  shrink->add_option("--seed", seed_text, "the failing seed")->required();
   shrink->add_option("--out", out_path, "where to write the minimal scenario");
   shrink->add_option("--max-runs", max_runs, "budget of executions")->check(CLI::Range(1, 100000));
-  shrink->add_option("--bug", bug_names, "switch a bug mode on (repeatable)");
+}
 
-  mqsim::sim::SelfDemoOptions demo_options;
-  CLI::App* demo = app.add_subcommand("demo", "the simulator's self-demo");
+void Cli::AddOthers() {
+  list = app.add_subcommand("list", "list the embedded scenarios");
+  list_bugs = app.add_subcommand("list-bugs", "the bug modes (docs/bugs.md)");
+  list_bugs->add_flag("--markdown", markdown,
+                      "the catalogue as docs/bugs.md's table (scenario, property, seeds)");
+  demo = app.add_subcommand("demo", "the simulator's self-demo");
   demo->add_option("--seed", demo_options.seed, "the seed");
+}
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kPass : kBadInput;
+int ListBugs(bool markdown) {
+  if (markdown) {
+    std::cout << mqsim::scenarios::CatalogueMarkdown();
+    return kPass;
   }
+  for (const auto& b : mqsim::base::AllBugs()) {
+    std::printf("%-26s %s [%s; caught by: %s]\n", std::string(b.name).c_str(),
+                std::string(b.what).c_str(), std::string(b.origin).c_str(),
+                std::string(b.catcher).c_str());
+  }
+  return kPass;
+}
 
-  for (const std::string& name : bug_names) {
+int Demo(const mqsim::sim::SelfDemoOptions& options) {
+  mqsim::sim::Trace trace;
+  const mqsim::sim::SelfDemoResult r = mqsim::sim::RunSelfDemo(options, trace);
+  std::printf("mqsim self-demo, seed %" PRIu64 ": %" PRIu64 " produced, %" PRIu64
+              " consumed, hash %016" PRIx64 "\n",
+              options.seed, r.produced, r.consumed, r.trace_hash);
+  return r.ok() ? kPass : kFail;
+}
+
+// The bug modes named by --bug, into g_bugs.
+bool SetBugs(const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
     const std::optional<mqsim::base::Bug> b = mqsim::base::ParseBug(name);
     if (!b) {
       std::cerr << "mqsim: --bug " << name << ": unknown bug mode (see mqsim list-bugs)\n";
-      return kBadInput;
+      return false;
     }
     g_bugs |= mqsim::base::BugMask(*b);
   }
 #ifdef MQSIM_NO_BUG_MODES
   if (g_bugs != 0) {
     std::cerr << "mqsim: this is a production build: bug modes are compiled out\n";
-    return kBadInput;
+    return false;
   }
 #endif
-  if (app.got_subcommand(list_bugs) && markdown) {
-    std::cout << mqsim::scenarios::CatalogueMarkdown();
-    return kPass;
-  }
-  if (app.got_subcommand(list_bugs)) {
-    for (const auto& b : mqsim::base::AllBugs()) {
-      std::printf("%-26s %s [%s; caught by: %s]\n", std::string(b.name).c_str(),
-                  std::string(b.what).c_str(), std::string(b.origin).c_str(),
-                  std::string(b.catcher).c_str());
-    }
-    return kPass;
-  }
+  return true;
+}
+
+int Cli::Dispatch() {
+  if (!SetBugs(bug_names)) return kBadInput;
+  if (app.got_subcommand(list_bugs)) return ListBugs(markdown);
   if (app.got_subcommand(list)) {
     for (const auto& f : mqsim::scenarios::EmbeddedFiles()) {
       if (f.name.find('/') == std::string::npos) std::cout << "scenarios/" << f.name << "\n";
     }
     return kPass;
   }
-  if (app.got_subcommand(demo)) {
-    mqsim::sim::Trace trace;
-    const mqsim::sim::SelfDemoResult r = mqsim::sim::RunSelfDemo(demo_options, trace);
-    std::printf("mqsim self-demo, seed %" PRIu64 ": %" PRIu64 " produced, %" PRIu64
-                " consumed, hash %016" PRIx64 "\n",
-                demo_options.seed, r.produced, r.consumed, r.trace_hash);
-    return r.ok() ? kPass : kFail;
-  }
+  if (app.got_subcommand(demo)) return Demo(demo_options);
   if (app.get_subcommands().empty()) return DefaultJob();
-  if (app.got_subcommand(shrink)) return ShrinkCmd(file, seed, out_path, max_runs);
+  return DispatchScenario();
+}
 
+int Cli::DispatchScenario() {
+  absl::StatusOr<uint64_t> seed = mqsim::scenarios::ParseSeed(seed_text);
+  if (!seed.ok()) {
+    std::cerr << "mqsim: --seed: " << std::string(seed.status().message()) << "\n";
+    return kBadInput;
+  }
+  if (app.got_subcommand(shrink)) return ShrinkCmd(file, *seed, out_path, max_runs);
   absl::StatusOr<Scenario> sc = Load(file);
   if (!sc.ok()) {
     std::cerr << "mqsim: " << std::string(sc.status().message()) << "\n";
     return kBadInput;
   }
-  uint64_t first = 0, last = 0;
-  if (app.got_subcommand(sweep) || app.got_subcommand(determinism)) {
-    if (!ParseSeeds(seeds, &first, &last)) {
-      std::cerr << "mqsim: --seeds: expected A..B with A <= B, got \"" << seeds << "\"\n";
-      return kBadInput;
-    }
-  }
-  if (app.got_subcommand(run)) return RunOne(*sc, seed, trace_path, chrome_path, json, in_process);
+  if (app.got_subcommand(run)) return RunOne(*sc, *seed, trace_path, chrome_path, json, in_process);
   if (app.got_subcommand(replay)) {
     if (trace_path.empty() && chrome_path.empty()) {
       std::cerr << "mqsim: replay needs --trace PATH and/or --chrome-trace PATH\n";
       return kBadInput;
     }
-    return RunOne(*sc, seed, trace_path, chrome_path, false, in_process);
+    return RunOne(*sc, *seed, trace_path, chrome_path, false, in_process);
   }
-  if (app.got_subcommand(sweep)) return Sweep(*sc, first, last, jobs, json);
-  if (app.got_subcommand(determinism)) return CheckDeterminismCmd(*sc, first, last);
-  return kBadInput;
+  absl::StatusOr<mqsim::scenarios::SeedRange> range = mqsim::scenarios::ParseSeedRange(seeds);
+  if (!range.ok()) {
+    std::cerr << "mqsim: --seeds: " << std::string(range.status().message()) << "\n";
+    return kBadInput;
+  }
+  if (app.got_subcommand(sweep)) return Sweep(*sc, *range, jobs, json);
+  return CheckDeterminismCmd(*sc, *range);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Cli cli;
+  try {
+    cli.app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = cli.app.exit(e);
+    return code == 0 ? kPass : kBadInput;
+  }
+  return cli.Dispatch();
 }

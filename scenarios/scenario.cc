@@ -161,6 +161,78 @@ absl::Status ReadHelm(const std::string& path, const FileReader& read, YAML::Nod
   return absl::OkStatus();  // the chart's other values do not concern the message store
 }
 
+absl::Status ParseProducers(YamlSection& w, ProducerSpec* out) {
+  absl::StatusOr<YamlSection> p = w.Child("producers");
+  if (!p.ok()) return p.status();
+  MQSIM_RETURN_IF_ERROR(p->Get("count", &out->count));
+  MQSIM_RETURN_IF_ERROR(p->Get("rate_per_s", &out->rate_per_s));
+  MQSIM_RETURN_IF_ERROR(GetRange(*p, "batch", &out->batch, 1));
+  MQSIM_RETURN_IF_ERROR(GetRange(*p, "payload_bytes", &out->payload_bytes, 0));
+  MQSIM_RETURN_IF_ERROR(p->Get("sync", &out->sync));
+  absl::StatusOr<YamlSection> idle = p->Child("idle");
+  if (!idle.ok()) return idle.status();
+  MQSIM_RETURN_IF_ERROR(GetDuration(*idle, "every", &out->idle_every));
+  MQSIM_RETURN_IF_ERROR(GetDuration(*idle, "for", &out->idle_for));
+  MQSIM_RETURN_IF_ERROR(idle->CheckNoUnknownKeys());
+  if (out->count < 0 || out->count > 64) return p->Error("count", "must be 0..64");
+  if (out->rate_per_s <= 0 || out->rate_per_s > 100000) {
+    return p->Error("rate_per_s", "must be in (0, 100000]");
+  }
+  if (out->payload_bytes.hi > (4 << 20)) return p->Error("payload_bytes", "at most 4 MiB");
+  return p->CheckNoUnknownKeys();
+}
+
+absl::Status ParsePush(YamlSection& c, ConsumerSpec* out) {
+  absl::StatusOr<YamlSection> push = c.Child("push");
+  if (!push.ok()) return push.status();
+  MQSIM_RETURN_IF_ERROR(push->Get("groups", &out->push_groups));
+  MQSIM_RETURN_IF_ERROR(push->Get("buffer", &out->push_buffer));
+  if (out->push_groups < 0 || out->push_groups > out->groups) {
+    return push->Error("groups", "must be 0..consumers.groups");
+  }
+  if (out->push_buffer < 1 || out->push_buffer > 1'000'000) {
+    return push->Error("buffer", "must be 1..1000000");
+  }
+  return push->CheckNoUnknownKeys();
+}
+
+absl::Status ParseConsumers(YamlSection& w, ConsumerSpec* out) {
+  absl::StatusOr<YamlSection> c = w.Child("consumers");
+  if (!c.ok()) return c.status();
+  MQSIM_RETURN_IF_ERROR(c->Get("groups", &out->groups));
+  MQSIM_RETURN_IF_ERROR(c->Get("batch", &out->batch));
+  MQSIM_RETURN_IF_ERROR(c->Get("seek_probability", &out->seek_probability));
+  if (out->groups < 0 || out->groups > 16) return c->Error("groups", "must be 0..16");
+  if (out->batch < 1) return c->Error("batch", "must be at least 1");
+  if (out->seek_probability < 0 || out->seek_probability > 1) {
+    return c->Error("seek_probability", "must be a probability in [0, 1]");
+  }
+  absl::StatusOr<YamlSection> stall = c->Child("stall");
+  if (!stall.ok()) return stall.status();
+  MQSIM_RETURN_IF_ERROR(GetDuration(*stall, "every", &out->stall_every));
+  MQSIM_RETURN_IF_ERROR(GetDuration(*stall, "for", &out->stall_for));
+  MQSIM_RETURN_IF_ERROR(stall->CheckNoUnknownKeys());
+  MQSIM_RETURN_IF_ERROR(ParsePush(*c, out));
+  return c->CheckNoUnknownKeys();
+}
+
+absl::Status ParseMilvus(YamlSection& w, MilvusSpec* out) {
+  absl::StatusOr<YamlSection> m = w.Child("milvus");
+  if (!m.ok()) return m.status();
+  out->enabled = true;
+  MQSIM_RETURN_IF_ERROR(GetDuration(*m, "flush_interval", &out->flush_interval));
+  MQSIM_RETURN_IF_ERROR(GetOptionalDuration(*m, "flush_all_at", &out->flush_all_at));
+  MQSIM_RETURN_IF_ERROR(GetMqType(*m, "switch_to", &out->switch_to));
+  MQSIM_RETURN_IF_ERROR(GetOptionalDuration(*m, "switch_at", &out->switch_at));
+  if (out->switch_to.has_value() != out->switch_at.has_value()) {
+    return m->SectionError("switch_to and switch_at go together");
+  }
+  if (out->switch_at && out->flush_all_at && *out->flush_all_at > *out->switch_at) {
+    return m->Error("flush_all_at", "must not be after switch_at");
+  }
+  return m->CheckNoUnknownKeys();
+}
+
 absl::Status ParseWorkload(YamlSection w, WorkloadSpec* out) {
   MQSIM_RETURN_IF_ERROR(w.Get("topics", &out->topics));
   if (out->topics < 1 || out->topics > 64) return w.Error("topics", "must be 1..64");
@@ -172,77 +244,15 @@ absl::Status ParseWorkload(YamlSection w, WorkloadSpec* out) {
   if (out->read_all_every < sim::Duration::Seconds(1)) {
     return w.Error("read_all_every", "must be at least 1s");
   }
-  absl::StatusOr<YamlSection> p = w.Child("producers");
-  if (!p.ok()) return p.status();
-  MQSIM_RETURN_IF_ERROR(p->Get("count", &out->producers.count));
-  MQSIM_RETURN_IF_ERROR(p->Get("rate_per_s", &out->producers.rate_per_s));
-  MQSIM_RETURN_IF_ERROR(GetRange(*p, "batch", &out->producers.batch, 1));
-  MQSIM_RETURN_IF_ERROR(GetRange(*p, "payload_bytes", &out->producers.payload_bytes, 0));
-  MQSIM_RETURN_IF_ERROR(p->Get("sync", &out->producers.sync));
-  absl::StatusOr<YamlSection> idle = p->Child("idle");
-  if (!idle.ok()) return idle.status();
-  MQSIM_RETURN_IF_ERROR(GetDuration(*idle, "every", &out->producers.idle_every));
-  MQSIM_RETURN_IF_ERROR(GetDuration(*idle, "for", &out->producers.idle_for));
-  MQSIM_RETURN_IF_ERROR(idle->CheckNoUnknownKeys());
-  if (out->producers.count < 0 || out->producers.count > 64)
-    return p->Error("count", "must be 0..64");
-  if (out->producers.rate_per_s <= 0 || out->producers.rate_per_s > 100000) {
-    return p->Error("rate_per_s", "must be in (0, 100000]");
-  }
-  if (out->producers.payload_bytes.hi > (4 << 20))
-    return p->Error("payload_bytes", "at most 4 MiB");
-  MQSIM_RETURN_IF_ERROR(p->CheckNoUnknownKeys());
-  absl::StatusOr<YamlSection> c = w.Child("consumers");
-  if (!c.ok()) return c.status();
-  MQSIM_RETURN_IF_ERROR(c->Get("groups", &out->consumers.groups));
-  MQSIM_RETURN_IF_ERROR(c->Get("batch", &out->consumers.batch));
-  MQSIM_RETURN_IF_ERROR(c->Get("seek_probability", &out->consumers.seek_probability));
-  if (out->consumers.groups < 0 || out->consumers.groups > 16)
-    return c->Error("groups", "must be 0..16");
-  if (out->consumers.batch < 1) return c->Error("batch", "must be at least 1");
-  if (out->consumers.seek_probability < 0 || out->consumers.seek_probability > 1) {
-    return c->Error("seek_probability", "must be a probability in [0, 1]");
-  }
-  absl::StatusOr<YamlSection> stall = c->Child("stall");
-  if (!stall.ok()) return stall.status();
-  MQSIM_RETURN_IF_ERROR(GetDuration(*stall, "every", &out->consumers.stall_every));
-  MQSIM_RETURN_IF_ERROR(GetDuration(*stall, "for", &out->consumers.stall_for));
-  MQSIM_RETURN_IF_ERROR(stall->CheckNoUnknownKeys());
-  absl::StatusOr<YamlSection> push = c->Child("push");
-  if (!push.ok()) return push.status();
-  MQSIM_RETURN_IF_ERROR(push->Get("groups", &out->consumers.push_groups));
-  MQSIM_RETURN_IF_ERROR(push->Get("buffer", &out->consumers.push_buffer));
-  if (out->consumers.push_groups < 0 || out->consumers.push_groups > out->consumers.groups) {
-    return push->Error("groups", "must be 0..consumers.groups");
-  }
-  if (out->consumers.push_buffer < 1 || out->consumers.push_buffer > 1'000'000) {
-    return push->Error("buffer", "must be 1..1000000");
-  }
-  MQSIM_RETURN_IF_ERROR(push->CheckNoUnknownKeys());
-  MQSIM_RETURN_IF_ERROR(c->CheckNoUnknownKeys());
-  if (w.Has("milvus")) {
-    absl::StatusOr<YamlSection> m = w.Child("milvus");
-    if (!m.ok()) return m.status();
-    out->milvus.enabled = true;
-    MQSIM_RETURN_IF_ERROR(GetDuration(*m, "flush_interval", &out->milvus.flush_interval));
-    MQSIM_RETURN_IF_ERROR(GetOptionalDuration(*m, "flush_all_at", &out->milvus.flush_all_at));
-    MQSIM_RETURN_IF_ERROR(GetMqType(*m, "switch_to", &out->milvus.switch_to));
-    MQSIM_RETURN_IF_ERROR(GetOptionalDuration(*m, "switch_at", &out->milvus.switch_at));
-    if (out->milvus.switch_to.has_value() != out->milvus.switch_at.has_value()) {
-      return m->SectionError("switch_to and switch_at go together");
-    }
-    if (out->milvus.switch_at && out->milvus.flush_all_at &&
-        *out->milvus.flush_all_at > *out->milvus.switch_at) {
-      return m->Error("flush_all_at", "must not be after switch_at");
-    }
-    MQSIM_RETURN_IF_ERROR(m->CheckNoUnknownKeys());
-  }
+  MQSIM_RETURN_IF_ERROR(ParseProducers(w, &out->producers));
+  MQSIM_RETURN_IF_ERROR(ParseConsumers(w, &out->consumers));
+  if (w.Has("milvus")) MQSIM_RETURN_IF_ERROR(ParseMilvus(w, &out->milvus));
   return w.CheckNoUnknownKeys();
 }
 
-absl::Status ParseFaults(YamlSection f, faults::FaultPlan* plan) {
-  auto child = [&](const char* key) { return f.Child(key); };
-  absl::StatusOr<YamlSection> crash = child("crash");
+// crash, power_loss, crash_in_call.
+absl::Status ParseCrashes(YamlSection& f, faults::FaultPlan* plan) {
+  absl::StatusOr<YamlSection> crash = f.Child("crash");
   if (!crash.ok()) return crash.status();
   MQSIM_RETURN_IF_ERROR(GetDuration(*crash, "mean_interval", &plan->crash_interval));
   MQSIM_RETURN_IF_ERROR(GetDuration(*crash, "restart_min", &plan->restart_delay_min));
@@ -251,16 +261,19 @@ absl::Status ParseFaults(YamlSection f, faults::FaultPlan* plan) {
     return crash->Error("restart_min", "must not exceed restart_max");
   }
   MQSIM_RETURN_IF_ERROR(crash->CheckNoUnknownKeys());
-  absl::StatusOr<YamlSection> power = child("power_loss");
+  absl::StatusOr<YamlSection> power = f.Child("power_loss");
   if (!power.ok()) return power.status();
   MQSIM_RETURN_IF_ERROR(GetDuration(*power, "mean_interval", &plan->power_loss_interval));
   MQSIM_RETURN_IF_ERROR(power->CheckNoUnknownKeys());
-  absl::StatusOr<YamlSection> in_call = child("crash_in_call");
+  absl::StatusOr<YamlSection> in_call = f.Child("crash_in_call");
   if (!in_call.ok()) return in_call.status();
   MQSIM_RETURN_IF_ERROR(GetDuration(*in_call, "mean_interval", &plan->crash_at_op_interval));
   MQSIM_RETURN_IF_ERROR(in_call->Get("recovery_probability", &plan->recovery_crash_probability));
-  MQSIM_RETURN_IF_ERROR(in_call->CheckNoUnknownKeys());
-  absl::StatusOr<YamlSection> disk = child("disk");
+  return in_call->CheckNoUnknownKeys();
+}
+
+absl::Status ParseDisk(YamlSection& f, faults::FaultPlan* plan) {
+  absl::StatusOr<YamlSection> disk = f.Child("disk");
   if (!disk.ok()) return disk.status();
   MQSIM_RETURN_IF_ERROR(GetBytes(*disk, "capacity", &plan->disk_capacity_bytes));
   Range latency{0, 0};
@@ -281,8 +294,11 @@ absl::Status ParseFaults(YamlSection f, faults::FaultPlan* plan) {
   MQSIM_RETURN_IF_ERROR(disk->Get("torn_writes", &plan->torn_writes));
   MQSIM_RETURN_IF_ERROR(GetDuration(*disk, "full_every", &plan->disk_full_interval));
   MQSIM_RETURN_IF_ERROR(GetDuration(*disk, "full_for", &plan->disk_full_duration));
-  MQSIM_RETURN_IF_ERROR(disk->CheckNoUnknownKeys());
-  absl::StatusOr<YamlSection> gc = child("gc");
+  return disk->CheckNoUnknownKeys();
+}
+
+absl::Status ParseGc(YamlSection& f, faults::FaultPlan* plan) {
+  absl::StatusOr<YamlSection> gc = f.Child("gc");
   if (!gc.ok()) return gc.status();
   Range pause{1, 300};
   MQSIM_RETURN_IF_ERROR(GetRange(*gc, "pause_ms", &pause, 0));
@@ -291,8 +307,11 @@ absl::Status ParseFaults(YamlSection f, faults::FaultPlan* plan) {
   MQSIM_RETURN_IF_ERROR(GetDuration(*gc, "every", &plan->gc_interval));
   MQSIM_RETURN_IF_ERROR(gc->Get("gogc", &plan->go_gc.gogc));
   if (plan->go_gc.gogc < 0) return gc->Error("gogc", "must be 0 (off) or a percentage");
-  MQSIM_RETURN_IF_ERROR(gc->CheckNoUnknownKeys());
-  absl::StatusOr<YamlSection> starve = child("starve");
+  return gc->CheckNoUnknownKeys();
+}
+
+absl::Status ParseStarve(YamlSection& f, faults::FaultPlan* plan) {
+  absl::StatusOr<YamlSection> starve = f.Child("starve");
   if (!starve.ok()) return starve.status();
   if (starve->Has("task")) {
     std::string task;
@@ -307,8 +326,11 @@ absl::Status ParseFaults(YamlSection f, faults::FaultPlan* plan) {
   }
   MQSIM_RETURN_IF_ERROR(GetDuration(*starve, "for", &plan->starve_duration));
   MQSIM_RETURN_IF_ERROR(GetDuration(*starve, "every", &plan->starve_interval));
-  MQSIM_RETURN_IF_ERROR(starve->CheckNoUnknownKeys());
-  absl::StatusOr<YamlSection> fiu = child("fiu");
+  return starve->CheckNoUnknownKeys();
+}
+
+absl::Status ParseFiu(YamlSection& f, faults::FaultPlan* plan) {
+  absl::StatusOr<YamlSection> fiu = f.Child("fiu");
   if (!fiu.ok()) return fiu.status();
   MQSIM_RETURN_IF_ERROR(GetStrings(*fiu, "points", &plan->fiu_points));
   MQSIM_RETURN_IF_ERROR(fiu->Get("probability", &plan->fiu_probability));
@@ -320,7 +342,15 @@ absl::Status ParseFaults(YamlSection f, faults::FaultPlan* plan) {
   if (plan->fiu_probability < 0 || plan->fiu_probability > 1) {
     return fiu->Error("probability", "must be a probability in [0, 1]");
   }
-  MQSIM_RETURN_IF_ERROR(fiu->CheckNoUnknownKeys());
+  return fiu->CheckNoUnknownKeys();
+}
+
+absl::Status ParseFaults(YamlSection f, faults::FaultPlan* plan) {
+  MQSIM_RETURN_IF_ERROR(ParseCrashes(f, plan));
+  MQSIM_RETURN_IF_ERROR(ParseDisk(f, plan));
+  MQSIM_RETURN_IF_ERROR(ParseGc(f, plan));
+  MQSIM_RETURN_IF_ERROR(ParseStarve(f, plan));
+  MQSIM_RETURN_IF_ERROR(ParseFiu(f, plan));
   MQSIM_RETURN_IF_ERROR(f.Get("buggify", &plan->buggify));
   return f.CheckNoUnknownKeys();
 }
@@ -364,19 +394,11 @@ faults::FaultPlan Scenario::PlanFor(uint64_t seed) const {
   return p;
 }
 
-absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string& file,
-                                       const std::string& base_dir, const FileReader& read) {
-  absl::StatusOr<YAML::Node> root = base::ParseYaml(yaml, file);
-  if (!root.ok()) return root.status();
-  if (!root->IsMap()) return absl::InvalidArgumentError(file + ": expected a scenario mapping");
-  YamlSection s(*root, file, "");
-  Scenario sc;
-  sc.file = file;
-  MQSIM_RETURN_IF_ERROR(s.Get("name", &sc.name));
-  if (sc.name.empty()) return s.SectionError("name: every scenario needs a name");
-  MQSIM_RETURN_IF_ERROR(GetDuration(s, "duration", &sc.duration));
-  if (sc.duration <= sim::Duration::Zero()) return s.Error("duration", "must be positive");
-  MQSIM_RETURN_IF_ERROR(GetMqType(s, "backend", &sc.backend));
+namespace {
+
+// mode, helm_values and config: the store's configuration, in the order they apply.
+absl::Status ParseConfig(YamlSection& s, const std::string& base_dir, const FileReader& read,
+                         Scenario* sc) {
   std::optional<bool> helm_cluster;
   YAML::Node config;
   if (s.Has("helm_values")) {
@@ -390,16 +412,16 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
     std::string mode;
     MQSIM_RETURN_IF_ERROR(s.Get("mode", &mode));
     if (mode == "standalone")
-      sc.mode = backends::DeployMode::kStandalone;
+      sc->mode = backends::DeployMode::kStandalone;
     else if (mode == "cluster")
-      sc.mode = backends::DeployMode::kCluster;
+      sc->mode = backends::DeployMode::kCluster;
     else
       return s.Error("mode", "expected standalone or cluster");
-    if (helm_cluster && *helm_cluster != (sc.mode == backends::DeployMode::kCluster)) {
+    if (helm_cluster && *helm_cluster != (sc->mode == backends::DeployMode::kCluster)) {
       return s.Error("mode", "contradicts cluster.enabled in the helm values");
     }
   } else if (helm_cluster) {
-    sc.mode = *helm_cluster ? backends::DeployMode::kCluster : backends::DeployMode::kStandalone;
+    sc->mode = *helm_cluster ? backends::DeployMode::kCluster : backends::DeployMode::kStandalone;
   }
   if (s.Has("config")) {
     const YAML::Node c = s.Raw("config");
@@ -407,18 +429,16 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
       return s.Error("config", "expected a milvus.yaml fragment (a mapping)");
     config = Merge(config, c);
   }
-  absl::StatusOr<backends::MilvusMqConfig> parsed = backends::ParseMilvusMqConfig(config, file);
+  absl::StatusOr<backends::MilvusMqConfig> parsed = backends::ParseMilvusMqConfig(config, sc->file);
   if (!parsed.ok()) return parsed.status();
-  sc.config = *parsed;
-  absl::StatusOr<YamlSection> w = s.Child("workload");
-  if (!w.ok()) return w.status();
-  MQSIM_RETURN_IF_ERROR(ParseWorkload(*w, &sc.workload));
-  absl::StatusOr<YamlSection> f = s.Child("faults");
-  if (!f.ok()) return f.status();
-  MQSIM_RETURN_IF_ERROR(ParseFaults(*f, &sc.faults));
-  MQSIM_RETURN_IF_ERROR(s.Get("swarm", &sc.swarm));
-  MQSIM_RETURN_IF_ERROR(GetStrings(s, "checks", &sc.checks));
-  for (const std::string& c : sc.checks) {
+  sc->config = *parsed;
+  return absl::OkStatus();
+}
+
+// checks and expect_failure: names of known checks.
+absl::Status ParseChecks(YamlSection& s, Scenario* sc) {
+  MQSIM_RETURN_IF_ERROR(GetStrings(s, "checks", &sc->checks));
+  for (const std::string& c : sc->checks) {
     if (std::find(KnownChecks().begin(), KnownChecks().end(), c) == KnownChecks().end()) {
       std::string known;
       for (const auto& k : KnownChecks()) known += (known.empty() ? "" : ", ") + k;
@@ -426,12 +446,39 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
     }
   }
   if (s.Has("expect_failure")) {
-    MQSIM_RETURN_IF_ERROR(s.Get("expect_failure", &sc.expect_failure));
-    if (std::find(KnownChecks().begin(), KnownChecks().end(), sc.expect_failure) ==
+    MQSIM_RETURN_IF_ERROR(s.Get("expect_failure", &sc->expect_failure));
+    if (std::find(KnownChecks().begin(), KnownChecks().end(), sc->expect_failure) ==
         KnownChecks().end()) {
       return s.Error("expect_failure", "expected the name of a check");
     }
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string& file,
+                                       const std::string& base_dir, const FileReader& read) {
+  absl::StatusOr<YAML::Node> root = base::ParseYaml(yaml, file);
+  if (!root.ok()) return root.status();
+  if (!root->IsMap()) return absl::InvalidArgumentError(file + ": expected a scenario mapping");
+  YamlSection s(*root, file, "");
+  Scenario sc;
+  sc.file = file;
+  MQSIM_RETURN_IF_ERROR(s.Get("name", &sc.name));
+  if (sc.name.empty()) return s.SectionError("name: every scenario needs a name");
+  MQSIM_RETURN_IF_ERROR(GetDuration(s, "duration", &sc.duration));
+  if (sc.duration <= sim::Duration::Zero()) return s.Error("duration", "must be positive");
+  MQSIM_RETURN_IF_ERROR(GetMqType(s, "backend", &sc.backend));
+  MQSIM_RETURN_IF_ERROR(ParseConfig(s, base_dir, read, &sc));
+  absl::StatusOr<YamlSection> w = s.Child("workload");
+  if (!w.ok()) return w.status();
+  MQSIM_RETURN_IF_ERROR(ParseWorkload(*w, &sc.workload));
+  absl::StatusOr<YamlSection> f = s.Child("faults");
+  if (!f.ok()) return f.status();
+  MQSIM_RETURN_IF_ERROR(ParseFaults(*f, &sc.faults));
+  MQSIM_RETURN_IF_ERROR(s.Get("swarm", &sc.swarm));
+  MQSIM_RETURN_IF_ERROR(ParseChecks(s, &sc));
   MQSIM_RETURN_IF_ERROR(s.CheckNoUnknownKeys());
   absl::StatusOr<backends::MqType> type = sc.StoreType();
   if (!type.ok()) return s.SectionError(std::string(type.status().message()));

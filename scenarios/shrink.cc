@@ -39,8 +39,8 @@ YAML::Node Get(YAML::Node root, std::initializer_list<const char*> path) {
   return n;
 }
 
-std::vector<Edit> Edits(const YAML::Node& root, const RunResult& failing) {
-  std::vector<Edit> edits;
+// Shorter runs: end just after the failure, halve the duration.
+void AddTimeEdits(const RunResult& failing, std::vector<Edit>& edits) {
   // The run is a prefix of itself: ending just after the failure was observed keeps it.
   if (failing.failed_at) {
     const sim::Duration cut = *failing.failed_at + sim::Duration::Seconds(5);
@@ -70,6 +70,10 @@ std::vector<Edit> Edits(const YAML::Node& root, const RunResult& failing) {
                      }
                      return true;
                    }});
+}
+
+// Each fault kind dropped in turn.
+void AddFaultEdits(const YAML::Node& root, std::vector<Edit>& edits) {
   if (YAML::Node f = Get(root, {"faults"}); f && f.IsMap()) {
     for (const auto& kv : f) {
       const std::string key = kv.first.as<std::string>();
@@ -80,6 +84,10 @@ std::vector<Edit> Edits(const YAML::Node& root, const RunResult& failing) {
                        }});
     }
   }
+}
+
+// Fewer topics, producers, groups, less churn.
+void AddCountEdits(std::vector<Edit>& edits) {
   auto int_down = [&](std::vector<std::string> path, int64_t floor, const std::string& what) {
     edits.push_back({what, [path, floor](YAML::Node& r) {
                        YAML::Node n = r;
@@ -106,6 +114,10 @@ std::vector<Edit> Edits(const YAML::Node& root, const RunResult& failing) {
                      w["topic_churn"] = p < 0.0005 ? 0.0 : p / 2;
                      return true;
                    }});
+}
+
+// Slower, smaller, fewer seeks.
+void AddRateEdits(std::vector<Edit>& edits) {
   edits.push_back({"halve the produce rate", [](YAML::Node& r) {
                      YAML::Node p = r["workload"]["producers"];
                      if (!p || !p["rate_per_s"]) return false;
@@ -136,6 +148,15 @@ std::vector<Edit> Edits(const YAML::Node& root, const RunResult& failing) {
                      c["seek_probability"] = p < 0.01 ? 0.0 : p / 2;
                      return true;
                    }});
+}
+
+// Every candidate edit, in the order they are tried.
+std::vector<Edit> Edits(const YAML::Node& root, const RunResult& failing) {
+  std::vector<Edit> edits;
+  AddTimeEdits(failing, edits);
+  AddFaultEdits(root, edits);
+  AddCountEdits(edits);
+  AddRateEdits(edits);
   return edits;
 }
 

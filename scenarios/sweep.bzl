@@ -24,11 +24,11 @@ def mqsim_sweep_test(name, scenario = "all", seeds = "1..3", corpus = False, swa
         shard_count = shard_count,
         deps = [
             "//base:bug_modes",
+            "//scenarios:driver",
             "//scenarios:embedded",
             "//scenarios:report",
             "//scenarios:runner",
             "//scenarios:scenario",
-            "//scenarios:supervisor",
         ],
         **kwargs
     )

@@ -14,26 +14,23 @@
 // evidence, not the death of the test.
 // Every (scenario, seed) prints its RESULT line; an unexpected outcome prints its REPRO
 // lines and fails the test. Results also go to $XML_OUTPUT_FILE (JUnit).
-#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "base/bug_modes.h"
+#include "scenarios/driver.h"
 #include "scenarios/embedded.h"
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
-#include "scenarios/supervisor.h"
 
 namespace {
 
-using mqsim::scenarios::ReadEmbedded;
-
-using mqsim::scenarios::EmbeddedFiles;
 using mqsim::scenarios::RunResult;
 using mqsim::scenarios::Scenario;
 
@@ -65,124 +62,154 @@ std::string XmlEscape(const std::string& s) {
   return out;
 }
 
+// What the environment asks for.
+struct Config {
+  std::string which;
+  mqsim::scenarios::SeedRange seeds;
+  bool corpus = false;
+  uint64_t bugs = 0;
+  bool swarm = false;
+  std::string backend;
+  uint64_t shards = 1, shard = 0;
+};
+
+std::optional<Config> ReadConfig() {
+  Config c;
+  c.which = Env("MQSIM_SCENARIO", "all");
+  absl::StatusOr<mqsim::scenarios::SeedRange> seeds =
+      mqsim::scenarios::ParseSeedRange(Env("MQSIM_SEEDS", "1..3"));
+  if (!seeds.ok()) {
+    std::cerr << "MQSIM_SEEDS: " << std::string(seeds.status().message()) << "\n";
+    return std::nullopt;
+  }
+  c.seeds = *seeds;
+  c.corpus = Env("MQSIM_CORPUS", "0") == "1";
+  std::istringstream names(Env("MQSIM_BUGS", ""));
+  for (std::string name; std::getline(names, name, ',');) {
+    if (name.empty()) continue;
+    const auto b = mqsim::base::ParseBug(name);
+    if (!b) {
+      std::cerr << "MQSIM_BUGS: unknown bug mode " << name << "\n";
+      return std::nullopt;
+    }
+    c.bugs |= mqsim::base::BugMask(*b);
+  }
+  c.swarm = Env("MQSIM_SWARM", "0") == "1";
+  c.backend = Env("MQSIM_BACKEND", "");
+  if (!c.backend.empty() && c.backend != "rocksmq" && c.backend != "natsmq") {
+    std::cerr << "MQSIM_BACKEND: expected rocksmq or natsmq, got " << c.backend << "\n";
+    return std::nullopt;
+  }
+  c.shards = std::stoull(Env("TEST_TOTAL_SHARDS", "1"));
+  c.shard = std::stoull(Env("TEST_SHARD_INDEX", "0"));
+  return c;
+}
+
+struct Job {
+  const Scenario* scenario;
+  uint64_t seed;
+  std::string why;
+};
+
+// The seeds of the corpus of past failing seeds of one scenario, with why each is kept.
+void AddCorpus(const Scenario& sc, std::vector<Job>& jobs) {
+  absl::StatusOr<std::string> list = mqsim::scenarios::ReadEmbedded("corpus/" + sc.name + ".seeds");
+  if (!list.ok()) return;
+  std::istringstream lines(*list);
+  for (std::string line; std::getline(lines, line);) {
+    const std::string head = line.substr(0, line.find('#'));
+    if (head.find_first_not_of(" \t") == std::string::npos) continue;
+    const std::string why =
+        line.find('#') == std::string::npos ? "" : line.substr(line.find('#') + 1);
+    jobs.push_back({&sc, std::stoull(head), "corpus:" + why});
+  }
+}
+
+// The selected scenarios, adjusted for swarm and backend; nullopt if none is selected.
+std::optional<std::vector<Scenario>> Select(const Config& c, std::vector<Scenario> stock) {
+  std::vector<Scenario> out;
+  for (Scenario& sc : stock) {
+    if (c.which != "all" && sc.name != c.which) continue;
+    if (c.swarm) sc.swarm = true;
+    if (!c.backend.empty()) {
+      if (!sc.backend || sc.workload.milvus.enabled || !sc.expect_failure.empty()) continue;
+      sc.backend = mqsim::backends::ParseMqType(c.backend).value();
+    }
+    out.push_back(std::move(sc));
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+// Prints one run's RESULT line (and REPRO lines when unexpected); its JUnit test case.
+std::string Report(const Config& c, const Job& j, const RunResult& r, int& unexpected) {
+  const Scenario& sc = *j.scenario;
+  const bool expected = mqsim::scenarios::Expected(sc, r);
+  std::cout << sc.name << ": " << mqsim::scenarios::ResultLine(r, j.seed)
+            << (sc.expect_failure.empty() ? "" : " (expected to fail " + sc.expect_failure + ")")
+            << (j.why.empty() ? "" : " [" + j.why + "]") << "\n";
+  std::string xml = "  <testcase classname=\"" + XmlEscape(sc.name) + "\" name=\"seed " +
+                    std::to_string(j.seed) + "\">";
+  if (!expected) {
+    ++unexpected;
+    const std::string repro = mqsim::scenarios::ReproCommand(sc, j.seed, c.bugs);
+    const std::string bazel = mqsim::scenarios::BazelTestRepro(sc, j.seed, c.bugs);
+    std::cout << "  UNEXPECTED: "
+              << (r.pass ? "passed, expected to fail " + sc.expect_failure : r.detail)
+              << "\n  REPRO: " << repro << "\n";
+    if (!bazel.empty() && !c.swarm && c.backend.empty())
+      std::cout << "  REPRO (bazel test): " << bazel << "\n";
+    xml += "<failure message=\"" + XmlEscape(r.pass ? "unexpected pass" : r.property) + "\">" +
+           XmlEscape(r.detail + "\nREPRO: " + repro) + "</failure>";
+  }
+  return xml + "</testcase>\n";
+}
+
+void WriteJUnit(uint64_t ran, int unexpected, const std::string& cases) {
+  const char* path = std::getenv("XML_OUTPUT_FILE");
+  if (path == nullptr) return;
+  std::ofstream out(path);
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"mqsim "
+         "sweep\" tests=\""
+      << ran << "\" failures=\"" << unexpected << "\">\n"
+      << cases << "</testsuite></testsuites>\n";
+}
+
 }  // namespace
 
 int main() {
-  const std::string which = Env("MQSIM_SCENARIO", "all");
-  const std::string seeds = Env("MQSIM_SEEDS", "1..3");
-  const bool corpus = Env("MQSIM_CORPUS", "0") == "1";
-  // MQSIM_BUGS=a,b: bug modes on (a REPRO line of `mqsim --bug` runs sets it).
-  uint64_t bugs = 0;
-  {
-    std::istringstream names(Env("MQSIM_BUGS", ""));
-    std::string name;
-    while (std::getline(names, name, ',')) {
-      if (name.empty()) continue;
-      const auto b = mqsim::base::ParseBug(name);
-      if (!b) {
-        std::cerr << "MQSIM_BUGS: unknown bug mode " << name << "\n";
-        return 2;
-      }
-      bugs |= mqsim::base::BugMask(*b);
-    }
-  }
-  const bool swarm = Env("MQSIM_SWARM", "0") == "1";
-  const std::string backend = Env("MQSIM_BACKEND", "");
-  if (!backend.empty() && backend != "rocksmq" && backend != "natsmq") {
-    std::cerr << "MQSIM_BACKEND: expected rocksmq or natsmq, got " << backend << "\n";
-    return 2;
-  }
-  uint64_t first = 1, last = 1;
-  const size_t dots = seeds.find("..");
-  try {
-    first = std::stoull(seeds.substr(0, dots));
-    last = dots == std::string::npos ? first : std::stoull(seeds.substr(dots + 2));
-  } catch (...) {
-    std::cerr << "MQSIM_SEEDS: expected A..B, got " << seeds << "\n";
-    return 2;
-  }
-  const uint64_t shards = std::stoull(Env("TEST_TOTAL_SHARDS", "1"));
-  const uint64_t shard = std::stoull(Env("TEST_SHARD_INDEX", "0"));
+  const std::optional<Config> c = ReadConfig();
+  if (!c) return 2;
   if (const char* status = std::getenv("TEST_SHARD_STATUS_FILE")) std::ofstream touch(status);
-
-  struct Job {
-    Scenario scenario;
-    uint64_t seed;
-    std::string why;
-  };
-  std::vector<Job> jobs;
-  bool found = false;
-  for (const auto& f : EmbeddedFiles()) {
-    if (f.name.find('/') != std::string::npos || !f.name.ends_with(".yaml")) continue;
-    absl::StatusOr<Scenario> sc =
-        mqsim::scenarios::ParseScenario(f.text, "scenarios/" + f.name, "scenarios", ReadEmbedded);
-    if (!sc.ok()) {
-      std::cerr << std::string(sc.status().message()) << "\n";
-      return 2;
-    }
-    if (which != "all" && sc->name != which) continue;
-    if (swarm) sc->swarm = true;
-    if (!backend.empty()) {
-      if (!sc->backend || sc->workload.milvus.enabled || !sc->expect_failure.empty()) continue;
-      sc->backend = mqsim::backends::ParseMqType(backend).value();
-    }
-    found = true;
-    for (uint64_t seed = first; seed <= last; ++seed) jobs.push_back({*sc, seed, ""});
-    if (!corpus) continue;
-    absl::StatusOr<std::string> list = ReadEmbedded("corpus/" + sc->name + ".seeds");
-    if (!list.ok()) continue;
-    std::istringstream lines(*list);
-    std::string line;
-    while (std::getline(lines, line)) {
-      const std::string head = line.substr(0, line.find('#'));
-      if (head.find_first_not_of(" \t") == std::string::npos) continue;
-      const std::string why =
-          line.find('#') == std::string::npos ? "" : line.substr(line.find('#') + 1);
-      jobs.push_back({*sc, std::stoull(head), "corpus:" + why});
-    }
-  }
-  if (!found) {
-    std::cerr << "MQSIM_SCENARIO: no stock scenario named " << which << "\n";
+  absl::StatusOr<std::vector<Scenario>> stock = mqsim::scenarios::StockScenarios();
+  if (!stock.ok()) {
+    std::cerr << std::string(stock.status().message()) << "\n";
     return 2;
   }
-  int unexpected = 0, ran = 0;
-  std::string xml;
+  const std::optional<std::vector<Scenario>> selected = Select(*c, *std::move(stock));
+  if (!selected) {
+    std::cerr << "MQSIM_SCENARIO: no stock scenario named " << c->which << "\n";
+    return 2;
+  }
+  std::vector<Job> jobs, mine;
+  for (const Scenario& sc : *selected) {
+    for (uint64_t i = 0; i < c->seeds.count(); ++i) jobs.push_back({&sc, c->seeds.first + i, ""});
+    if (c->corpus) AddCorpus(sc, jobs);
+  }
   for (size_t i = 0; i < jobs.size(); ++i) {
-    if (i % shards != shard) continue;
-    const Job& j = jobs[i];
-    const RunResult r = mqsim::scenarios::RunSupervised(
-        j.scenario, mqsim::scenarios::RunOptions{j.seed, nullptr, bugs});
-    ++ran;
-    const bool expected = mqsim::scenarios::Expected(j.scenario, r);
-    std::cout << j.scenario.name << ": " << mqsim::scenarios::ResultLine(r, j.seed)
-              << (j.scenario.expect_failure.empty()
-                      ? ""
-                      : " (expected to fail " + j.scenario.expect_failure + ")")
-              << (j.why.empty() ? "" : " [" + j.why + "]") << "\n";
-    xml += "  <testcase classname=\"" + XmlEscape(j.scenario.name) + "\" name=\"seed " +
-           std::to_string(j.seed) + "\">";
-    if (!expected) {
-      ++unexpected;
-      const std::string repro = mqsim::scenarios::ReproCommand(j.scenario, j.seed, bugs);
-      const std::string bazel = mqsim::scenarios::BazelTestRepro(j.scenario, j.seed, bugs);
-      std::cout << "  UNEXPECTED: "
-                << (r.pass ? "passed, expected to fail " + j.scenario.expect_failure : r.detail)
-                << "\n  REPRO: " << repro << "\n";
-      if (!bazel.empty() && !swarm && backend.empty())
-        std::cout << "  REPRO (bazel test): " << bazel << "\n";
-      xml += "<failure message=\"" + XmlEscape(r.pass ? "unexpected pass" : r.property) + "\">" +
-             XmlEscape(r.detail + "\nREPRO: " + repro) + "</failure>";
-    }
-    xml += "</testcase>\n";
+    if (i % c->shards == c->shard) mine.push_back(jobs[i]);
   }
-  if (const char* path = std::getenv("XML_OUTPUT_FILE")) {
-    std::ofstream out(path);
-    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites><testsuite name=\"mqsim "
-           "sweep\" tests=\""
-        << ran << "\" failures=\"" << unexpected << "\">\n"
-        << xml << "</testsuite></testsuites>\n";
-  }
-  std::cout << ran << " runs, " << unexpected << " unexpected (shard " << shard + 1 << "/" << shards
-            << ")\n";
+  int unexpected = 0;
+  std::string cases;
+  mqsim::scenarios::RunMany(
+      mine.size(),
+      [&](uint64_t i) {
+        return mqsim::scenarios::SweepRun{mine[i].scenario, mine[i].seed};
+      },
+      1, c->bugs,
+      [&](uint64_t i, const RunResult& r) { cases += Report(*c, mine[i], r, unexpected); });
+  WriteJUnit(mine.size(), unexpected, cases);
+  std::cout << mine.size() << " runs, " << unexpected << " unexpected (shard " << c->shard + 1
+            << "/" << c->shards << ")\n";
   return unexpected == 0 ? 0 : 1;
 }

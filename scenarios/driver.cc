@@ -1,0 +1,123 @@
+#include "scenarios/driver.h"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <fstream>
+#include <map>
+
+#include "base/assert.h"
+#include "scenarios/embedded.h"
+#include "scenarios/supervisor.h"
+
+namespace mqsim::scenarios {
+
+absl::StatusOr<ScenarioSource> FindScenario(const std::string& arg, const std::string& cwd) {
+  const std::string path = arg.empty() || arg[0] == '/' || cwd.empty() ? arg : cwd + "/" + arg;
+  if (std::ifstream(path).good()) {
+    absl::StatusOr<std::string> text = ReadFileFromDisk(path);
+    if (!text.ok()) return text.status();
+    const size_t slash = path.rfind('/');
+    return ScenarioSource{*text, arg, slash == std::string::npos ? "." : path.substr(0, slash),
+                          ReadFileFromDisk};
+  }
+  std::string name = arg;
+  if (!name.ends_with(".yaml")) name += ".yaml";
+  absl::StatusOr<std::string> text = ReadEmbedded(name);
+  if (!text.ok()) return text.status();
+  return ScenarioSource{*text, name.starts_with("scenarios/") ? name : "scenarios/" + name,
+                        "scenarios", ReadEmbedded};
+}
+
+absl::StatusOr<Scenario> LoadScenarioArg(const std::string& arg, const std::string& cwd) {
+  absl::StatusOr<ScenarioSource> src = FindScenario(arg, cwd);
+  if (!src.ok()) return src.status();
+  return ParseScenario(src->text, src->file, src->base_dir, src->read);
+}
+
+absl::StatusOr<std::vector<Scenario>> StockScenarios() {
+  std::vector<Scenario> out;
+  for (const EmbeddedFile& f : EmbeddedFiles()) {
+    // Files in subdirectories are what scenarios refer to (helm values, seed lists).
+    if (f.name.find('/') != std::string::npos || !f.name.ends_with(".yaml")) continue;
+    absl::StatusOr<Scenario> sc = ParseScenario(f.text, "scenarios/" + f.name, "scenarios",
+                                                ReadEmbedded);
+    if (!sc.ok()) return sc.status();
+    out.push_back(*std::move(sc));
+  }
+  return out;
+}
+
+absl::StatusOr<uint64_t> ParseSeed(std::string_view text) {
+  uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  const bool digits =
+      !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (!digits || ec == std::errc::result_out_of_range || ptr != end) {
+    return absl::InvalidArgumentError(
+        "\"" + std::string(text) + "\" is not a seed (a whole number from 1 to 2^64-1)");
+  }
+  if (v == 0) return absl::InvalidArgumentError("seed 0 is not a seed (seeds start at 1)");
+  return v;
+}
+
+absl::StatusOr<SeedRange> ParseSeedRange(std::string_view text) {
+  const size_t dots = text.find("..");
+  absl::StatusOr<uint64_t> first = ParseSeed(text.substr(0, dots));
+  absl::StatusOr<uint64_t> last =
+      dots == std::string_view::npos ? first : ParseSeed(text.substr(dots + 2));
+  if (!first.ok() || !last.ok()) {
+    return absl::InvalidArgumentError("expected N or A..B (seeds from 1 to 2^64-1), got \"" +
+                                      std::string(text) + "\"");
+  }
+  if (*first > *last) {
+    return absl::InvalidArgumentError("expected A..B with A <= B, got \"" + std::string(text) +
+                                      "\"");
+  }
+  return SeedRange{*first, *last};
+}
+
+void RunMany(uint64_t count, const std::function<SweepRun(uint64_t)>& run, int parallel,
+             uint64_t bugs, const std::function<void(uint64_t, const RunResult&)>& done) {
+  MQSIM_ASSERT(parallel >= 1);
+  struct Running {
+    uint64_t index;
+    SweepRun what;
+    Child child;
+  };
+  std::map<pid_t, Running> running;
+  std::map<uint64_t, RunResult> finished;  // out of order, waiting for earlier runs
+  uint64_t next = 0, reported = 0;
+  // Runs that finished ahead of an earlier, slower one wait in `finished`; at most this
+  // many runs are ahead of the first unreported one, so the wait stays bounded.
+  const uint64_t window = 64 * static_cast<uint64_t>(parallel);
+  while (reported < count) {
+    while (next < count && static_cast<int>(running.size()) < parallel &&
+           next - reported < window) {
+      const SweepRun what = run(next);
+      const RunOptions options{what.seed, nullptr, bugs};
+      const Child child =
+          Start([what, options] { return RunScenario(*what.scenario, options); });
+      running[child.pid] = Running{next++, what, child};
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0 && errno == EINTR) continue;
+    MQSIM_ASSERT_MSG(pid > 0, "RunMany: waitpid failed with children running");
+    auto it = running.find(pid);
+    if (it == running.end()) continue;  // not one of ours
+    const Running& r = it->second;
+    finished[r.index] = Finish(r.child, status, *r.what.scenario,
+                               RunOptions{r.what.seed, nullptr, bugs});
+    running.erase(it);
+    for (auto f = finished.begin(); f != finished.end() && f->first == reported;
+         f = finished.erase(f)) {
+      done(reported++, f->second);
+    }
+  }
+}
+
+}  // namespace mqsim::scenarios

@@ -1,0 +1,61 @@
+// The scenario driver: how a scenario is found and loaded, how a seed range is read, and
+// how many (scenario, seed) runs are executed, supervised and in parallel, with their
+// results handed back in order. The command line, the sweep test and the benchmarks all go
+// through it, so they load and run scenarios the same way.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "scenarios/runner.h"
+#include "scenarios/scenario.h"
+
+namespace mqsim::scenarios {
+
+// A scenario's text and where its relative references (helm_values, milvus_yaml) resolve.
+struct ScenarioSource {
+  std::string text;
+  std::string file;      // as it is named in messages and REPRO lines
+  std::string base_dir;  // where relative references resolve
+  FileReader read;
+};
+
+// `arg` is a path (relative to `cwd` when not absolute and cwd is not empty) or the name of
+// a stock scenario ("rocksmq-retention" or "rocksmq-retention.yaml"). A path that exists
+// wins over a stock name.
+absl::StatusOr<ScenarioSource> FindScenario(const std::string& arg, const std::string& cwd = "");
+absl::StatusOr<Scenario> LoadScenarioArg(const std::string& arg, const std::string& cwd = "");
+
+// The stock scenarios embedded in the binary, parsed, in file-name order.
+absl::StatusOr<std::vector<Scenario>> StockScenarios();
+
+// A seed range: "N" or "A..B" with 1 <= A <= B <= 2^64-1, decimal digits only (no sign,
+// no spaces, nothing after the number).
+struct SeedRange {
+  uint64_t first = 1;
+  uint64_t last = 1;
+  // The number of seeds, saturated at UINT64_MAX (the range 1..2^64-1 has that many).
+  uint64_t count() const { return last - first == UINT64_MAX ? UINT64_MAX : last - first + 1; }
+};
+absl::StatusOr<SeedRange> ParseSeedRange(std::string_view text);
+// One seed: decimal digits only, at least 1.
+absl::StatusOr<uint64_t> ParseSeed(std::string_view text);
+
+// One run of a sweep.
+struct SweepRun {
+  const Scenario* scenario = nullptr;
+  uint64_t seed = 0;
+};
+
+// Executes `count` runs, run(i) saying which, each in its own supervised child process
+// (scenarios/supervisor.h), up to `parallel` at a time, with the bug modes `bugs`.
+// done(i, result) is called for every run in index order, each as soon as it and every run
+// before it have finished. REQUIRES: parallel >= 1.
+void RunMany(uint64_t count, const std::function<SweepRun(uint64_t)>& run, int parallel,
+             uint64_t bugs, const std::function<void(uint64_t, const RunResult&)>& done);
+
+}  // namespace mqsim::scenarios

@@ -1,0 +1,110 @@
+#include "scenarios/harness.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "base/assert.h"
+#include "faults/fault_injector.h"
+#include "scenarios/workload.h"
+#include "storage/job_names.h"
+
+namespace mqsim::scenarios {
+
+using properties::EventKind;
+using properties::HistoryEvent;
+using properties::Violation;
+
+Harness::Harness(const Scenario& scenario, uint64_t seed, sim::Trace* trace,
+                 backends::MqType type)
+    : sc_(scenario), type_(type), sim_(seed, trace), plan_(scenario.PlanFor(seed)) {
+  store_ = MakeStore(type_, kStoreProcess, "/data");
+  target_ = std::make_unique<faults::StoreTarget>(
+      store_.get(),
+      faults::StoreTarget::Callbacks{
+          [this](std::optional<sim::PowerLossMode> pl) { Crashed(pl); }, [this] { Started(); }});
+}
+
+Harness::~Harness() = default;
+
+void Harness::Crashed(std::optional<sim::PowerLossMode> power_loss) {
+  ++crashes_;
+  if (workload_ != nullptr) workload_->Crashed();  // e.g. push consumers die with the process
+  history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kCrash});
+  if (power_loss) history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kPowerLoss});
+}
+
+void Harness::Started() {
+  if (workload_ != nullptr) workload_->Started();
+}
+
+std::unique_ptr<backends::SimStore> Harness::MakeStore(backends::MqType type,
+                                                       sim::ProcessId process,
+                                                       const std::string& dir) {
+  backends::SimStoreOptions o;
+  o.type = type;
+  o.config = sc_.config;
+  if (sc_.workload.producers.sync) {
+    o.config.rocksmq.produce_sync = true;
+    o.config.natsmq.sync_always = true;
+  }
+  o.dir = dir;
+  o.process = process;
+  auto store = std::make_unique<backends::SimStore>(&sim_, o);
+  store->jobs().set_observer([this](const std::string& job) {
+    if (job == storage::jobs::kRocksMqRetention || job == storage::jobs::kNatsExpire) {
+      history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kRetention, .payload = job});
+    }
+  });
+  return store;
+}
+
+sim::Duration Harness::Lateness() const {
+  const bool restarts = plan_.crashes() || plan_.power_losses();
+  return store_->jobs().longest_starvation() +
+         (restarts ? plan_.restart_delay_max : sim::Duration::Zero()) + plan_.gc_pause_max +
+         plan_.go_gc.pause_max + plan_.latency.sync.stall + sim::Duration::Seconds(1);
+}
+
+void Harness::RecordPanic(const std::string& message) {
+  if (panic_.empty()) panic_ = "the engine panicked: " + message;
+}
+
+RunResult Harness::Run(Workload& workload) {
+  MQSIM_ASSERT_MSG(workload_ == nullptr, "Harness::Run runs once");
+  workload_ = &workload;
+  RunResult r;
+  r.store = std::string(backends::ToString(type_));
+  r.plan = plan_.ToString();
+  const sim::Time start = sim_.now();
+  std::optional<Violation> v = workload.Setup();
+  if (!v) {
+    faults::FaultInjector injector(&sim_, plan_, target_.get());
+    v = workload.Start();
+    injector.Quiesce();
+  }
+  if (!v) v = workload.Check();
+  if (v) {
+    r.pass = false;
+    r.property = std::string(properties::Name(v->property));
+    r.detail = v->ToString(history_);
+    int64_t latest = -1;
+    for (size_t i : v->events) latest = std::max(latest, history_.events()[i].time_ns);
+    if (latest >= 0) r.failed_at = sim::Duration::Nanos(latest - start.nanos());
+  }
+  r.sim_time = sim_.now() - start;
+  Summarise(r);
+  workload.Stop();
+  sim_.scheduler().CancelProcess(kStoreProcess);
+  workload_ = nullptr;
+  return r;
+}
+
+void Harness::Summarise(RunResult& r) const {
+  for (const auto& e : history_.events()) {
+    if (e.kind == EventKind::kProduce && e.ok) ++r.acked;
+    if (e.kind == EventKind::kConsume && e.ok) r.consumed += e.messages.size();
+  }
+  r.crashes = crashes_;
+}
+
+}  // namespace mqsim::scenarios

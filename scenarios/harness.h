@@ -1,0 +1,91 @@
+// Harness: what every run of a scenario shares, whatever its workload: the simulation built
+// from the seed, the store on its simulated machine (process kStoreProcess, /data), the
+// fault plan of the seed and the injector that carries it out, the restart protocol
+// (crash and power-loss callbacks recorded in the history, the workload told), the history
+// itself, and the engine panics of the run.
+//
+// A run is three phases, driven by Run():
+//   Setup()  the workload brings the store up and prepares (no faults yet);
+//   Start()  the scenario's duration with the fault injector active; the injector is then
+//            quiesced and removed;
+//   Check()  the workload brings the store to rest and judges the history.
+// A violation from Setup or Start ends the run with it. The outcome carries the fault
+// plan, the simulated time, the counts and the failing property with its evidence; the
+// trace hash and steps are added by RunScenario, which owns the trace.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "backends/mq_type.h"
+#include "backends/sim_store.h"
+#include "faults/fault_plan.h"
+#include "faults/store_target.h"
+#include "properties/history.h"
+#include "scenarios/runner.h"
+#include "scenarios/scenario.h"
+#include "sim/simulation.h"
+
+namespace mqsim::scenarios {
+
+class Workload;
+
+// The node the scenario's store runs on (a crash cancels this process's tasks).
+inline constexpr sim::ProcessId kStoreProcess = 1;
+
+class Harness {
+ public:
+  // REQUIRES: type is the scenario's resolved store type; trace outlives the harness.
+  Harness(const Scenario& scenario, uint64_t seed, sim::Trace* trace, backends::MqType type);
+  ~Harness();
+  Harness(const Harness&) = delete;
+  Harness& operator=(const Harness&) = delete;
+
+  // Runs the three phases of workload on this harness. REQUIRES: called once.
+  RunResult Run(Workload& workload);
+
+  // A store of `type` on its own simulated machine (process, dir), configured from the
+  // scenario (synced produce when the workload asks for it), its retention and expiry
+  // passes recorded in the history.
+  std::unique_ptr<backends::SimStore> MakeStore(backends::MqType type, sim::ProcessId process,
+                                                const std::string& dir);
+
+  // Lateness the faults of this run allow a periodic duty (retention, expiry, delivery):
+  // the longest starvation, a restart delay, a GC pause, a stalled sync, and one second.
+  sim::Duration Lateness() const;
+
+  // The first engine panic of the run (a Go panic would end Milvus): judged as no_panic.
+  void RecordPanic(const std::string& message);
+  const std::string& panic() const { return panic_; }
+
+  const Scenario& scenario() const { return sc_; }
+  backends::MqType type() const { return type_; }
+  sim::Simulation& sim() { return sim_; }
+  sim::Scheduler& scheduler() { return sim_.scheduler(); }
+  int64_t Now() const { return sim_.now().nanos(); }
+  const faults::FaultPlan& plan() const { return plan_; }
+  properties::History& history() { return history_; }
+  backends::SimStore& store() { return *store_; }
+  faults::StoreTarget& target() { return *target_; }
+  uint64_t crashes() const { return crashes_; }
+
+ private:
+  void Crashed(std::optional<sim::PowerLossMode> power_loss);
+  void Started();
+  void Summarise(RunResult& r) const;
+
+  const Scenario& sc_;
+  backends::MqType type_;
+  sim::Simulation sim_;
+  faults::FaultPlan plan_;
+  properties::History history_;
+  std::unique_ptr<backends::SimStore> store_;
+  std::unique_ptr<faults::StoreTarget> target_;
+  Workload* workload_ = nullptr;  // while Run runs
+  uint64_t crashes_ = 0;
+  std::string panic_;
+};
+
+}  // namespace mqsim::scenarios

@@ -1,0 +1,116 @@
+#include "scenarios/judge.h"
+
+#include "properties/accounting_checker.h"
+#include "properties/delivery_checker.h"
+#include "properties/retention_checkers.h"
+
+namespace mqsim::scenarios {
+
+namespace {
+
+using properties::CheckOptions;
+using properties::Property;
+using properties::Violation;
+
+bool Always(const JudgeInput&) { return true; }
+
+CheckOptions Options(const JudgeInput& in) {
+  return CheckOptions{.retention = RocksMqRetentionOn(in) || NatsLimitsOn(in)};
+}
+
+std::optional<Violation> Ordering(const JudgeInput& in) {
+  return properties::CheckOrdering(in.history);
+}
+std::optional<Violation> NoResurrection(const JudgeInput& in) {
+  return properties::CheckNoResurrection(in.history);
+}
+std::optional<Violation> NoGapsAndSeeks(const JudgeInput& in) {
+  return properties::CheckNoGapsAndSeeks(in.history, Options(in));
+}
+std::optional<Violation> Latest(const JudgeInput& in) {
+  return properties::CheckLatest(in.history, Options(in));
+}
+std::optional<Violation> Durability(const JudgeInput& in) {
+  return properties::CheckDurability(in.history, Options(in));
+}
+std::optional<Violation> PageAccounting(const JudgeInput& in) {
+  return properties::CheckPageAccounting(in.history);  // stores with pages record accounting
+}
+
+// A reading push consumer gets every message within the faults' lateness + its 1 s poll.
+std::optional<Violation> DeliveryLiveness(const JudgeInput& in) {
+  return properties::CheckDeliveryLiveness(in.history,
+                                           (in.lateness + sim::Duration::Seconds(2)).nanos());
+}
+
+std::optional<Violation> Retention(const JudgeInput& in) {
+  const rocksmq::RocksMqOptions& r = in.scenario.config.rocksmq;
+  properties::RetentionBounds b;
+  b.time_ns = r.retention_time_minutes >= 0
+                  ? static_cast<int64_t>(r.retention_time_minutes * 60e9)
+                  : -1;
+  b.size_bytes = r.retention_size_mb >= 0 ? static_cast<int64_t>(r.retention_size_mb) << 20 : -1;
+  b.page_bytes = r.page_size_bytes;
+  b.tick_ns = r.ticker_interval_s * 1'000'000'000;
+  b.slack_ns = in.lateness.nanos();
+  return properties::CheckRetention(in.history, b);
+}
+
+std::optional<Violation> NatsLimits(const JudgeInput& in) {
+  const natsmq::NatsMqOptions& n = in.scenario.config.natsmq;
+  properties::NatsLimits l{
+      n.retention_max_msgs.value_or(-1), n.retention_max_bytes.value_or(-1),
+      n.retention_max_age_minutes ? *n.retention_max_age_minutes * 60'000'000'000 : 0,
+      in.lateness.nanos(), [](const std::string& t, uint64_t p) {
+        return properties::JetStreamStoredBytes(t.size(), 0, p);
+      }};
+  return properties::CheckNatsLimits(in.history, l);
+}
+
+}  // namespace
+
+bool RocksMqRetentionOn(const JudgeInput& in) {
+  const rocksmq::RocksMqOptions& r = in.scenario.config.rocksmq;
+  return in.type == backends::MqType::kRocksMq &&
+         (r.retention_time_minutes >= 0 || r.retention_size_mb >= 0);
+}
+
+bool NatsLimitsOn(const JudgeInput& in) {
+  const natsmq::NatsMqOptions& n = in.scenario.config.natsmq;
+  return in.type == backends::MqType::kNatsMq &&
+         (n.retention_max_msgs || n.retention_max_bytes ||
+          (n.retention_max_age_minutes && *n.retention_max_age_minutes > 0));
+}
+
+const std::vector<JudgeEntry>& JudgeTable() {
+  static const std::vector<JudgeEntry> table = {
+      {Property::kOrdering, Always, Ordering},
+      // Before latest: a resurrected message is the sharper diagnosis.
+      {Property::kNoResurrection, Always, NoResurrection},
+      {Property::kNoGap, Always, NoGapsAndSeeks},
+      {Property::kLatest, Always, Latest},
+      {Property::kDurability, Always, Durability},
+      {Property::kPageAccounting, Always, PageAccounting},
+      {Property::kDeliveryLiveness, Always, DeliveryLiveness},
+      {Property::kRetention, RocksMqRetentionOn, Retention},
+      {Property::kNatsLimits, NatsLimitsOn, NatsLimits},
+  };
+  return table;
+}
+
+std::optional<Violation> Judge(const JudgeInput& in) {
+  // An engine that would have crashed the process (a Go panic in Milvus) fails the run.
+  if (!in.panic.empty() && in.scenario.Checks(Property::kNoPanic)) {
+    return Violation{Property::kNoPanic, in.panic, {}};
+  }
+  for (const JudgeEntry& e : JudgeTable()) {
+    if (!e.applies(in)) continue;
+    // A checker may report a neighbouring property (no_gap or seek): the violation's own
+    // property decides whether the scenario asked for it.
+    std::optional<Violation> v = e.check(in);
+    if (v && in.scenario.Checks(v->property)) return v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace mqsim::scenarios
