@@ -15,6 +15,13 @@
 // Every operation is a trace event ("fs.<op>") folded into the run hash; all random choices
 // (latency, injected errors, crash prefixes) come from the Random stream it is given.
 // Use it from the simulation thread only (asserted).
+//
+// Where each part lives: the namespace (paths, directories, live and durable views) in
+// disk_namespace.h; file contents (page cache vs platter) and space in inode.h; what a power
+// loss leaves, for PowerLoss and EnumeratePowerLossImages alike, in power_loss.h. This class
+// adds operation accounting (latency, injected faults, the power switch, tracing), process
+// crashes and the invariants (sim_file_system.cc), and is the rocksdb::FileSystem, with its
+// file handles (sim_file_system_rocksdb.cc).
 #pragma once
 
 #include <rocksdb/file_system.h>
@@ -28,20 +35,15 @@
 #include <thread>
 #include <vector>
 
-#include "sim/chunked_bytes.h"
 #include "sim/clock.h"
+#include "sim/disk_image.h"  // DiskImage: a complete disk state, part of this API
 #include "sim/disk_model.h"
+#include "sim/disk_namespace.h"
+#include "sim/inode.h"
 #include "sim/random.h"
 #include "sim/trace.h"
 
 namespace mqsim::sim {
-
-// A complete, durable disk state: what a machine would find after a power loss.
-struct DiskImage {
-  std::map<std::string, std::string> files;  // path -> content
-  std::set<std::string> dirs;
-  uint64_t Fingerprint() const;
-};
 
 // Per-file durability frontier: bytes in the page cache vs on the platter.
 struct FileDurability {
@@ -60,9 +62,11 @@ class SimFileSystem : public rocksdb::FileSystem {
   const char* Name() const override { return kClassName(); }
 
   // ---- control (the harness and fault injectors call these) ----
+  // REQUIRES: the persistence profile is not changed after construction (the durable
+  // namespace is only kept in step with the profile in force).
   DiskOptions& options() { return options_; }
   void set_capacity_bytes(uint64_t capacity) { options_.capacity_bytes = capacity; }
-  uint64_t used_bytes() const { return used_bytes_; }
+  uint64_t used_bytes() const { return inodes_.used_bytes(); }
   // Powered off: every mutation fails with IOError("disk powered off"); reads still work.
   void PowerOff() { powered_off_ = true; }
   void PowerOn() { powered_off_ = false; }
@@ -79,13 +83,17 @@ class SimFileSystem : public rocksdb::FileSystem {
   void CrashProcess();
   // Power loss: drop everything not durable, per profile and mode.
   void PowerLoss(PowerLossMode mode);
-  // Asserts the disk's invariants (checked after every crash and power loss; tests call it
-  // after any operation):
-  //   - used bytes are the sum of the sizes of the files in the live namespace, each of
-  //     which is linked;
+  // Asserts the disk's invariants (checked after every crash, power loss and restore; tests
+  // call it after any operation):
+  //   - every inode with a name in the live namespace is linked, and used bytes are the sum
+  //     of the sizes of those inodes (each counted once);
+  //   - an inode of the durable namespace without a live name is unlinked (its bytes were
+  //     released when it lost its name);
   //   - a file's platter content is a prefix of its page cache unless it was truncated or
   //     overwritten since its last sync (what makes "keep a prefix of the unsynced tail" a
-  //     valid power-loss image).
+  //     valid power-loss image), in both namespaces;
+  //   - under kExt4Ordered the durable namespace is the live namespace (namespace changes
+  //     are journalled at once).
   void CheckInvariants() const;
   // The durable image right now if power were cut with kDropUnsynced.
   DiskImage DurableImage() const;
@@ -104,7 +112,7 @@ class SimFileSystem : public rocksdb::FileSystem {
   uint64_t nospace_errors() const { return nospace_errors_; }
   // Convenience for harnesses: create a directory (and parents) outside any engine.
   void MakeDirs(const std::string& path);
-  bool Exists(const std::string& path) const { return files_.count(Normalize(path)) != 0; }
+  bool Exists(const std::string& path) const { return ns_.IsFile(DiskNamespace::Normalize(path)); }
   std::string ReadAll(const std::string& path) const;
 
   // ---- rocksdb::FileSystem ----
@@ -171,16 +179,6 @@ class SimFileSystem : public rocksdb::FileSystem {
                                  uint64_t* diskfree, rocksdb::IODebugContext*) override;
 
  private:
-  struct Inode {
-    uint64_t id;
-    ChunkedBytes data;     // page cache
-    ChunkedBytes durable;  // platter (shares the page cache's chunks after a sync)
-    // A truncate or overwrite happened since the last sync: the platter content is not a
-    // prefix of the page cache, so a power loss keeps exactly the platter content.
-    bool rewritten_since_sync = false;
-    bool linked = true;  // has a name in the live namespace (counts against capacity)
-  };
-  using InodePtr = std::shared_ptr<Inode>;
   class SequentialFile;
   class RandomAccessFile;
   class WritableFile;
@@ -193,16 +191,15 @@ class SimFileSystem : public rocksdb::FileSystem {
 
   enum class OpKind { kRead, kWrite, kSync, kDirSync, kMetadata };
 
-  static std::string Normalize(const std::string& path);
-  static std::string Parent(const std::string& path);
   // Counts, traces and delays one operation; returns a non-OK status if an injected fault
   // or the power switch rejects it.
   rocksdb::IOStatus Begin(OpKind kind, const char* op, const std::string& path, bool mutation);
   void Spend(const LatencyDistribution& d);
   bool Inject(double probability);
-  rocksdb::IOStatus ReserveSpace(uint64_t old_size, uint64_t new_size);
-  InodePtr NewInode();
-  void SyncInode(Inode& inode);
+  // Counts a write that does not fit and returns ENOSPC.
+  rocksdb::IOStatus NoSpace();
+  // Names a new empty inode path in the live namespace (open with O_CREAT).
+  InodePtr CreateInode(const std::string& path);
   // Common part of opening an existing file for reading: counts, traces, looks it up.
   rocksdb::IOStatus OpenForRead(const char* op, const std::string& fname, std::string* path,
                                 InodePtr* inode);
@@ -214,8 +211,10 @@ class SimFileSystem : public rocksdb::FileSystem {
                                   uint64_t size);
   rocksdb::IOStatus SyncFile(Inode& inode, const std::string& path, uint64_t generation);
   rocksdb::IOStatus SyncDirectory(const std::string& dir);
-  void MakeDirectoryDurable(const std::string& dir);
+  // The persistence profile's part of a create, rename or unlink of path.
   void AfterNamespaceChange(const std::string& path);
+  // Every open handle and lock dies (a process crash, a power loss, a restore).
+  void EndProcess();
   uint64_t HashBytes(const char* data, size_t n) const;
   void AssertThread() const;
 
@@ -225,13 +224,10 @@ class SimFileSystem : public rocksdb::FileSystem {
   DiskOptions options_;
   std::thread::id owner_thread_;
 
-  std::map<std::string, InodePtr> files_;          // live namespace
-  std::map<std::string, InodePtr> durable_files_;  // namespace a power loss leaves behind
-  std::set<std::string> dirs_;
+  DiskNamespace ns_;
+  InodeStore inodes_;
   std::set<std::string> locks_;
-  uint64_t next_inode_ = 1;
   uint64_t generation_ = 1;  // bumped at every crash: older handles are dead
-  uint64_t used_bytes_ = 0;
   bool powered_off_ = false;
   std::function<void()> power_off_hook_;
   uint64_t nospace_errors_ = 0;

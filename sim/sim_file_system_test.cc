@@ -443,4 +443,58 @@ TEST_CASE("The disk's invariants hold after every operation of a random mix") {
   }
 }
 
+// PowerLoss and EnumeratePowerLossImages share one power-loss model (power_loss.h): the
+// first enumerated image ("nothing unsynced survived") is what a kDropUnsynced power loss
+// leaves, and the live disk ("everything survived") is among the images.
+TEST_CASE("A power loss that drops everything unsynced leaves the first enumerated image") {
+  for (const bool ext4 : {false, true}) {
+    for (uint64_t seed = 1; seed <= 8; ++seed) {
+      Disk d(ext4 ? Ext4() : DiskOptions{}, seed);
+      Random rng(seed * 104729);
+      std::map<std::string, std::unique_ptr<rocksdb::FSWritableFile>> open;
+      auto name = [&] { return "/data/f" + std::to_string(rng.Below(4)); };
+      for (int op = 0; op < 300; ++op) {
+        const std::string path = name();
+        switch (rng.Below(8)) {
+          case 0:
+            open[path] = d.Create(path);
+            break;
+          case 1:
+            if (open.count(path)) (void)d.Append(*open[path], std::string(rng.Below(3000), 'b'));
+            break;
+          case 2:
+            if (open.count(path)) {
+              (void)open[path]->PositionedAppend(Slice("yy"), rng.Below(64), IOOptions(), nullptr);
+            }
+            break;
+          case 3:
+            if (open.count(path)) (void)d.Sync(*open[path]);
+            break;
+          case 4:
+            (void)d.Rename(path, name());
+            break;
+          case 5:
+            (void)d.fs.DeleteFile(path, IOOptions(), nullptr);
+            break;
+          case 6:
+            (void)d.SyncDir("/data");
+            break;
+          default: {
+            open.clear();
+            const uint64_t live = d.fs.LiveImage().Fingerprint();
+            const std::vector<DiskImage> images = d.fs.EnumeratePowerLossImages(1000);
+            REQUIRE_FALSE(images.empty());
+            bool live_found = false;
+            for (const DiskImage& image : images) live_found |= image.Fingerprint() == live;
+            CHECK(live_found);
+            d.fs.PowerLoss(PowerLossMode::kDropUnsynced);
+            CHECK(d.fs.LiveImage().Fingerprint() == images.front().Fingerprint());
+          }
+        }
+        d.fs.CheckInvariants();
+      }
+    }
+  }
+}
+
 }  // namespace mqsim::sim
