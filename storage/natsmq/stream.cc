@@ -53,6 +53,24 @@ nlohmann::json ConfigJson(const StreamConfig& c) {
           {"discard", c.discard == Discard::kNew ? "new" : "old"}};
 }
 
+// The stream's configuration as ConfigJson wrote it to dir/meta.json.
+absl::StatusOr<StreamConfig> ReadConfig(rocksdb::FileSystem& fs, const std::string& dir) {
+  absl::StatusOr<std::string> meta = ReadWholeFile(fs, dir + "/meta.json");
+  if (!meta.ok()) return meta.status();
+  const nlohmann::json j = nlohmann::json::parse(*meta, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return absl::DataLossError("natsmq: " + dir + "/meta.json is not valid JSON");
+  }
+  StreamConfig c;
+  c.name = j.value("name", "");
+  c.max_msgs = j.value("max_msgs", int64_t{-1});
+  c.max_bytes = j.value("max_bytes", int64_t{-1});
+  c.max_age_ns = j.value("max_age_ns", int64_t{0});
+  c.max_msg_size = j.value("max_msg_size", int32_t{-1});
+  c.discard = j.value("discard", "old") == "new" ? Discard::kNew : Discard::kOld;
+  return c;
+}
+
 std::optional<uint32_t> BlockNumber(const std::string& name, const char* ext) {
   const std::string suffix = ext;
   if (name.size() <= suffix.size() || !name.ends_with(suffix)) return std::nullopt;
@@ -293,24 +311,22 @@ void NatsStore::Stream::Apply(const Record& r, const Location& where) {
 
 absl::StatusOr<std::unique_ptr<NatsStore::Stream>> NatsStore::Stream::Recover(
     Env env, const std::string& dir, int64_t now_ns) {
-  absl::StatusOr<std::string> meta = ReadWholeFile(*env.fs, dir + "/meta.json");
-  if (!meta.ok()) return meta.status();
-  const nlohmann::json j = nlohmann::json::parse(*meta, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return absl::DataLossError("natsmq: " + dir + "/meta.json is not valid JSON");
-  }
-  StreamConfig c;
-  c.name = j.value("name", "");
-  c.max_msgs = j.value("max_msgs", int64_t{-1});
-  c.max_bytes = j.value("max_bytes", int64_t{-1});
-  c.max_age_ns = j.value("max_age_ns", int64_t{0});
-  c.max_msg_size = j.value("max_msg_size", int32_t{-1});
-  c.discard = j.value("discard", "old") == "new" ? Discard::kNew : Discard::kOld;
-  std::unique_ptr<Stream> s(new Stream(env, c, dir));
+  absl::StatusOr<StreamConfig> config = ReadConfig(*env.fs, dir);
+  if (!config.ok()) return config.status();
+  std::unique_ptr<Stream> s(new Stream(env, *config, dir));
   MQSIM_RETURN_IF_ERROR(MakeDirectories(*env.fs, dir + "/msgs"));
   MQSIM_RETURN_IF_ERROR(MakeDirectories(*env.fs, dir + "/obs"));
+  MQSIM_RETURN_IF_ERROR(s->RecoverBlocks());
+  s->RecoverReservation();
+  MQSIM_RETURN_IF_ERROR(s->RecoverConsumers());
+  // Limits also hold after recovery (and expired messages go now).
+  MQSIM_RETURN_IF_ERROR(s->EnforceLimits(now_ns));
+  MQSIM_RETURN_IF_ERROR(s->Expire(now_ns));
+  return s;
+}
 
-  absl::StatusOr<std::vector<std::string>> files = ListDirectory(*env.fs, dir + "/msgs");
+absl::Status NatsStore::Stream::RecoverBlocks() {
+  absl::StatusOr<std::vector<std::string>> files = ListDirectory(*env_.fs, dir_ + "/msgs");
   if (!files.ok()) return files.status();
   std::vector<uint32_t> blocks;
   for (const std::string& f : *files) {
@@ -320,41 +336,47 @@ absl::StatusOr<std::unique_ptr<NatsStore::Stream>> NatsStore::Stream::Recover(
   for (size_t i = 0; i < blocks.size(); ++i) {
     if (MQSIM_FAULT_POINT(points::kRecoveryLoadBlock)) {
       return base::InjectedFault(points::kRecoveryLoadBlock,
-                                 "loading " + s->BlockPath(blocks[i], ".blk"));
+                                 "loading " + BlockPath(blocks[i], ".blk"));
     }
     std::vector<std::pair<Record, Location>> records;
-    MQSIM_RETURN_IF_ERROR(s->LoadBlock(blocks[i], i + 1 == blocks.size(), &records));
-    for (const auto& [r, loc] : records) s->Apply(r, loc);
+    MQSIM_RETURN_IF_ERROR(LoadBlock(blocks[i], i + 1 == blocks.size(), &records));
+    for (const auto& [r, loc] : records) Apply(r, loc);
   }
   MQSIM_RETURN_IF_ERROR(
-      s->OpenBlockForAppend(blocks.empty() ? 1 : blocks.back(), /*create=*/blocks.empty()));
+      OpenBlockForAppend(blocks.empty() ? 1 : blocks.back(), /*create=*/blocks.empty()));
   // The block appended to holds the newest sequences: its messages start its index.
-  auto first_here = s->msgs_.end();
-  while (first_here != s->msgs_.begin() && std::prev(first_here)->second.block == s->current_) {
+  auto first_here = msgs_.end();
+  while (first_here != msgs_.begin() && std::prev(first_here)->second.block == current_) {
     --first_here;
   }
-  for (auto it = first_here; it != s->msgs_.end(); ++it) s->IndexMessage(it->first, it->second);
+  for (auto it = first_here; it != msgs_.end(); ++it) IndexMessage(it->first, it->second);
   // Block files created before an unclean stop may have directory entries that were never
   // made durable: the first sync after recovery syncs the directory too, or a power loss
   // could take a whole block of synced messages with it (found by a swarm seed).
-  s->dir_unsynced_ = true;
+  dir_unsynced_ = true;
+  return absl::OkStatus();
+}
+
+void NatsStore::Stream::RecoverReservation() {
   // After an unclean stop, sequences up to the reservation may have been acknowledged
   // and lost: continue after them.
-  absl::StatusOr<std::string> reserved = ReadWholeFile(*env.fs, dir + "/seq.reserve");
+  absl::StatusOr<std::string> reserved = ReadWholeFile(*env_.fs, dir_ + "/seq.reserve");
   if (reserved.ok() && !reserved->empty() &&
       std::all_of(reserved->begin(), reserved->end(), ::isdigit)) {
-    s->reserved_seq_ = std::stoull(*reserved);
-    if (s->reserved_seq_ > s->last_seq_) {
-      s->last_seq_ = s->reserved_seq_;
-      s->first_marked_ = true;
+    reserved_seq_ = std::stoull(*reserved);
+    if (reserved_seq_ > last_seq_) {
+      last_seq_ = reserved_seq_;
+      first_marked_ = true;
     }
   }
+}
 
-  absl::StatusOr<std::vector<std::string>> obs = ListDirectory(*env.fs, dir + "/obs");
+absl::Status NatsStore::Stream::RecoverConsumers() {
+  absl::StatusOr<std::vector<std::string>> obs = ListDirectory(*env_.fs, dir_ + "/obs");
   if (!obs.ok()) return obs.status();
   for (const std::string& f : *obs) {
     if (!f.ends_with(".json")) continue;
-    absl::StatusOr<std::string> text = ReadWholeFile(*env.fs, dir + "/obs/" + f);
+    absl::StatusOr<std::string> text = ReadWholeFile(*env_.fs, dir_ + "/obs/" + f);
     if (!text.ok()) return text.status();
     const nlohmann::json o = nlohmann::json::parse(*text, nullptr, false);
     if (o.is_discarded() || !o.is_object()) continue;  // a torn temp: the consumer restarts
@@ -363,12 +385,9 @@ absl::StatusOr<std::unique_ptr<NatsStore::Stream>> NatsStore::Stream::Recover(
     consumer.config.start_seq = o.value("start_seq", uint64_t{1});
     consumer.ack_floor = o.value("ack_floor", uint64_t{0});
     consumer.delivered = consumer.ack_floor;  // unacked messages are redelivered
-    s->consumers_[consumer.config.durable_name] = consumer;
+    consumers_[consumer.config.durable_name] = consumer;
   }
-  // Limits also hold after recovery (and expired messages go now).
-  MQSIM_RETURN_IF_ERROR(s->EnforceLimits(now_ns));
-  MQSIM_RETURN_IF_ERROR(s->Expire(now_ns));
-  return s;
+  return absl::OkStatus();
 }
 
 // As nats-server: a stream that never held a message reports FirstSeq 0; once emptied

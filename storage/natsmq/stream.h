@@ -81,6 +81,11 @@ class NatsStore::Stream {
   // Adds a stored message of the current block to current_index_.
   void IndexMessage(uint64_t seq, const Location& where);
   absl::Status LoadBlock(uint32_t block, bool last, std::vector<std::pair<Record, Location>>* out);
+  // Recovery, in this order: every block's records applied, the last block opened for
+  // appending and indexed; the durable sequence reservation; the durable consumers.
+  absl::Status RecoverBlocks();
+  void RecoverReservation();
+  absl::Status RecoverConsumers();
   void Apply(const Record& record, const Location& where);
   void RemoveBelow(uint64_t new_first);
   void RemoveOne(uint64_t seq);
