@@ -216,38 +216,40 @@ natsmq::NatsMqOptions BenchNatsMqOptions() {
 
 std::unique_ptr<NativeEngine> NativeEngine::Open(Engine engine, const std::string& dir, bool sync) {
   std::unique_ptr<NativeEngine> e(new NativeEngine());
-  e->runner_ = std::make_unique<storage::NativeJobRunner>();
+  // The real clock, RocksDB's own background threads, jobs on a thread: a Milvus standalone.
+  e->node_ = std::make_unique<node::NativeNode>(
+      node::NativeNodeOptions{.clock = node::NativeNodeOptions::Clock::kReal, .dir = dir});
   if (engine == Engine::kRocksMq) {
     rocksmq::RocksMqOptions o = BenchRocksMqOptions();
     o.path = dir + "/rdb_data";
     o.produce_sync = sync;
-    rocksmq::RocksMqHost host;       // POSIX Env, RocksDB's own background threads
-    host.memory_bytes = 8ULL << 30;  // as backends::SimStore: the same block cache size
-    auto mq = rocksmq::RocksMQ::Open(o, host);
+    // The same block cache size as backends::SimStore.
+    auto mq = rocksmq::RocksMQ::Open(o, e->node_->RocksMqHost(8ULL << 30));
     if (!mq.ok()) Die("rocksmq open: " + mq.status().ToString());
     e->rocksmq_ = std::move(*mq);
-    e->runner_->Start(e->rocksmq_->PeriodicJobs());
+    e->node_->StartJobs(e->rocksmq_->PeriodicJobs());
     e->driver_ = DriveRocksMq(e->rocksmq_.get());
   } else {
     natsmq::NatsMqOptions o = BenchNatsMqOptions();
     o.store_dir = dir + "/nats";
     o.sync_always = sync;
-    auto store =
-        natsmq::NatsStore::Open(o, natsmq::NatsHost{nullptr, nullptr, e->runner_->Waker()});
+    auto store = natsmq::NatsStore::Open(o, e->node_->NatsHost());
     if (!store.ok()) Die("natsmq open: " + store.status().ToString());
     e->nats_ = std::move(*store);
-    e->runner_->Start(e->nats_->PeriodicJobs());
+    e->node_->StartJobs(e->nats_->PeriodicJobs());
     e->driver_ = DriveNatsMq(e->nats_.get(), o);
   }
   return e;
 }
 
 void NativeEngine::Close() {
-  runner_.reset();  // no periodic job runs into a closing engine
+  if (node_) node_->StopJobs();  // no periodic job runs into a closing engine
   if (driver_) driver_->Close();
   driver_.reset();
 }
 
-NativeEngine::~NativeEngine() { runner_.reset(); }
+NativeEngine::~NativeEngine() {
+  if (node_) node_->StopJobs();
+}
 
 }  // namespace mqsim::bench

@@ -19,7 +19,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "storage/native_job_runner.h"
+#include "node/native_node.h"
 #include "storage/natsmq/nats_store.h"
 #include "storage/rocksmq/rocksmq.h"
 
@@ -87,7 +87,8 @@ rocksmq::RocksMqOptions BenchRocksMqOptions();
 natsmq::NatsMqOptions BenchNatsMqOptions();
 
 // An engine opened natively under dir (POSIX file system, real clock, RocksDB's own
-// threads), its periodic jobs on a NativeJobRunner, as a Milvus standalone runs it. sync:
+// threads) on a node::NativeNode with the real clock, its periodic jobs on the node's job
+// thread, as a Milvus standalone runs it. sync:
 // durable acknowledgements (rocksmq produce_sync, natsmq sync always).
 class NativeEngine {
  public:
@@ -103,7 +104,7 @@ class NativeEngine {
   std::unique_ptr<rocksmq::RocksMQ> rocksmq_;
   std::unique_ptr<natsmq::NatsStore> nats_;
   std::unique_ptr<EngineDriver> driver_;
-  std::unique_ptr<storage::NativeJobRunner> runner_;  // declared last: stops first
+  std::unique_ptr<node::NativeNode> node_;  // its jobs stop before the engine closes
 };
 
 // ---- template implementation ----

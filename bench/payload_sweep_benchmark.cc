@@ -5,8 +5,8 @@
 // Method. For each payload size (--payloads, KiB) and engine, a fresh engine in --dir
 // (default /var/tmp: the machine's disk, not tmpfs) on the POSIX file system with the real
 // clock, RocksDB's own background threads and the engine's periodic jobs on a
-// NativeJobRunner; retention off, otherwise Milvus's defaults (RocksMQ without produce sync,
-// natsmq syncing every 2 minutes: neither waits for the disk per message).
+// NativeNode (real clock); retention off, otherwise Milvus's defaults (RocksMQ without produce
+// sync, natsmq syncing every 2 minutes: neither waits for the disk per message).
 //   produce: --mib MiB in total (the message count is --mib / payload, rounded to whole
 //            batches, so every case moves about the same bytes), in batches of --batch
 //            pseudo-random (incompressible) payloads: one RocksMQ Produce per batch (one

@@ -19,7 +19,7 @@
 //   sim-nocontent  the same with DiskOptions::hash_contents = false (op hash only).
 //   native         the engine on the POSIX file system in --dir (default /dev/shm: tmpfs),
 //                  real clock, RocksDB's own background threads (flush/compaction run
-//                  concurrently on the second core), periodic jobs on a NativeJobRunner.
+//                  concurrently on the second core), periodic jobs on a real-clock NativeNode.
 // The simulation necessarily changes some RocksDB options (sim::SimRocksDbOptions: no block
 // cache, no write stalls, no RocksDB threads); the rest is identical (same engine options,
 // same 8 GiB memory_bytes). Each (engine, world) runs --reps times, each run in its own

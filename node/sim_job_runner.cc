@@ -1,5 +1,7 @@
 #include "node/sim_job_runner.h"
 
+#include "storage/job_schedule.h"
+
 namespace mqsim::node {
 
 SimJobRunner::SimJobRunner(sim::Scheduler* scheduler, sim::ProcessId process)
@@ -53,9 +55,12 @@ sim::Task<void> SimJobRunner::Run(const storage::PeriodicJob* job) {
   if (observer_) observer_(job->name);
 }
 
+// The schedule's rule (storage/job_schedule.h), one task per job.
 sim::Task<void> SimJobRunner::RunInterval(const storage::PeriodicJob* job) {
   for (;;) {
-    co_await scheduler_->SleepFor(sim::Duration::Micros(job->interval_us));
+    const int64_t now_us = scheduler_->clock().wall_micros();
+    co_await scheduler_->SleepFor(
+        sim::Duration::Micros(storage::NextIntervalRun(*job, now_us) - now_us));
     co_await Run(job);
   }
 }
@@ -74,10 +79,9 @@ sim::Task<void> SimJobRunner::RunDeadline(const storage::PeriodicJob* job) {
     }
     co_await Run(job);
     // A job that leaves its deadline in the past (it could not do its work) is tried
-    // again a millisecond later, not in a loop at one virtual instant.
-    const std::optional<int64_t> after = job->next_due_us();
-    if (after && *after <= scheduler_->clock().wall_micros()) {
-      co_await scheduler_->SleepFor(sim::Duration::Millis(1));
+    // again a little later, not in a loop at one virtual instant.
+    if (storage::DeadlineStillDue(*job, scheduler_->clock().wall_micros())) {
+      co_await scheduler_->SleepFor(sim::Duration::Micros(storage::kDeadlineRetryUs));
     }
   }
 }

@@ -1,12 +1,13 @@
 // SimJobRunner: runs an engine's PeriodicJobs as tasks of the deterministic scheduler.
 //
-// One daemon task per job, in the engine's process. Interval jobs sleep one interval and
-// run, forever. Deadline jobs (PeriodicJob::next_due_us) sleep until their next deadline
-// and run; Waker() returns the JobWaker to give the engine, which re-arms them when a
-// deadline may have moved earlier (a timer per engine deadline, as nats-server's expiry
-// timer). A crash of the process (Scheduler::CancelProcess) stops the tasks with the
-// engine; destroying the runner cancels them too. The native counterpart is
-// storage/native_job_runner.h.
+// One daemon task per job, in the engine's process, following JobSchedule's rule
+// (storage/job_schedule.h): interval jobs run one interval after they start and after each
+// run; deadline jobs sleep until their next deadline, and Waker() returns the JobWaker to
+// give the engine, which re-arms them when a deadline may have moved earlier (a timer per
+// engine deadline, as nats-server's expiry timer). A crash of the process
+// (Scheduler::CancelProcess) stops the tasks with the engine; destroying the runner cancels
+// them too. Natively the same rule runs on a thread (storage/native_job_runner.h) or under a
+// manual clock (node/native_node.h).
 #pragma once
 
 #include <functional>

@@ -42,8 +42,8 @@ absl::StatusOr<std::vector<Scenario>> StockScenarios() {
   for (const EmbeddedFile& f : EmbeddedFiles()) {
     // Files in subdirectories are what scenarios refer to (helm values, seed lists).
     if (f.name.find('/') != std::string::npos || !f.name.ends_with(".yaml")) continue;
-    absl::StatusOr<Scenario> sc = ParseScenario(f.text, "scenarios/" + f.name, "scenarios",
-                                                ReadEmbedded);
+    absl::StatusOr<Scenario> sc =
+        ParseScenario(f.text, "scenarios/" + f.name, "scenarios", ReadEmbedded);
     if (!sc.ok()) return sc.status();
     out.push_back(*std::move(sc));
   }
@@ -53,12 +53,12 @@ absl::StatusOr<std::vector<Scenario>> StockScenarios() {
 absl::StatusOr<uint64_t> ParseSeed(std::string_view text) {
   uint64_t v = 0;
   const char* end = text.data() + text.size();
-  const bool digits =
-      !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(),
+                                                   [](char c) { return c >= '0' && c <= '9'; });
   auto [ptr, ec] = std::from_chars(text.data(), end, v);
   if (!digits || ec == std::errc::result_out_of_range || ptr != end) {
-    return absl::InvalidArgumentError(
-        "\"" + std::string(text) + "\" is not a seed (a whole number from 1 to 2^64-1)");
+    return absl::InvalidArgumentError("\"" + std::string(text) +
+                                      "\" is not a seed (a whole number from 1 to 2^64-1)");
   }
   if (v == 0) return absl::InvalidArgumentError("seed 0 is not a seed (seeds start at 1)");
   return v;
@@ -99,8 +99,7 @@ void RunMany(uint64_t count, const std::function<SweepRun(uint64_t)>& run, int p
            next - reported < window) {
       const SweepRun what = run(next);
       const RunOptions options{what.seed, nullptr, bugs};
-      const Child child =
-          Start([what, options] { return RunScenario(*what.scenario, options); });
+      const Child child = Start([what, options] { return RunScenario(*what.scenario, options); });
       running[child.pid] = Running{next++, what, child};
     }
     int status = 0;
@@ -110,8 +109,8 @@ void RunMany(uint64_t count, const std::function<SweepRun(uint64_t)>& run, int p
     auto it = running.find(pid);
     if (it == running.end()) continue;  // not one of ours
     const Running& r = it->second;
-    finished[r.index] = Finish(r.child, status, *r.what.scenario,
-                               RunOptions{r.what.seed, nullptr, bugs});
+    finished[r.index] =
+        Finish(r.child, status, *r.what.scenario, RunOptions{r.what.seed, nullptr, bugs});
     running.erase(it);
     for (auto f = finished.begin(); f != finished.end() && f->first == reported;
          f = finished.erase(f)) {

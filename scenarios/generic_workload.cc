@@ -43,7 +43,8 @@ std::optional<Violation> GenericWorkload::Check() {
   backends::SimStore& store = h_.store();
   store.disk().set_capacity_bytes(UINT64_MAX);
   for (int attempt = 0; attempt < 3 && !store.up(); ++attempt) (void)h_.target().Restart();
-  if (!store.up()) return Violation{Property::kRecovery, "the store does not open after the run", {}};
+  if (!store.up())
+    return Violation{Property::kRecovery, "the store does not open after the run", {}};
   s.CancelProcess(kStoreProcess);
   for (const std::string& t : topics_) ReadAll(t);
   return Judge(JudgeInput{h_.history(), sc_, h_.type(), h_.Lateness(), h_.panic()});
@@ -139,9 +140,8 @@ void GenericWorkload::Subscribe(const std::string& topic, const std::string& gro
 // ------------------------------------------------------------------ tasks
 
 sim::Time GenericWorkload::NextAfter(sim::Duration mean) {
-  return h_.scheduler().now() +
-         sim::Duration::Millis(static_cast<int64_t>(rng_.Exponential(
-             static_cast<double>(mean.millis()))));
+  return h_.scheduler().now() + sim::Duration::Millis(static_cast<int64_t>(
+                                    rng_.Exponential(static_cast<double>(mean.millis()))));
 }
 
 sim::Task<void> GenericWorkload::Producer() {
@@ -168,8 +168,7 @@ void GenericWorkload::ProduceBatch() {
   for (int64_t i = 0; i < n; ++i) {
     const std::string payload =
         "m" + std::to_string(produced_++) + ":" +
-        std::string(static_cast<size_t>(rng_.Uniform(p.payload_bytes.lo, p.payload_bytes.hi)),
-                    'x');
+        std::string(static_cast<size_t>(rng_.Uniform(p.payload_bytes.lo, p.payload_bytes.hi)), 'x');
     h_.target().Allocated(2 * payload.size() + 128);
     absl::StatusOr<MessageId> id = queue_->Produce(t, payload);
     if (id.ok()) acked_ids_[t].push_back(*id);
@@ -179,8 +178,7 @@ void GenericWorkload::ProduceBatch() {
 sim::Task<void> GenericWorkload::Consumer(size_t group) {
   const ConsumerSpec& c = sc_.workload.consumers;
   sim::Scheduler& s = h_.scheduler();
-  const bool stalls =
-      c.stall_every > sim::Duration::Zero() && c.stall_for > sim::Duration::Zero();
+  const bool stalls = c.stall_every > sim::Duration::Zero() && c.stall_for > sim::Duration::Zero();
   sim::Time next_stall = stalls ? NextAfter(c.stall_every) : sim::Time::Max();
   for (;;) {
     co_await s.SleepFor(sim::Duration::Millis(rng_.Uniform(50, 300)));

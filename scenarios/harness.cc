@@ -14,14 +14,13 @@ using properties::EventKind;
 using properties::HistoryEvent;
 using properties::Violation;
 
-Harness::Harness(const Scenario& scenario, uint64_t seed, sim::Trace* trace,
-                 backends::MqType type)
+Harness::Harness(const Scenario& scenario, uint64_t seed, sim::Trace* trace, backends::MqType type)
     : sc_(scenario), type_(type), sim_(seed, trace), plan_(scenario.PlanFor(seed)) {
   store_ = MakeStore(type_, kStoreProcess, "/data");
   target_ = std::make_unique<faults::StoreTarget>(
       store_.get(),
-      faults::StoreTarget::Callbacks{
-          [this](std::optional<sim::PowerLossMode> pl) { Crashed(pl); }, [this] { Started(); }});
+      faults::StoreTarget::Callbacks{[this](std::optional<sim::PowerLossMode> pl) { Crashed(pl); },
+                                     [this] { Started(); }});
 }
 
 Harness::~Harness() = default;
@@ -80,6 +79,7 @@ RunResult Harness::Run(Workload& workload) {
   if (!v) {
     faults::FaultInjector injector(&sim_, plan_, target_.get());
     v = workload.Start();
+    r.injected = injector.counts();
     injector.Quiesce();
   }
   if (!v) v = workload.Check();
@@ -103,6 +103,7 @@ void Harness::Summarise(RunResult& r) const {
   for (const auto& e : history_.events()) {
     if (e.kind == EventKind::kProduce && e.ok) ++r.acked;
     if (e.kind == EventKind::kConsume && e.ok) r.consumed += e.messages.size();
+    if (e.kind == EventKind::kRetention) ++r.retention_passes;
   }
   r.crashes = crashes_;
 }

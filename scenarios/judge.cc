@@ -46,9 +46,8 @@ std::optional<Violation> DeliveryLiveness(const JudgeInput& in) {
 std::optional<Violation> Retention(const JudgeInput& in) {
   const rocksmq::RocksMqOptions& r = in.scenario.config.rocksmq;
   properties::RetentionBounds b;
-  b.time_ns = r.retention_time_minutes >= 0
-                  ? static_cast<int64_t>(r.retention_time_minutes * 60e9)
-                  : -1;
+  b.time_ns =
+      r.retention_time_minutes >= 0 ? static_cast<int64_t>(r.retention_time_minutes * 60e9) : -1;
   b.size_bytes = r.retention_size_mb >= 0 ? static_cast<int64_t>(r.retention_size_mb) << 20 : -1;
   b.page_bytes = r.page_size_bytes;
   b.tick_ns = r.ticker_interval_s * 1'000'000'000;

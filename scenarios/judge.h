@@ -23,9 +23,9 @@ namespace mqsim::scenarios {
 struct JudgeInput {
   const properties::History& history;
   const Scenario& scenario;
-  backends::MqType type;      // the store the history was recorded on
-  sim::Duration lateness;     // what the faults allow a periodic duty (Harness::Lateness)
-  const std::string& panic;   // the first engine panic, or empty
+  backends::MqType type;     // the store the history was recorded on
+  sim::Duration lateness;    // what the faults allow a periodic duty (Harness::Lateness)
+  const std::string& panic;  // the first engine panic, or empty
 };
 
 struct JudgeEntry {

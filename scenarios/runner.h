@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "faults/fault_injector.h"
 #include "scenarios/scenario.h"
 #include "sim/trace.h"
 
@@ -39,6 +40,8 @@ struct RunResult {
   uint64_t acked = 0;
   uint64_t consumed = 0;
   uint64_t crashes = 0;
+  uint64_t retention_passes = 0;  // retention or expiry passes the store ran
+  faults::FaultCounts injected;   // what the fault injector did
 };
 
 RunResult RunScenario(const Scenario& scenario, const RunOptions& options);

@@ -1,27 +1,21 @@
 #include "storage/native_job_runner.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace mqsim::storage {
 
 namespace {
-using Clock = std::chrono::steady_clock;
 
 int64_t WallMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
 }  // namespace
 
-NativeJobRunner::~NativeJobRunner() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+NativeJobRunner::~NativeJobRunner() { Stop(); }
 
 JobWaker NativeJobRunner::Waker() {
   return [this] {
@@ -34,43 +28,40 @@ JobWaker NativeJobRunner::Waker() {
 }
 
 void NativeJobRunner::Start(std::vector<PeriodicJob> jobs) {
-  jobs_ = std::move(jobs);
+  Stop();
+  schedule_.Start(std::move(jobs), WallMicros());
+  stop_ = false;
   thread_ = std::thread([this] { Loop(); });
 }
 
-void NativeJobRunner::Loop() {
-  std::vector<Clock::time_point> due(jobs_.size(), Clock::time_point::max());
-  for (size_t i = 0; i < jobs_.size(); ++i) {
-    if (!jobs_[i].next_due_us)
-      due[i] = Clock::now() + std::chrono::microseconds(jobs_[i].interval_us);
+void NativeJobRunner::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
   }
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_) {
-    // Deadline jobs: ask them again (outside the lock: they call into the engine).
-    lock.unlock();
-    for (size_t i = 0; i < jobs_.size(); ++i) {
-      if (!jobs_[i].next_due_us) continue;
-      const std::optional<int64_t> at = jobs_[i].next_due_us();
-      due[i] = at ? Clock::now() + std::chrono::microseconds(*at - WallMicros())
-                  : Clock::time_point::max();
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void NativeJobRunner::Loop() {
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) return;
+      woken_ = false;  // a wake from here on makes the wait below return at once
     }
-    lock.lock();
-    size_t next = 0;
-    for (size_t i = 1; i < due.size(); ++i) {
-      if (due[i] < due[next]) next = i;
+    // Deadlines are read outside the lock: reading them calls into the engine.
+    const std::optional<JobSchedule::Due> due = schedule_.Next();
+    // Wait at most an hour at a time: a deadline job may gain a deadline without a wake.
+    const int64_t wait_us =
+        std::min<int64_t>(due ? due->at_us - WallMicros() : INT64_MAX, 3'600'000'000);
+    if (wait_us > 0) {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::microseconds(wait_us), [this] { return stop_ || woken_; });
+      continue;  // woken, stopped or timed out: look again
     }
-    // Wait at most an hour at a time (time_point::max() overflows in wait_until).
-    const Clock::time_point limit = Clock::now() + std::chrono::hours(1);
-    const Clock::time_point when = due.empty() || due[next] > limit ? limit : due[next];
-    woken_ = false;
-    if (cv_.wait_until(lock, when, [this] { return stop_ || woken_; })) continue;
-    if (due.empty() || Clock::now() < due[next]) continue;
-    lock.unlock();
-    jobs_[next].run();
-    lock.lock();
-    if (!jobs_[next].next_due_us) {
-      due[next] = Clock::now() + std::chrono::microseconds(jobs_[next].interval_us);
-    }
+    schedule_.job(due->index).run();
+    schedule_.Ran(due->index, WallMicros());
   }
 }
 

@@ -1,7 +1,7 @@
 // NativeJobRunner: runs PeriodicJobs on one real background thread, for native (non-
-// simulated) deployments and benchmarks. Never used inside a simulation. Interval jobs
-// run every interval; deadline jobs at their next_due_us, re-read whenever Wake() is
-// called (give Waker() to the engine).
+// simulated) deployments and benchmarks; never used inside a simulation. When jobs run is
+// JobSchedule's rule (storage/job_schedule.h) on the system clock; a deadline is read again
+// whenever Waker() is called (give it to the engine) and after every run.
 #pragma once
 
 #include <condition_variable>
@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/job_schedule.h"
 #include "storage/periodic_job.h"
 
 namespace mqsim::storage {
@@ -16,17 +17,21 @@ namespace mqsim::storage {
 class NativeJobRunner {
  public:
   NativeJobRunner() = default;
-  ~NativeJobRunner();  // stops and joins; a running job finishes first
+  ~NativeJobRunner();  // Stop()
   NativeJobRunner(const NativeJobRunner&) = delete;
   NativeJobRunner& operator=(const NativeJobRunner&) = delete;
 
+  // Valid for the runner's lifetime, across Start and Stop.
   JobWaker Waker();
+  // Starts the thread (replacing jobs started before).
   void Start(std::vector<PeriodicJob> jobs);
+  // Stops and joins the thread; a running job finishes first.
+  void Stop();
 
  private:
   void Loop();
 
-  std::vector<PeriodicJob> jobs_;
+  JobSchedule schedule_;  // owned by the thread while it runs
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
