@@ -12,6 +12,11 @@
 // offered as PeriodicJobs for the host to run. It is thread-safe (one mutex), and runs
 // unchanged on the POSIX Env or inside the simulation (RocksMqHost). Every error is an
 // absl::Status with a message naming the topic or group.
+//
+// The class is defined across files by concern: life cycle, topics and the writes every
+// part goes through (rocksmq.cc), recovery at open and after a failed write
+// (rocksmq_recovery.cc), Produce (rocksmq_produce.cc), groups, acks, reading and push
+// consumers (rocksmq_consume.cc), retention and compaction (rocksmq_retention.cc).
 #pragma once
 
 #include <absl/status/status.h>
@@ -140,6 +145,20 @@ class RocksMQ {
   // Puts the topic's checkpoint records for its state now into batch (or page_batch).
   static void PutCheckpoint(const std::string& name, MessageId hwm, uint64_t open_bytes,
                             rocksdb::WriteBatch& batch, rocksdb::WriteBatch& page_batch);
+  // Produce's steps (rocksmq_produce.cc), in this order.
+  struct ProducePlan;
+  // Durably reserves a block of ids beyond last. REQUIRES: last > t.reserved.
+  absl::Status ReserveIds(const std::string& name, Topic& t, MessageId last);
+  // Plans the keys of plan.first..plan.last: the message batch, the pages the messages close
+  // and whether a checkpoint goes with them. Writes nothing.
+  void PlanBatch(const std::string& name, const Topic& t, std::span<const std::string> payloads,
+                 ProducePlan& plan) const;
+  // The messages are written: their ids are taken, and push consumers are signalled.
+  void ApplyIds(const std::string& name, Topic& t, const ProducePlan& plan);
+  // Bug mode page_meta_torn: writes the page bookkeeping after the messages.
+  absl::Status CommitTornPages(const std::string& name, ProducePlan& plan);
+  // The page bookkeeping is written: the open page, the checkpoint and the closed pages.
+  void ApplyPages(Topic& t, const ProducePlan& plan);
   absl::Status CheckServing() const;
   // Serving, and recovered from an earlier failed write.
   absl::Status Ready();
