@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
-#include <unordered_set>
+
+#include "base/assert.h"
+#include "properties/produced_payloads.h"
+#include "properties/topic_walker.h"
 
 namespace mqsim::properties {
 
@@ -15,10 +17,263 @@ Violation Fail(Property property, std::string detail, std::vector<size_t> events
   return Violation{property, std::move(detail), std::move(events)};
 }
 
-// The acknowledged produces of one topic incarnation.
-struct Acked {
-  std::map<MessageId, size_t> by_id;  // id -> produce event
+// ------------------------------------------------------------------------------ ordering
+
+// The payload digest an id was first seen with: acknowledged, or delivered without an
+// acknowledgement (an acknowledgement seen later replaces the sighting).
+struct Sighting {
+  MessageId id;
+  uint64_t digest;
+  size_t event;
 };
+
+struct OrderingTopic {
+  MessageId last_acked = kNone;
+  size_t last_acked_event = 0;
+  std::vector<Sighting> known;  // by id
+};
+using OrderingWalker = TopicWalker<OrderingTopic>;
+
+bool IdBelow(const Sighting& s, MessageId id) { return s.id < id; }
+
+std::optional<Violation> JudgeAckedId(OrderingTopic& t, size_t i, const HistoryEvent& e) {
+  if (t.last_acked != kNone && e.id <= t.last_acked) {
+    return Fail(Property::kOrdering,
+                "topic " + e.topic + ": acknowledged id " + std::to_string(e.id) +
+                    " is not above the previous acknowledged id " + std::to_string(t.last_acked),
+                {t.last_acked_event, i});
+  }
+  t.last_acked = e.id;
+  t.last_acked_event = i;
+  auto at = t.known.empty() || t.known.back().id < e.id
+                ? t.known.end()
+                : std::lower_bound(t.known.begin(), t.known.end(), e.id, IdBelow);
+  if (at != t.known.end() && at->id == e.id) {
+    *at = Sighting{e.id, e.digest, i};  // seen before its acknowledgement
+  } else {
+    t.known.insert(at, Sighting{e.id, e.digest, i});
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> JudgeDeliveredIds(OrderingTopic& t, size_t i, const HistoryEvent& e) {
+  auto from = t.known.begin();  // a read is in id order: search only above the last hit
+  for (size_t k = 0; k < e.messages.size(); ++k) {
+    const SeenMessage& m = e.messages[k];
+    if (k > 0 && m.id <= e.messages[k - 1].id) {
+      return Fail(Property::kOrdering,
+                  "topic " + e.topic + ": delivered id " + std::to_string(m.id) + " after " +
+                      std::to_string(e.messages[k - 1].id) + " in one read",
+                  {i});
+    }
+    auto p = from != t.known.end() && from->id == m.id
+                 ? from
+                 : std::lower_bound(from, t.known.end(), m.id, IdBelow);
+    if (p == t.known.end() || p->id != m.id) {
+      p = t.known.insert(p, Sighting{m.id, m.digest, i});  // unacknowledged: first sighting
+    } else if (p->digest != m.digest) {
+      return Fail(Property::kOrdering,
+                  "topic " + e.topic + ": id " + std::to_string(m.id) +
+                      " carries another payload (" + std::to_string(m.bytes) +
+                      " bytes) than it did before",
+                  {p->event, i});
+    }
+    from = std::next(p);
+  }
+  return std::nullopt;
+}
+
+// -------------------------------------------------------------------------- no gaps, seeks
+
+// Where a group's next read must start.
+struct Expect {
+  enum Mode { kUnknown, kAfter, kFrom, kNewerThan } mode = kUnknown;
+  MessageId id = kNone;  // kAfter: last read; kFrom: seek target; kNewerThan: latest at seek
+  size_t since = 0;      // the event that set it
+};
+
+struct GapTopic {
+  std::map<std::string, Expect> groups;
+};
+using GapWalker = TopicWalker<GapTopic>;
+
+// A read that passes over `owed`, the first acknowledged message it must not skip.
+// Unacknowledged messages (a produce whose reply was lost) may come first; the owed one
+// must come before anything above it.
+std::optional<Violation> JudgeOwed(const Expect& x, AckedIndex::Entry owed, size_t i,
+                                   const HistoryEvent& e) {
+  bool delivered = false;
+  bool passed = e.messages.empty();
+  for (const SeenMessage& m : e.messages) {
+    if (m.id == owed.id) delivered = true;
+    if (m.id > owed.id && !delivered) passed = true;
+  }
+  if (!passed) return std::nullopt;
+  const std::string got =
+      e.messages.empty() ? "nothing" : "id " + std::to_string(e.messages.front().id);
+  return Fail(x.mode == Expect::kFrom ? Property::kSeek : Property::kNoGap,
+              "topic " + e.topic + " group " + e.group + ": expected acknowledged id " +
+                  std::to_string(owed.id) + " next, read " + got,
+              {owed.event, x.since, i});
+}
+
+// A consume by a group whose next position is known (x).
+std::optional<Violation> JudgeNext(const Expect& x, const AckedIndex& acked, size_t i,
+                                   const HistoryEvent& e, const CheckOptions& o) {
+  MQSIM_ASSERT(x.mode != Expect::kUnknown);
+  const MessageId from = x.mode == Expect::kFrom ? x.id : x.id + 1;
+  if (!e.messages.empty() && e.messages.front().id < from) {
+    return Fail(x.mode == Expect::kAfter ? Property::kNoGap : Property::kSeek,
+                "topic " + e.topic + " group " + e.group + ": read id " +
+                    std::to_string(e.messages.front().id) + ", below " + std::to_string(from) +
+                    (x.mode == Expect::kFrom ? " (the seek target)" : " (already read)"),
+                {x.since, i});
+  }
+  auto owed = acked.LowerBound(from);
+  if (owed == acked.end() || o.retention) return std::nullopt;
+  MQSIM_ASSERT(owed->event < i);  // the walker records a produce after judging it
+  return JudgeOwed(x, *owed, i, e);
+}
+
+std::optional<Violation> JudgeConsume(GapWalker::Topic& t, size_t i, const HistoryEvent& e,
+                                      const CheckOptions& o) {
+  auto g = t.state.groups.find(e.group);
+  if (g == t.state.groups.end()) return std::nullopt;
+  Expect& x = g->second;
+  if (x.mode != Expect::kUnknown) {
+    if (auto v = JudgeNext(x, t.acked, i, e, o)) return v;
+  }
+  if (!e.messages.empty()) x = Expect{Expect::kAfter, e.messages.back().id, i};
+  return std::nullopt;
+}
+
+// A restart: positions after it are the harness's business (it seeks again). A power loss
+// may also have taken unsynced acknowledged messages: nobody can be owed them any more.
+void ForgetPositions(GapWalker& w, bool power_loss) {
+  for (auto& [name, t] : w.topics()) {
+    if (power_loss) {
+      t.acked.EraseIf([&](const AckedIndex::Entry& a) { return !w.event(a.event).sync; });
+    }
+    for (auto& [group, x] : t.state.groups) x.mode = Expect::kUnknown;
+  }
+}
+
+// --------------------------------------------------------------------------------- latest
+
+struct LatestTopic {
+  bool unknown = false;     // a produce failed: an id may exist unacknowledged
+  bool maybe_lost = false;  // a power loss may have taken acknowledged ones
+};
+using LatestWalker = TopicWalker<LatestTopic>;
+
+std::optional<Violation> JudgeLatest(const LatestWalker::Topic& t, size_t i, const HistoryEvent& e,
+                                     const CheckOptions& o) {
+  const AckedIndex& a = t.acked;
+  if (e.id == kNone) {
+    if (!a.empty() && !t.state.maybe_lost && !o.retention) {
+      return Fail(Property::kLatest,
+                  "topic " + e.topic + " answered no message, but id " +
+                      std::to_string(a.back().id) + " was acknowledged",
+                  {a.back().event, i});
+    }
+    return std::nullopt;
+  }
+  const bool known = a.Find(e.id) != nullptr;
+  const bool above = a.empty() || e.id > a.back().id;
+  if (!known && !(above && t.state.unknown)) {
+    return Fail(Property::kLatest,
+                "topic " + e.topic + " answered id " + std::to_string(e.id) +
+                    ", which was never acknowledged on it",
+                {i});
+  }
+  if (!a.empty() && e.id < a.back().id && !t.state.maybe_lost) {
+    return Fail(Property::kLatest,
+                "topic " + e.topic + " answered id " + std::to_string(e.id) +
+                    ", below acknowledged id " + std::to_string(a.back().id),
+                {a.back().event, i});
+  }
+  return std::nullopt;
+}
+
+// ----------------------------------------------------------------------------- durability
+
+// Per topic incarnation, beside the acknowledged produces: every payload produced.
+using DurabilityWalker = TopicWalker<ProducedPayloads>;
+
+// `found` := a read's messages by id. Reads come in id order (the ordering check reports
+// when not): sort only then.
+void SortById(const std::vector<SeenMessage>& read, std::vector<const SeenMessage*>& found) {
+  found.clear();
+  for (const SeenMessage& m : read) found.push_back(&m);
+  auto by_id = [](const SeenMessage* x, const SeenMessage* y) { return x->id < y->id; };
+  if (!std::is_sorted(found.begin(), found.end(), by_id)) {
+    std::stable_sort(found.begin(), found.end(), by_id);
+  }
+}
+
+// A message read that no acknowledgement covers (a produce whose answer was lost): it
+// must have been produced.
+std::optional<Violation> JudgeUnacknowledged(const SeenMessage& m, ProducedPayloads& produced,
+                                             size_t i, const HistoryEvent& e) {
+  if (produced.Contains(m.digest)) return std::nullopt;
+  return Fail(Property::kDurability,
+              "topic " + e.topic + ": id " + std::to_string(m.id) + " holds a payload (" +
+                  std::to_string(m.bytes) + " bytes) that was never produced",
+              {i});
+}
+
+// An acknowledged message against what the read holds under its id (`held`, or nullptr):
+// a promised one is there with its payload; any other is absent or holds something produced.
+std::optional<Violation> JudgeAcknowledged(DurabilityWalker& w, AckedIndex::Entry a,
+                                           const SeenMessage* held, ProducedPayloads& produced,
+                                           size_t i, const HistoryEvent& e) {
+  const HistoryEvent& produce = w.event(a.event);
+  const bool promised = w.Promised(produce);
+  if (held != nullptr && held->digest != produce.digest) {
+    if (promised) {
+      return Fail(Property::kDurability,
+                  "topic " + e.topic + ": id " + std::to_string(a.id) +
+                      " holds another payload after recovery",
+                  {a.event, i});
+    }
+    if (!produced.Contains(held->digest)) {
+      return Fail(Property::kDurability,
+                  "topic " + e.topic + ": id " + std::to_string(a.id) +
+                      " holds a payload that was never produced",
+                  {a.event, i});
+    }
+  }
+  if (held == nullptr && promised) {
+    return Fail(Property::kDurability,
+                "topic " + e.topic + ": acknowledged id " + std::to_string(a.id) +
+                    " is gone after recovery",
+                {a.event, i});
+  }
+  return std::nullopt;
+}
+
+// One read-all: the acknowledged messages and the read, walked together by id.
+std::optional<Violation> JudgeReadAll(DurabilityWalker& w, std::vector<const SeenMessage*>& found,
+                                      size_t i, const HistoryEvent& e, const CheckOptions& o) {
+  DurabilityWalker::Topic& t = w.topic(e.topic);
+  SortById(e.messages, found);
+  const MessageId first = found.empty() ? INT64_MAX : found.front()->id;
+  // With retention the store may have dropped a prefix: start at the first id read.
+  auto a = o.retention ? t.acked.LowerBound(first) : t.acked.begin();
+  auto f = found.begin();
+  for (; a != t.acked.end(); ++a) {
+    for (; f != found.end() && (*f)->id < a->id; ++f) {
+      if (auto v = JudgeUnacknowledged(**f, t.state, i, e)) return v;
+    }
+    const SeenMessage* held = f != found.end() && (*f)->id == a->id ? *f : nullptr;
+    if (auto v = JudgeAcknowledged(w, *a, held, t.state, i, e)) return v;
+    if (held != nullptr) ++f;
+  }
+  for (; f != found.end(); ++f) {
+    if (auto v = JudgeUnacknowledged(**f, t.state, i, e)) return v;
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -29,353 +284,79 @@ std::string Violation::ToString(const History& h) const {
 }
 
 std::optional<Violation> CheckOrdering(const History& h) {
-  // Per topic incarnation: the last acknowledged id, and the payload digest each id was
-  // first seen with (acknowledged, or delivered without an acknowledgement), by id.
-  struct Known {
-    MessageId id;
-    uint64_t digest;
-    size_t event;
-  };
-  struct Topic {
-    MessageId last_acked = kNone;
-    size_t last_acked_event = 0;
-    std::vector<Known> known;
-  };
-  auto by_id = [](const Known& k, MessageId id) { return k.id < id; };
-  std::map<std::string, Topic> topics;
-  const auto& ev = h.events();
-  for (size_t i = 0; i < ev.size(); ++i) {
-    const HistoryEvent& e = ev[i];
-    if (e.kind == EventKind::kSwitch) {
-      topics.clear();
-    } else if (e.kind == EventKind::kDestroyTopic && e.ok) {
-      topics.erase(e.topic);
-    } else if (e.kind == EventKind::kProduce && e.ok) {
-      Topic& t = topics[e.topic];
-      if (t.last_acked != kNone && e.id <= t.last_acked) {
-        return Fail(Property::kOrdering,
-                    "topic " + e.topic + ": acknowledged id " + std::to_string(e.id) +
-                        " is not above the previous acknowledged id " +
-                        std::to_string(t.last_acked),
-                    {t.last_acked_event, i});
-      }
-      t.last_acked = e.id;
-      t.last_acked_event = i;
-      auto at = t.known.empty() || t.known.back().id < e.id
-                    ? t.known.end()
-                    : std::lower_bound(t.known.begin(), t.known.end(), e.id, by_id);
-      if (at != t.known.end() && at->id == e.id) {
-        *at = Known{e.id, e.digest, i};  // seen before its acknowledgement
-      } else {
-        t.known.insert(at, Known{e.id, e.digest, i});
-      }
-    } else if ((e.kind == EventKind::kConsume || e.kind == EventKind::kReadAll) && e.ok) {
-      if (e.messages.empty()) continue;
-      Topic& t = topics[e.topic];
-      auto from = t.known.begin();  // a read is in id order: search only above the last hit
-      for (size_t k = 0; k < e.messages.size(); ++k) {
-        const SeenMessage& m = e.messages[k];
-        if (k > 0 && m.id <= e.messages[k - 1].id) {
-          return Fail(Property::kOrdering,
-                      "topic " + e.topic + ": delivered id " + std::to_string(m.id) + " after " +
-                          std::to_string(e.messages[k - 1].id) + " in one read",
-                      {i});
-        }
-        auto p = from != t.known.end() && from->id == m.id
-                     ? from
-                     : std::lower_bound(from, t.known.end(), m.id, by_id);
-        if (p == t.known.end() || p->id != m.id) {
-          p = t.known.insert(p, Known{m.id, m.digest, i});  // unacknowledged: first sighting
-        } else if (p->digest != m.digest) {
-          return Fail(Property::kOrdering,
-                      "topic " + e.topic + ": id " + std::to_string(m.id) +
-                          " carries another payload (" + std::to_string(m.bytes) +
-                          " bytes) than it did before",
-                      {p->event, i});
-        }
-        from = std::next(p);
-      }
-    }
-  }
-  return std::nullopt;
+  OrderingWalker w(h);
+  return w.Walk([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
+    if (!e.ok) return std::nullopt;
+    if (e.kind == EventKind::kProduce) return JudgeAckedId(w.topic(e.topic).state, i, e);
+    const bool read = e.kind == EventKind::kConsume || e.kind == EventKind::kReadAll;
+    if (read && !e.messages.empty()) return JudgeDeliveredIds(w.topic(e.topic).state, i, e);
+    return std::nullopt;
+  });
 }
 
 std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOptions& o) {
-  struct Expect {
-    enum Mode { kUnknown, kAfter, kFrom, kNewerThan } mode = kUnknown;
-    MessageId id = kNone;  // kAfter: last read; kFrom: seek target; kNewerThan: latest at seek
-    size_t since = 0;      // the event that set it
-  };
-  std::map<std::string, Acked> acked;  // topic -> acknowledged messages
-  std::map<std::pair<std::string, std::string>, Expect> groups;
-  const auto& ev = h.events();
-  for (size_t i = 0; i < ev.size(); ++i) {
-    const HistoryEvent& e = ev[i];
-    const auto key = std::make_pair(e.topic, e.group);
+  GapWalker w(h);
+  return w.Walk([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
+    auto expect = [&](Expect x) { w.topic(e.topic).state.groups[e.group] = x; };
     switch (e.kind) {
-      case EventKind::kSwitch:
-        acked.clear();
-        groups.clear();
-        break;
-      case EventKind::kDestroyTopic:
-        if (!e.ok) break;
-        acked.erase(e.topic);
-        for (auto it = groups.begin(); it != groups.end();) {
-          it = it->first.first == e.topic ? groups.erase(it) : std::next(it);
-        }
-        break;
-      case EventKind::kProduce:
-        if (e.ok) acked[e.topic].by_id[e.id] = i;
-        break;
       case EventKind::kCreateGroup:
-        if (e.ok) groups[key] = Expect{Expect::kFrom, 0, i};
+        if (e.ok) expect(Expect{Expect::kFrom, 0, i});
         break;
       case EventKind::kDestroyGroup:
-        groups.erase(key);
+        w.topic(e.topic).state.groups.erase(e.group);
         break;
       case EventKind::kPowerLoss:
-        // Unsynced acknowledged messages may be gone: nobody can be owed them any more.
-        for (auto& [topic, a] : acked) {
-          std::erase_if(a.by_id, [&](const auto& entry) { return !ev[entry.second].sync; });
-        }
-        [[fallthrough]];
       case EventKind::kCrash:
       case EventKind::kRecover:
-        // Positions after a restart are the harness's business (it seeks again).
-        for (auto& [k, x] : groups) x.mode = Expect::kUnknown;
+        ForgetPositions(w, e.kind == EventKind::kPowerLoss);
         break;
       case EventKind::kSeek:
-        if (e.ok) groups[key] = Expect{Expect::kFrom, e.id, i};
+        if (e.ok) expect(Expect{Expect::kFrom, e.id, i});
         break;
-      case EventKind::kSeekToLatest: {
-        if (!e.ok) break;
-        const auto& a = acked[e.topic].by_id;
-        groups[key] = Expect{Expect::kNewerThan, a.empty() ? kNone : a.rbegin()->first, i};
+      case EventKind::kSeekToLatest:
+        if (e.ok) {
+          const AckedIndex& a = w.topic(e.topic).acked;
+          expect(Expect{Expect::kNewerThan, a.empty() ? kNone : a.back().id, i});
+        }
         break;
-      }
-      case EventKind::kConsume: {
-        if (!e.ok) break;
-        auto g = groups.find(key);
-        if (g == groups.end() || g->second.mode == Expect::kUnknown) {
-          if (g != groups.end() && !e.messages.empty()) {
-            g->second = Expect{Expect::kAfter, e.messages.back().id, i};
-          }
-          break;
-        }
-        Expect& x = g->second;
-        const auto& a = acked[e.topic].by_id;
-        // The first acknowledged message this read must not pass over.
-        std::optional<std::pair<MessageId, size_t>> owed;
-        if (x.mode == Expect::kAfter || x.mode == Expect::kFrom || x.mode == Expect::kNewerThan) {
-          const MessageId from = x.mode == Expect::kFrom ? x.id : x.id + 1;
-          auto it = a.lower_bound(from);
-          if (it != a.end() && it->second < i) owed = *it;
-          if (!e.messages.empty() && e.messages.front().id < from) {
-            return Fail(x.mode == Expect::kAfter ? Property::kNoGap : Property::kSeek,
-                        "topic " + e.topic + " group " + e.group + ": read id " +
-                            std::to_string(e.messages.front().id) + ", below " +
-                            std::to_string(from) +
-                            (x.mode == Expect::kFrom ? " (the seek target)" : " (already read)"),
-                        {x.since, i});
-          }
-        }
-        if (owed && !o.retention) {
-          // Unacknowledged messages (a produce whose reply was lost) may come first; the
-          // owed one must come before anything above it.
-          bool delivered = false;
-          bool passed = e.messages.empty();
-          for (const SeenMessage& m : e.messages) {
-            if (m.id == owed->first) delivered = true;
-            if (m.id > owed->first && !delivered) passed = true;
-          }
-          if (passed) {
-            const std::string got =
-                e.messages.empty() ? "nothing" : "id " + std::to_string(e.messages.front().id);
-            return Fail(x.mode == Expect::kFrom ? Property::kSeek : Property::kNoGap,
-                        "topic " + e.topic + " group " + e.group + ": expected acknowledged id " +
-                            std::to_string(owed->first) + " next, read " + got,
-                        {owed->second, x.since, i});
-          }
-        }
-        if (!e.messages.empty()) x = Expect{Expect::kAfter, e.messages.back().id, i};
+      case EventKind::kConsume:
+        if (e.ok) return JudgeConsume(w.topic(e.topic), i, e, o);
         break;
-      }
       default:
         break;
     }
-  }
-  return std::nullopt;
+    return std::nullopt;
+  });
 }
 
 std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o) {
-  std::map<std::string, Acked> acked;
-  std::map<std::string, bool> unknown;     // a produce failed: an id may exist unacknowledged
-  std::map<std::string, bool> maybe_lost;  // a power loss may have taken acknowledged ones
-  const auto& ev = h.events();
-  for (size_t i = 0; i < ev.size(); ++i) {
-    const HistoryEvent& e = ev[i];
-    if (e.kind == EventKind::kSwitch) {
-      acked.clear();
-      unknown.clear();
-      maybe_lost.clear();
-    } else if (e.kind == EventKind::kDestroyTopic && e.ok) {
-      acked.erase(e.topic);
-      unknown.erase(e.topic);
-      maybe_lost.erase(e.topic);
-    } else if (e.kind == EventKind::kProduce) {
-      if (e.ok)
-        acked[e.topic].by_id[e.id] = i;
-      else
-        unknown[e.topic] = true;
+  LatestWalker w(h);
+  return w.Walk([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
+    if (e.kind == EventKind::kProduce && !e.ok) {
+      w.topic(e.topic).state.unknown = true;
     } else if (e.kind == EventKind::kPowerLoss) {
-      for (auto& [t, a] : acked) {
-        for (const auto& [id, at] : a.by_id) {
-          if (!ev[at].sync) maybe_lost[t] = true;
+      for (auto& [name, t] : w.topics()) {
+        for (const AckedIndex::Entry& a : t.acked) {
+          if (!w.event(a.event).sync) t.state.maybe_lost = true;
         }
       }
     } else if (e.kind == EventKind::kLatest && e.ok) {
-      const auto& a = acked[e.topic].by_id;
-      if (e.id == kNone) {
-        if (!a.empty() && !maybe_lost[e.topic] && !o.retention) {
-          return Fail(Property::kLatest,
-                      "topic " + e.topic + " answered no message, but id " +
-                          std::to_string(a.rbegin()->first) + " was acknowledged",
-                      {a.rbegin()->second, i});
-        }
-        continue;
-      }
-      const bool known = a.count(e.id) != 0;
-      const bool above = a.empty() || e.id > a.rbegin()->first;
-      if (!known && !(above && unknown[e.topic])) {
-        return Fail(Property::kLatest,
-                    "topic " + e.topic + " answered id " + std::to_string(e.id) +
-                        ", which was never acknowledged on it",
-                    {i});
-      }
-      if (!a.empty() && e.id < a.rbegin()->first && !maybe_lost[e.topic]) {
-        return Fail(Property::kLatest,
-                    "topic " + e.topic + " answered id " + std::to_string(e.id) +
-                        ", below acknowledged id " + std::to_string(a.rbegin()->first),
-                    {a.rbegin()->second, i});
-      }
+      return JudgeLatest(w.topic(e.topic), i, e, o);
     }
-  }
-  return std::nullopt;
+    return std::nullopt;
+  });
 }
 
 std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o) {
-  // Per topic incarnation, the acknowledged produces by id (ids are acknowledged in
-  // increasing order, so this is an append; the ordering check reports when not), and the
-  // digests of every payload produced, acknowledged or not.
-  struct AckedMessage {
-    MessageId id;
-    uint64_t digest;
-    int64_t time_ns;
-    bool sync;
-    size_t event;
-  };
-  struct Topic {
-    std::vector<AckedMessage> acked;
-    // Every payload produced, acknowledged or not: an append per produce, indexed in a hash
-    // set (looked up only, never iterated) the first time a read needs it, which only a
-    // message without an acknowledgement does.
-    std::vector<uint64_t> produced;
-    std::unordered_set<uint64_t> index;
-    size_t indexed = 0;
-    bool Attempted(uint64_t digest) {
-      for (; indexed < produced.size(); ++indexed) index.insert(produced[indexed]);
-      return index.contains(digest);
-    }
-  };
-  std::map<std::string, Topic> topics;
-  int64_t last_power_loss = INT64_MIN;
-  const auto& ev = h.events();
+  // A switch forgets every topic: the flush-before-switch check judges what the old store
+  // held.
+  DurabilityWalker w(h);
   std::vector<const SeenMessage*> found;  // one read-all, by id
-  auto by_id = [](const AckedMessage& m, MessageId id) { return m.id < id; };
-  for (size_t i = 0; i < ev.size(); ++i) {
-    const HistoryEvent& e = ev[i];
-    if (e.kind == EventKind::kSwitch) {
-      topics.clear();  // the flush-before-switch check judges what the old store held
-    } else if (e.kind == EventKind::kDestroyTopic && e.ok) {
-      topics.erase(e.topic);
-    } else if (e.kind == EventKind::kProduce) {
-      Topic& t = topics[e.topic];
-      t.produced.push_back(e.digest);
-      if (!e.ok) continue;
-      const AckedMessage m{e.id, e.digest, e.time_ns, e.sync, i};
-      if (t.acked.empty() || t.acked.back().id < e.id) {
-        t.acked.push_back(m);
-      } else {
-        auto at = std::lower_bound(t.acked.begin(), t.acked.end(), e.id, by_id);
-        if (at != t.acked.end() && at->id == e.id)
-          *at = m;
-        else
-          t.acked.insert(at, m);
-      }
-    } else if (e.kind == EventKind::kPowerLoss) {
-      last_power_loss = e.time_ns;
-    } else if (e.kind == EventKind::kReadAll && e.ok) {
-      Topic& t = topics[e.topic];
-      found.clear();
-      for (const SeenMessage& m : e.messages) found.push_back(&m);
-      auto by_read_id = [](const SeenMessage* x, const SeenMessage* y) { return x->id < y->id; };
-      // Reads come in id order (the ordering check reports when not): sort only then.
-      if (!std::is_sorted(found.begin(), found.end(), by_read_id)) {
-        std::stable_sort(found.begin(), found.end(), by_read_id);
-      }
-      const MessageId first = found.empty() ? INT64_MAX : found.front()->id;
-      // Walk the acknowledged messages and the read together, both by id. With retention
-      // the store may have dropped a prefix: start at the first id read.
-      auto a = o.retention ? std::lower_bound(t.acked.begin(), t.acked.end(), first, by_id)
-                           : t.acked.begin();
-      auto f = found.begin();
-      for (; a != t.acked.end(); ++a) {
-        for (; f != found.end() && (*f)->id < a->id; ++f) {
-          // Not acknowledged (a produce whose answer was lost): it must have been produced.
-          if (!t.Attempted((*f)->digest)) {
-            return Fail(Property::kDurability,
-                        "topic " + e.topic + ": id " + std::to_string((*f)->id) +
-                            " holds a payload (" + std::to_string((*f)->bytes) +
-                            " bytes) that was never produced",
-                        {i});
-          }
-        }
-        const bool promised = a->sync || a->time_ns > last_power_loss;
-        const bool present = f != found.end() && (*f)->id == a->id;
-        if (present && (*f)->digest != a->digest) {
-          if (promised) {
-            return Fail(Property::kDurability,
-                        "topic " + e.topic + ": id " + std::to_string(a->id) +
-                            " holds another payload after recovery",
-                        {a->event, i});
-          }
-          if (!t.Attempted((*f)->digest)) {
-            return Fail(Property::kDurability,
-                        "topic " + e.topic + ": id " + std::to_string(a->id) +
-                            " holds a payload that was never produced",
-                        {a->event, i});
-          }
-        }
-        if (!present && promised) {
-          return Fail(Property::kDurability,
-                      "topic " + e.topic + ": acknowledged id " + std::to_string(a->id) +
-                          " is gone after recovery",
-                      {a->event, i});
-        }
-        if (present) ++f;
-      }
-      for (; f != found.end(); ++f) {
-        if (!t.Attempted((*f)->digest)) {
-          return Fail(Property::kDurability,
-                      "topic " + e.topic + ": id " + std::to_string((*f)->id) +
-                          " holds a payload (" + std::to_string((*f)->bytes) +
-                          " bytes) that was never produced",
-                      {i});
-        }
-      }
-    }
-  }
-  return std::nullopt;
+  return w.Walk([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
+    if (e.kind == EventKind::kProduce) w.topic(e.topic).state.Add(e.digest);
+    if (e.kind == EventKind::kReadAll && e.ok) return JudgeReadAll(w, found, i, e, o);
+    return std::nullopt;
+  });
 }
 
 std::optional<Violation> CheckAll(const History& h, const CheckOptions& o) {

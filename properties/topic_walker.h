@@ -1,0 +1,107 @@
+// TopicWalker: the life of every topic of a history, kept once for the checkers that judge
+// a history topic by topic (checkers.h, retention_checkers.h, delivery_checker.h).
+//
+// A topic incarnation runs from the topic's first event to a successful DestroyTopic (a
+// topic created again under the same name starts empty) or a switch of mq.type (the new
+// store starts with no topics). For each incarnation the walker keeps the acknowledged
+// produces (AckedIndex) next to the checker's own State; over the whole run it keeps the
+// time of the last power loss, which decides what was promised durable.
+//
+// Crashes and recoveries are left to the checkers: what a restart forgets (a group's
+// expected position, a push subscription, a retention pass due) differs from property to
+// property.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "base/assert.h"
+#include "properties/acked_index.h"
+#include "properties/history.h"
+
+namespace mqsim::properties {
+
+template <typename State>
+class TopicWalker {
+ public:
+  struct Topic {
+    AckedIndex acked;
+    State state{};
+  };
+  // What a switch of mq.type does to the topics: kForgetTopics ends every incarnation.
+  // kKeepTopics keeps them (acknowledged ids included) into the new store.
+  enum class AtSwitch { kForgetTopics, kKeepTopics };
+
+  explicit TopicWalker(const History& h, AtSwitch at_switch = AtSwitch::kForgetTopics)
+      : history_(h), at_switch_(at_switch) {}
+
+  // Walks the history once, in order. Each event goes to judge(i, event) first, then the
+  // walker applies it:
+  //   - a switch of mq.type forgets every topic (with kForgetTopics);
+  //   - a successful DestroyTopic forgets its topic;
+  //   - an acknowledged Produce joins its topic's AckedIndex;
+  //   - a power loss becomes the last one (last_power_loss_ns()).
+  // So the judge sees the topics as they were just before the event: a produce's id is not
+  // in the index yet, a topic being destroyed still has its state. The first verdict the
+  // judge returns that converts to true (a violation) ends the walk and is returned.
+  // REQUIRES: called once.
+  template <typename Judge>
+  auto Walk(Judge&& judge) -> std::invoke_result_t<Judge&, size_t, const HistoryEvent&> {
+    MQSIM_ASSERT(!walked_);
+    walked_ = true;
+    const std::vector<HistoryEvent>& events = history_.events();
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (auto verdict = judge(i, events[i])) return verdict;
+      Apply(i, events[i]);
+    }
+    return {};
+  }
+
+  // The current incarnation of topic `name`, created empty on first use.
+  Topic& topic(const std::string& name) { return topics_[name]; }
+  // Every topic that has state, by name.
+  std::map<std::string, Topic>& topics() { return topics_; }
+  const History& history() const { return history_; }
+  const HistoryEvent& event(size_t i) const { return history_.events()[i]; }
+  // The time of the last power loss walked over; INT64_MIN before the first.
+  int64_t last_power_loss_ns() const { return last_power_loss_ns_; }
+  // Whether an acknowledged produce was promised durable: it was synced, or acknowledged
+  // after the last power loss (one before it may have taken it).
+  // REQUIRES: `produce` is an acknowledged kProduce.
+  bool Promised(const HistoryEvent& produce) const {
+    MQSIM_ASSERT(produce.kind == EventKind::kProduce && produce.ok);
+    return produce.sync || produce.time_ns > last_power_loss_ns_;
+  }
+
+ private:
+  void Apply(size_t i, const HistoryEvent& e) {
+    switch (e.kind) {
+      case EventKind::kSwitch:
+        if (at_switch_ == AtSwitch::kForgetTopics) topics_.clear();
+        break;
+      case EventKind::kDestroyTopic:
+        if (e.ok) topics_.erase(e.topic);
+        break;
+      case EventKind::kProduce:
+        if (e.ok) topics_[e.topic].acked.Put(e.id, i);
+        break;
+      case EventKind::kPowerLoss:
+        last_power_loss_ns_ = e.time_ns;
+        break;
+      default:
+        break;
+    }
+  }
+
+  const History& history_;
+  const AtSwitch at_switch_;
+  std::map<std::string, Topic> topics_;
+  int64_t last_power_loss_ns_ = INT64_MIN;
+  bool walked_ = false;
+};
+
+}  // namespace mqsim::properties
