@@ -14,7 +14,7 @@
 #include <filesystem>
 
 #include "sim/rocksdb_interpose.h"
-#include "sim/rocksdb_stress.h"
+#include "tests/rocksdb_stress.h"
 
 namespace {
 

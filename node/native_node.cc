@@ -96,7 +96,9 @@ rocksmq::RocksMqHost NativeNode::RocksMqHost(uint64_t memory_bytes) {
   return host;
 }
 
-natsmq::NatsHost NativeNode::NatsHost() { return natsmq::NatsHost{file_system(), clock(), Waker()}; }
+natsmq::NatsHost NativeNode::NatsHost() {
+  return natsmq::NatsHost{file_system(), clock(), Waker()};
+}
 
 storage::JobWaker NativeNode::Waker() {
   if (runner_) return runner_->Waker();

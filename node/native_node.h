@@ -74,7 +74,7 @@ class NativeNode {
   bool own_dir_ = false;
   std::shared_ptr<ManualClock> manual_;  // kManual
   std::unique_ptr<ManualClockEnv> manual_env_;
-  storage::JobSchedule schedule_;                    // kManual
+  storage::JobSchedule schedule_;                     // kManual
   std::unique_ptr<storage::NativeJobRunner> runner_;  // kReal
 };
 

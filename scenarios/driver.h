@@ -4,13 +4,14 @@
 // through it, so they load and run scenarios the same way.
 #pragma once
 
+#include <absl/status/statusor.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
 

@@ -18,8 +18,8 @@ namespace {
 
 struct Kind {
   const char* name;
-  const char* faults;                                  // the scenario's faults: section
-  uint64_t (*count)(const faults::FaultCounts& c);     // what must be > 0 (null: none)
+  const char* faults;                               // the scenario's faults: section
+  uint64_t (*count)(const faults::FaultCounts& c);  // what must be > 0 (null: none)
 };
 
 uint64_t Crashes(const faults::FaultCounts& c) { return c.crashes; }
@@ -128,8 +128,8 @@ void CheckRetention(const std::string& engine, const std::string& job) {
     for (uint64_t seed = 1; seed <= 3; ++seed) {
       const Scenario sc = Parse(RetentionYaml(engine, faults));
       const RunResult r = RunSupervised(sc, RunOptions{seed, nullptr, 0});
-      INFO(engine << " under " << faults << ", seed " << seed << ": " << ResultLine(r, seed)
-                  << " " << r.detail);
+      INFO(engine << " under " << faults << ", seed " << seed << ": " << ResultLine(r, seed) << " "
+                  << r.detail);
       CHECK(r.pass);
       CHECK(r.acked > 1000);
       // rocksmq's retention passes are recorded once per tick while up; natsmq's expiry

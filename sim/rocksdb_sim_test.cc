@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "sim/rocksdb_interpose.h"
-#include "sim/rocksdb_stress.h"
+#include "tests/rocksdb_stress.h"
 
 namespace mqsim::sim {
 

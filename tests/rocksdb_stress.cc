@@ -1,4 +1,4 @@
-#include "sim/rocksdb_stress.h"
+#include "tests/rocksdb_stress.h"
 
 #include <rocksdb/listener.h>
 #include <rocksdb/table.h>
