@@ -1,9 +1,11 @@
 #include "faults/fault_injector.h"
 
+#include "sim/stream_names.h"
+
 namespace mqsim::faults {
 
 FaultInjector::FaultInjector(sim::Simulation* sim, FaultPlan plan, FaultTarget* target)
-    : sim_(sim), plan_(std::move(plan)), target_(target), rng_(sim->Stream("faults")) {
+    : sim_(sim), plan_(std::move(plan)), target_(target), rng_(sim->Stream(sim::streams::kFaults)) {
   sim_->trace().Event("fault.plan").Kv("plan", plan_.ToString());
   target_->disk().options().latency = plan_.latency;
   if (plan_.disk_capacity_bytes != UINT64_MAX)
@@ -50,10 +52,11 @@ FaultInjector::FaultInjector(sim::Simulation* sim, FaultPlan plan, FaultTarget* 
     spawn("fault.starve", [this] { return Starvation(); });
   }
   if (!plan_.fiu_points.empty()) {
-    points_ = std::make_unique<FaultPoints>(sim_->Stream("fiu"), &sim_->trace(), plan_.fiu_points,
-                                            plan_.fiu_probability);
+    points_ = std::make_unique<FaultPoints>(sim_->Stream(sim::streams::kFiu), &sim_->trace(),
+                                            plan_.fiu_points, plan_.fiu_probability);
   }
-  if (plan_.buggify) buggify_ = std::make_unique<Buggify>(sim_->Stream("buggify"), &sim_->trace());
+  if (plan_.buggify)
+    buggify_ = std::make_unique<Buggify>(sim_->Stream(sim::streams::kBuggify), &sim_->trace());
 }
 
 FaultInjector::~FaultInjector() {

@@ -2,12 +2,13 @@
 
 #include "base/assert.h"
 #include "sim/sim_rocksdb.h"
+#include "sim/stream_names.h"
 
 namespace mqsim::node {
 
 namespace {
 
-std::string StreamName(const std::string& given, const char* kind, sim::ProcessId process) {
+std::string StreamName(const std::string& given, std::string_view kind, sim::ProcessId process) {
   return given.empty() ? std::string(kind) + "." + std::to_string(process) : given;
 }
 
@@ -17,10 +18,12 @@ SimNode::SimNode(sim::Simulation* sim, SimNodeOptions options)
     : sim_(sim),
       options_(std::move(options)),
       fs_(std::make_shared<sim::SimFileSystem>(
-          &sim->clock(), sim->Stream(StreamName(options_.disk_stream, "disk", options_.process)),
+          &sim->clock(),
+          sim->Stream(StreamName(options_.disk_stream, sim::streams::kDisk, options_.process)),
           &sim->trace(), options_.disk)),
       env_(&sim->scheduler(), fs_,
-           sim->Stream(StreamName(options_.env_stream, "env", options_.process)), options_.process),
+           sim->Stream(StreamName(options_.env_stream, sim::streams::kEnv, options_.process)),
+           options_.process),
       jobs_(&sim->scheduler(), options_.process) {
   fs_->MakeDirs(options_.dir);
 }

@@ -5,6 +5,7 @@
 #include "backends/position.h"
 #include "base/status_macros.h"
 #include "properties/recording_queue.h"
+#include "sim/stream_names.h"
 #include "storage/file_io.h"
 
 namespace mqsim::properties {
@@ -46,9 +47,9 @@ MilvusDataPath::MilvusDataPath(sim::Simulation* sim, DataPathOptions options, Hi
     : sim_(sim),
       options_(std::move(options)),
       history_(history),
-      remote_(std::make_shared<sim::SimFileSystem>(&sim->clock(), sim->Stream("remote-disk"),
-                                                   &sim->trace())),
-      rng_(sim->Stream("data-path")) {
+      remote_(std::make_shared<sim::SimFileSystem>(
+          &sim->clock(), sim->Stream(sim::streams::kRemoteDisk), &sim->trace())),
+      rng_(sim->Stream(sim::streams::kDataPath)) {
   remote_->MakeDirs(kSegments);
   remote_->MakeDirs(kCheckpoints);
   for (int i = 0; i < options_.channels; ++i) {

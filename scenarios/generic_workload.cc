@@ -1,6 +1,7 @@
 #include "scenarios/generic_workload.h"
 
 #include "scenarios/judge.h"
+#include "sim/stream_names.h"
 
 namespace mqsim::scenarios {
 
@@ -11,7 +12,7 @@ using properties::Property;
 using properties::Violation;
 
 GenericWorkload::GenericWorkload(Harness& harness)
-    : h_(harness), sc_(harness.scenario()), rng_(harness.sim().Stream("workload")) {
+    : h_(harness), sc_(harness.scenario()), rng_(harness.sim().Stream(sim::streams::kWorkload)) {
   for (int i = 0; i < sc_.workload.topics; ++i) {
     const std::string pchannel = "by-dev-rootcoord-dml_" + std::to_string(i / 2);
     topics_.push_back(i % 2 == 0 ? pchannel : pchannel + "_449" + std::to_string(i / 2) + "v0");
