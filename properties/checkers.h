@@ -3,6 +3,10 @@
 // the same checker judges every backend. The anchors are Jepsen's Kafka checker (order,
 // no gaps, no lost writes) and RocksDB's "recovered state is a prefix of the acknowledged
 // trace" (durability: what was promised is there, nothing else appeared).
+//
+// Each checker accepts any history (a malformed one is judged, never asserted on) and walks
+// it once, topic incarnation by topic incarnation (topic_walker.h: an incarnation ends at a
+// successful DestroyTopic or a switch of mq.type).
 #pragma once
 
 #include <optional>

@@ -5,6 +5,9 @@
 //   - received ids increase, and no acknowledged message is passed over;
 //   - an empty Receive while a message acknowledged more than bound_ns ago is still owed
 //     means the subscriber was never woken for it (milvus#34045, #27801).
+// A switch of mq.type ends every subscription but keeps each topic's acknowledged ids: a
+// subscription that begins after it is owed only ids above the newest one ever acknowledged
+// under the topic's name.
 #pragma once
 
 #include <cstdint>

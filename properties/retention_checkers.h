@@ -19,7 +19,9 @@ namespace mqsim::properties {
 // after that; and it must be gone within retention_time + the ticker interval + slack (GC
 // pauses, starvation) once every group has read past a full page beyond it — plus the time
 // the store was down meanwhile and a ticker interval per restart (from the history's crash
-// and recover events).
+// and recover events). What the rules allow at each moment is a RetentionModel
+// (retention_model.h); the checker judges every read-all against it: never early, never late.
+// With neither rule configured (time_ns < 0 and size_bytes < 0) there is nothing to check.
 struct RetentionBounds {
   int64_t time_ns = -1;              // rocksmq.retentionTimeInMinutes; -1: no time rule
   int64_t size_bytes = -1;           // rocksmq.retentionSizeInMB; -1: no size rule
