@@ -1,10 +1,13 @@
 #include "properties/retention_checkers.h"
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "properties/produced_payloads.h"
 #include "properties/retention_model.h"
@@ -131,8 +134,9 @@ std::optional<Violation> JudgeNatsLimits(const AckedIndex& acked, const NatsWalk
                      {i}};
   }
   uint64_t bytes = 0;
-  for (const SeenMessage& m : e.messages)
+  for (const SeenMessage& m : e.messages) {
     bytes += l.size_of ? l.size_of(e.topic, m.bytes) : m.bytes;
+  }
   if (l.max_bytes > 0 && bytes > static_cast<uint64_t>(l.max_bytes)) {
     return Violation{Property::kNatsLimits,
                      "stream " + e.topic + " holds " + std::to_string(bytes) +
