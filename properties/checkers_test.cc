@@ -322,7 +322,7 @@ TEST_CASE("Delivery liveness: a reading push consumer gets every acknowledged me
   auto check = [&](std::vector<HistoryEvent> events) {
     History h;
     for (auto& e : events) h.Add(std::move(e));
-    const auto v = CheckDeliveryLiveness(h, 2 * kSec);
+    const auto v = CheckDeliveryLiveness(h, sim::Duration::Seconds(2));
     return v ? std::string(Name(v->property)) + ": " + v->detail : std::string();
   };
   using K = EventKind;

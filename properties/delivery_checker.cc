@@ -68,7 +68,8 @@ std::optional<Violation> JudgeReceive(const SubscriptionWalker& w, const AckedIn
 
 }  // namespace
 
-std::optional<Violation> CheckDeliveryLiveness(const History& h, int64_t bound_ns) {
+std::optional<Violation> CheckDeliveryLiveness(const History& h, sim::Duration bound) {
+  const int64_t bound_ns = bound.nanos();
   // A switch ends the subscriptions but not the topics' acknowledged ids: a subscription
   // that begins after it owes only ids above the newest one ever acknowledged on the topic.
   SubscriptionWalker w(h, SubscriptionWalker::AtSwitch::kKeepTopics);

@@ -14,9 +14,10 @@
 #include <optional>
 
 #include "properties/checkers.h"
+#include "sim/time.h"
 
 namespace mqsim::properties {
 
-std::optional<Violation> CheckDeliveryLiveness(const History& h, int64_t bound_ns);
+std::optional<Violation> CheckDeliveryLiveness(const History& h, sim::Duration bound);
 
 }  // namespace mqsim::properties

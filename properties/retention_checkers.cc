@@ -50,10 +50,10 @@ std::optional<Violation> JudgeNeverEarly(const RetentionModel& model,
                            " was deleted before every consumer group had read it",
                        {it->event, i}};
     }
-    if (b.size_bytes < 0 && *passed_ns + b.time_ns > e.time_ns) {
+    if (b.size_bytes < 0 && *passed_ns + b.time_ns() > e.time_ns) {
       return Violation{Property::kRetention,
                        "topic " + e.topic + ": id " + std::to_string(it->id) + " was deleted " +
-                           std::to_string((*passed_ns + b.time_ns - e.time_ns) / 1'000'000) +
+                           std::to_string((*passed_ns + b.time_ns() - e.time_ns) / 1'000'000) +
                            " ms before its retention time ran out",
                        {it->event, i}};
     }
@@ -66,7 +66,7 @@ std::optional<Violation> JudgeNeverEarly(const RetentionModel& model,
 // read decides: later ones are due later.
 std::optional<Violation> JudgeNeverLate(RetentionModel& model, RetentionModel::Topic& t, size_t i,
                                         const HistoryEvent& e) {
-  if (model.bounds().time_ns < 0 || t.state.groups.empty()) return std::nullopt;
+  if (model.bounds().time_ns() < 0 || t.state.groups.empty()) return std::nullopt;
   auto oldest = t.acked.LowerBound(FirstIdRead(e));
   if (oldest == t.acked.end()) return std::nullopt;
   const std::optional<RetentionModel::Due> due = model.DueBy(t, oldest->id, e.time_ns);
@@ -143,16 +143,17 @@ std::optional<Violation> JudgeNatsLimits(const AckedIndex& acked, const NatsWalk
                          " bytes, MaxBytes is " + std::to_string(l.max_bytes),
                      {i}};
   }
-  if (l.max_age_ns <= 0) return std::nullopt;
+  if (l.max_age_ns() <= 0) return std::nullopt;
   for (const SeenMessage& m : e.messages) {
     const AckedIndex::Entry* p = acked.Find(m.id);
     if (p == nullptr) continue;
     const int64_t produced_ns = w.event(p->event).time_ns;
-    if (produced_ns + l.max_age_ns + l.slack_ns < e.time_ns) {
+    if (produced_ns + l.max_age_ns() + l.slack_ns() < e.time_ns) {
       return Violation{Property::kNatsLimits,
                        "stream " + e.topic + ": id " + std::to_string(m.id) + " is " +
                            std::to_string((e.time_ns - produced_ns) / 1'000'000) +
-                           " ms old, MaxAge is " + std::to_string(l.max_age_ns / 1'000'000) + " ms",
+                           " ms old, MaxAge is " + std::to_string(l.max_age_ns() / 1'000'000) +
+                           " ms",
                        {p->event, i}};
     }
   }
@@ -162,7 +163,7 @@ std::optional<Violation> JudgeNatsLimits(const AckedIndex& acked, const NatsWalk
 }  // namespace
 
 std::optional<Violation> CheckRetention(const History& h, const RetentionBounds& b) {
-  if (b.time_ns < 0 && b.size_bytes < 0) return std::nullopt;
+  if (b.time_ns() < 0 && b.size_bytes < 0) return std::nullopt;
   RetentionModel model(h, b);
   return model.Walk([&](size_t i, const HistoryEvent& read,
                         RetentionModel::Topic& t) -> std::optional<Violation> {

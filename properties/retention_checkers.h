@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "properties/checkers.h"
+#include "sim/time.h"
 
 namespace mqsim::properties {
 
@@ -21,13 +22,18 @@ namespace mqsim::properties {
 // the store was down meanwhile and a ticker interval per restart (from the history's crash
 // and recover events). What the rules allow at each moment is a RetentionModel
 // (retention_model.h); the checker judges every read-all against it: never early, never late.
-// With neither rule configured (time_ns < 0 and size_bytes < 0) there is nothing to check.
+// With neither rule configured (no time, size_bytes < 0) there is nothing to check.
 struct RetentionBounds {
-  int64_t time_ns = -1;              // rocksmq.retentionTimeInMinutes; -1: no time rule
-  int64_t size_bytes = -1;           // rocksmq.retentionSizeInMB; -1: no size rule
-  int64_t page_bytes = 64 << 20;     // rocksmq.rocksmqPageSize
-  int64_t tick_ns = 10'000'000'000;  // rocksmq.timtickerInterval
-  int64_t slack_ns = 0;              // allowed lateness: GC pauses, starvation
+  std::optional<sim::Duration> time;                // rocksmq.retentionTimeInMinutes; none: no rule
+  int64_t size_bytes = -1;                          // rocksmq.retentionSizeInMB; -1: no size rule
+  int64_t page_bytes = 64 << 20;                    // rocksmq.rocksmqPageSize
+  sim::Duration tick = sim::Duration::Seconds(10);  // rocksmq.timtickerInterval
+  sim::Duration slack;                              // allowed lateness: GC pauses, starvation
+
+  // The same in the history's nanoseconds (time: -1 without a time rule).
+  int64_t time_ns() const { return time ? time->nanos() : -1; }
+  int64_t tick_ns() const { return tick.nanos(); }
+  int64_t slack_ns() const { return slack.nanos(); }
 };
 std::optional<Violation> CheckRetention(const History& h, const RetentionBounds& b);
 
@@ -40,11 +46,15 @@ std::optional<Violation> CheckNoResurrection(const History& h);
 // max_bytes bytes (as size_of counts them), none older than max_age + slack, and with
 // DiscardOld no message younger than max_age missing unless a count or byte limit evicted it.
 struct NatsLimits {
-  int64_t max_msgs = -1;
-  int64_t max_bytes = -1;
-  int64_t max_age_ns = 0;  // 0: none
-  int64_t slack_ns = 0;    // expiry timer lateness allowed (GC pauses)
+  int64_t max_msgs = -1;                 // -1: none
+  int64_t max_bytes = -1;                // -1: none
+  std::optional<sim::Duration> max_age;  // none: no age limit
+  sim::Duration slack;                   // expiry timer lateness allowed (GC pauses)
   std::function<uint64_t(const std::string& topic, uint64_t payload_bytes)> size_of;
+
+  // The same in the history's nanoseconds (max_age: 0 without an age limit).
+  int64_t max_age_ns() const { return max_age ? max_age->nanos() : 0; }
+  int64_t slack_ns() const { return slack.nanos(); }
 };
 std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l);
 

@@ -65,10 +65,10 @@ TEST_CASE("RocksMQ retention histories pass the retention and resurrection check
     Drive(*w, q, &h, seed);
     w->StopJobs();
     RetentionBounds b;
-    b.time_ns = 2 * kMinute;
+    b.time = sim::Duration::Minutes(2);
     b.page_bytes = o.page_size_bytes;
-    b.tick_ns = 10'000'000'000;
-    b.slack_ns = 1'000'000'000;  // the workload's 1 s steps
+    b.tick = sim::Duration::Seconds(10);
+    b.slack = sim::Duration::Seconds(1);  // the workload's 1 s steps
     const auto r = CheckRetention(h, b);
     INFO("seed " << seed << ": " << (r ? r->ToString(h) : ""));
     CHECK_FALSE(r);
@@ -116,10 +116,12 @@ TEST_CASE("NATS limit histories pass the limit and resurrection checkers") {
     History h;
     Drive(*w, q, &h, 7);
     w->StopJobs();
-    NatsLimits l{c.max_msgs, c.max_bytes, c.max_age_ns, 0,
-                 [](const std::string& topic, uint64_t payload_bytes) {
-                   return JetStreamStoredBytes(topic.size(), 0, payload_bytes);
-                 }};
+    NatsLimits l{
+        c.max_msgs, c.max_bytes,
+        c.max_age_ns > 0 ? std::optional(sim::Duration::Nanos(c.max_age_ns)) : std::nullopt,
+        sim::Duration::Zero(), [](const std::string& topic, uint64_t payload_bytes) {
+          return JetStreamStoredBytes(topic.size(), 0, payload_bytes);
+        }};
     const auto v = CheckNatsLimits(h, l);
     INFO((v ? v->ToString(h) : ""));
     CHECK_FALSE(v);
@@ -154,11 +156,11 @@ std::string Prop(const std::optional<Violation>& v) {
 }
 
 TEST_CASE("Retention fails when a message goes early or stays too long") {
-  RetentionBounds b{.time_ns = kMinute,
+  RetentionBounds b{.time = sim::Duration::Minutes(1),
                     .size_bytes = -1,
                     .page_bytes = 1,
-                    .tick_ns = 1'000'000'000,
-                    .slack_ns = 0};
+                    .tick = sim::Duration::Seconds(1),
+                    .slack = sim::Duration::Zero()};
   // Deleted before any group read it (ack_off_by_one's effect).
   CHECK(
       Prop(CheckRetention(
@@ -216,7 +218,7 @@ TEST_CASE("No-resurrection fails when a deleted or destroyed message comes back"
 }
 
 TEST_CASE("NATS limits fail on too many messages, too many bytes, too old a message") {
-  NatsLimits count{.max_msgs = 2, .max_bytes = -1, .max_age_ns = 0, .slack_ns = 0, .size_of = {}};
+  NatsLimits count{.max_msgs = 2, .max_bytes = -1, .max_age = {}, .slack = {}, .size_of = {}};
   CHECK(Prop(CheckNatsLimits(B().Produce(1, 1)
                                  .Produce(2, 2)
                                  .Produce(3, 3)
@@ -228,7 +230,9 @@ TEST_CASE("NATS limits fail on too many messages, too many bytes, too old a mess
             count)) == "none");
   // nats_bytes_payload_only: counting payload only lets the stream hold more than MaxBytes.
   NatsLimits bytes{.max_msgs = -1,
-                   .max_bytes = 90,  // 3 x (30 + 1 + 1) .max_age_ns = 0, .slack_ns = 0,
+                   .max_bytes = 90,  // 3 x (30 + 1 + 1)
+                   .max_age = {},
+                   .slack = {},
                    .size_of = [](const std::string& t, uint64_t p) {
                      return JetStreamStoredBytes(t.size(), 0, p);
                    }};
@@ -239,8 +243,11 @@ TEST_CASE("NATS limits fail on too many messages, too many bytes, too old a mess
                                  .h,
                              bytes)) == "nats_limits");
   // nats_expire_late: an idle stream keeps expired messages.
-  NatsLimits age{
-      .max_msgs = -1, .max_bytes = -1, .max_age_ns = 1'000'000'000, .slack_ns = 0, .size_of = {}};
+  NatsLimits age{.max_msgs = -1,
+                 .max_bytes = -1,
+                 .max_age = sim::Duration::Seconds(1),
+                 .slack = {},
+                 .size_of = {}};
   CHECK(Prop(CheckNatsLimits(B().Produce(1, 0).Consume(5'000'000'000, {1}, EventKind::kReadAll).h,
                              age)) == "nats_limits");
 }

@@ -112,8 +112,8 @@ std::optional<RetentionModel::Due> RetentionModel::DueBy(Topic& t, MessageId id,
   const std::optional<int64_t> read_ns =
       EveryGroupPassedNs(t.state, &GroupProgress::repassed, *beyond);
   if (!read_ns) return std::nullopt;
-  int64_t at_ns = *read_ns + bounds_.time_ns + bounds_.tick_ns + bounds_.slack_ns;
-  at_ns += downtime_.ExtensionNs(*read_ns, now_ns, bounds_.tick_ns);
+  int64_t at_ns = *read_ns + bounds_.time_ns() + bounds_.tick_ns() + bounds_.slack_ns();
+  at_ns += downtime_.ExtensionNs(*read_ns, now_ns, bounds_.tick_ns());
   return Due{*beyond, *read_ns, at_ns};
 }
 

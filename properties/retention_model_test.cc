@@ -83,9 +83,11 @@ TEST_CASE("The model knows when every group passed a message and when it is due"
   read.time_ns = 220;
   h.Add(read);
 
-  RetentionModel model(
-      h, RetentionBounds{
-             .time_ns = 50, .size_bytes = -1, .page_bytes = 15, .tick_ns = 5, .slack_ns = 1});
+  RetentionModel model(h, RetentionBounds{.time = sim::Duration::Nanos(50),
+                                          .size_bytes = -1,
+                                          .page_bytes = 15,
+                                          .tick = sim::Duration::Nanos(5),
+                                          .slack = sim::Duration::Nanos(1)});
   std::vector<std::optional<int64_t>> passed;
   std::vector<std::optional<RetentionModel::Due>> due;
   const std::optional<Violation> v = model.Walk(

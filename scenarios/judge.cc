@@ -39,30 +39,34 @@ std::optional<Violation> PageAccounting(const JudgeInput& in) {
 
 // A reading push consumer gets every message within the faults' lateness + its 1 s poll.
 std::optional<Violation> DeliveryLiveness(const JudgeInput& in) {
-  return properties::CheckDeliveryLiveness(in.history,
-                                           (in.lateness + sim::Duration::Seconds(2)).nanos());
+  return properties::CheckDeliveryLiveness(in.history, in.lateness + sim::Duration::Seconds(2));
 }
 
 std::optional<Violation> Retention(const JudgeInput& in) {
   const rocksmq::RocksMqOptions& r = in.scenario.config.rocksmq;
   properties::RetentionBounds b;
-  b.time_ns =
-      r.retention_time_minutes >= 0 ? static_cast<int64_t>(r.retention_time_minutes * 60e9) : -1;
+  if (r.retention_time_minutes >= 0) {
+    b.time = sim::Duration::Nanos(static_cast<int64_t>(r.retention_time_minutes * 60e9));
+  }
   b.size_bytes = r.retention_size_mb >= 0 ? static_cast<int64_t>(r.retention_size_mb) << 20 : -1;
   b.page_bytes = r.page_size_bytes;
-  b.tick_ns = r.ticker_interval_s * 1'000'000'000;
-  b.slack_ns = in.lateness.nanos();
+  b.tick = sim::Duration::Seconds(r.ticker_interval_s);
+  b.slack = in.lateness;
   return properties::CheckRetention(in.history, b);
 }
 
 std::optional<Violation> NatsLimits(const JudgeInput& in) {
   const natsmq::NatsMqOptions& n = in.scenario.config.natsmq;
-  properties::NatsLimits l{
-      n.retention_max_msgs.value_or(-1), n.retention_max_bytes.value_or(-1),
-      n.retention_max_age_minutes ? *n.retention_max_age_minutes * 60'000'000'000 : 0,
-      in.lateness.nanos(), [](const std::string& t, uint64_t p) {
-        return properties::JetStreamStoredBytes(t.size(), 0, p);
-      }};
+  properties::NatsLimits l;
+  l.max_msgs = n.retention_max_msgs.value_or(-1);
+  l.max_bytes = n.retention_max_bytes.value_or(-1);
+  if (n.retention_max_age_minutes && *n.retention_max_age_minutes > 0) {
+    l.max_age = sim::Duration::Minutes(*n.retention_max_age_minutes);
+  }
+  l.slack = in.lateness;
+  l.size_of = [](const std::string& t, uint64_t p) {
+    return properties::JetStreamStoredBytes(t.size(), 0, p);
+  };
   return properties::CheckNatsLimits(in.history, l);
 }
 
