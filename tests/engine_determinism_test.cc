@@ -1,7 +1,16 @@
 // Both engines inside the simulation, run twice with the same seed: the traces (every
 // scheduler step, every disk operation with its bytes, every random draw) must be
-// identical step for step; different seeds must differ.
+// identical step for step; different seeds must differ. The hashes of seeds 1..3 are pinned
+// in tests/engine_determinism_hashes.txt, the refactoring guard of the engines and the
+// simulator beneath the scenarios (scenarios/golden_hashes.txt is the scenarios' own).
+// Re-record, in a commit of its own that says why:
+//     rm tests/engine_determinism_hashes.txt && MQSIM_RECORD=1 bazel run
+//     //tests:engine_determinism_test
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
 
 #include "sim/determinism.h"
 #include "sim/random.h"
@@ -71,12 +80,65 @@ void NatsWorld(uint64_t seed, sim::Trace& trace) {
   REQUIRE(store->Close().ok());
 }
 
-void CheckEngine(void (*world)(uint64_t, sim::Trace&)) {
+constexpr const char* kHashesPath = "tests/engine_determinism_hashes.txt";
+
+// "engine seed" -> "HASH STEPS", from the checked-in file.
+std::map<std::string, std::string> ReadPinned() {
+  std::map<std::string, std::string> pinned;
+  std::ifstream in(kHashesPath);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string engine, seed, hash, steps;
+    if (line.empty() || line[0] == '#' || !(words >> engine >> seed >> hash >> steps)) continue;
+    pinned[engine + " " + seed] = hash + " " + steps;
+  }
+  return pinned;
+}
+
+bool Recording() {
+  const char* r = std::getenv("MQSIM_RECORD");
+  return r != nullptr && std::string(r) == "1";
+}
+
+// Appends "engine seed HASH STEPS" to the file in the source tree (bazel run).
+void Record(const std::string& line) {
+  const char* root = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+  REQUIRE(root != nullptr);
+  const std::string path = std::string(root) + "/" + kHashesPath;
+  const bool fresh = !std::ifstream(path).good();
+  std::ofstream out(path, std::ios::app);
+  if (fresh) out << "# Trace hashes of tests/engine_determinism_test.cc: engine seed hash steps.\n";
+  out << line << "\n";
+}
+
+std::string Hex(uint64_t v) {
+  std::ostringstream out;
+  out << std::hex;
+  out.width(16);
+  out.fill('0');
+  out << v;
+  return out.str();
+}
+
+void CheckEngine(const char* engine, void (*world)(uint64_t, sim::Trace&)) {
+  const std::map<std::string, std::string> pinned = ReadPinned();
   for (uint64_t seed : {1, 2, 3}) {
     const sim::DeterminismReport r = sim::CheckDeterminism([&](sim::Trace& t) { world(seed, t); });
     INFO(r.ToString());
     CHECK(r.deterministic);
     CHECK(r.steps_a > 500);  // every disk operation, job run and scheduler step
+    sim::Trace t;
+    world(seed, t);
+    const std::string key = std::string(engine) + " " + std::to_string(seed);
+    const std::string got = Hex(t.hash()) + " " + std::to_string(t.steps());
+    if (Recording()) {
+      Record(key + " " + got);
+      continue;
+    }
+    INFO(key << ": hash and steps " << got << ", pinned "
+             << (pinned.count(key) ? pinned.at(key) : "nothing") << " in " << kHashesPath);
+    CHECK(pinned.count(key) == 1);
+    if (pinned.count(key) == 1) CHECK(pinned.at(key) == got);
   }
   sim::Trace a, b;
   world(1, a);
@@ -86,8 +148,10 @@ void CheckEngine(void (*world)(uint64_t, sim::Trace&)) {
 
 }  // namespace
 
-TEST_CASE("RocksMQ in the simulation: same seed, same trace") { CheckEngine(RocksMqWorld); }
+TEST_CASE("RocksMQ in the simulation: same seed, same trace") {
+  CheckEngine("rocksmq", RocksMqWorld);
+}
 
-TEST_CASE("natsmq in the simulation: same seed, same trace") { CheckEngine(NatsWorld); }
+TEST_CASE("natsmq in the simulation: same seed, same trace") { CheckEngine("natsmq", NatsWorld); }
 
 }  // namespace mqsim
