@@ -56,6 +56,42 @@ std::string_view ToString(EventKind kind) {
   return "?";
 }
 
+uint64_t MessagesDigest(const std::vector<SeenMessage>& messages) {
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  for (const SeenMessage& m : messages) {
+    const uint64_t words[3] = {static_cast<uint64_t>(m.id), m.digest, m.bytes};
+    XXH3_64bits_update(state, words, sizeof words);
+  }
+  const uint64_t digest = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return digest;
+}
+
+void History::Trace(const HistoryEvent& e, size_t index) {
+  sim::TraceEventBuilder t = trace_->Event("mq." + std::string(ToString(e.kind)));
+  t.Kv("event", static_cast<uint64_t>(index));
+  if (!e.topic.empty()) t.Kv("topic", e.topic);
+  if (!e.group.empty()) t.Kv("group", e.group);
+  if (!e.ok) t.Kv("ok", false).Kv("code", static_cast<int64_t>(e.code));
+  if (e.id != backends::kNoMessage) t.Kv("id", static_cast<int64_t>(e.id));
+  if (e.kind == EventKind::kProduce) {
+    t.Kv("bytes", e.bytes).Kv("digest", e.digest).Kv("sync", e.sync);
+  } else if (!e.payload.empty()) {
+    t.Kv("what", e.payload);
+  }
+  if (!e.messages.empty()) {
+    t.Kv("n", static_cast<uint64_t>(e.messages.size()))
+        .Kv("first", static_cast<int64_t>(e.messages.front().id))
+        .Kv("last", static_cast<int64_t>(e.messages.back().id))
+        .Kv("messages", MessagesDigest(e.messages));
+  }
+  if (e.kind == EventKind::kAccounting) {
+    t.Kv("pages", static_cast<uint64_t>(e.accounting.pages.size()))
+        .Kv("open_bytes", e.accounting.open_bytes);
+  }
+}
+
 std::string History::Describe(size_t index) const {
   const HistoryEvent& e = events_.at(index);
   std::string out = "#" + std::to_string(index) + " t=" + std::to_string(e.time_ns / 1'000'000) +

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backends/message_queue.h"
+#include "sim/trace.h"
 
 namespace mqsim::properties {
 
@@ -63,6 +64,7 @@ struct HistoryEvent {
   std::string topic = {};
   std::string group = {};
   bool ok = true;
+  int code = 0;  // the call's absl::StatusCode when it failed
   MessageId id = backends::kNoMessage;
   // Produce: the payload's first kPayloadPrefix bytes (for reports), its digest and its
   // size; History::Add fills digest and bytes from a full payload and trims it. Other
@@ -75,6 +77,10 @@ struct HistoryEvent {
   backends::StoreAccounting accounting = {};
 };
 
+// The history is part of the run: with a trace set, every event added is also a trace
+// event "mq.<kind>" (topic, group, status, id, payload digest and size, a digest of the
+// messages delivered, accounting) and so is folded into the run's hash. Two runs that saw
+// different answers from their store never share a hash.
 class History {
  public:
   static constexpr size_t kPayloadPrefix = 15;  // fits std::string's inline buffer
@@ -84,15 +90,24 @@ class History {
       e.bytes = e.payload.size();
       if (e.payload.size() > kPayloadPrefix) e.payload.resize(kPayloadPrefix);
     }
+    if (trace_ != nullptr) Trace(e, events_.size());
     events_.push_back(std::move(e));
   }
+  // REQUIRES: trace outlives the history, or is reset to nullptr first.
+  void set_trace(sim::Trace* trace) { trace_ = trace; }
   const std::vector<HistoryEvent>& events() const { return events_; }
   size_t size() const { return events_.size(); }
   // One line per event, for failure reports.
   std::string Describe(size_t index) const;
 
  private:
+  void Trace(const HistoryEvent& e, size_t index);
+
   std::vector<HistoryEvent> events_;
+  sim::Trace* trace_ = nullptr;
 };
+
+// One 64-bit digest of a delivery: every message's id and payload digest, in order.
+uint64_t MessagesDigest(const std::vector<SeenMessage>& messages);
 
 }  // namespace mqsim::properties

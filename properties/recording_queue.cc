@@ -4,6 +4,15 @@
 
 namespace mqsim::properties {
 
+namespace {
+
+void SetStatus(HistoryEvent& e, const absl::Status& s) {
+  e.ok = s.ok();
+  e.code = static_cast<int>(s.code());
+}
+
+}  // namespace
+
 HistoryEvent RecordingQueue::Event(EventKind kind, const std::string& topic,
                                    const std::string& group) {
   HistoryEvent e;
@@ -17,7 +26,7 @@ HistoryEvent RecordingQueue::Event(EventKind kind, const std::string& topic,
 absl::Status RecordingQueue::CreateTopic(const std::string& topic) {
   HistoryEvent e = Event(EventKind::kCreateTopic, topic);
   const absl::Status s = inner_->CreateTopic(topic);
-  e.ok = s.ok();
+  SetStatus(e, s);
   history_->Add(std::move(e));
   return s;
 }
@@ -25,7 +34,7 @@ absl::Status RecordingQueue::CreateTopic(const std::string& topic) {
 absl::Status RecordingQueue::DestroyTopic(const std::string& topic) {
   HistoryEvent e = Event(EventKind::kDestroyTopic, topic);
   const absl::Status s = inner_->DestroyTopic(topic);
-  e.ok = s.ok();
+  SetStatus(e, s);
   history_->Add(std::move(e));
   return s;
 }
@@ -38,7 +47,7 @@ absl::StatusOr<MessageId> RecordingQueue::Produce(const std::string& topic,
   e.bytes = payload.size();
   e.sync = sync_;
   absl::StatusOr<MessageId> id = inner_->Produce(topic, payload);
-  e.ok = id.ok();
+  SetStatus(e, id.status());
   if (id.ok()) e.id = *id;
   history_->Add(std::move(e));
   return id;
@@ -48,7 +57,7 @@ absl::Status RecordingQueue::CreateConsumerGroup(const std::string& topic,
                                                  const std::string& group) {
   HistoryEvent e = Event(EventKind::kCreateGroup, topic, group);
   const absl::Status s = inner_->CreateConsumerGroup(topic, group);
-  e.ok = s.ok();
+  SetStatus(e, s);
   history_->Add(std::move(e));
   return s;
 }
@@ -57,7 +66,7 @@ absl::Status RecordingQueue::DestroyConsumerGroup(const std::string& topic,
                                                   const std::string& group) {
   HistoryEvent e = Event(EventKind::kDestroyGroup, topic, group);
   const absl::Status s = inner_->DestroyConsumerGroup(topic, group);
-  e.ok = s.ok();
+  SetStatus(e, s);
   history_->Add(std::move(e));
   return s;
 }
@@ -66,7 +75,7 @@ absl::StatusOr<std::vector<Message>> RecordingQueue::Consume(const std::string& 
                                                              const std::string& group, int n) {
   HistoryEvent e = Event(EventKind::kConsume, topic, group);
   absl::StatusOr<std::vector<Message>> got = inner_->Consume(topic, group, n);
-  e.ok = got.ok();
+  SetStatus(e, got.status());
   if (got.ok()) e.messages = Seen(*got);
   history_->Add(std::move(e));
   return got;
@@ -88,7 +97,7 @@ class RecordingSubscriber : public backends::Subscriber {
     absl::StatusOr<std::vector<Message>> got = inner_->Receive(max);
     HistoryEvent e{
         .time_ns = now_ns_(), .kind = EventKind::kReceive, .topic = topic_, .group = group_};
-    e.ok = got.ok();
+    SetStatus(e, got.status());
     if (got.ok()) e.messages = Seen(*got);
     history_->Add(std::move(e));
     return got;
@@ -117,7 +126,7 @@ absl::StatusOr<std::unique_ptr<backends::Subscriber>> RecordingQueue::Subscribe(
   };
   absl::StatusOr<std::unique_ptr<backends::Subscriber>> sub =
       inner_->Subscribe(topic, group, std::move(options));
-  e.ok = sub.ok();
+  SetStatus(e, sub.status());
   history_->Add(std::move(e));
   if (!sub.ok()) return sub.status();
   return std::unique_ptr<backends::Subscriber>(
@@ -129,7 +138,7 @@ absl::Status RecordingQueue::Seek(const std::string& topic, const std::string& g
   HistoryEvent e = Event(EventKind::kSeek, topic, group);
   e.id = id;
   const absl::Status s = inner_->Seek(topic, group, id);
-  e.ok = s.ok();
+  SetStatus(e, s);
   history_->Add(std::move(e));
   return s;
 }
@@ -137,7 +146,7 @@ absl::Status RecordingQueue::Seek(const std::string& topic, const std::string& g
 absl::Status RecordingQueue::SeekToLatest(const std::string& topic, const std::string& group) {
   HistoryEvent e = Event(EventKind::kSeekToLatest, topic, group);
   const absl::Status s = inner_->SeekToLatest(topic, group);
-  e.ok = s.ok();
+  SetStatus(e, s);
   history_->Add(std::move(e));
   return s;
 }
@@ -145,7 +154,7 @@ absl::Status RecordingQueue::SeekToLatest(const std::string& topic, const std::s
 absl::StatusOr<MessageId> RecordingQueue::GetLatestMsg(const std::string& topic) {
   HistoryEvent e = Event(EventKind::kLatest, topic);
   absl::StatusOr<MessageId> id = inner_->GetLatestMsg(topic);
-  e.ok = id.ok();
+  SetStatus(e, id.status());
   if (id.ok()) e.id = *id;
   history_->Add(std::move(e));
   return id;

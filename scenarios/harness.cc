@@ -16,6 +16,7 @@ using properties::Violation;
 
 Harness::Harness(const Scenario& scenario, uint64_t seed, sim::Trace* trace, backends::MqType type)
     : sc_(scenario), type_(type), sim_(seed, trace), plan_(scenario.PlanFor(seed)) {
+  history_.set_trace(&sim_.trace());  // the store's answers are part of the run's hash
   store_ = MakeStore(type_, kStoreProcess, "/data");
   target_ = std::make_unique<faults::StoreTarget>(
       store_.get(),
@@ -83,6 +84,7 @@ RunResult Harness::Run(Workload& workload) {
     injector.Quiesce();
   }
   if (!v) v = workload.Check();
+  TraceVerdict(v);
   if (v) {
     r.pass = false;
     r.property = std::string(properties::Name(v->property));
@@ -97,6 +99,17 @@ RunResult Harness::Run(Workload& workload) {
   sim_.scheduler().CancelProcess(kStoreProcess);
   workload_ = nullptr;
   return r;
+}
+
+// The verdict is the run's last event before teardown: a pass and a fail of one scenario
+// and seed never share a hash.
+void Harness::TraceVerdict(const std::optional<Violation>& v) {
+  sim::TraceEventBuilder t = sim_.trace().Event("verdict");
+  t.Kv("result", v ? "fail" : "pass");
+  if (!v) return;
+  std::string events;  // the history events of the evidence (mq.* events' "event" field)
+  for (size_t i : v->events) events += (events.empty() ? "" : ",") + std::to_string(i);
+  t.Kv("property", properties::Name(v->property)).Kv("detail", v->detail).Kv("events", events);
 }
 
 void Harness::Summarise(RunResult& r) const {

@@ -23,6 +23,7 @@
 #include "backends/sim_store.h"
 #include "faults/fault_plan.h"
 #include "faults/store_target.h"
+#include "properties/checkers.h"
 #include "properties/history.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
@@ -74,6 +75,7 @@ class Harness {
  private:
   void Crashed(std::optional<sim::PowerLossMode> power_loss);
   void Started();
+  void TraceVerdict(const std::optional<properties::Violation>& v);
   void Summarise(RunResult& r) const;
 
   const Scenario& sc_;
