@@ -58,10 +58,53 @@ TEST_CASE("run: a failure says which property and prints the command that reprod
   INFO(r.text);
   CHECK(r.code == 1);
   CHECK(Line(r.text, "RESULT ").starts_with("RESULT fail seed=1 property=flush_before_switch "));
+  const std::string hash = Line(r.text, "RESULT ").substr(Line(r.text, "RESULT ").size() - 16);
+  const std::string version = Line(Mqsim("--version").text, "mqsim ").substr(6);
+  CHECK_FALSE(version.empty());
   CHECK(Line(r.text, "REPRO: ") ==
         "REPRO: bazel run //:mqsim -- replay scenarios/milvus-switch-without-flush.yaml --seed 1 "
-        "--trace /tmp/mqsim-milvus-switch-without-flush-1.jsonl");
+        "--expect-hash " +
+            hash + " --trace /tmp/mqsim-milvus-switch-without-flush-1.jsonl  # mqsim " + version);
   CHECK(Line(r.text, "REPRO (bazel test): ").find("--test_env=MQSIM_SEEDS=1") != std::string::npos);
+}
+
+TEST_CASE("replay --expect-hash: 'reproduced', or exit 3 when the hash differs") {
+  const Output r = Mqsim("run rocksmq-seek-storm --seed 2 --bug latest_prefix");
+  const std::string result = Line(r.text, "RESULT ");
+  const std::string hash = result.substr(result.size() - 16);
+  const auto trace = std::filesystem::temp_directory_path() / "mqsim-cli-expect.jsonl";
+  const Output same = Mqsim("replay rocksmq-seek-storm --seed 2 --bug latest_prefix --trace " +
+                            trace.string() + " --expect-hash " + hash);
+  INFO(same.text);
+  CHECK(same.code == r.code);
+  CHECK(same.text.find("reproduced: hash " + hash) != std::string::npos);
+  // Without the bug mode the run is another one: not reproduced, exit 3.
+  const Output other = Mqsim("run rocksmq-seek-storm --seed 2 --expect-hash " + hash);
+  INFO(other.text);
+  CHECK(other.code == 3);
+  CHECK(other.text.find("NOT REPRODUCED") != std::string::npos);
+  CHECK(Mqsim("run rocksmq-seek-storm --expect-hash 12").code == 2);
+  CHECK(Mqsim("run rocksmq-seek-storm --expect-hash zzzzzzzzzzzzzzzz").code == 2);
+}
+
+TEST_CASE("a stock name is the embedded scenario, even with a file of that name around") {
+  const auto dir = std::filesystem::temp_directory_path() / "mqsim-cli-stock";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "crash-power-loss.yaml") << "name: edited\nduration: 1m\nbackend: rocksmq\n";
+  const std::string bin = std::string(std::getenv("TEST_SRCDIR")) + "/mqsim/scenarios/mqsim";
+  FILE* p =
+      popen(("cd " + dir.string() + " && " + bin + " run crash-power-loss --seed 1 2>&1; cd " +
+             dir.string() + " && " + bin + " run ./crash-power-loss.yaml --seed 1 2>&1")
+                .c_str(),
+            "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  pclose(p);
+  INFO(out);
+  CHECK(out.find("scenario crash-power-loss on rocksmq") != std::string::npos);
+  CHECK(out.find("scenario edited on rocksmq") != std::string::npos);
 }
 
 // An engine that kills its process is a verdict: the bug mode puts back a real natsmq
@@ -77,9 +120,9 @@ TEST_CASE("run and sweep: an engine crash is RESULT fail property=engine_crash w
   CHECK(r.text.find("killed by signal 6 (SIGABRT") != std::string::npos);
   CHECK(r.text.find("trace events before it:") != std::string::npos);
   CHECK(r.text.find("fs.power_off") != std::string::npos);  // the cause is in the evidence
-  CHECK(Line(r.text, "REPRO: ") ==
-        "REPRO: bazel run //:mqsim -- replay scenarios/natsmq-crash-swarm.yaml --seed 346 --bug "
-        "nats_rollover_null_writer --trace /tmp/mqsim-natsmq-crash-swarm-346.jsonl");
+  CHECK(Line(r.text, "REPRO: ")
+            .starts_with("REPRO: bazel run //:mqsim -- replay scenarios/natsmq-crash-swarm.yaml "
+                         "--seed 346 --bug nats_rollover_null_writer --expect-hash "));
   CHECK(Line(r.text, "REPRO (bazel test): ")
             .find("--test_env=MQSIM_BUGS=nats_rollover_null_writer") != std::string::npos);
   // The verdict is itself reproducible: the same steps and hash again.
@@ -184,6 +227,26 @@ TEST_CASE("Bad input is exit 2 with file, line and key") {
   CHECK(Mqsim("run no-such-scenario").code == 2);
   CHECK(Mqsim("sweep crash-power-loss --seeds 9..2").code == 2);
   CHECK(Mqsim("frobnicate").code == 2);
+  // Nothing that could hang or wrap: devices and directories, seeds that are not seeds.
+  for (const char* args :
+       {"run /dev/zero", "run /tmp", "run crash-power-loss --seed -1",
+        "run crash-power-loss --seed 0", "run crash-power-loss --seed 1x",
+        "sweep crash-power-loss --seeds 1-3", "sweep crash-power-loss --seeds 1..5xyz",
+        "sweep crash-power-loss --seeds=-3..-1", "sweep crash-power-loss --seeds 0..2",
+        "sweep crash-power-loss --seeds 18446744073709551616",
+        "run --bug latest_prefix crash-power-loss extra",
+        "run --bug no_such_bug crash-power-loss"}) {
+    const Output o = Mqsim(args);
+    INFO(args << ": " << o.text);
+    CHECK(o.code == 2);
+  }
+  // The largest seed runs once (the counter does not wrap into a sweep without end).
+  const Output top =
+      Mqsim("sweep rocksmq-seek-storm --seeds 18446744073709551615..18446744073709551615");
+  INFO(top.text);
+  CHECK(top.text.find("1 passed") != std::string::npos);
+  // --bug takes one name, and FILE may follow it.
+  CHECK(Mqsim("run --bug latest_prefix rocksmq-seek-storm --seed 2").code == 1);
 }
 
 TEST_CASE("sweep, --json and check-determinism") {
@@ -229,8 +292,9 @@ TEST_CASE("shrink: a smaller scenario that still fails the same way with the sam
   INFO(s.text);
   CHECK(s.code == 1);
   CHECK(s.text.find("halve the duration") != std::string::npos);
-  CHECK(Line(s.text, "REPRO: ") ==
-        "REPRO: bazel run //:mqsim -- run " + out.string() + " --seed 1");
+  CHECK(Line(s.text, "REPRO: ")
+            .starts_with("REPRO: bazel run //:mqsim -- run " + out.string() +
+                         " --seed 1 --expect-hash "));
   const std::string shrunk_result = Line(s.text, "RESULT ");
   CHECK(shrunk_result.starts_with("RESULT fail seed=1 property=flush_before_switch"));
   // The file reproduces exactly that run.

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include "base/assert.h"
 #include "scenarios/embedded.h"
@@ -14,21 +15,36 @@
 
 namespace mqsim::scenarios {
 
-absl::StatusOr<ScenarioSource> FindScenario(const std::string& arg, const std::string& cwd) {
-  const std::string path = arg.empty() || arg[0] == '/' || cwd.empty() ? arg : cwd + "/" + arg;
-  if (std::ifstream(path).good()) {
-    absl::StatusOr<std::string> text = ReadFileFromDisk(path);
-    if (!text.ok()) return text.status();
-    const size_t slash = path.rfind('/');
-    return ScenarioSource{*text, arg, slash == std::string::npos ? "." : path.substr(0, slash),
-                          ReadFileFromDisk};
-  }
-  std::string name = arg;
+// A stock scenario's file name, if arg names one ("rocksmq-retention", with or without
+// ".yaml" or "scenarios/").
+std::optional<std::string> StockName(const std::string& arg) {
+  std::string name = arg.starts_with("scenarios/") ? arg.substr(10) : arg;
   if (!name.ends_with(".yaml")) name += ".yaml";
-  absl::StatusOr<std::string> text = ReadEmbedded(name);
-  if (!text.ok()) return text.status();
-  return ScenarioSource{*text, name.starts_with("scenarios/") ? name : "scenarios/" + name,
-                        "scenarios", ReadEmbedded};
+  if (name.find('/') != std::string::npos) return std::nullopt;
+  for (const EmbeddedFile& f : EmbeddedFiles()) {
+    if (f.name == name) return name;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<ScenarioSource> FindScenario(const std::string& arg, const std::string& cwd) {
+  // A stock name is the embedded scenario, whatever files lie around: an edited copy on
+  // disk must be named by a path that is not a stock name.
+  if (const std::optional<std::string> stock = StockName(arg)) {
+    return ScenarioSource{*ReadEmbedded(*stock), "scenarios/" + *stock, "scenarios", ReadEmbedded};
+  }
+  const std::string path = arg.empty() || arg[0] == '/' || cwd.empty() ? arg : cwd + "/" + arg;
+  absl::StatusOr<std::string> text = ReadFileFromDisk(path);
+  if (!text.ok()) {
+    if (absl::IsNotFound(text.status()) && arg.find('/') == std::string::npos) {
+      return absl::NotFoundError("\"" + arg +
+                                 "\" is neither a file nor a stock scenario (see mqsim list)");
+    }
+    return text.status();
+  }
+  const size_t slash = path.rfind('/');
+  return ScenarioSource{*text, arg, slash == std::string::npos ? "." : path.substr(0, slash),
+                        ReadFileFromDisk};
 }
 
 absl::StatusOr<Scenario> LoadScenarioArg(const std::string& arg, const std::string& cwd) {

@@ -25,9 +25,10 @@ struct ScenarioSource {
   FileReader read;
 };
 
-// `arg` is a path (relative to `cwd` when not absolute and cwd is not empty) or the name of
-// a stock scenario ("rocksmq-retention" or "rocksmq-retention.yaml"). A path that exists
-// wins over a stock name.
+// `arg` is the name of a stock scenario ("rocksmq-retention", "rocksmq-retention.yaml") or
+// a path (relative to `cwd` when not absolute and cwd is not empty). A stock name always
+// means the embedded scenario, even when a file of that name exists: name a file on disk
+// by a path with a '/' ("./rocksmq-retention.yaml"). Files must be regular files.
 absl::StatusOr<ScenarioSource> FindScenario(const std::string& arg, const std::string& cwd = "");
 absl::StatusOr<Scenario> LoadScenarioArg(const std::string& arg, const std::string& cwd = "");
 

@@ -14,12 +14,13 @@
 //
 // FILE is a path, or the name of an embedded scenario ("rocksmq-retention"). Every run
 // ends with one line "RESULT pass|fail seed=N property=NAME sim_time=... steps=...
-// hash=HEX", and every failure with "REPRO: <one command>". Exit codes: 0 pass, 1 a
-// property failed, 2 bad input.
+// hash=HEX", and every failure with "REPRO: <one command>" that verifies its hash. Exit
+// codes: 0 pass, 1 a property failed, 2 bad input, 3 --expect-hash not reproduced.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -60,6 +61,7 @@ using mqsim::scenarios::Scenario;
 constexpr int kPass = 0;
 constexpr int kFail = 1;
 constexpr int kBadInput = 2;
+constexpr int kNotReproduced = 3;
 
 // The bug modes of this invocation (--bug), and how to say them again in a REPRO line.
 uint64_t g_bugs = 0;
@@ -107,7 +109,7 @@ void PrintRun(const Scenario& sc, const RunResult& r, uint64_t seed, bool json) 
   }
   std::cout << ResultLine(r, seed) << "\n";
   if (!r.pass) {
-    std::cout << "REPRO: " << ReproCommand(sc, seed, g_bugs) << "\n";
+    std::cout << "REPRO: " << ReproCommand(sc, seed, g_bugs, r) << "\n";
     const std::string bazel = BazelTestRepro(sc, seed, g_bugs);
     if (!bazel.empty()) std::cout << "REPRO (bazel test): " << bazel << "\n";
   }
@@ -158,18 +160,42 @@ bool Writable(const std::string& path) {
   return false;
 }
 
-// One seed, supervised (an engine crash is a verdict) unless in_process (for a debugger).
-int RunOne(const Scenario& sc, uint64_t seed, const std::string& trace_path,
-           const std::string& chrome_path, bool json, bool in_process) {
-  if (!Writable(trace_path) || !Writable(chrome_path)) return kBadInput;
-  auto body = [&] { return RunWithTraces(sc, seed, trace_path, chrome_path); };
-  const RunOptions options{seed, nullptr, g_bugs};
-  const RunResult r = in_process ? body() : mqsim::scenarios::RunSupervised(sc, options, body);
-  PrintRun(sc, r, seed, json);
-  if (!trace_path.empty() && !json) std::cout << "trace: " << trace_path << " (JSONL)\n";
-  if (!chrome_path.empty() && !json) {
-    std::cout << "trace: " << chrome_path << " (open in ui.perfetto.dev)\n";
+// How run and replay execute one seed.
+struct RunFlags {
+  std::string trace_path, chrome_path;
+  bool json = false;
+  bool in_process = false;              // not supervised (for a debugger)
+  std::optional<uint64_t> expect_hash;  // --expect-hash: verify the reproduction
+};
+
+// Whether the run reproduced the expected hash; says so either way.
+bool Reproduced(const RunResult& r, uint64_t expected, bool json) {
+  const bool same = r.hash == expected;
+  if (json) return same;
+  if (same) {
+    std::cout << "reproduced: hash " << Hex(r.hash) << " as expected (mqsim "
+              << mqsim::scenarios::Version() << ")\n";
+  } else {
+    std::cout << "NOT REPRODUCED: hash " << Hex(r.hash) << " after " << r.steps
+              << " steps, expected " << Hex(expected) << " (mqsim " << mqsim::scenarios::Version()
+              << "): another build, scenario file or bug mode; compare the two runs' traces "
+                 "(--trace) to find the first step that differs\n";
   }
+  return same;
+}
+
+// One seed, supervised (an engine crash is a verdict) unless in_process (for a debugger).
+int RunOne(const Scenario& sc, uint64_t seed, const RunFlags& f) {
+  if (!Writable(f.trace_path) || !Writable(f.chrome_path)) return kBadInput;
+  auto body = [&] { return RunWithTraces(sc, seed, f.trace_path, f.chrome_path); };
+  const RunOptions options{seed, nullptr, g_bugs};
+  const RunResult r = f.in_process ? body() : mqsim::scenarios::RunSupervised(sc, options, body);
+  PrintRun(sc, r, seed, f.json);
+  if (!f.trace_path.empty() && !f.json) std::cout << "trace: " << f.trace_path << " (JSONL)\n";
+  if (!f.chrome_path.empty() && !f.json) {
+    std::cout << "trace: " << f.chrome_path << " (open in ui.perfetto.dev)\n";
+  }
+  if (f.expect_hash && !Reproduced(r, *f.expect_hash, f.json)) return kNotReproduced;
   // The truth, expected or not: a failed property is exit 1 (sweeps judge expectations).
   return r.pass ? kPass : kFail;
 }
@@ -248,7 +274,8 @@ int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path
   std::cout << "minimal scenario: " << path << "\n"
             << ResultLine(r->result, seed) << "\n"
             << "REPRO: bazel run //:mqsim -- run " << path << " --seed " << seed << BugFlags()
-            << "\n";
+            << " --expect-hash " << Hex(r->result.hash) << "  # mqsim "
+            << mqsim::scenarios::Version() << "\n";
   return kFail;  // the (smaller) failure is still a failure
 }
 
@@ -298,7 +325,7 @@ int DefaultJob() {
     } else {
       note = "seed " + std::to_string(seed) + ": " + r.property;
       rc = kFail;
-      std::printf("  REPRO: %s\n", ReproCommand(sc, seed, 0).c_str());
+      std::printf("  REPRO: %s\n", ReproCommand(sc, seed, 0, r).c_str());
     }
     if (seed < kSeeds) return;
     std::string result = std::to_string(ok) + "/3 as expected";
@@ -320,8 +347,9 @@ int DefaultJob() {
 // Everything the command line can be asked, and the subcommands that ask it.
 struct Cli {
   CLI::App app{"mqsim: deterministic simulation and fault injection for message stores"};
-  std::string file, trace_path, chrome_path, out_path, seed_text = "1", seeds = "1..8";
-  bool json = false, in_process = false, markdown = false;
+  std::string file, out_path, seed_text = "1", seeds = "1..8", expect_hash;
+  RunFlags flags;
+  bool markdown = false, version = false;
   int jobs = 2, max_runs = 300;
   std::vector<std::string> bug_names;
   mqsim::sim::SelfDemoOptions demo_options;
@@ -336,10 +364,15 @@ struct Cli {
 
 Cli::Cli() {
   app.require_subcommand(0, 1);
+  app.add_flag("--version", version, "print the version (the commit mqsim was built from)");
   AddRunLike();
   AddOthers();
   for (CLI::App* sub : {run, sweep, replay, determinism, shrink}) {
-    sub->add_option("--bug", bug_names, "switch a bug mode on (repeatable; see list-bugs)");
+    // One name per --bug, so `run --bug NAME FILE` leaves FILE to the positional.
+    sub->add_option("--bug", bug_names, "switch a bug mode on (repeatable; see list-bugs)")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   }
 }
 
@@ -347,10 +380,10 @@ void Cli::AddRunLike() {
   run = app.add_subcommand("run", "run one scenario with one seed");
   run->add_option("file", file, "scenario file, or the name of an embedded scenario")->required();
   run->add_option("--seed", seed_text, "the seed (1 to 2^64-1)");
-  run->add_option("--trace", trace_path, "write the trace (JSONL) here");
-  run->add_option("--chrome-trace", chrome_path, "write a Chrome/Perfetto trace here");
-  run->add_flag("--json", json, "print the result as JSON");
-  run->add_flag("--in-process", in_process,
+  run->add_option("--trace", flags.trace_path, "write the trace (JSONL) here");
+  run->add_option("--chrome-trace", flags.chrome_path, "write a Chrome/Perfetto trace here");
+  run->add_flag("--json", flags.json, "print the result as JSON");
+  run->add_flag("--in-process", flags.in_process,
                 "run in this process, not a supervised child (for a debugger; an engine crash "
                 "then kills mqsim)");
 
@@ -358,14 +391,20 @@ void Cli::AddRunLike() {
   sweep->add_option("file", file, "scenario file or name")->required();
   sweep->add_option("--seeds", seeds, "A..B");
   sweep->add_option("--jobs", jobs, "seeds in parallel (processes)")->check(CLI::Range(1, 64));
-  sweep->add_flag("--json", json, "one JSON line per seed, as each finishes (in seed order)");
+  sweep->add_flag("--json", flags.json, "one JSON line per seed, as each finishes (in seed order)");
 
   replay = app.add_subcommand("replay", "run one seed again with a full trace");
   replay->add_option("file", file, "scenario file or name")->required();
   replay->add_option("--seed", seed_text, "the seed")->required();
-  replay->add_option("--trace", trace_path, "trace file (JSONL)");
-  replay->add_option("--chrome-trace", chrome_path, "Chrome/Perfetto trace file (ui.perfetto.dev)");
-  replay->add_flag("--in-process", in_process, "run in this process (for a debugger)");
+  replay->add_option("--trace", flags.trace_path, "trace file (JSONL)");
+  replay->add_option("--chrome-trace", flags.chrome_path,
+                     "Chrome/Perfetto trace file (ui.perfetto.dev)");
+  replay->add_flag("--in-process", flags.in_process, "run in this process (for a debugger)");
+  for (CLI::App* sub : {run, replay}) {
+    sub->add_option("--expect-hash", expect_hash,
+                    "the hash this run must reproduce (16 hex digits, as REPRO lines give it); "
+                    "exit 3 if it does not");
+  }
 
   determinism = app.add_subcommand("check-determinism", "run each seed twice and compare");
   determinism->add_option("file", file, "scenario file or name")->required();
@@ -409,6 +448,17 @@ int Demo(const mqsim::sim::SelfDemoOptions& options) {
   return r.ok() ? kPass : kFail;
 }
 
+// 16 hex digits (a RESULT line's hash).
+absl::StatusOr<uint64_t> ParseHash(const std::string& text) {
+  uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v, 16);
+  if (text.size() != 16 || ec != std::errc() || ptr != end) {
+    return absl::InvalidArgumentError("expected 16 hex digits, got \"" + text + "\"");
+  }
+  return v;
+}
+
 // The bug modes named by --bug, into g_bugs.
 bool SetBugs(const std::vector<std::string>& names) {
   for (const std::string& name : names) {
@@ -429,6 +479,10 @@ bool SetBugs(const std::vector<std::string>& names) {
 }
 
 int Cli::Dispatch() {
+  if (version) {
+    std::cout << "mqsim " << mqsim::scenarios::Version() << "\n";
+    return kPass;
+  }
   if (!SetBugs(bug_names)) return kBadInput;
   if (app.got_subcommand(list_bugs)) return ListBugs(markdown);
   if (app.got_subcommand(list)) {
@@ -454,20 +508,29 @@ int Cli::DispatchScenario() {
     std::cerr << "mqsim: " << std::string(sc.status().message()) << "\n";
     return kBadInput;
   }
-  if (app.got_subcommand(run)) return RunOne(*sc, *seed, trace_path, chrome_path, json, in_process);
+  if (!expect_hash.empty()) {
+    absl::StatusOr<uint64_t> h = ParseHash(expect_hash);
+    if (!h.ok()) {
+      std::cerr << "mqsim: --expect-hash: " << std::string(h.status().message()) << "\n";
+      return kBadInput;
+    }
+    flags.expect_hash = *h;
+  }
+  if (app.got_subcommand(run)) return RunOne(*sc, *seed, flags);
   if (app.got_subcommand(replay)) {
-    if (trace_path.empty() && chrome_path.empty()) {
+    if (flags.trace_path.empty() && flags.chrome_path.empty()) {
       std::cerr << "mqsim: replay needs --trace PATH and/or --chrome-trace PATH\n";
       return kBadInput;
     }
-    return RunOne(*sc, *seed, trace_path, chrome_path, false, in_process);
+    flags.json = false;
+    return RunOne(*sc, *seed, flags);
   }
   absl::StatusOr<mqsim::scenarios::SeedRange> range = mqsim::scenarios::ParseSeedRange(seeds);
   if (!range.ok()) {
     std::cerr << "mqsim: --seeds: " << std::string(range.status().message()) << "\n";
     return kBadInput;
   }
-  if (app.got_subcommand(sweep)) return Sweep(*sc, *range, jobs, json);
+  if (app.got_subcommand(sweep)) return Sweep(*sc, *range, jobs, flags.json);
   return CheckDeterminismCmd(*sc, *range);
 }
 

@@ -5,6 +5,7 @@
 
 #include "base/bug_modes.h"
 #include "scenarios/embedded.h"
+#include "scenarios/version.h"
 
 namespace mqsim::scenarios {
 
@@ -28,21 +29,26 @@ std::string ResultLine(const RunResult& r, uint64_t seed) {
          " steps=" + std::to_string(r.steps) + " hash=" + Hex(r.hash);
 }
 
-std::string ReproCommand(const Scenario& sc, uint64_t seed, uint64_t bugs) {
+std::string_view Version() { return BuildVersion(); }
+
+std::string ReproCommand(const Scenario& sc, uint64_t seed, uint64_t bugs, const RunResult& r) {
   std::string flags;
   for (const auto& b : base::AllBugs()) {
     if (bugs & base::BugMask(b.bug)) flags += " --bug " + std::string(b.name);
   }
   return "bazel run //:mqsim -- replay " + sc.file + " --seed " + std::to_string(seed) + flags +
-         " --trace /tmp/mqsim-" + sc.name + "-" + std::to_string(seed) + ".jsonl";
+         " --expect-hash " + Hex(r.hash) + " --trace /tmp/mqsim-" + sc.name + "-" +
+         std::to_string(seed) + ".jsonl  # mqsim " + std::string(Version());
 }
 
-std::string BazelTestRepro(const Scenario& sc, uint64_t seed, uint64_t bugs) {
+std::string BazelTestRepro(const Scenario& sc, uint64_t seed, uint64_t bugs,
+                           std::string_view extra_env) {
   if (!sc.file.starts_with("scenarios/") || !ReadEmbedded(sc.file).ok()) return "";
   const std::string names = BugNames(bugs);
   return "bazel test //scenarios:scenarios_test --test_env=MQSIM_SCENARIO=" + sc.name +
          " --test_env=MQSIM_SEEDS=" + std::to_string(seed) +
-         (names.empty() ? "" : " --test_env=MQSIM_BUGS=" + names) + " --test_output=errors";
+         (names.empty() ? "" : " --test_env=MQSIM_BUGS=" + names) + std::string(extra_env) +
+         " --test_output=errors";
 }
 
 bool Expected(const Scenario& sc, const RunResult& r) {
@@ -135,7 +141,7 @@ nlohmann::json RunJson(const Scenario& sc, const RunResult& r, uint64_t seed, ui
   if (!r.pass) {
     j["property"] = r.property;
     j["detail"] = r.detail;
-    j["repro"] = ReproCommand(sc, seed, bugs);
+    j["repro"] = ReproCommand(sc, seed, bugs, r);
     const std::string bazel = BazelTestRepro(sc, seed, bugs);
     if (!bazel.empty()) j["repro_bazel_test"] = bazel;
   }

@@ -23,12 +23,19 @@ std::string BugNames(uint64_t bugs);
 // "RESULT pass|fail seed=N property=NAME sim_time=... steps=N hash=HEX".
 std::string ResultLine(const RunResult& r, uint64_t seed);
 
-// The one command that replays (scenario, seed, bug modes) with a full trace.
-std::string ReproCommand(const Scenario& sc, uint64_t seed, uint64_t bugs);
+// The mqsim version: the commit it was built from ("+dirty" with uncommitted changes).
+std::string_view Version();
 
-// The bazel-test form of the REPRO line; empty unless the scenario is a stock one (the
-// sweep test runs only those).
-std::string BazelTestRepro(const Scenario& sc, uint64_t seed, uint64_t bugs);
+// The one command that replays (scenario, seed, bug modes) with a full trace and verifies
+// it: `--expect-hash` r's hash (a replay that differs exits 3), and the version that ran it
+// as a trailing shell comment.
+std::string ReproCommand(const Scenario& sc, uint64_t seed, uint64_t bugs, const RunResult& r);
+
+// The bazel-test form of the REPRO line, with the sweep test's environment (bug modes, and
+// `extra_env` such as " --test_env=MQSIM_SWARM=1"); empty unless the scenario is a stock
+// one (the sweep test runs only those).
+std::string BazelTestRepro(const Scenario& sc, uint64_t seed, uint64_t bugs,
+                           std::string_view extra_env = "");
 
 // The outcome a sweep counts as expected: a pass, or the failure the scenario demonstrates.
 bool Expected(const Scenario& sc, const RunResult& r);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -358,6 +359,17 @@ absl::Status ParseFaults(YamlSection f, faults::FaultPlan* plan) {
 }  // namespace
 
 absl::StatusOr<std::string> ReadFileFromDisk(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) return absl::NotFoundError(path + ": no such file");
+  if (!std::filesystem::is_regular_file(st)) {
+    return absl::InvalidArgumentError(path + ": not a regular file");
+  }
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxInputBytes) {
+    return absl::InvalidArgumentError(path + ": larger than " +
+                                      std::to_string(kMaxInputBytes >> 20) + " MiB");
+  }
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(path + ": cannot open");
   std::stringstream ss;

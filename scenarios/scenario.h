@@ -24,6 +24,7 @@
 
 #include <absl/status/statusor.h>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -115,6 +116,9 @@ struct Scenario {
 
 // Reads a file a scenario refers to (helm_values): from disk, or from the embedded set.
 using FileReader = std::function<absl::StatusOr<std::string>(const std::string& path)>;
+// A scenario, helm values or milvus.yaml file: regular files of at most kMaxInputBytes only
+// (a device or a FIFO would be read forever).
+inline constexpr uintmax_t kMaxInputBytes = 16 << 20;
 absl::StatusOr<std::string> ReadFileFromDisk(const std::string& path);
 
 absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string& file,

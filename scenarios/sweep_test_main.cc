@@ -152,13 +152,17 @@ std::string Report(const Config& c, const Job& j, const RunResult& r, int& unexp
                     std::to_string(j.seed) + "\">";
   if (!expected) {
     ++unexpected;
-    const std::string repro = mqsim::scenarios::ReproCommand(sc, j.seed, c.bugs);
-    const std::string bazel = mqsim::scenarios::BazelTestRepro(sc, j.seed, c.bugs);
+    // With swarm or backend overrides only the sweep test itself reruns the same scenario.
+    std::string env;
+    if (c.swarm) env += " --test_env=MQSIM_SWARM=1";
+    if (!c.backend.empty()) env += " --test_env=MQSIM_BACKEND=" + c.backend;
+    const std::string bazel = mqsim::scenarios::BazelTestRepro(sc, j.seed, c.bugs, env);
+    const std::string repro =
+        env.empty() ? mqsim::scenarios::ReproCommand(sc, j.seed, c.bugs, r) : bazel;
     std::cout << "  UNEXPECTED: "
               << (r.pass ? "passed, expected to fail " + sc.expect_failure : r.detail)
               << "\n  REPRO: " << repro << "\n";
-    if (!bazel.empty() && !c.swarm && c.backend.empty())
-      std::cout << "  REPRO (bazel test): " << bazel << "\n";
+    if (!bazel.empty() && env.empty()) std::cout << "  REPRO (bazel test): " << bazel << "\n";
     xml += "<failure message=\"" + XmlEscape(r.pass ? "unexpected pass" : r.property) + "\">" +
            XmlEscape(r.detail + "\nREPRO: " + repro) + "</failure>";
   }
