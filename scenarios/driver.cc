@@ -53,6 +53,13 @@ absl::StatusOr<Scenario> LoadScenarioArg(const std::string& arg, const std::stri
   return ParseScenario(src->text, src->file, src->base_dir, src->read);
 }
 
+absl::Status CheckDuration(const Scenario& scenario, bool allow_long) {
+  if (allow_long || scenario.duration <= kLongRun) return absl::OkStatus();
+  return absl::InvalidArgumentError(scenario.file + ": duration " + scenario.duration.ToString() +
+                                    " is over " + kLongRun.ToString() +
+                                    ": pass --allow-long to run it");
+}
+
 absl::StatusOr<std::vector<Scenario>> StockScenarios() {
   std::vector<Scenario> out;
   for (const EmbeddedFile& f : EmbeddedFiles()) {

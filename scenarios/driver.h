@@ -32,6 +32,12 @@ struct ScenarioSource {
 absl::StatusOr<ScenarioSource> FindScenario(const std::string& arg, const std::string& cwd = "");
 absl::StatusOr<Scenario> LoadScenarioArg(const std::string& arg, const std::string& cwd = "");
 
+// Runs longer than this take an explicit --allow-long: a mistyped duration (87600h) would
+// otherwise run for hours with memory growing as it goes.
+inline constexpr sim::Duration kLongRun = sim::Duration::Hours(24);
+// An error naming the scenario's duration if it is over kLongRun and !allow_long.
+absl::Status CheckDuration(const Scenario& scenario, bool allow_long);
+
 // The stock scenarios embedded in the binary, parsed, in file-name order.
 absl::StatusOr<std::vector<Scenario>> StockScenarios();
 

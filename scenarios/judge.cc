@@ -72,18 +72,9 @@ std::optional<Violation> NatsLimits(const JudgeInput& in) {
 
 }  // namespace
 
-bool RocksMqRetentionOn(const JudgeInput& in) {
-  const rocksmq::RocksMqOptions& r = in.scenario.config.rocksmq;
-  return in.type == backends::MqType::kRocksMq &&
-         (r.retention_time_minutes >= 0 || r.retention_size_mb >= 0);
-}
+bool RocksMqRetentionOn(const JudgeInput& in) { return in.scenario.RocksMqRetentionOn(in.type); }
 
-bool NatsLimitsOn(const JudgeInput& in) {
-  const natsmq::NatsMqOptions& n = in.scenario.config.natsmq;
-  return in.type == backends::MqType::kNatsMq &&
-         (n.retention_max_msgs || n.retention_max_bytes ||
-          (n.retention_max_age_minutes && *n.retention_max_age_minutes > 0));
-}
+bool NatsLimitsOn(const JudgeInput& in) { return in.scenario.NatsLimitsOn(in.type); }
 
 const std::vector<JudgeEntry>& JudgeTable() {
   static const std::vector<JudgeEntry> table = {

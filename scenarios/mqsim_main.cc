@@ -349,7 +349,7 @@ struct Cli {
   CLI::App app{"mqsim: deterministic simulation and fault injection for message stores"};
   std::string file, out_path, seed_text = "1", seeds = "1..8", expect_hash;
   RunFlags flags;
-  bool markdown = false, version = false;
+  bool markdown = false, version = false, allow_long = false;
   int jobs = 2, max_runs = 300;
   std::vector<std::string> bug_names;
   mqsim::sim::SelfDemoOptions demo_options;
@@ -368,6 +368,8 @@ Cli::Cli() {
   AddRunLike();
   AddOthers();
   for (CLI::App* sub : {run, sweep, replay, determinism, shrink}) {
+    sub->add_flag("--allow-long", allow_long,
+                  "allow a scenario duration over 24h (memory grows with simulated time)");
     // One name per --bug, so `run --bug NAME FILE` leaves FILE to the positional.
     sub->add_option("--bug", bug_names, "switch a bug mode on (repeatable; see list-bugs)")
         ->expected(1)
@@ -502,8 +504,20 @@ int Cli::DispatchScenario() {
     std::cerr << "mqsim: --seed: " << std::string(seed.status().message()) << "\n";
     return kBadInput;
   }
-  if (app.got_subcommand(shrink)) return ShrinkCmd(file, *seed, out_path, max_runs);
+  if (app.got_subcommand(shrink)) {
+    absl::StatusOr<Scenario> sc = Load(file);
+    if (sc.ok()) {
+      if (absl::Status d = mqsim::scenarios::CheckDuration(*sc, allow_long); !d.ok()) {
+        std::cerr << "mqsim: " << std::string(d.message()) << "\n";
+        return kBadInput;
+      }
+    }
+    return ShrinkCmd(file, *seed, out_path, max_runs);
+  }
   absl::StatusOr<Scenario> sc = Load(file);
+  if (sc.ok()) {
+    if (absl::Status d = mqsim::scenarios::CheckDuration(*sc, allow_long); !d.ok()) sc = d;
+  }
   if (!sc.ok()) {
     std::cerr << "mqsim: " << std::string(sc.status().message()) << "\n";
     return kBadInput;

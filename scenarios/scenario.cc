@@ -26,6 +26,16 @@ absl::Status GetDuration(YamlSection& s, std::string_view key, sim::Duration* ou
   return absl::OkStatus();
 }
 
+// A duration that switches something on: when the key is given it must be positive, since
+// zero would silently leave the fault (or stall, or pause) off.
+absl::Status GetPositiveDuration(YamlSection& s, std::string_view key, sim::Duration* out) {
+  MQSIM_RETURN_IF_ERROR(GetDuration(s, key, out));
+  if (s.Has(key) && *out <= sim::Duration::Zero()) {
+    return s.Error(key, "must be positive (leave the key out to switch this off)");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status GetOptionalDuration(YamlSection& s, std::string_view key,
                                  std::optional<sim::Duration>* out) {
   if (!s.Has(key)) return absl::OkStatus();
@@ -172,8 +182,8 @@ absl::Status ParseProducers(YamlSection& w, ProducerSpec* out) {
   MQSIM_RETURN_IF_ERROR(p->Get("sync", &out->sync));
   absl::StatusOr<YamlSection> idle = p->Child("idle");
   if (!idle.ok()) return idle.status();
-  MQSIM_RETURN_IF_ERROR(GetDuration(*idle, "every", &out->idle_every));
-  MQSIM_RETURN_IF_ERROR(GetDuration(*idle, "for", &out->idle_for));
+  MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*idle, "every", &out->idle_every));
+  MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*idle, "for", &out->idle_for));
   MQSIM_RETURN_IF_ERROR(idle->CheckNoUnknownKeys());
   if (out->count < 0 || out->count > 64) return p->Error("count", "must be 0..64");
   if (out->rate_per_s <= 0 || out->rate_per_s > 100000) {
@@ -210,8 +220,8 @@ absl::Status ParseConsumers(YamlSection& w, ConsumerSpec* out) {
   }
   absl::StatusOr<YamlSection> stall = c->Child("stall");
   if (!stall.ok()) return stall.status();
-  MQSIM_RETURN_IF_ERROR(GetDuration(*stall, "every", &out->stall_every));
-  MQSIM_RETURN_IF_ERROR(GetDuration(*stall, "for", &out->stall_for));
+  MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*stall, "every", &out->stall_every));
+  MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*stall, "for", &out->stall_for));
   MQSIM_RETURN_IF_ERROR(stall->CheckNoUnknownKeys());
   MQSIM_RETURN_IF_ERROR(ParsePush(*c, out));
   return c->CheckNoUnknownKeys();
@@ -221,7 +231,7 @@ absl::Status ParseMilvus(YamlSection& w, MilvusSpec* out) {
   absl::StatusOr<YamlSection> m = w.Child("milvus");
   if (!m.ok()) return m.status();
   out->enabled = true;
-  MQSIM_RETURN_IF_ERROR(GetDuration(*m, "flush_interval", &out->flush_interval));
+  MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*m, "flush_interval", &out->flush_interval));
   MQSIM_RETURN_IF_ERROR(GetOptionalDuration(*m, "flush_all_at", &out->flush_all_at));
   MQSIM_RETURN_IF_ERROR(GetMqType(*m, "switch_to", &out->switch_to));
   MQSIM_RETURN_IF_ERROR(GetOptionalDuration(*m, "switch_at", &out->switch_at));
@@ -255,7 +265,7 @@ absl::Status ParseWorkload(YamlSection w, WorkloadSpec* out) {
 absl::Status ParseCrashes(YamlSection& f, faults::FaultPlan* plan) {
   absl::StatusOr<YamlSection> crash = f.Child("crash");
   if (!crash.ok()) return crash.status();
-  MQSIM_RETURN_IF_ERROR(GetDuration(*crash, "mean_interval", &plan->crash_interval));
+  MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*crash, "mean_interval", &plan->crash_interval));
   MQSIM_RETURN_IF_ERROR(GetDuration(*crash, "restart_min", &plan->restart_delay_min));
   MQSIM_RETURN_IF_ERROR(GetDuration(*crash, "restart_max", &plan->restart_delay_max));
   if (plan->restart_delay_min > plan->restart_delay_max) {
@@ -264,11 +274,12 @@ absl::Status ParseCrashes(YamlSection& f, faults::FaultPlan* plan) {
   MQSIM_RETURN_IF_ERROR(crash->CheckNoUnknownKeys());
   absl::StatusOr<YamlSection> power = f.Child("power_loss");
   if (!power.ok()) return power.status();
-  MQSIM_RETURN_IF_ERROR(GetDuration(*power, "mean_interval", &plan->power_loss_interval));
+  MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*power, "mean_interval", &plan->power_loss_interval));
   MQSIM_RETURN_IF_ERROR(power->CheckNoUnknownKeys());
   absl::StatusOr<YamlSection> in_call = f.Child("crash_in_call");
   if (!in_call.ok()) return in_call.status();
-  MQSIM_RETURN_IF_ERROR(GetDuration(*in_call, "mean_interval", &plan->crash_at_op_interval));
+  MQSIM_RETURN_IF_ERROR(
+      GetPositiveDuration(*in_call, "mean_interval", &plan->crash_at_op_interval));
   MQSIM_RETURN_IF_ERROR(in_call->Get("recovery_probability", &plan->recovery_crash_probability));
   return in_call->CheckNoUnknownKeys();
 }
@@ -293,8 +304,8 @@ absl::Status ParseDisk(YamlSection& f, faults::FaultPlan* plan) {
     plan->latency.sync.stall = stall;
   }
   MQSIM_RETURN_IF_ERROR(disk->Get("torn_writes", &plan->torn_writes));
-  MQSIM_RETURN_IF_ERROR(GetDuration(*disk, "full_every", &plan->disk_full_interval));
-  MQSIM_RETURN_IF_ERROR(GetDuration(*disk, "full_for", &plan->disk_full_duration));
+  MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*disk, "full_every", &plan->disk_full_interval));
+  MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*disk, "full_for", &plan->disk_full_duration));
   return disk->CheckNoUnknownKeys();
 }
 
@@ -305,7 +316,7 @@ absl::Status ParseGc(YamlSection& f, faults::FaultPlan* plan) {
   MQSIM_RETURN_IF_ERROR(GetRange(*gc, "pause_ms", &pause, 0));
   plan->gc_pause_min = sim::Duration::Millis(pause.lo);
   plan->gc_pause_max = sim::Duration::Millis(pause.hi);
-  MQSIM_RETURN_IF_ERROR(GetDuration(*gc, "every", &plan->gc_interval));
+  MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*gc, "every", &plan->gc_interval));
   MQSIM_RETURN_IF_ERROR(gc->Get("gogc", &plan->go_gc.gogc));
   if (plan->go_gc.gogc < 0) return gc->Error("gogc", "must be 0 (off) or a percentage");
   return gc->CheckNoUnknownKeys();
@@ -325,8 +336,11 @@ absl::Status ParseStarve(YamlSection& f, faults::FaultPlan* plan) {
     }
     if (plan->starve_job.empty()) return starve->Error("task", "expected " + known);
   }
-  MQSIM_RETURN_IF_ERROR(GetDuration(*starve, "for", &plan->starve_duration));
-  MQSIM_RETURN_IF_ERROR(GetDuration(*starve, "every", &plan->starve_interval));
+  MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*starve, "for", &plan->starve_duration));
+  MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*starve, "every", &plan->starve_interval));
+  if (plan->starve_job.empty() != (plan->starve_interval == sim::Duration::Zero())) {
+    return starve->SectionError("task and every go together (which job, how often)");
+  }
   return starve->CheckNoUnknownKeys();
 }
 
@@ -342,6 +356,9 @@ absl::Status ParseFiu(YamlSection& f, faults::FaultPlan* plan) {
   }
   if (plan->fiu_probability < 0 || plan->fiu_probability > 1) {
     return fiu->Error("probability", "must be a probability in [0, 1]");
+  }
+  if (!plan->fiu_points.empty() && plan->fiu_probability == 0) {
+    return fiu->Error("probability", "is 0: the points would never fail");
   }
   return fiu->CheckNoUnknownKeys();
 }
@@ -467,7 +484,84 @@ absl::Status ParseChecks(YamlSection& s, Scenario* sc) {
   return absl::OkStatus();
 }
 
+// What the parts of a scenario say must agree: backend with mq.type, checks with the store
+// and the workload.
+absl::Status CheckConsistent(YamlSection& s, const Scenario& sc, backends::MqType type) {
+  if (sc.backend && sc.config.mq.type != "default") {
+    const std::optional<backends::MqType> named = backends::ParseMqType(sc.config.mq.type);
+    if (named && *named != *sc.backend) {
+      return s.Error("backend", std::string(backends::ToString(*sc.backend)) +
+                                    " contradicts mq.type: " + sc.config.mq.type +
+                                    " in the configuration (say one of them)");
+    }
+  }
+  std::vector<std::string> named = sc.checks;
+  if (!sc.expect_failure.empty()) named.push_back(sc.expect_failure);
+  for (const std::string& c : named) {
+    const std::optional<properties::Property> p = properties::ParseProperty(c);
+    if (!p) continue;  // ParseChecks named the unknown ones
+    const std::string why = sc.WhyNotApplicable(*p, type);
+    if (!why.empty()) {
+      return s.Error(c == sc.expect_failure &&
+                             std::find(sc.checks.begin(), sc.checks.end(), c) == sc.checks.end()
+                         ? "expect_failure"
+                         : "checks",
+                     "\"" + c + "\" cannot apply: " + why);
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+bool Scenario::RocksMqRetentionOn(backends::MqType type) const {
+  return type == backends::MqType::kRocksMq &&
+         (config.rocksmq.retention_time_minutes >= 0 || config.rocksmq.retention_size_mb >= 0);
+}
+
+bool Scenario::NatsLimitsOn(backends::MqType type) const {
+  const natsmq::NatsMqOptions& n = config.natsmq;
+  return type == backends::MqType::kNatsMq &&
+         (n.retention_max_msgs || n.retention_max_bytes ||
+          (n.retention_max_age_minutes && *n.retention_max_age_minutes > 0));
+}
+
+std::string Scenario::WhyNotApplicable(properties::Property p, backends::MqType type) const {
+  using properties::Property;
+  const std::string store(backends::ToString(type));
+  if (workload.milvus.enabled) {
+    if (p == Property::kOrdering) return "";
+    if ((p == Property::kFlushBeforeSwitch || p == Property::kForeignPosition) &&
+        workload.milvus.switch_to) {
+      return "";
+    }
+    return p == Property::kFlushBeforeSwitch || p == Property::kForeignPosition
+               ? "the Milvus workload never switches mq.type (set switch_to and switch_at)"
+               : "the Milvus workload is judged by ordering, flush_before_switch and "
+                 "foreign_position only";
+  }
+  switch (p) {
+    case Property::kFlushBeforeSwitch:
+    case Property::kForeignPosition:
+      return "only the Milvus workload (workload.milvus) switches mq.type";
+    case Property::kRetention:
+      return RocksMqRetentionOn(type) ? ""
+                                      : "the store is " + store +
+                                            " without rocksmq retention (retentionTimeInMinutes or "
+                                            "retentionSizeInMB)";
+    case Property::kNatsLimits:
+      return NatsLimitsOn(type) ? ""
+                                : "the store is " + store +
+                                      " without JetStream limits (natsmq.retention maxMsgs, "
+                                      "maxBytes or maxAge)";
+    case Property::kPageAccounting:
+      return type == backends::MqType::kRocksMq ? "" : store + " has no pages to account";
+    case Property::kDeliveryLiveness:
+      return workload.consumers.push_groups > 0 ? "" : "no group reads by push (consumers.push)";
+    default:
+      return "";
+  }
+}
 
 absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string& file,
                                        const std::string& base_dir, const FileReader& read) {
@@ -494,6 +588,7 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
   MQSIM_RETURN_IF_ERROR(s.CheckNoUnknownKeys());
   absl::StatusOr<backends::MqType> type = sc.StoreType();
   if (!type.ok()) return s.SectionError(std::string(type.status().message()));
+  MQSIM_RETURN_IF_ERROR(CheckConsistent(s, sc, *type));
   if (sc.workload.milvus.enabled && (sc.faults.crashes() || sc.faults.power_losses() ||
                                      sc.faults.crash_at_op_interval > sim::Duration::Zero())) {
     return s.Error("faults",

@@ -112,6 +112,14 @@ struct Scenario {
   bool Checks(properties::Property property) const;
   // The fault plan of one seed (swarm: drawn from the seed).
   faults::FaultPlan PlanFor(uint64_t seed) const;
+
+  // Whether the store enforces retention in this configuration: rocksmq's time or size rule,
+  // natsmq's MaxMsgs, MaxBytes or MaxAge.
+  bool RocksMqRetentionOn(backends::MqType type) const;
+  bool NatsLimitsOn(backends::MqType type) const;
+  // Why `p` cannot be judged for this scenario on a store of `type` (a check that would pass
+  // having checked nothing); empty when it can.
+  std::string WhyNotApplicable(properties::Property p, backends::MqType type) const;
 };
 
 // Reads a file a scenario refers to (helm_values): from disk, or from the embedded set.
