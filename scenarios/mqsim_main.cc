@@ -34,6 +34,7 @@
 #include "scenarios/bug_catalogue.h"
 #include "scenarios/driver.h"
 #include "scenarios/embedded.h"
+#include "scenarios/html_report.h"
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
@@ -128,27 +129,53 @@ class Tee : public mqsim::sim::TraceSink {
   std::vector<mqsim::sim::TraceSink*> sinks_;
 };
 
-// The run itself, in the process that executes it: the trace files are written here.
-RunResult RunWithTraces(const Scenario& sc, uint64_t seed, const std::string& trace_path,
-                        const std::string& chrome_path) {
+// How run and replay execute one seed.
+struct RunFlags {
+  std::string trace_path, chrome_path, report_path;
+  bool json = false;
+  bool in_process = false;              // not supervised (for a debugger)
+  std::optional<uint64_t> expect_hash;  // --expect-hash: verify the reproduction
+};
+
+// The HTML report of a finished run (scenarios/html_report.h).
+void WriteReport(const Scenario& sc, uint64_t seed, const RunResult& r,
+                 const mqsim::properties::History& history, mqsim::scenarios::FaultMarks& marks,
+                 const std::string& path) {
+  const mqsim::scenarios::ReportInput in{sc,
+                                         seed,
+                                         r,
+                                         history,
+                                         marks.Finish(r.sim_time.nanos()),
+                                         r.pass ? "" : ReproCommand(sc, seed, g_bugs, r)};
+  std::ofstream(UserPath(path)) << mqsim::scenarios::HtmlReport(in);
+}
+
+// The run itself, in the process that executes it: the trace and report files are written
+// here.
+RunResult RunWithTraces(const Scenario& sc, uint64_t seed, const RunFlags& f) {
   mqsim::sim::Trace trace;
   std::ofstream jsonl_out, chrome_out;
   std::unique_ptr<mqsim::sim::JsonlTraceWriter> jsonl;
   std::unique_ptr<mqsim::sim::ChromeTraceWriter> chrome;
+  mqsim::scenarios::FaultMarks marks;
   Tee tee;
-  if (!trace_path.empty()) {
-    jsonl_out.open(UserPath(trace_path));
+  if (!f.trace_path.empty()) {
+    jsonl_out.open(UserPath(f.trace_path));
     jsonl = std::make_unique<mqsim::sim::JsonlTraceWriter>(jsonl_out);
     tee.Add(jsonl.get());
   }
-  if (!chrome_path.empty()) {
-    chrome_out.open(UserPath(chrome_path));
+  if (!f.chrome_path.empty()) {
+    chrome_out.open(UserPath(f.chrome_path));
     chrome = std::make_unique<mqsim::sim::ChromeTraceWriter>(chrome_out);
     tee.Add(chrome.get());
   }
+  if (!f.report_path.empty()) tee.Add(&marks);
   if (!tee.empty()) trace.set_sink(&tee);
-  RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{seed, &trace, g_bugs});
+  mqsim::properties::History history;
+  RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{seed, &trace, g_bugs},
+                                              f.report_path.empty() ? nullptr : &history);
   chrome.reset();  // closes its JSON array
+  if (!f.report_path.empty()) WriteReport(sc, seed, r, history, marks, f.report_path);
   return r;
 }
 
@@ -159,14 +186,6 @@ bool Writable(const std::string& path) {
   std::cerr << "mqsim: cannot write trace file " << path << "\n";
   return false;
 }
-
-// How run and replay execute one seed.
-struct RunFlags {
-  std::string trace_path, chrome_path;
-  bool json = false;
-  bool in_process = false;              // not supervised (for a debugger)
-  std::optional<uint64_t> expect_hash;  // --expect-hash: verify the reproduction
-};
 
 // Whether the run reproduced the expected hash; says so either way.
 bool Reproduced(const RunResult& r, uint64_t expected, bool json) {
@@ -186,8 +205,10 @@ bool Reproduced(const RunResult& r, uint64_t expected, bool json) {
 
 // One seed, supervised (an engine crash is a verdict) unless in_process (for a debugger).
 int RunOne(const Scenario& sc, uint64_t seed, const RunFlags& f) {
-  if (!Writable(f.trace_path) || !Writable(f.chrome_path)) return kBadInput;
-  auto body = [&] { return RunWithTraces(sc, seed, f.trace_path, f.chrome_path); };
+  if (!Writable(f.trace_path) || !Writable(f.chrome_path) || !Writable(f.report_path)) {
+    return kBadInput;
+  }
+  auto body = [&] { return RunWithTraces(sc, seed, f); };
   const RunOptions options{seed, nullptr, g_bugs};
   const RunResult r = f.in_process ? body() : mqsim::scenarios::RunSupervised(sc, options, body);
   PrintRun(sc, r, seed, f.json);
@@ -195,6 +216,7 @@ int RunOne(const Scenario& sc, uint64_t seed, const RunFlags& f) {
   if (!f.chrome_path.empty() && !f.json) {
     std::cout << "trace: " << f.chrome_path << " (open in ui.perfetto.dev)\n";
   }
+  if (!f.report_path.empty() && !f.json) std::cout << "report: " << f.report_path << " (HTML)\n";
   if (f.expect_hash && !Reproduced(r, *f.expect_hash, f.json)) return kNotReproduced;
   // The truth, expected or not: a failed property is exit 1 (sweeps judge expectations).
   return r.pass ? kPass : kFail;
@@ -353,7 +375,7 @@ struct Cli {
   int jobs = 2, max_runs = 300;
   std::vector<std::string> bug_names;
   mqsim::sim::SelfDemoOptions demo_options;
-  CLI::App *run, *sweep, *replay, *determinism, *list, *list_bugs, *shrink, *demo;
+  CLI::App *run, *sweep, *replay, *report, *determinism, *list, *list_bugs, *shrink, *demo;
 
   Cli();
   void AddRunLike();
@@ -367,7 +389,7 @@ Cli::Cli() {
   app.add_flag("--version", version, "print the version (the commit mqsim was built from)");
   AddRunLike();
   AddOthers();
-  for (CLI::App* sub : {run, sweep, replay, determinism, shrink}) {
+  for (CLI::App* sub : {run, sweep, replay, report, determinism, shrink}) {
     sub->add_flag("--allow-long", allow_long,
                   "allow a scenario duration over 24h (memory grows with simulated time)");
     // One name per --bug, so `run --bug NAME FILE` leaves FILE to the positional.
@@ -402,7 +424,14 @@ void Cli::AddRunLike() {
   replay->add_option("--chrome-trace", flags.chrome_path,
                      "Chrome/Perfetto trace file (ui.perfetto.dev)");
   replay->add_flag("--in-process", flags.in_process, "run in this process (for a debugger)");
+  report = app.add_subcommand("report", "run one seed and write its HTML report");
+  report->add_option("file", file, "scenario file or name")->required();
+  report->add_option("--seed", seed_text, "the seed");
+  report->add_option("--out", flags.report_path, "the report file (default mqsim-NAME-SEED.html)");
   for (CLI::App* sub : {run, replay}) {
+    sub->add_option("--report", flags.report_path, "write the run's HTML report here");
+  }
+  for (CLI::App* sub : {run, replay, report}) {
     sub->add_option("--expect-hash", expect_hash,
                     "the hash this run must reproduce (16 hex digits, as REPRO lines give it); "
                     "exit 3 if it does not");
@@ -531,6 +560,12 @@ int Cli::DispatchScenario() {
     flags.expect_hash = *h;
   }
   if (app.got_subcommand(run)) return RunOne(*sc, *seed, flags);
+  if (app.got_subcommand(report)) {
+    if (flags.report_path.empty()) {
+      flags.report_path = "mqsim-" + sc->name + "-" + std::to_string(*seed) + ".html";
+    }
+    return RunOne(*sc, *seed, flags);
+  }
   if (app.got_subcommand(replay)) {
     if (flags.trace_path.empty() && flags.chrome_path.empty()) {
       std::cerr << "mqsim: replay needs --trace PATH and/or --chrome-trace PATH\n";

@@ -7,7 +7,8 @@
 
 namespace mqsim::scenarios {
 
-RunResult RunScenario(const Scenario& scenario, const RunOptions& options) {
+RunResult RunScenario(const Scenario& scenario, const RunOptions& options,
+                      properties::History* history_out) {
   absl::StatusOr<backends::MqType> type = scenario.StoreType();
   if (!type.ok()) {
     RunResult r;
@@ -28,6 +29,10 @@ RunResult RunScenario(const Scenario& scenario, const RunOptions& options) {
     const base::ScopedPanicHandler panics(
         [&harness](const std::string& message) { harness.RecordPanic(message); });
     r = harness.Run(*workload);
+    if (history_out != nullptr) {
+      *history_out = harness.history();
+      history_out->set_trace(nullptr);  // the run's trace does not outlive the run
+    }
   }
   r.steps = trace->steps();
   r.hash = trace->hash();

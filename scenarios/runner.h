@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "faults/fault_injector.h"
+#include "properties/history.h"
 #include "scenarios/scenario.h"
 #include "sim/trace.h"
 
@@ -44,6 +45,8 @@ struct RunResult {
   faults::FaultCounts injected;   // what the fault injector did
 };
 
-RunResult RunScenario(const Scenario& scenario, const RunOptions& options);
+// history_out, when set, receives a copy of the run's history (for reports).
+RunResult RunScenario(const Scenario& scenario, const RunOptions& options,
+                      properties::History* history_out = nullptr);
 
 }  // namespace mqsim::scenarios

@@ -11,6 +11,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libxxhash-dev libbenchmark-dev
   libabsl-dev jq
   clang-14 libclang-rt-14-dev clang-format-14
+  chromium
 )
 
 missing=()
