@@ -60,7 +60,8 @@ struct Owed {
     if (reads && e.ok && !e.messages.empty()) read[e.topic][e.group] = e.messages.back().id;
     if ((e.kind == EventKind::kSeek || e.kind == EventKind::kSeekToLatest) && e.ok) {
       const std::vector<backends::MessageId>& ids = acked[e.topic];
-      read[e.topic][e.group] = e.kind == EventKind::kSeek ? e.id - 1 : (ids.empty() ? 0 : ids.back());
+      read[e.topic][e.group] =
+          e.kind == EventKind::kSeek ? e.id - 1 : (ids.empty() ? 0 : ids.back());
     }
     if (e.kind == EventKind::kDestroyTopic && e.ok) {
       acked.erase(e.topic);
@@ -133,8 +134,7 @@ std::string Polyline(const Series& s, const std::vector<double>& v, double top, 
          "\" points=\"" + pts + "\"/>\n";
 }
 
-std::string Axis(const Series& s, double top, double height, const std::string& label,
-                 double max) {
+std::string Axis(const Series& s, double top, double height, const std::string& label, double max) {
   std::string out = "<line x1=\"" + Num(kLeft) + "\" y1=\"" + Num(top + height) + "\" x2=\"" +
                     Num(kWidth) + "\" y2=\"" + Num(top + height) + "\" stroke=\"#999\"/>\n";
   out += "<text x=\"4\" y=\"" + Num(top + 10) + "\" font-size=\"11\">" + HtmlEscape(label) +
@@ -143,8 +143,7 @@ std::string Axis(const Series& s, double top, double height, const std::string& 
   for (int i = 0; i <= 4; ++i) {
     const int64_t t = s.end_ns * i / 4;
     out += "<text x=\"" + Num(X(s, t) - 10) + "\" y=\"" + Num(top + height + 12) +
-           "\" font-size=\"10\" fill=\"#666\">" + sim::Duration::Nanos(t).ToString() +
-           "</text>\n";
+           "\" font-size=\"10\" fill=\"#666\">" + sim::Duration::Nanos(t).ToString() + "</text>\n";
   }
   return out;
 }
@@ -173,15 +172,15 @@ std::string Rates(const Series& s) {
 std::string Backlog(const Series& s) {
   double max = 1;
   for (const auto& [g, v] : s.backlog) max = std::max(max, *std::max_element(v.begin(), v.end()));
-  std::string out = "<g id=\"backlog\">\n" +
-                    Axis(s, kBacklogTop, kBacklogHeight, "backlog per group", max);
+  std::string out =
+      "<g id=\"backlog\">\n" + Axis(s, kBacklogTop, kBacklogHeight, "backlog per group", max);
   size_t i = 0;
   for (const auto& [g, v] : s.backlog) {
     const char* color = kColors[i % std::size(kColors)];
     out += Polyline(s, v, kBacklogTop, kBacklogHeight, max, color);
     out += "<text x=\"" + Num(kWidth - 220 + 60.0 * static_cast<double>(i)) + "\" y=\"" +
-           Num(kBacklogTop + 10) + "\" font-size=\"11\" fill=\"" + color + "\">" +
-           HtmlEscape(g) + "</text>\n";
+           Num(kBacklogTop + 10) + "\" font-size=\"11\" fill=\"" + color + "\">" + HtmlEscape(g) +
+           "</text>\n";
     ++i;
   }
   return out + "</g>\n";
@@ -197,8 +196,8 @@ std::string Band(const Series& s, const FaultMark& m, const char* color, double 
 
 std::string Bands(const Series& s, const std::vector<FaultMark>& faults) {
   std::string out = "<g id=\"fault-bands\">\n<text x=\"4\" y=\"" + Num(kBandsTop + 9) +
-                    "\" font-size=\"11\">down</text>\n<text x=\"4\" y=\"" +
-                    Num(kBandsTop + 22) + "\" font-size=\"11\">gc / disk</text>\n";
+                    "\" font-size=\"11\">down</text>\n<text x=\"4\" y=\"" + Num(kBandsTop + 22) +
+                    "\" font-size=\"11\">gc / disk</text>\n";
   for (const FaultMark& m : s.down) out += Band(s, m, "#d62728", 0);
   for (int64_t t : s.power_losses) out += Band(s, FaultMark{t, t, "power loss"}, "#000", 0);
   for (const FaultMark& m : faults) {
@@ -213,9 +212,8 @@ std::string Marker(const Series& s, const RunResult& r) {
   return "<a href=\"#evidence\"><g id=\"failure-marker\"><line x1=\"" + Num(x) + "\" x2=\"" +
          Num(x) + "\" y1=\"" + Num(kRatesTop) + "\" y2=\"" + Num(kBandsTop + kBandsHeight) +
          "\" stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/><text x=\"" +
-         Num(x + 4) + "\" y=\"" + Num(kRatesTop + 24) +
-         "\" font-size=\"12\" fill=\"#d62728\">" + HtmlEscape(r.property) +
-         " fails here</text></g></a>\n";
+         Num(x + 4) + "\" y=\"" + Num(kRatesTop + 24) + "\" font-size=\"12\" fill=\"#d62728\">" +
+         HtmlEscape(r.property) + " fails here</text></g></a>\n";
 }
 
 std::string Timeline(const ReportInput& in) {
@@ -255,7 +253,8 @@ std::string Header(const ReportInput& in) {
                        std::to_string(r.retention_passes) + " retention passes"},
       {"mqsim", std::string(Version())},
   };
-  for (const auto& [k, v] : rows) out += "<tr><th>" + std::string(k) + "</th><td>" + HtmlEscape(v) + "</td></tr>\n";
+  for (const auto& [k, v] : rows)
+    out += "<tr><th>" + std::string(k) + "</th><td>" + HtmlEscape(v) + "</td></tr>\n";
   return out + "</table>\n";
 }
 
@@ -272,11 +271,20 @@ std::string HtmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

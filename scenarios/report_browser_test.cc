@@ -34,13 +34,14 @@ TEST_CASE("a failing run's report renders in Chromium with its timeline, bands a
   const std::string report = tmp + "/report.html";
   // A crash-heavy scenario with GC pauses, failing `latest` under a bug mode.
   const auto [code, out] =
-      Shell("timeout 120 " + mqsim + " report rocksmq-retention --seed 1 --bug latest_prefix --out " +
-            report);
+      Shell("timeout 120 " + mqsim +
+            " report rocksmq-retention --seed 1 --bug latest_prefix --out " + report);
   INFO(out);
   REQUIRE(code == 1);
   REQUIRE(std::filesystem::file_size(report) > 1000);
 
-  const std::string chromium = "HOME=" + tmp + " timeout 120 chromium --headless=new --no-sandbox " +
+  const std::string chromium = "HOME=" + tmp +
+                               " timeout 120 chromium --headless=new --no-sandbox " +
                                "--disable-gpu --user-data-dir=" + tmp + "/chromium";
   const auto [dom_code, dom] = Shell(chromium + " --dump-dom file://" + report);
   REQUIRE(dom_code == 0);
