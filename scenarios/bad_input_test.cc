@@ -2,8 +2,6 @@
 // scenarios, hostile seeds and seed ranges, devices, directories, huge durations and
 // conflicting options. Each must end with its exit code and a message that names the
 // problem, within a time bound (a run that hangs is killed and fails the case).
-#include <sys/wait.h>
-
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +9,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "scenarios/shell_for_tests.h"
 
 namespace {
 
@@ -47,13 +47,8 @@ std::pair<int, std::string> Run(std::string args) {
   for (size_t at; (at = args.find("$D")) != std::string::npos;) args.replace(at, 2, dir);
   const std::string cmd =
       "timeout -k 5 60 " + Runfile("scenarios/mqsim") + " " + args + " 2>&1 </dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  const mqsim::scenarios::ShellResult r = mqsim::scenarios::RunShell(cmd);
+  return {r.code, r.out};
 }
 
 TEST_CASE("every bad input ends with its exit code and says what is wrong") {

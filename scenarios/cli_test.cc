@@ -16,6 +16,8 @@
 #include <sstream>
 #include <vector>
 
+#include "scenarios/shell_for_tests.h"
+
 namespace {
 
 struct Output {
@@ -25,14 +27,8 @@ struct Output {
 
 Output Mqsim(const std::string& args) {
   const std::string bin = std::string(std::getenv("TEST_SRCDIR")) + "/mqsim/scenarios/mqsim";
-  FILE* p = popen((bin + " " + args + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
-  return Output{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  const mqsim::scenarios::ShellResult r = mqsim::scenarios::RunShell(bin + " " + args + " 2>&1");
+  return Output{r.code, r.out};
 }
 
 std::string Line(const std::string& text, const std::string& prefix) {
@@ -92,16 +88,11 @@ TEST_CASE("a stock name is the embedded scenario, even with a file of that name 
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "crash-power-loss.yaml") << "name: edited\nduration: 1m\nbackend: rocksmq\n";
   const std::string bin = std::string(std::getenv("TEST_SRCDIR")) + "/mqsim/scenarios/mqsim";
-  FILE* p =
-      popen(("cd " + dir.string() + " && " + bin + " run crash-power-loss --seed 1 2>&1; cd " +
-             dir.string() + " && " + bin + " run ./crash-power-loss.yaml --seed 1 2>&1")
-                .c_str(),
-            "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  pclose(p);
+  const std::string out =
+      mqsim::scenarios::RunShell("cd " + dir.string() + " && " + bin +
+                                 " run crash-power-loss --seed 1 2>&1; cd " + dir.string() +
+                                 " && " + bin + " run ./crash-power-loss.yaml --seed 1 2>&1")
+          .out;
   INFO(out);
   CHECK(out.find("scenario crash-power-loss on rocksmq") != std::string::npos);
   CHECK(out.find("scenario edited on rocksmq") != std::string::npos);

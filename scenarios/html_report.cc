@@ -137,7 +137,7 @@ std::string Polyline(const Series& s, const std::vector<double>& v, double top, 
 std::string Axis(const Series& s, double top, double height, const std::string& label, double max) {
   std::string out = "<line x1=\"" + Num(kLeft) + "\" y1=\"" + Num(top + height) + "\" x2=\"" +
                     Num(kWidth) + "\" y2=\"" + Num(top + height) + "\" stroke=\"#999\"/>\n";
-  out += "<text x=\"4\" y=\"" + Num(top + 10) + "\" font-size=\"11\">" + HtmlEscape(label) +
+  out += "<text x=\"4\" y=\"" + Num(top + 10) + "\" font-size=\"11\">" + EscapeMarkup(label) +
          "</text>\n<text x=\"4\" y=\"" + Num(top + 24) + "\" font-size=\"10\" fill=\"#666\">max " +
          Num(max) + "</text>\n";
   for (int i = 0; i <= 4; ++i) {
@@ -179,7 +179,7 @@ std::string Backlog(const Series& s) {
     const char* color = kColors[i % std::size(kColors)];
     out += Polyline(s, v, kBacklogTop, kBacklogHeight, max, color);
     out += "<text x=\"" + Num(kWidth - 220 + 60.0 * static_cast<double>(i)) + "\" y=\"" +
-           Num(kBacklogTop + 10) + "\" font-size=\"11\" fill=\"" + color + "\">" + HtmlEscape(g) +
+           Num(kBacklogTop + 10) + "\" font-size=\"11\" fill=\"" + color + "\">" + EscapeMarkup(g) +
            "</text>\n";
     ++i;
   }
@@ -190,7 +190,7 @@ std::string Band(const Series& s, const FaultMark& m, const char* color, double 
   const double x1 = X(s, m.start_ns), x2 = std::max(X(s, m.end_ns), x1 + 1.5);
   return "<rect class=\"band\" x=\"" + Num(x1) + "\" y=\"" + Num(kBandsTop + row * 13) +
          "\" width=\"" + Num(x2 - x1) + "\" height=\"11\" fill=\"" + color + "\"><title>" +
-         HtmlEscape(m.kind) + " " + sim::Duration::Nanos(m.start_ns).ToString() + " .. " +
+         EscapeMarkup(m.kind) + " " + sim::Duration::Nanos(m.start_ns).ToString() + " .. " +
          sim::Duration::Nanos(m.end_ns).ToString() + "</title></rect>\n";
 }
 
@@ -213,7 +213,7 @@ std::string Marker(const Series& s, const RunResult& r) {
          Num(x) + "\" y1=\"" + Num(kRatesTop) + "\" y2=\"" + Num(kBandsTop + kBandsHeight) +
          "\" stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/><text x=\"" +
          Num(x + 4) + "\" y=\"" + Num(kRatesTop + 24) + "\" font-size=\"12\" fill=\"#d62728\">" +
-         HtmlEscape(r.property) + " fails here</text></g></a>\n";
+         EscapeMarkup(r.property) + " fails here</text></g></a>\n";
 }
 
 std::string Timeline(const ReportInput& in) {
@@ -233,7 +233,7 @@ std::string Excerpt(const ReportInput& in) {
   while (last < ev.size() && ev[last].time_ns <= until) ++last;
   std::string out = "<h2>History around the failure</h2>\n<pre id=\"history-excerpt\">";
   for (size_t i = last > 30 ? last - 30 : 0; i < last; ++i) {
-    out += "<span id=\"event-" + std::to_string(i) + "\">" + HtmlEscape(in.history.Describe(i)) +
+    out += "<span id=\"event-" + std::to_string(i) + "\">" + EscapeMarkup(in.history.Describe(i)) +
            "</span>\n";
   }
   return out + "</pre>\n";
@@ -241,9 +241,9 @@ std::string Excerpt(const ReportInput& in) {
 
 std::string Header(const ReportInput& in) {
   const RunResult& r = in.result;
-  std::string out = "<h1>" + HtmlEscape(in.scenario.name) + " on " + HtmlEscape(r.store) +
+  std::string out = "<h1>" + EscapeMarkup(in.scenario.name) + " on " + EscapeMarkup(r.store) +
                     ", seed " + std::to_string(in.seed) + ": <span class=\"" +
-                    (r.pass ? "pass\">pass" : "fail\">fail " + HtmlEscape(r.property)) +
+                    (r.pass ? "pass\">pass" : "fail\">fail " + EscapeMarkup(r.property)) +
                     "</span></h1>\n<table>\n";
   const std::pair<const char*, std::string> rows[] = {
       {"result", ResultLine(r, in.seed)},
@@ -254,41 +254,17 @@ std::string Header(const ReportInput& in) {
       {"mqsim", std::string(Version())},
   };
   for (const auto& [k, v] : rows)
-    out += "<tr><th>" + std::string(k) + "</th><td>" + HtmlEscape(v) + "</td></tr>\n";
+    out += "<tr><th>" + std::string(k) + "</th><td>" + EscapeMarkup(v) + "</td></tr>\n";
   return out + "</table>\n";
 }
 
 std::string Evidence(const ReportInput& in) {
   if (in.result.pass) return "<p id=\"evidence\">Every property held.</p>\n";
-  return "<h2>Evidence</h2>\n<pre id=\"evidence\">" + HtmlEscape(in.result.detail) +
-         "</pre>\n<h2>Reproduce</h2>\n<pre id=\"repro\">" + HtmlEscape(in.repro) + "</pre>\n";
+  return "<h2>Evidence</h2>\n<pre id=\"evidence\">" + EscapeMarkup(in.result.detail) +
+         "</pre>\n<h2>Reproduce</h2>\n<pre id=\"repro\">" + EscapeMarkup(in.repro) + "</pre>\n";
 }
 
 }  // namespace
-
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 void FaultMarks::Write(const sim::TraceEvent& e) {
   const int64_t t = e.time.since_start().nanos();
@@ -314,7 +290,7 @@ std::vector<FaultMark> FaultMarks::Finish(int64_t end_ns) {
 
 std::string HtmlReport(const ReportInput& in) {
   return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>mqsim: " +
-         HtmlEscape(in.scenario.name) + " seed " + std::to_string(in.seed) +
+         EscapeMarkup(in.scenario.name) + " seed " + std::to_string(in.seed) +
          "</title>\n<style>body{font-family:sans-serif;margin:1.5em;max-width:1000px}"
          "th{text-align:left;padding-right:1em;vertical-align:top}td{font-family:monospace}"
          "pre{background:#f6f6f6;padding:.6em;overflow-x:auto}.pass{color:#2ca02c}"

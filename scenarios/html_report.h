@@ -56,7 +56,4 @@ struct ReportInput {
 
 std::string HtmlReport(const ReportInput& in);
 
-// Text made safe for HTML element content and attribute values.
-std::string HtmlEscape(std::string_view text);
-
 }  // namespace mqsim::scenarios

@@ -31,6 +31,30 @@ std::string ResultLine(const RunResult& r, uint64_t seed) {
 
 std::string_view Version() { return BuildVersion(); }
 
+std::string EscapeMarkup(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string ReproCommand(const Scenario& sc, uint64_t seed, uint64_t bugs, const RunResult& r) {
   std::string flags;
   for (const auto& b : base::AllBugs()) {

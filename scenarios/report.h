@@ -23,6 +23,9 @@ std::string BugNames(uint64_t bugs);
 // "RESULT pass|fail seed=N property=NAME sim_time=... steps=N hash=HEX".
 std::string ResultLine(const RunResult& r, uint64_t seed);
 
+// Text made safe for HTML and XML element content and attribute values (<, >, &, ").
+std::string EscapeMarkup(std::string_view text);
+
 // The mqsim version: the commit it was built from ("+dirty" with uncommitted changes).
 std::string_view Version();
 

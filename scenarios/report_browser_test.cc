@@ -2,24 +2,19 @@
 // failing run; the rendered DOM must hold the timeline, the fault bands and the failure
 // marker linked to the evidence, and a screenshot is kept as a test output
 // ($TEST_UNDECLARED_OUTPUTS_DIR/report.png).
-#include <sys/wait.h>
-
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
+#include "scenarios/shell_for_tests.h"
+
 namespace {
 
 std::pair<int, std::string> Shell(const std::string& cmd) {
-  FILE* p = popen((cmd + " 2>/dev/null").c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  const mqsim::scenarios::ShellResult r = mqsim::scenarios::RunShell(cmd + " 2>/dev/null");
+  return {r.code, r.out};
 }
 
 std::string Env(const char* name, const char* fallback) {

@@ -39,29 +39,6 @@ std::string Env(const char* name, const char* fallback) {
   return v != nullptr && *v != '\0' ? v : fallback;
 }
 
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // What the environment asks for.
 struct Config {
   std::string which;
@@ -148,8 +125,8 @@ std::string Report(const Config& c, const Job& j, const RunResult& r, int& unexp
   std::cout << sc.name << ": " << mqsim::scenarios::ResultLine(r, j.seed)
             << (sc.expect_failure.empty() ? "" : " (expected to fail " + sc.expect_failure + ")")
             << (j.why.empty() ? "" : " [" + j.why + "]") << "\n";
-  std::string xml = "  <testcase classname=\"" + XmlEscape(sc.name) + "\" name=\"seed " +
-                    std::to_string(j.seed) + "\">";
+  std::string xml = "  <testcase classname=\"" + mqsim::scenarios::EscapeMarkup(sc.name) +
+                    "\" name=\"seed " + std::to_string(j.seed) + "\">";
   if (!expected) {
     ++unexpected;
     // With swarm or backend overrides only the sweep test itself reruns the same scenario.
@@ -163,8 +140,9 @@ std::string Report(const Config& c, const Job& j, const RunResult& r, int& unexp
               << (r.pass ? "passed, expected to fail " + sc.expect_failure : r.detail)
               << "\n  REPRO: " << repro << "\n";
     if (!bazel.empty() && env.empty()) std::cout << "  REPRO (bazel test): " << bazel << "\n";
-    xml += "<failure message=\"" + XmlEscape(r.pass ? "unexpected pass" : r.property) + "\">" +
-           XmlEscape(r.detail + "\nREPRO: " + repro) + "</failure>";
+    xml += "<failure message=\"" +
+           mqsim::scenarios::EscapeMarkup(r.pass ? "unexpected pass" : r.property) + "\">" +
+           mqsim::scenarios::EscapeMarkup(r.detail + "\nREPRO: " + repro) + "</failure>";
   }
   return xml + "</testcase>\n";
 }
