@@ -4,11 +4,15 @@
 // differ), and the trace must carry the calls and the verdict.
 #include <catch2/catch.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "base/bug_modes.h"
+#include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
+#include "sim/chrome_trace.h"
 #include "sim/trace.h"
 
 namespace mqsim::scenarios {
@@ -64,6 +68,42 @@ TEST_CASE("the trace carries every store call and the verdict") {
   CHECK(c.kinds["verdict"] == 1);
   CHECK(c.verdict.find("result=fail") != std::string::npos);
   CHECK(c.verdict.find("property=latest") != std::string::npos);
+}
+
+TEST_CASE("the Perfetto trace shows the history per group and topic, and marks the failure") {
+  absl::StatusOr<Scenario> sc = ParseScenario(kShrunk, "history_hash_test.yaml");
+  REQUIRE(sc.ok());
+  std::ostringstream out;
+  RunResult r;
+  {
+    sim::ChromeTraceWriter chrome(out);
+    sim::Trace trace;
+    trace.set_sink(&chrome);
+    r = RunScenario(*sc, RunOptions{1, &trace, base::BugMask(base::Bug::kLatestPrefix)});
+    chrome.SetRunInfo(1, r.hash, "fail " + r.property);
+  }
+  const nlohmann::json events = nlohmann::json::parse(out.str());
+  std::map<std::string, int> names;
+  bool labelled = false;
+  for (const nlohmann::json& e : events) {
+    names[e.value("name", "")]++;
+    if (e.value("name", "") == "thread_name" && e.value("pid", 0) == 2) {
+      names["track " + e["args"]["name"].get<std::string>()]++;
+    }
+    if (e.value("name", "") == "process_labels") {
+      labelled |= e["args"]["labels"].get<std::string>().find(Hex(r.hash)) != std::string::npos;
+    }
+    const nlohmann::json args = e.value("args", nlohmann::json::object());
+    for (const auto& [k, v] : args.items()) {
+      // No number a JSON reader would round: digests and hashes are hex strings.
+      if (v.is_number_unsigned()) CHECK(v.get<uint64_t>() < (uint64_t{1} << 53));
+    }
+  }
+  CHECK(labelled);
+  CHECK(names["verdict: fail latest"] == 1);
+  CHECK(names["FAILED latest"] >= 1);
+  CHECK(names["track group g0"] == 1);
+  CHECK(names["latest"] > 0);  // the history's latest calls, on their topic's track
 }
 
 }  // namespace

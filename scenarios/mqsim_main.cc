@@ -174,6 +174,7 @@ RunResult RunWithTraces(const Scenario& sc, uint64_t seed, const RunFlags& f) {
   mqsim::properties::History history;
   RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{seed, &trace, g_bugs},
                                               f.report_path.empty() ? nullptr : &history);
+  if (chrome) chrome->SetRunInfo(seed, r.hash, r.pass ? "pass" : "fail " + r.property);
   chrome.reset();  // closes its JSON array
   if (!f.report_path.empty()) WriteReport(sc, seed, r, history, marks, f.report_path);
   return r;

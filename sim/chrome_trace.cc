@@ -1,6 +1,10 @@
 #include "sim/chrome_trace.h"
 
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace mqsim::sim {
 
@@ -23,6 +27,30 @@ std::optional<uint64_t> Number(const TraceEvent& e, const std::string& key) {
   return std::nullopt;
 }
 
+// An event's fields as JSON arguments (durations as text, digests as hex).
+nlohmann::json Args(const TraceEvent& e) {
+  nlohmann::json args = nlohmann::json::object();
+  for (const auto& field : e.fields) {  // (clang 14 cannot capture structured bindings)
+    const std::string& k = field.first;
+    const TraceValue& v = field.second;
+    if (std::optional<std::string> text = JsonText(k, v)) {
+      args[k] = *text;
+      continue;
+    }
+    std::visit(
+        [&](const auto& x) {
+          using V = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<V, Duration>) {
+            args[k] = x.ToString();
+          } else {
+            args[k] = x;
+          }
+        },
+        v);
+  }
+  return args;
+}
+
 bool Global(const std::string& kind) {
   return kind == "fault.crash" || kind == "fault.power_loss" || kind == "fault.crash_at_op" ||
          kind == "fs.power_loss" || kind == "fault.restart" || kind == "store.open";
@@ -30,7 +58,25 @@ bool Global(const std::string& kind) {
 
 }  // namespace
 
-ChromeTraceWriter::ChromeTraceWriter(std::ostream& out) : out_(out) { out_ << "[\n"; }
+ChromeTraceWriter::ChromeTraceWriter(std::ostream& out) : out_(out) {
+  out_ << "[\n";
+  for (const auto& [pid, name] : {std::pair{kSimPid, "simulation"}, {kHistoryPid, "history"}}) {
+    Emit(nlohmann::json{
+        {"ph", "M"}, {"name", "process_name"}, {"pid", pid}, {"args", {{"name", name}}}}
+             .dump());
+  }
+}
+
+void ChromeTraceWriter::SetRunInfo(uint64_t seed, uint64_t hash, const std::string& result) {
+  char hex[20];
+  std::snprintf(hex, sizeof hex, "%016" PRIx64, hash);
+  const std::string labels = "seed " + std::to_string(seed) + ", hash " + hex + ", " + result;
+  for (int pid : {kSimPid, kHistoryPid}) {
+    Emit(nlohmann::json{
+        {"ph", "M"}, {"name", "process_labels"}, {"pid", pid}, {"args", {{"labels", labels}}}}
+             .dump());
+  }
+}
 
 ChromeTraceWriter::~ChromeTraceWriter() { out_ << "\n]\n"; }
 
@@ -40,12 +86,12 @@ void ChromeTraceWriter::Emit(const std::string& json) {
   out_ << json;
 }
 
-int ChromeTraceWriter::Track(const std::string& name) {
-  auto [it, fresh] = tracks_.try_emplace(name, static_cast<int>(tracks_.size()) + 1);
+int ChromeTraceWriter::Track(const std::string& name, int pid) {
+  auto [it, fresh] = tracks_.try_emplace({pid, name}, static_cast<int>(tracks_.size()) + 1);
   if (fresh) {
     Emit(nlohmann::json{{"ph", "M"},
                         {"name", "thread_name"},
-                        {"pid", 1},
+                        {"pid", pid},
                         {"tid", it->second},
                         {"args", {{"name", name}}}}
              .dump());
@@ -70,21 +116,9 @@ void ChromeTraceWriter::Write(const TraceEvent& e) {
              .dump());
     return;
   }
-  nlohmann::json args = nlohmann::json::object();
-  for (const auto& field : e.fields) {  // (clang 14 cannot capture structured bindings)
-    const std::string& k = field.first;
-    const TraceValue& v = field.second;
-    std::visit(
-        [&](const auto& x) {
-          using V = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<V, Duration>) {
-            args[k] = x.ToString();
-          } else {
-            args[k] = x;
-          }
-        },
-        v);
-  }
+  if (kind.starts_with("mq.")) return WriteHistory(e);
+  if (kind == "verdict") return WriteVerdict(e);
+  const nlohmann::json args = Args(e);
   nlohmann::json j{{"ph", "i"},
                    {"name", kind},
                    {"cat", kind.substr(0, kind.find('.'))},
@@ -121,6 +155,58 @@ void ChromeTraceWriter::Write(const TraceEvent& e) {
     if (kind == "fs.power_loss") {
       for (auto& [path, f] : files_) f.written = f.synced;  // what was not durable is gone
     }
+  }
+}
+
+// A history event, on its group's or topic's track of the history process.
+void ChromeTraceWriter::WriteHistory(const TraceEvent& e) {
+  const std::optional<std::string> group = Field<std::string>(e, "group");
+  const std::optional<std::string> topic = Field<std::string>(e, "topic");
+  const std::string track = group   ? "group " + *group
+                            : topic ? "topic " + *topic
+                                    : std::string("node");
+  const int tid = Track(track, kHistoryPid);
+  if (const std::optional<uint64_t> index = Number(e, "event")) {
+    history_events_[*index] = Where{Micros(e.time), tid};
+  }
+  Emit(nlohmann::json{{"ph", "i"},
+                      {"name", e.kind.substr(3)},
+                      {"cat", "mq"},
+                      {"pid", kHistoryPid},
+                      {"tid", tid},
+                      {"ts", Micros(e.time)},
+                      {"s", "t"},
+                      {"args", Args(e)}}
+           .dump());
+}
+
+// The verdict as a global marker; a failure also marks each history event it cites.
+void ChromeTraceWriter::WriteVerdict(const TraceEvent& e) {
+  const std::string result = Field<std::string>(e, "result").value_or("?");
+  const std::string property = Field<std::string>(e, "property").value_or("");
+  const std::string name = "verdict: " + result + (property.empty() ? "" : " " + property);
+  Emit(nlohmann::json{{"ph", "i"},
+                      {"name", name},
+                      {"cat", "verdict"},
+                      {"pid", kHistoryPid},
+                      {"tid", Track("verdict", kHistoryPid)},
+                      {"ts", Micros(e.time)},
+                      {"s", "g"},
+                      {"args", Args(e)}}
+           .dump());
+  std::istringstream cited(Field<std::string>(e, "events").value_or(""));
+  for (std::string item; std::getline(cited, item, ',');) {
+    auto at = history_events_.find(std::strtoull(item.c_str(), nullptr, 10));
+    if (at == history_events_.end()) continue;
+    Emit(nlohmann::json{{"ph", "i"},
+                        {"name", "FAILED " + property},
+                        {"cat", "verdict"},
+                        {"pid", kHistoryPid},
+                        {"tid", at->second.tid},
+                        {"ts", at->second.ts},
+                        {"s", "p"},
+                        {"args", {{"event", at->first}}}}
+             .dump());
   }
 }
 

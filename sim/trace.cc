@@ -44,6 +44,30 @@ std::string TraceEvent::ToString() const {
   return out;
 }
 
+std::optional<std::string> JsonText(std::string_view key, const TraceValue& value) {
+  constexpr uint64_t kExact = uint64_t{1} << 53;
+  const bool digest = key == "hash" || key == "digest" || key == "messages";
+  uint64_t bits = 0;
+  if (const uint64_t* u = std::get_if<uint64_t>(&value)) {
+    bits = *u;
+  } else if (const int64_t* i = std::get_if<int64_t>(&value)) {
+    if (!digest && *i > -static_cast<int64_t>(kExact) && *i < static_cast<int64_t>(kExact)) {
+      return std::nullopt;
+    }
+    bits = static_cast<uint64_t>(*i);
+    if (!digest) return std::to_string(*i);
+  } else {
+    return std::nullopt;
+  }
+  if (digest) {
+    char hex[20];
+    std::snprintf(hex, sizeof hex, "%016" PRIx64, bits);
+    return std::string(hex);
+  }
+  if (bits < kExact) return std::nullopt;
+  return std::to_string(bits);
+}
+
 void JsonlTraceWriter::Write(const TraceEvent& event) {
   nlohmann::ordered_json j;
   j["step"] = event.step;
@@ -51,8 +75,13 @@ void JsonlTraceWriter::Write(const TraceEvent& event) {
   j["actor"] = event.actor;
   j["kind"] = event.kind;
   for (const auto& field : event.fields) {  // (clang 14 cannot capture structured bindings)
-    const std::string& key = field.first;
+    // "hash" is each line's running hash; an event's own hash field is its data's.
+    const std::string key = field.first == "hash" ? "data_hash" : field.first;
     const TraceValue& value = field.second;
+    if (std::optional<std::string> text = JsonText(field.first, value)) {
+      j[key] = *text;
+      continue;
+    }
     std::visit(
         [&](const auto& v) {
           using V = std::decay_t<decltype(v)>;

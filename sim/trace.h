@@ -15,6 +15,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -141,5 +142,10 @@ class Trace : public DrawObserver {
 };
 
 std::string ToString(const TraceValue& value);
+
+// How a field goes into JSON (the JSONL and Chrome writers): digests and hashes (keys
+// "hash", "digest", "messages") as 16 hex digits, other integers beyond 2^53 (which
+// JavaScript and most JSON readers round) as decimal strings; nullopt for a plain value.
+std::optional<std::string> JsonText(std::string_view key, const TraceValue& value);
 
 }  // namespace mqsim::sim
