@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <map>
 
+#include "base/did_you_mean.h"
+
 namespace mqsim::base {
 
 namespace {
@@ -181,7 +183,9 @@ absl::Status YamlSection::CheckNoUnknownKeys() const {
                                         std::to_string(it->second) + ")");
     }
     if (read_.find(key) == read_.end()) {
-      return absl::InvalidArgumentError(Location(kv.first) + ": " + KeyPath(key) + ": unknown key");
+      const std::vector<std::string> known(read_.begin(), read_.end());
+      return absl::InvalidArgumentError(Location(kv.first) + ": " + KeyPath(key) + ": unknown key" +
+                                        DidYouMean(key, known));
     }
   }
   return absl::OkStatus();

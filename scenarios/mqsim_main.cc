@@ -31,6 +31,7 @@
 #include <thread>
 
 #include "base/bug_modes.h"
+#include "base/did_you_mean.h"
 #include "scenarios/bug_catalogue.h"
 #include "scenarios/driver.h"
 #include "scenarios/embedded.h"
@@ -257,7 +258,17 @@ int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs
       },
       jobs, g_bugs, done);
   if (tty) std::fprintf(stderr, "\n");
-  if (!json) {
+  if (json) {
+    std::cout << nlohmann::json{{"summary", true},
+                                {"scenario", sc.name},
+                                {"seeds", seeds.count()},
+                                {"passed", passed},
+                                {"failed", failed},
+                                {"unexpected", unexpected},
+                                {"mqsim", std::string(mqsim::scenarios::Version())}}
+                     .dump()
+              << "\n";
+  } else {
     for (const std::string& f : failures) std::cout << f;
     std::cout << sc.name << ": " << passed << " passed, " << failed << " failed";
     if (!sc.expect_failure.empty()) std::cout << " (expected to fail " << sc.expect_failure << ")";
@@ -376,7 +387,7 @@ struct Cli {
   int jobs = 2, max_runs = 300;
   std::vector<std::string> bug_names;
   mqsim::sim::SelfDemoOptions demo_options;
-  CLI::App *run, *sweep, *replay, *report, *determinism, *list, *list_bugs, *shrink, *demo;
+  CLI::App *run, *sweep, *replay, *report, *determinism, *list, *list_bugs, *shrink, *demo, *help;
 
   Cli();
   void AddRunLike();
@@ -450,7 +461,11 @@ void Cli::AddRunLike() {
 }
 
 void Cli::AddOthers() {
-  list = app.add_subcommand("list", "list the embedded scenarios");
+  list = app.add_subcommand("list", "the stock scenarios, with store and description");
+  help = app.add_subcommand("help", "this help");
+  app.footer(
+      "Exit codes: 0 pass; 1 a property failed (or an unexpected outcome in a sweep); 2 bad "
+      "input; 3 --expect-hash not reproduced. FILE is a stock scenario's name or a path.");
   list_bugs = app.add_subcommand("list-bugs", "the bug modes (docs/bugs.md)");
   list_bugs->add_flag("--markdown", markdown,
                       "the catalogue as docs/bugs.md's table (scenario, property, seeds)");
@@ -464,9 +479,13 @@ int ListBugs(bool markdown) {
     return kPass;
   }
   for (const auto& b : mqsim::base::AllBugs()) {
-    std::printf("%-26s %s [%s; caught by: %s]\n", std::string(b.name).c_str(),
+    std::string scenario = "-";
+    for (const auto& c : mqsim::scenarios::Catalogue()) {
+      if (c.bug == b.bug) scenario = std::string(c.scenario) + " (" + c.property + ")";
+    }
+    std::printf("%-26s %s [%s; caught by: %s; stock scenario: %s]\n", std::string(b.name).c_str(),
                 std::string(b.what).c_str(), std::string(b.origin).c_str(),
-                std::string(b.catcher).c_str());
+                std::string(b.catcher).c_str(), scenario.c_str());
   }
   return kPass;
 }
@@ -478,6 +497,22 @@ int Demo(const mqsim::sim::SelfDemoOptions& options) {
               " consumed, hash %016" PRIx64 "\n",
               options.seed, r.produced, r.consumed, r.trace_hash);
   return r.ok() ? kPass : kFail;
+}
+
+// The stock scenarios, each with its store and the first line of its description.
+int List() {
+  absl::StatusOr<std::vector<Scenario>> stock = mqsim::scenarios::StockScenarios();
+  if (!stock.ok()) return kBadInput;
+  for (const Scenario& sc : *stock) {
+    const absl::StatusOr<std::string> text = ReadEmbedded(sc.file);
+    std::string what;
+    if (text.ok() && text->starts_with("# ")) what = text->substr(2, text->find('\n') - 2);
+    const absl::StatusOr<mqsim::backends::MqType> type = sc.StoreType();
+    std::printf("%-28s %-8s %s\n", sc.name.c_str(),
+                type.ok() ? std::string(mqsim::backends::ToString(*type)).c_str() : "?",
+                what.c_str());
+  }
+  return kPass;
 }
 
 // 16 hex digits (a RESULT line's hash).
@@ -496,7 +531,10 @@ bool SetBugs(const std::vector<std::string>& names) {
   for (const std::string& name : names) {
     const std::optional<mqsim::base::Bug> b = mqsim::base::ParseBug(name);
     if (!b) {
-      std::cerr << "mqsim: --bug " << name << ": unknown bug mode (see mqsim list-bugs)\n";
+      std::vector<std::string> known;
+      for (const auto& bug : mqsim::base::AllBugs()) known.emplace_back(bug.name);
+      std::cerr << "mqsim: --bug " << name << ": unknown bug mode"
+                << mqsim::base::DidYouMean(name, known) << " (see mqsim list-bugs)\n";
       return false;
     }
     g_bugs |= mqsim::base::BugMask(*b);
@@ -517,10 +555,9 @@ int Cli::Dispatch() {
   }
   if (!SetBugs(bug_names)) return kBadInput;
   if (app.got_subcommand(list_bugs)) return ListBugs(markdown);
-  if (app.got_subcommand(list)) {
-    for (const auto& f : mqsim::scenarios::EmbeddedFiles()) {
-      if (f.name.find('/') == std::string::npos) std::cout << "scenarios/" << f.name << "\n";
-    }
+  if (app.got_subcommand(list)) return List();
+  if (app.got_subcommand(help)) {
+    std::cout << app.get_formatter()->make_help(&app, "mqsim", CLI::AppFormatMode::Normal);
     return kPass;
   }
   if (app.got_subcommand(demo)) return Demo(demo_options);
@@ -592,6 +629,13 @@ int main(int argc, char** argv) {
     cli.app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = cli.app.exit(e);
+    if (argc > 1 && cli.app.get_subcommands().empty() && argv[1][0] != '-') {
+      std::vector<std::string> known;
+      for (const CLI::App* sub : cli.app.get_subcommands({})) known.push_back(sub->get_name());
+      const std::string hint = mqsim::base::DidYouMean(argv[1], known);
+      if (!hint.empty())
+        std::cerr << "mqsim: unknown subcommand \"" << argv[1] << "\"" << hint << "\n";
+    }
     return code == 0 ? kPass : kBadInput;
   }
   return cli.Dispatch();

@@ -67,7 +67,8 @@ TEST_CASE("Mistakes name the file, the line and the key") {
         "kafka)");
   CHECK(Error(kHead + "workload:\n  producers: {batch: [5, 2]}\n") ==
         "bad.yaml:5: workload.producers.batch: range [low, high] with low > high");
-  CHECK(Error(kHead + "workload:\n  topic: 3\n") == "bad.yaml:5: workload.topic: unknown key");
+  CHECK(Error(kHead + "workload:\n  topic: 3\n") ==
+        "bad.yaml:5: workload.topic: unknown key (did you mean \"topics\"?)");
   CHECK(Error(kHead + "workload:\n  read_all_every: 500ms\n") ==
         "bad.yaml:5: workload.read_all_every: must be at least 1s");
   CHECK(Error(kHead + "faults:\n  fiu: {points: [\"kafka/*\"]}\n") ==
