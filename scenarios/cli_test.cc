@@ -336,4 +336,30 @@ TEST_CASE(
   CHECK(Mqsim("replay slow-gc --seed 1").code == 2);  // a replay needs somewhere to write
 }
 
+// A shrunk scenario that names helm values by a relative path still runs from elsewhere: the
+// values come along beside it, named by an absolute path.
+TEST_CASE("shrink: a scenario with helm values shrinks to one that runs from anywhere") {
+  const auto dir = std::filesystem::temp_directory_path() / "mqsim-cli-helm";
+  const auto out_dir = std::filesystem::temp_directory_path() / "mqsim-cli-helm-out";
+  std::filesystem::create_directories(dir);
+  std::filesystem::create_directories(out_dir);
+  std::ofstream(dir / "values.yaml") << "extraConfigFiles:\n  user.yaml: |+\n"
+                                        "    mq:\n      type: rocksmq\n";
+  std::ofstream(dir / "s.yaml")
+      << "name: helm-shrink\nduration: 4m\nhelm_values: values.yaml\n"
+         "workload:\n  topics: 2\n  producers: {count: 2, rate_per_s: 4}\n"
+         "  consumers: {groups: 1}\n";
+  const std::string out = (out_dir / "min.yaml").string();
+  const Output s =
+      Mqsim("shrink " + (dir / "s.yaml").string() + " --seed 1 --bug latest_prefix --out " + out);
+  INFO(s.text);
+  REQUIRE(s.code == 1);
+  const std::string bin = std::string(std::getenv("TEST_SRCDIR")) + "/mqsim/scenarios/mqsim";
+  const mqsim::scenarios::ShellResult again = mqsim::scenarios::RunShell(
+      "cd / && " + bin + " run " + out + " --seed 1 --bug latest_prefix 2>&1");
+  INFO(again.out);
+  CHECK(again.code == 1);  // the failure again, not a missing file (2)
+  CHECK(std::filesystem::exists(out_dir / "min.helm-values.yaml"));
+}
+
 }  // namespace

@@ -294,11 +294,18 @@ int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path
   const std::string name = sc.ok() ? sc->name : "scenario";
   const std::string path =
       out_path.empty() ? name + "-shrunk-seed" + std::to_string(seed) + ".yaml" : out_path;
+  // Files it refers to come along, so the scenario runs from anywhere.
+  absl::StatusOr<std::string> yaml =
+      mqsim::scenarios::MakeSelfContained(r->yaml, src->base_dir, src->read, UserPath(path));
+  if (!yaml.ok()) {
+    std::cerr << "mqsim: " << std::string(yaml.status().message()) << "\n";
+    return kBadInput;
+  }
   std::ofstream out(UserPath(path));
   out << "# Shrunk by `mqsim shrink " << arg << " --seed " << seed << BugFlags() << "` (" << r->runs
       << " runs): still fails " << r->result.property << " with seed " << seed << ".\n";
   for (const std::string& k : r->kept) out << "#   kept: " << k << "\n";
-  out << r->yaml;
+  out << *yaml;
   if (!out) {
     std::cerr << "mqsim: cannot write " << path << "\n";
     return kBadInput;

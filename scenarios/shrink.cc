@@ -1,5 +1,7 @@
 #include "scenarios/shrink.h"
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <sstream>
 
@@ -161,6 +163,23 @@ std::vector<Edit> Edits(const YAML::Node& root, const RunResult& failing) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> MakeSelfContained(const std::string& yaml, const std::string& base_dir,
+                                              const FileReader& read, const std::string& out_path) {
+  YAML::Node root = YAML::Load(yaml);
+  if (!root.IsMap() || !root["helm_values"] || !root["helm_values"].IsScalar()) return yaml;
+  const std::string helm = root["helm_values"].Scalar();
+  if (helm.starts_with("/")) return yaml;
+  absl::StatusOr<std::string> text = read(base_dir + "/" + helm);
+  if (!text.ok()) return text.status();
+  std::filesystem::path beside = std::filesystem::absolute(out_path);
+  beside.replace_extension(".helm-values.yaml");
+  std::ofstream out(beside);
+  out << *text;
+  if (!out) return absl::InternalError("cannot write " + beside.string());
+  root["helm_values"] = beside.string();
+  return Emit(root);
+}
 
 YAML::Node FaultPlanToYaml(const faults::FaultPlan& p) {
   YAML::Node f(YAML::NodeType::Map);

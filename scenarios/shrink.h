@@ -28,6 +28,13 @@ absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& 
                                     const std::string& base_dir, const FileReader& read,
                                     uint64_t seed, int max_runs = 300, uint64_t bugs = 0);
 
+// A shrunk scenario made to run from wherever it is written: a file it names by a relative
+// path (helm_values), resolved against base_dir with `read` (on disk or embedded), is written
+// beside out_path (as <out_path minus .yaml>.helm-values.yaml) and named by its absolute path.
+// Returns the scenario's YAML with those paths replaced.
+absl::StatusOr<std::string> MakeSelfContained(const std::string& yaml, const std::string& base_dir,
+                                              const FileReader& read, const std::string& out_path);
+
 // The YAML `faults:` mapping of a plan (what Swarm drew for a seed, made explicit).
 YAML::Node FaultPlanToYaml(const faults::FaultPlan& plan);
 
