@@ -1,6 +1,7 @@
 #include "scenarios/scenario.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -145,6 +146,21 @@ YAML::Node Merge(const YAML::Node& base, const YAML::Node& over) {
 }
 
 // helm values: extraConfigFiles.user.yaml (a milvus.yaml text) and cluster.enabled.
+// An error "LABEL:N: ..." inside an embedded block scalar, re-addressed to its line in the
+// file that holds the block ("PATH:N+offset: ...").
+absl::Status AtValuesLine(const absl::Status& error, const std::string& label,
+                          const std::string& path, int offset) {
+  const std::string msg(error.message());
+  if (!msg.starts_with(label + ":")) return error;
+  const size_t digits = label.size() + 1;
+  size_t end = digits;
+  while (end < msg.size() && std::isdigit(static_cast<unsigned char>(msg[end]))) ++end;
+  if (end == digits) return error;
+  const int line = std::stoi(msg.substr(digits, end - digits)) + offset;
+  return absl::InvalidArgumentError(path + ":" + std::to_string(line) +
+                                    " (extraConfigFiles.user.yaml)" + msg.substr(end));
+}
+
 absl::Status ReadHelm(const std::string& path, const FileReader& read, YAML::Node* config,
                       std::optional<bool>* cluster) {
   absl::StatusOr<std::string> text = read(path);
@@ -164,9 +180,15 @@ absl::Status ReadHelm(const std::string& path, const FileReader& read, YAML::Nod
   if (extra->Has("user.yaml")) {
     std::string user;
     MQSIM_RETURN_IF_ERROR(extra->Get("user.yaml", &user));
-    absl::StatusOr<YAML::Node> parsed =
-        base::ParseYaml(user, path + " (extraConfigFiles.user.yaml)");
+    const std::string label = path + " (extraConfigFiles.user.yaml)";
+    absl::StatusOr<YAML::Node> parsed = base::ParseYaml(user, label);
     if (!parsed.ok()) return parsed.status();
+    // Judged alone first, so a mistake in it is reported at its line in the values file.
+    const absl::StatusOr<backends::MilvusMqConfig> alone =
+        backends::ParseMilvusMqConfig(*parsed, label);
+    if (!alone.ok()) {
+      return AtValuesLine(alone.status(), label, path, extra->Raw("user.yaml").Mark().line + 1);
+    }
     *config = *parsed;
   }
   return absl::OkStatus();  // the chart's other values do not concern the message store
