@@ -224,14 +224,43 @@ int RunOne(const Scenario& sc, uint64_t seed, const RunFlags& f) {
   return r.pass ? kPass : kFail;
 }
 
+// "LABEL: N/TOTAL runs, ETA Ss" on standard error while it is a terminal; nothing otherwise.
+class Progress {
+ public:
+  Progress(std::string label, uint64_t total)
+      : label_(std::move(label)), total_(total), tty_(isatty(2) != 0) {}
+  ~Progress() {
+    if (tty_ && shown_) std::fprintf(stderr, "\n");
+  }
+  void Done(uint64_t done) {
+    if (!tty_) return;
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    const double left = static_cast<double>(total_ - done);
+    std::fprintf(stderr, "\r%s: %" PRIu64 "/%" PRIu64 " runs, ETA %.0fs   ", label_.c_str(), done,
+                 total_, elapsed / static_cast<double>(std::max<uint64_t>(done, 1)) * left);
+    shown_ = true;
+  }
+  // Erases the progress line, before a result line is printed in its place.
+  void Clear() {
+    if (tty_ && shown_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  std::string label_;
+  uint64_t total_;
+  bool tty_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
 // Each seed in a child process (the engines keep process-wide state: libfiu, RocksDB's
 // internals), up to `jobs` at a time; results in seed order, each printed (with --json) as
 // soon as it and every earlier seed have finished.
 int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs, bool json) {
-  const bool tty = isatty(2) != 0;
-  const auto started = std::chrono::steady_clock::now();
   uint64_t passed = 0, failed = 0, unexpected = 0;
   std::vector<std::string> failures;
+  std::optional<Progress> progress(std::in_place, sc.name, seeds.count());
   auto done = [&](uint64_t i, const RunResult& r) {
     const uint64_t seed = seeds.first + i;
     const nlohmann::json j = RunJson(sc, r, seed, g_bugs);
@@ -243,13 +272,7 @@ int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs
       failures.push_back("FAIL seed " + std::to_string(seed) + ": " + r.property + ": " + r.detail +
                          "\nREPRO: " + j.value("repro", "") + "\n");
     }
-    if (tty) {
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      const double left = static_cast<double>(seeds.count() - i - 1);
-      std::fprintf(stderr, "\r%s: %" PRIu64 "/%" PRIu64 " seeds, ETA %.0fs   ", sc.name.c_str(),
-                   i + 1, seeds.count(), elapsed / static_cast<double>(i + 1) * left);
-    }
+    progress->Done(i + 1);
   };
   mqsim::scenarios::RunMany(
       seeds.count(),
@@ -257,7 +280,7 @@ int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs
         return mqsim::scenarios::SweepRun{&sc, seeds.first + i};
       },
       jobs, g_bugs, done);
-  if (tty) std::fprintf(stderr, "\n");
+  progress.reset();  // ends its line
   if (json) {
     std::cout << nlohmann::json{{"summary", true},
                                 {"scenario", sc.name},
@@ -322,13 +345,16 @@ int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path
 
 int CheckDeterminismCmd(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds) {
   int rc = kPass;
+  Progress progress(sc.name + " (twice each)", seeds.count());
   for (uint64_t i = 0; i < seeds.count(); ++i) {
     const uint64_t seed = seeds.first + i;
     const mqsim::sim::DeterminismReport report =
         mqsim::sim::CheckDeterminism([&](mqsim::sim::Trace& t) {
           (void)mqsim::scenarios::RunScenario(sc, RunOptions{seed, &t, g_bugs});
         });
-    std::cout << sc.name << " seed " << seed << ": " << report.ToString() << "\n";
+    progress.Clear();
+    std::cout << sc.name << " seed " << seed << ": " << report.ToString() << std::endl;
+    progress.Done(i + 1);
     if (!report.deterministic) {
       rc = kFail;
       std::cout << "REPRO: bazel run //:mqsim -- check-determinism " << sc.file << " --seeds "
@@ -356,7 +382,9 @@ int DefaultJob() {
   int rc = kPass;
   int ok = 0;
   std::string store, hash, note;
+  Progress progress("stock scenarios", stock->size() * kSeeds);
   auto done = [&](uint64_t i, const RunResult& r) {
+    progress.Clear();
     const Scenario& sc = (*stock)[i / kSeeds];
     const uint64_t seed = i % kSeeds + 1;
     if (seed == 1) ok = 0, hash = Hex(r.hash), note.clear();
@@ -368,13 +396,14 @@ int DefaultJob() {
       rc = kFail;
       std::printf("  REPRO: %s\n", ReproCommand(sc, seed, 0, r).c_str());
     }
-    if (seed < kSeeds) return;
+    if (seed < kSeeds) return progress.Done(i + 1);
     std::string result = std::to_string(ok) + "/3 as expected";
     if (!sc.expect_failure.empty()) result += " (fails)";
     if (!note.empty()) result += " " + note;
     std::printf("%-30s %-8s %-7s %-24s %s\n", sc.name.c_str(), store.c_str(), "1..3",
                 result.c_str(), hash.c_str());
     std::fflush(stdout);
+    progress.Done(i + 1);
   };
   mqsim::scenarios::RunMany(
       stock->size() * kSeeds,
