@@ -79,6 +79,15 @@ TEST_CASE("replay --expect-hash: 'reproduced', or exit 3 when the hash differs")
   INFO(other.text);
   CHECK(other.code == 3);
   CHECK(other.text.find("NOT REPRODUCED") != std::string::npos);
+  // With the original trace, the first step that differs is named.
+  const Output where = Mqsim("run rocksmq-seek-storm --seed 2 --expect-trace " + trace.string());
+  INFO(where.text);
+  CHECK(where.code == 3);
+  CHECK(where.text.find("is the first that differs") != std::string::npos);
+  CHECK(where.text.find("mq.latest") != std::string::npos);  // where the bug answered
+  CHECK(
+      Mqsim("run rocksmq-seek-storm --seed 2 --bug latest_prefix --expect-trace " + trace.string())
+          .code == 1);  // reproduced: the failure itself
   CHECK(Mqsim("run rocksmq-seek-storm --expect-hash 12").code == 2);
   CHECK(Mqsim("run rocksmq-seek-storm --expect-hash zzzzzzzzzzzzzzzz").code == 2);
 }

@@ -130,8 +130,44 @@ class Tee : public mqsim::sim::TraceSink {
   std::vector<mqsim::sim::TraceSink*> sinks_;
 };
 
+// Compares a run, event by event, with the JSONL trace of an earlier run (--expect-trace):
+// the first step whose running hash differs is where the two runs part.
+class TraceComparer : public mqsim::sim::TraceSink {
+ public:
+  explicit TraceComparer(const std::string& path) : in_(path) {}
+  bool readable() const { return in_.good(); }
+  void Write(const mqsim::sim::TraceEvent& e) override {
+    if (!divergence_.empty()) return;
+    std::string line;
+    if (!std::getline(in_, line)) {
+      divergence_ = "step " + std::to_string(e.step) +
+                    ": the expected trace ends before it\n  got:      " + e.ToString();
+      return;
+    }
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    const std::string want = j.is_object() ? j.value("hash", "") : "";
+    if (want == Hex(e.hash_after)) return;
+    divergence_ = "step " + std::to_string(e.step) +
+                  " is the first that differs\n  expected: " + line +
+                  "\n  got:      " + e.ToString();
+  }
+  // Empty when every event matched and the expected trace has nothing more.
+  std::string Divergence() {
+    std::string rest;
+    if (divergence_.empty() && std::getline(in_, rest) && !rest.empty()) {
+      return "the run ended before the expected trace did; it goes on with\n  " + rest;
+    }
+    return divergence_;
+  }
+
+ private:
+  std::ifstream in_;
+  std::string divergence_;
+};
+
 // How run and replay execute one seed.
 struct RunFlags {
+  std::string expect_trace;  // --expect-trace: an earlier run's JSONL, compared step by step
   std::string trace_path, chrome_path, report_path;
   bool json = false;
   bool in_process = false;              // not supervised (for a debugger)
@@ -171,11 +207,22 @@ RunResult RunWithTraces(const Scenario& sc, uint64_t seed, const RunFlags& f) {
     tee.Add(chrome.get());
   }
   if (!f.report_path.empty()) tee.Add(&marks);
+  std::unique_ptr<TraceComparer> compare;
+  if (!f.expect_trace.empty()) {
+    compare = std::make_unique<TraceComparer>(UserPath(f.expect_trace));
+    tee.Add(compare.get());
+  }
   if (!tee.empty()) trace.set_sink(&tee);
   mqsim::properties::History history;
   RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{seed, &trace, g_bugs},
                                               f.report_path.empty() ? nullptr : &history);
   if (chrome) chrome->SetRunInfo(seed, r.hash, r.pass ? "pass" : "fail " + r.property);
+  if (compare) {
+    const std::string divergence = compare->Divergence();
+    std::cout << (divergence.empty() ? "trace: every step as in " + f.expect_trace
+                                     : "trace: NOT REPRODUCED: " + divergence)
+              << std::endl;
+  }
   chrome.reset();  // closes its JSON array
   if (!f.report_path.empty()) WriteReport(sc, seed, r, history, marks, f.report_path);
   return r;
@@ -199,8 +246,8 @@ bool Reproduced(const RunResult& r, uint64_t expected, bool json) {
   } else {
     std::cout << "NOT REPRODUCED: hash " << Hex(r.hash) << " after " << r.steps
               << " steps, expected " << Hex(expected) << " (mqsim " << mqsim::scenarios::Version()
-              << "): another build, scenario file or bug mode; compare the two runs' traces "
-                 "(--trace) to find the first step that differs\n";
+              << "): another build, scenario file or bug mode; --expect-trace FILE (the original "
+                 "run's --trace) names the first step that differs\n";
   }
   return same;
 }
@@ -433,6 +480,7 @@ struct Cli {
 };
 
 Cli::Cli() {
+  app.option_defaults()->always_capture_default();  // --help shows each option's default
   app.require_subcommand(0, 1);
   app.add_flag("--version", version, "print the version (the commit mqsim was built from)");
   AddRunLike();
@@ -480,6 +528,8 @@ void Cli::AddRunLike() {
     sub->add_option("--report", flags.report_path, "write the run's HTML report here");
   }
   for (CLI::App* sub : {run, replay, report}) {
+    sub->add_option("--expect-trace", flags.expect_trace,
+                    "an earlier run's JSONL trace: name the first step that differs (exit 3)");
     sub->add_option("--expect-hash", expect_hash,
                     "the hash this run must reproduce (16 hex digits, as REPRO lines give it); "
                     "exit 3 if it does not");
@@ -624,6 +674,21 @@ int Cli::DispatchScenario() {
   if (!sc.ok()) {
     std::cerr << "mqsim: " << std::string(sc.status().message()) << "\n";
     return kBadInput;
+  }
+  if (!flags.expect_trace.empty() && expect_hash.empty()) {
+    // The run's hash is the last event's: the trace's last line says what to expect.
+    std::ifstream in(UserPath(flags.expect_trace));
+    std::string line, last;
+    while (std::getline(in, line)) {
+      if (!line.empty()) last = line;
+    }
+    const nlohmann::json j = nlohmann::json::parse(last, nullptr, false);
+    expect_hash = j.is_object() ? j.value("hash", "") : "";
+    if (expect_hash.empty()) {
+      std::cerr << "mqsim: --expect-trace: " << flags.expect_trace
+                << " is not a JSONL trace (mqsim replay --trace writes one)\n";
+      return kBadInput;
+    }
   }
   if (!expect_hash.empty()) {
     absl::StatusOr<uint64_t> h = ParseHash(expect_hash);
