@@ -25,6 +25,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -677,6 +678,10 @@ int Cli::DispatchScenario() {
   }
   if (!flags.expect_trace.empty() && expect_hash.empty()) {
     // The run's hash is the last event's: the trace's last line says what to expect.
+    if (!std::filesystem::is_regular_file(UserPath(flags.expect_trace))) {
+      std::cerr << "mqsim: --expect-trace: " << flags.expect_trace << ": not a regular file\n";
+      return kBadInput;
+    }
     std::ifstream in(UserPath(flags.expect_trace));
     std::string line, last;
     while (std::getline(in, line)) {
