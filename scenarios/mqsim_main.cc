@@ -613,6 +613,35 @@ absl::StatusOr<uint64_t> ParseHash(const std::string& text) {
   return v;
 }
 
+// The hash a run must reproduce: --expect-hash, else the last line of --expect-trace (a
+// run's hash is its last event's); none when neither is given.
+absl::Status ExpectedHash(const std::string& trace, const std::string& hash,
+                          std::optional<uint64_t>* out) {
+  std::string text = hash;
+  if (!trace.empty() && text.empty()) {
+    if (!std::filesystem::is_regular_file(UserPath(trace))) {
+      return absl::InvalidArgumentError("--expect-trace: " + trace + ": not a regular file");
+    }
+    std::ifstream in(UserPath(trace));
+    std::string line, last;
+    while (std::getline(in, line)) {
+      if (!line.empty()) last = line;
+    }
+    const nlohmann::json j = nlohmann::json::parse(last, nullptr, false);
+    text = j.is_object() ? j.value("hash", "") : "";
+    if (text.empty()) {
+      return absl::InvalidArgumentError("--expect-trace: " + trace +
+                                        " is not a JSONL trace (mqsim replay --trace writes one)");
+    }
+  }
+  if (text.empty()) return absl::OkStatus();
+  absl::StatusOr<uint64_t> h = ParseHash(text);
+  if (!h.ok())
+    return absl::InvalidArgumentError("--expect-hash: " + std::string(h.status().message()));
+  *out = *h;
+  return absl::OkStatus();
+}
+
 // The bug modes named by --bug, into g_bugs.
 bool SetBugs(const std::vector<std::string>& names) {
   for (const std::string& name : names) {
@@ -676,32 +705,9 @@ int Cli::DispatchScenario() {
     std::cerr << "mqsim: " << std::string(sc.status().message()) << "\n";
     return kBadInput;
   }
-  if (!flags.expect_trace.empty() && expect_hash.empty()) {
-    // The run's hash is the last event's: the trace's last line says what to expect.
-    if (!std::filesystem::is_regular_file(UserPath(flags.expect_trace))) {
-      std::cerr << "mqsim: --expect-trace: " << flags.expect_trace << ": not a regular file\n";
-      return kBadInput;
-    }
-    std::ifstream in(UserPath(flags.expect_trace));
-    std::string line, last;
-    while (std::getline(in, line)) {
-      if (!line.empty()) last = line;
-    }
-    const nlohmann::json j = nlohmann::json::parse(last, nullptr, false);
-    expect_hash = j.is_object() ? j.value("hash", "") : "";
-    if (expect_hash.empty()) {
-      std::cerr << "mqsim: --expect-trace: " << flags.expect_trace
-                << " is not a JSONL trace (mqsim replay --trace writes one)\n";
-      return kBadInput;
-    }
-  }
-  if (!expect_hash.empty()) {
-    absl::StatusOr<uint64_t> h = ParseHash(expect_hash);
-    if (!h.ok()) {
-      std::cerr << "mqsim: --expect-hash: " << std::string(h.status().message()) << "\n";
-      return kBadInput;
-    }
-    flags.expect_hash = *h;
+  if (absl::Status e = ExpectedHash(flags.expect_trace, expect_hash, &flags.expect_hash); !e.ok()) {
+    std::cerr << "mqsim: " << std::string(e.message()) << "\n";
+    return kBadInput;
   }
   if (app.got_subcommand(run)) return RunOne(*sc, *seed, flags);
   if (app.got_subcommand(report)) {
