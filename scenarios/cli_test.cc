@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -369,6 +370,20 @@ TEST_CASE("shrink: a scenario with helm values shrinks to one that runs from any
   INFO(again.out);
   CHECK(again.code == 1);  // the failure again, not a missing file (2)
   CHECK(std::filesystem::exists(out_dir / "min.helm-values.yaml"));
+}
+
+TEST_CASE("sweep --report: a summary page of every seed, and a report per failing seed") {
+  const auto dir = std::filesystem::temp_directory_path() / "mqsim-cli-sweep-report";
+  std::filesystem::remove_all(dir);
+  const Output s =
+      Mqsim("sweep rocksmq-seek-storm --seeds 1..2 --bug latest_prefix --report " + dir.string());
+  INFO(s.text);
+  CHECK(s.code == 1);
+  std::ifstream index(dir / "index.html");
+  const std::string html((std::istreambuf_iterator<char>(index)), std::istreambuf_iterator<char>());
+  CHECK(html.find("id=\"seeds\"") != std::string::npos);
+  CHECK(html.find("<a href=\"seed-1.html\">1</a>") != std::string::npos);
+  CHECK(std::filesystem::file_size(dir / "seed-2.html") > 1000);
 }
 
 }  // namespace

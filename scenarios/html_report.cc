@@ -288,6 +288,63 @@ std::vector<FaultMark> FaultMarks::Finish(int64_t end_ns) {
   return marks_;
 }
 
+namespace {
+
+std::string Injected(const faults::FaultCounts& c) {
+  std::string out;
+  auto add = [&](uint64_t n, const char* what) {
+    if (n > 0) out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+  };
+  add(c.crashes, "crashes");
+  add(c.power_losses, "power losses");
+  add(c.crashes_in_calls + c.crashes_in_recovery, "crashes in calls");
+  add(c.disk_full, "disk full");
+  add(c.gc_pauses, "GC pauses");
+  add(c.starvations, "starvations");
+  add(c.fault_point_failures, "fault points");
+  add(c.buggify_fired, "BUGGIFY");
+  return out.empty() ? "-" : out;
+}
+
+std::string SweepRowHtml(const SweepRow& row, const std::map<uint64_t, std::string>& reports) {
+  const RunResult& r = row.result;
+  const auto link = reports.find(row.seed);
+  const std::string seed = std::to_string(row.seed);
+  return "<tr class=\"" + std::string(r.pass ? "pass" : "fail") + "\"><td>" +
+         (link == reports.end()
+              ? seed
+              : "<a href=\"" + EscapeMarkup(link->second) + "\">" + seed + "</a>") +
+         "</td><td>" + (r.pass ? "pass" : "fail " + EscapeMarkup(r.property)) + "</td><td>" +
+         r.sim_time.ToString() + "</td><td>" + std::to_string(r.steps) + "</td><td>" + Hex(r.hash) +
+         "</td><td>" + Injected(r.injected) + "</td></tr>\n";
+}
+
+}  // namespace
+
+std::string SweepSummaryHtml(const Scenario& scenario, const std::vector<SweepRow>& rows,
+                             const std::map<uint64_t, std::string>& reports) {
+  size_t failed = 0;
+  for (const SweepRow& row : rows) failed += row.result.pass ? 0 : 1;
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>mqsim "
+      "sweep: " +
+      EscapeMarkup(scenario.name) +
+      "</title>\n<style>body{font-family:sans-serif;margin:1.5em}td,th{padding:2px "
+      "10px;text-align:left}td{font-family:monospace}.fail{color:#d62728}</style>"
+      "</head><body>\n<h1>" +
+      EscapeMarkup(scenario.name) + ": " + std::to_string(rows.size() - failed) + " passed, " +
+      std::to_string(failed) + " failed</h1>\n<p>mqsim " + std::string(Version()) +
+      "</p>\n<table id=\"seeds\">\n<tr><th>seed</th><th>result</th><th>simulated "
+      "time</th><th>steps</th><th>hash</th><th>faults injected</th></tr>\n";
+  for (const SweepRow& row : rows) {
+    if (!row.result.pass) out += SweepRowHtml(row, reports);  // failures first
+  }
+  for (const SweepRow& row : rows) {
+    if (row.result.pass) out += SweepRowHtml(row, reports);
+  }
+  return out + "</table>\n</body></html>\n";
+}
+
 std::string HtmlReport(const ReportInput& in) {
   return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>mqsim: " +
          EscapeMarkup(in.scenario.name) + " seed " + std::to_string(in.seed) +

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -55,5 +56,15 @@ struct ReportInput {
 };
 
 std::string HtmlReport(const ReportInput& in);
+
+// A sweep's summary page: the outcome of every seed (result, property, simulated time,
+// steps, hash, crashes and the faults injected), failures first-class: each failing seed
+// links to its own report when `reports` names one (seed -> file name, relative).
+struct SweepRow {
+  uint64_t seed = 0;
+  RunResult result;
+};
+std::string SweepSummaryHtml(const Scenario& scenario, const std::vector<SweepRow>& rows,
+                             const std::map<uint64_t, std::string>& reports);
 
 }  // namespace mqsim::scenarios

@@ -305,8 +305,29 @@ class Progress {
 // Each seed in a child process (the engines keep process-wide state: libfiu, RocksDB's
 // internals), up to `jobs` at a time; results in seed order, each printed (with --json) as
 // soon as it and every earlier seed have finished.
-int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs, bool json) {
+// A sweep's HTML: DIR/index.html with every seed, and DIR/seed-N.html for each failure (the
+// first 20), written by running those seeds again (the same executions).
+void WriteSweepReports(const Scenario& sc, const std::vector<mqsim::scenarios::SweepRow>& rows,
+                       const std::string& dir) {
+  std::filesystem::create_directories(UserPath(dir));
+  std::map<uint64_t, std::string> reports;
+  for (const auto& row : rows) {
+    if (row.result.pass || reports.size() >= 20) continue;
+    RunFlags f;
+    f.report_path = dir + "/seed-" + std::to_string(row.seed) + ".html";
+    (void)mqsim::scenarios::RunSupervised(sc, RunOptions{row.seed, nullptr, g_bugs},
+                                          [&] { return RunWithTraces(sc, row.seed, f); });
+    reports[row.seed] = "seed-" + std::to_string(row.seed) + ".html";
+  }
+  std::ofstream(UserPath(dir + "/index.html"))
+      << mqsim::scenarios::SweepSummaryHtml(sc, rows, reports);
+  std::cerr << "report: " << dir << "/index.html\n";
+}
+
+int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs, bool json,
+          const std::string& report_dir) {
   uint64_t passed = 0, failed = 0, unexpected = 0;
+  std::vector<mqsim::scenarios::SweepRow> rows;
   std::vector<std::string> failures;
   std::optional<Progress> progress(std::in_place, sc.name, seeds.count());
   auto done = [&](uint64_t i, const RunResult& r) {
@@ -320,6 +341,7 @@ int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs
       failures.push_back("FAIL seed " + std::to_string(seed) + ": " + r.property + ": " + r.detail +
                          "\nREPRO: " + j.value("repro", "") + "\n");
     }
+    if (!report_dir.empty()) rows.push_back({seed, r});
     progress->Done(i + 1);
   };
   mqsim::scenarios::RunMany(
@@ -329,6 +351,7 @@ int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs
       },
       jobs, g_bugs, done);
   progress.reset();  // ends its line
+  if (!report_dir.empty()) WriteSweepReports(sc, rows, report_dir);
   if (json) {
     std::cout << nlohmann::json{{"summary", true},
                                 {"scenario", sc.name},
@@ -528,6 +551,8 @@ void Cli::AddRunLike() {
   for (CLI::App* sub : {run, replay}) {
     sub->add_option("--report", flags.report_path, "write the run's HTML report here");
   }
+  sweep->add_option("--report", flags.report_path,
+                    "a directory for the sweep's HTML: index.html, and a report per failing seed");
   for (CLI::App* sub : {run, replay, report}) {
     sub->add_option("--expect-trace", flags.expect_trace,
                     "an earlier run's JSONL trace: name the first step that differs (exit 3)");
@@ -729,7 +754,7 @@ int Cli::DispatchScenario() {
     std::cerr << "mqsim: --seeds: " << std::string(range.status().message()) << "\n";
     return kBadInput;
   }
-  if (app.got_subcommand(sweep)) return Sweep(*sc, *range, jobs, flags.json);
+  if (app.got_subcommand(sweep)) return Sweep(*sc, *range, jobs, flags.json, flags.report_path);
   return CheckDeterminismCmd(*sc, *range);
 }
 
