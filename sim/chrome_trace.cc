@@ -30,23 +30,8 @@ std::optional<uint64_t> Number(const TraceEvent& e, const std::string& key) {
 // An event's fields as JSON arguments (durations as text, digests as hex).
 nlohmann::json Args(const TraceEvent& e) {
   nlohmann::json args = nlohmann::json::object();
-  for (const auto& field : e.fields) {  // (clang 14 cannot capture structured bindings)
-    const std::string& k = field.first;
-    const TraceValue& v = field.second;
-    if (std::optional<std::string> text = JsonText(k, v)) {
-      args[k] = *text;
-      continue;
-    }
-    std::visit(
-        [&](const auto& x) {
-          using V = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<V, Duration>) {
-            args[k] = x.ToString();
-          } else {
-            args[k] = x;
-          }
-        },
-        v);
+  for (const auto& [key, value] : e.fields) {
+    args[key] = TraceValueJson<nlohmann::json>(key, value, /*duration_as_text=*/true);
   }
   return args;
 }

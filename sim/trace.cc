@@ -74,24 +74,10 @@ void JsonlTraceWriter::Write(const TraceEvent& event) {
   j["t_ns"] = event.time.nanos();
   j["actor"] = event.actor;
   j["kind"] = event.kind;
-  for (const auto& field : event.fields) {  // (clang 14 cannot capture structured bindings)
+  for (const auto& [key, value] : event.fields) {
     // "hash" is each line's running hash; an event's own hash field is its data's.
-    const std::string key = field.first == "hash" ? "data_hash" : field.first;
-    const TraceValue& value = field.second;
-    if (std::optional<std::string> text = JsonText(field.first, value)) {
-      j[key] = *text;
-      continue;
-    }
-    std::visit(
-        [&](const auto& v) {
-          using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, Duration>) {
-            j[key] = v.nanos();
-          } else {
-            j[key] = v;
-          }
-        },
-        value);
+    j[key == "hash" ? "data_hash" : key] =
+        TraceValueJson<nlohmann::ordered_json>(key, value, /*duration_as_text=*/false);
   }
   char hash[20];
   std::snprintf(hash, sizeof hash, "%016" PRIx64, event.hash_after);

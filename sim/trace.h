@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -147,5 +148,22 @@ std::string ToString(const TraceValue& value);
 // "hash", "digest", "messages") as 16 hex digits, other integers beyond 2^53 (which
 // JavaScript and most JSON readers round) as decimal strings; nullopt for a plain value.
 std::optional<std::string> JsonText(std::string_view key, const TraceValue& value);
+
+// A field as a JSON value of type Json (nlohmann::json or ordered_json): JsonText's string
+// when it gives one, else the value itself, a Duration as text or in nanoseconds.
+template <typename Json>
+Json TraceValueJson(std::string_view key, const TraceValue& value, bool duration_as_text) {
+  if (std::optional<std::string> text = JsonText(key, value)) return Json(*text);
+  return std::visit(
+      [&](const auto& x) -> Json {
+        using V = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<V, Duration>) {
+          return duration_as_text ? Json(x.ToString()) : Json(x.nanos());
+        } else {
+          return Json(x);
+        }
+      },
+      value);
+}
 
 }  // namespace mqsim::sim
