@@ -14,6 +14,12 @@ namespace mqsim::bench {
 
 std::string_view ToString(Engine e) { return e == Engine::kRocksMq ? "rocksmq" : "natsmq"; }
 
+Engine EngineNamed(const std::string& name) {
+  if (name == "rocksmq") return Engine::kRocksMq;
+  if (name == "natsmq") return Engine::kNatsMq;
+  Die("unknown engine " + name);
+}
+
 void Die(const std::string& what) {
   std::fprintf(stderr, "benchmark: %s\n", what.c_str());
   std::fflush(stderr);

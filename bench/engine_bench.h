@@ -27,6 +27,8 @@ namespace mqsim::bench {
 
 enum class Engine { kRocksMq, kNatsMq };
 std::string_view ToString(Engine e);
+// "rocksmq" or "natsmq"; anything else ends the benchmark with an error.
+Engine EngineNamed(const std::string& name);
 
 [[noreturn]] void Die(const std::string& what);
 

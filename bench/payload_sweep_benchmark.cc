@@ -98,6 +98,31 @@ double GrowthMiB(uint64_t now, uint64_t start) {
   return now > start ? MiB(now - start) : -MiB(start - now);
 }
 
+// Per phase the rep with the least wall time; memory: the largest growth seen. Each rep in a
+// child process, on a fresh directory.
+Result BestOf(const Case& c, const std::string& dir, int reps) {
+  Result r;
+  r.produce.wall_s = r.consume.wall_s = 1e300;
+  for (int rep = 0; rep < reps; ++rep) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    sync();
+    const Result x = mqsim::bench::RunInChild<Result>([&] { return RunCase(c, dir); });
+    std::filesystem::remove_all(dir);
+    sync();
+    if (!x.peak_reset) std::fprintf(stderr, "note: VmHWM could not be reset\n");
+    if (x.produce.wall_s < r.produce.wall_s) r.produce = x.produce;
+    if (x.consume.wall_s < r.consume.wall_s) r.consume = x.consume;
+    if (x.rss_peak - x.rss_start > r.rss_peak - r.rss_start) {
+      r.rss_start = x.rss_start;
+      r.rss_peak = x.rss_peak;
+      r.rss_after_produce = x.rss_after_produce;
+      r.rss_after_consume = x.rss_after_consume;
+    }
+  }
+  return r;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -129,36 +154,13 @@ int main(int argc, char** argv) {
   for (const size_t kib : payloads_kib) {
     for (const std::string& en : engines) {
       Case c;
-      if (en == "rocksmq")
-        c.engine = Engine::kRocksMq;
-      else if (en == "natsmq")
-        c.engine = Engine::kNatsMq;
-      else
-        Die("unknown engine " + en);
+      c.engine = mqsim::bench::EngineNamed(en);
       c.payload = kib << 10;
       c.batch = batch;
       const uint64_t want = (mib << 20) / c.payload;
       c.msgs = std::max<uint64_t>(1, (want + batch / 2) / batch) * batch;
       c.consume = static_cast<int>(std::clamp<size_t>(consume_kib / kib, 1, 100));
-      Result r;  // per phase the rep with the least wall time; memory: the largest seen
-      r.produce.wall_s = r.consume.wall_s = 1e300;
-      for (int rep = 0; rep < reps; ++rep) {
-        std::filesystem::remove_all(dir);
-        std::filesystem::create_directories(dir);
-        sync();
-        const Result x = mqsim::bench::RunInChild<Result>([&] { return RunCase(c, dir); });
-        std::filesystem::remove_all(dir);
-        sync();
-        if (!x.peak_reset) std::fprintf(stderr, "note: VmHWM could not be reset\n");
-        if (x.produce.wall_s < r.produce.wall_s) r.produce = x.produce;
-        if (x.consume.wall_s < r.consume.wall_s) r.consume = x.consume;
-        if (x.rss_peak - x.rss_start > r.rss_peak - r.rss_start) {
-          r.rss_start = x.rss_start;
-          r.rss_peak = x.rss_peak;
-          r.rss_after_produce = x.rss_after_produce;
-          r.rss_after_consume = x.rss_after_consume;
-        }
-      }
+      const Result r = BestOf(c, dir, reps);
       const double n = static_cast<double>(c.msgs);
       const double vol = MiB(c.msgs * c.payload);
       const std::string size =

@@ -81,12 +81,10 @@ uint64_t ConsumeAll(EngineDriver& d, const Workload& w) {
   return read;
 }
 
-Result RunSimulated(Engine engine, const Workload& w, bool hash_contents, uint64_t seed) {
-  namespace sim = mqsim::sim;
-  namespace backends = mqsim::backends;
-  sim::ResetRocksDbInternals(seed);
-  sim::Simulation simulation(seed);
-  backends::SimStoreOptions so;
+// The store as the benchmarks run it: retention off, Milvus's other defaults.
+mqsim::backends::SimStoreOptions StoreOptions(Engine engine, const Workload& w,
+                                              bool hash_contents) {
+  mqsim::backends::SimStoreOptions so;
   so.type = engine == Engine::kRocksMq ? mqsim::backends::MqType::kRocksMq
                                        : mqsim::backends::MqType::kNatsMq;
   so.config.rocksmq = mqsim::bench::BenchRocksMqOptions();
@@ -94,6 +92,15 @@ Result RunSimulated(Engine engine, const Workload& w, bool hash_contents, uint64
   so.config.rocksmq.produce_sync = w.sync;
   so.config.natsmq.sync_always = w.sync;
   so.disk.hash_contents = hash_contents;
+  return so;
+}
+
+Result RunSimulated(Engine engine, const Workload& w, bool hash_contents, uint64_t seed) {
+  namespace sim = mqsim::sim;
+  namespace backends = mqsim::backends;
+  sim::ResetRocksDbInternals(seed);
+  sim::Simulation simulation(seed);
+  const backends::SimStoreOptions so = StoreOptions(engine, w, hash_contents);
   backends::SimStore store(&simulation, so);
   if (const auto s = store.Open(); !s.ok()) Die("SimStore open: " + s.ToString());
   std::unique_ptr<EngineDriver> driver =
@@ -178,6 +185,32 @@ struct Row {
   double produce_ns = 0, produce_cpu_ns = 0, consume_ns = 0, consume_cpu_ns = 0;
 };
 
+World WorldNamed(const std::string& name) {
+  if (name == "sim") return World::kSim;
+  if (name == "sim-nocontent") return World::kSimNoContent;
+  if (name == "native") return World::kNative;
+  Die("unknown world " + name);
+}
+
+// One engine's table rows, each simulated world also as a ratio to the native one.
+void PrintRows(const std::string& en, const std::vector<std::string>& order,
+               std::map<std::string, Row>& rows, double msgs) {
+  for (const std::string& wn : order) {
+    const Row& r = rows[wn];
+    std::string ratios = "| — | — | — |";
+    if (wn != "native" && rows.count("native") != 0) {
+      const Row& n = rows["native"];
+      char buf[128];
+      std::snprintf(buf, sizeof buf, "| %.2fx | %.2fx | %.2fx |", r.produce_ns / n.produce_ns,
+                    r.consume_ns / n.consume_ns,
+                    (r.produce_ns + r.consume_ns) / (n.produce_ns + n.consume_ns));
+      ratios = buf;
+    }
+    std::printf("| %s | %s | %.0f | %.0f | %.0f | %.0f | %.0f %s\n", en.c_str(), wn.c_str(), msgs,
+                r.produce_ns, r.produce_cpu_ns, r.consume_ns, r.consume_cpu_ns, ratios.c_str());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -208,25 +241,11 @@ int main(int argc, char** argv) {
       "produce+consume sim/native |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
   for (const std::string& en : engines) {
-    Engine engine;
-    if (en == "rocksmq")
-      engine = Engine::kRocksMq;
-    else if (en == "natsmq")
-      engine = Engine::kNatsMq;
-    else
-      Die("unknown engine " + en);
+    const Engine engine = mqsim::bench::EngineNamed(en);
     std::map<std::string, Row> rows;
     std::vector<std::string> order;
     for (const std::string& wn : worlds) {
-      World world;
-      if (wn == "sim")
-        world = World::kSim;
-      else if (wn == "sim-nocontent")
-        world = World::kSimNoContent;
-      else if (wn == "native")
-        world = World::kNative;
-      else
-        Die("unknown world " + wn);
+      const World world = WorldNamed(wn);
       Result best;  // per phase: the rep with the least wall time, and its CPU time
       best.produce.wall_s = best.consume.wall_s = 1e300;
       uint64_t hash = 0;
@@ -249,20 +268,7 @@ int main(int argc, char** argv) {
                      best.consume.wall_s * 1e9 / msgs, best.consume.cpu_s * 1e9 / msgs};
       order.push_back(wn);
     }
-    for (const std::string& wn : order) {
-      const Row& r = rows[wn];
-      std::string ratios = "| — | — | — |";
-      if (wn != "native" && rows.count("native") != 0) {
-        const Row& n = rows["native"];
-        char buf[128];
-        std::snprintf(buf, sizeof buf, "| %.2fx | %.2fx | %.2fx |", r.produce_ns / n.produce_ns,
-                      r.consume_ns / n.consume_ns,
-                      (r.produce_ns + r.consume_ns) / (n.produce_ns + n.consume_ns));
-        ratios = buf;
-      }
-      std::printf("| %s | %s | %.0f | %.0f | %.0f | %.0f | %.0f %s\n", en.c_str(), wn.c_str(), msgs,
-                  r.produce_ns, r.produce_cpu_ns, r.consume_ns, r.consume_cpu_ns, ratios.c_str());
-    }
+    PrintRows(en, order, rows, msgs);
   }
   return 0;
 }
