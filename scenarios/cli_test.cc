@@ -151,48 +151,48 @@ TEST_CASE("run and sweep: an engine crash is RESULT fail property=engine_crash w
   CHECK(property == std::map<uint64_t, std::string>{{345, "-"}, {346, "engine_crash"}, {347, "-"}});
 }
 
-// Killing mqsim kills its workers: none outlives the sweep that started it.
-TEST_CASE("sweep: killing mqsim leaves no worker process behind") {
+// A sweep of many seeds started in the background, its standard output in `out`.
+pid_t StartSweep(const std::string& out) {
   const std::string bin = std::string(std::getenv("TEST_SRCDIR")) + "/mqsim/scenarios/mqsim";
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    if (std::freopen("/dev/null", "w", stdout) == nullptr) _exit(126);
+    if (std::freopen(out.c_str(), "w", stdout) == nullptr) _exit(126);
     execl(bin.c_str(), bin.c_str(), "sweep", "natsmq-disk-full", "--seeds", "1..1000", "--jobs",
           "2", static_cast<char*>(nullptr));
     _exit(127);
   }
-  auto children_of = [](pid_t parent) {
-    int n = 0;
-    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-      std::ifstream stat(e.path() / "stat");
-      std::string pid, comm, state;
-      long ppid = 0;
-      if (stat >> pid >> comm >> state >> ppid && ppid == parent) ++n;
-    }
-    return n;
-  };
-  int seen = 0;
-  for (int i = 0; i < 100 && seen == 0; ++i) {
-    usleep(20'000);
-    seen = children_of(pid);
-  }
-  CHECK(seen > 0);
-  // The workers' pids, to check after their parent is gone (they would be re-parented).
-  std::vector<std::string> workers;
+  return pid;
+}
+
+// The processes whose parent is `parent`, with their process groups (/proc/PID/stat).
+std::map<std::string, long> ChildrenOf(pid_t parent) {
+  std::map<std::string, long> out;
   for (const auto& e : std::filesystem::directory_iterator("/proc")) {
     std::ifstream stat(e.path() / "stat");
-    std::string p, comm, state;
-    long ppid = 0;
-    if (stat >> p >> comm >> state >> ppid && ppid == pid) workers.push_back(p);
+    std::string pid, comm, state;
+    long ppid = 0, pgrp = 0;
+    if (stat >> pid >> comm >> state >> ppid >> pgrp && ppid == parent) out[pid] = pgrp;
   }
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  return out;
+}
+
+// Waits (up to 2 s) for the sweep to have workers running.
+std::map<std::string, long> WaitForWorkers(pid_t sweep) {
+  std::map<std::string, long> workers;
+  for (int i = 0; i < 100 && workers.empty(); ++i) {
+    usleep(20'000);
+    workers = ChildrenOf(sweep);
+  }
+  return workers;
+}
+
+// How many of `workers` are still alive after up to 2 s.
+int AliveAfterWaiting(const std::map<std::string, long>& workers) {
   int alive = 0;
   for (int i = 0; i < 100; ++i) {
     alive = 0;
-    for (const std::string& w : workers) {
+    for (const auto& [w, pgrp] : workers) {
       std::ifstream stat("/proc/" + w + "/stat");
       std::string p, comm, state;
       if (stat >> p >> comm >> state && state != "Z") ++alive;
@@ -200,7 +200,41 @@ TEST_CASE("sweep: killing mqsim leaves no worker process behind") {
     if (alive == 0) break;
     usleep(20'000);
   }
-  CHECK(alive == 0);
+  return alive;
+}
+
+// Killing mqsim kills its workers: none outlives the sweep that started it.
+TEST_CASE("sweep: killing mqsim leaves no worker process behind") {
+  const pid_t pid = StartSweep("/dev/null");
+  const std::map<std::string, long> workers = WaitForWorkers(pid);
+  CHECK_FALSE(workers.empty());
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(AliveAfterWaiting(workers) == 0);
+}
+
+// Ctrl-C reaches a terminal's foreground process group; the workers are not in it (each is
+// a group of its own), so mqsim alone decides: it stops them all, says how far it got and
+// exits 130.
+TEST_CASE("sweep: SIGINT stops the whole sweep cleanly, with a summary") {
+  const auto out = std::filesystem::temp_directory_path() / "mqsim-cli-sigint.txt";
+  const pid_t pid = StartSweep(out.string());
+  const std::map<std::string, long> workers = WaitForWorkers(pid);
+  REQUIRE_FALSE(workers.empty());
+  for (const auto& [w, pgrp] : workers) CHECK(pgrp == std::stol(w));  // each its own group
+  usleep(300'000);
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(AliveAfterWaiting(workers) == 0);
+  std::ifstream in(out);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  INFO(text);
+  CHECK(text.find("interrupted by SIGINT after ") != std::string::npos);
+  CHECK(text.find("natsmq-disk-full: ") != std::string::npos);
 }
 
 TEST_CASE("replay: the same execution, with a full JSONL trace") {

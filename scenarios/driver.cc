@@ -1,10 +1,13 @@
 #include "scenarios/driver.h"
 
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -103,14 +106,64 @@ absl::StatusOr<SeedRange> ParseSeedRange(std::string_view text) {
   return SeedRange{*first, *last};
 }
 
-void RunMany(uint64_t count, const std::function<SweepRun(uint64_t)>& run, int parallel,
-             uint64_t bugs, const std::function<void(uint64_t, const RunResult&)>& done) {
+namespace {
+
+// The signals that stop a sweep, and SIGCHLD, blocked while it runs and taken with
+// sigtimedwait (no handler: nothing runs asynchronously). Workers unblock them.
+class StopSignals {
+ public:
+  StopSignals() {
+    sigemptyset(&set_);
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&set_, s);
+    MQSIM_ASSERT(sigprocmask(SIG_BLOCK, &set_, &old_) == 0);
+  }
+  ~StopSignals() { (void)sigprocmask(SIG_SETMASK, &old_, nullptr); }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+  // Waits up to `seconds` for a signal of the set; returns the stop signal taken, or 0
+  // (a child ended, or nothing came).
+  int Wait(time_t seconds) {
+    const timespec timeout{seconds, 0};
+    for (;;) {
+      const int s = sigtimedwait(&set_, nullptr, &timeout);
+      if (s < 0 && errno == EINTR) continue;
+      return s == SIGINT || s == SIGTERM || s == SIGHUP ? s : 0;
+    }
+  }
+
+ private:
+  sigset_t set_;
+  sigset_t old_;
+};
+
+struct Running {
+  uint64_t index;
+  SweepRun what;
+  Child child;
+};
+
+// Kills every running worker (its whole process group) and reaps it.
+void KillAll(std::map<pid_t, Running>& running) {
+  for (const auto& [pid, r] : running) {
+    (void)kill(-pid, SIGKILL);
+    (void)kill(pid, SIGKILL);
+  }
+  for (const auto& [pid, r] : running) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    close(r.child.fd);
+  }
+  running.clear();
+}
+
+}  // namespace
+
+int RunMany(uint64_t count, const std::function<SweepRun(uint64_t)>& run, int parallel,
+            uint64_t bugs, const std::function<void(uint64_t, const RunResult&)>& done) {
   MQSIM_ASSERT(parallel >= 1);
-  struct Running {
-    uint64_t index;
-    SweepRun what;
-    Child child;
-  };
+  StopSignals signals;
   std::map<pid_t, Running> running;
   std::map<uint64_t, RunResult> finished;  // out of order, waiting for earlier runs
   uint64_t next = 0, reported = 0;
@@ -122,15 +175,20 @@ void RunMany(uint64_t count, const std::function<SweepRun(uint64_t)>& run, int p
            next - reported < window) {
       const SweepRun what = run(next);
       const RunOptions options{what.seed, nullptr, bugs};
-      const Child child = Start([what, options] { return RunScenario(*what.scenario, options); });
+      const Child child = Start([what, options] { return RunScenario(*what.scenario, options); },
+                                /*own_process_group=*/true);
       running[child.pid] = Running{next++, what, child};
     }
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
-    if (pid < 0 && errno == EINTR) continue;
-    MQSIM_ASSERT_MSG(pid > 0, "RunMany: waitpid failed with children running");
-    auto it = running.find(pid);
-    if (it == running.end()) continue;  // not one of ours
+    const pid_t pid = waitpid(-1, &status, WNOHANG);
+    MQSIM_ASSERT_MSG(pid >= 0 || errno == EINTR, "RunMany: waitpid failed with children running");
+    // Take a pending stop signal at once; with no child ended, wait for one (or a signal).
+    if (const int stop = signals.Wait(pid > 0 ? 0 : 1); stop != 0) {
+      KillAll(running);
+      return stop;
+    }
+    auto it = pid > 0 ? running.find(pid) : running.end();
+    if (it == running.end()) continue;  // nothing ended, or not one of ours
     const Running& r = it->second;
     finished[r.index] =
         Finish(r.child, status, *r.what.scenario, RunOptions{r.what.seed, nullptr, bugs});
@@ -140,6 +198,7 @@ void RunMany(uint64_t count, const std::function<SweepRun(uint64_t)>& run, int p
       done(reported++, f->second);
     }
   }
+  return 0;
 }
 
 }  // namespace mqsim::scenarios

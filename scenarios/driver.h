@@ -62,8 +62,14 @@ struct SweepRun {
 // Executes `count` runs, run(i) saying which, each in its own supervised child process
 // (scenarios/supervisor.h), up to `parallel` at a time, with the bug modes `bugs`.
 // done(i, result) is called for every run in index order, each as soon as it and every run
-// before it have finished. REQUIRES: parallel >= 1.
-void RunMany(uint64_t count, const std::function<SweepRun(uint64_t)>& run, int parallel,
-             uint64_t bugs, const std::function<void(uint64_t, const RunResult&)>& done);
+// before it have finished.
+//
+// Each worker is its own process group and dies with its parent, so a terminal's Ctrl-C
+// reaches only this process: SIGINT, SIGTERM or SIGHUP stop the sweep cleanly (every
+// running worker is killed and reaped, no further run starts, done() is not called again)
+// and RunMany returns that signal's number; it returns 0 when every run has been done.
+// REQUIRES: parallel >= 1; no other thread, and no handler for those signals or SIGCHLD.
+int RunMany(uint64_t count, const std::function<SweepRun(uint64_t)>& run, int parallel,
+            uint64_t bugs, const std::function<void(uint64_t, const RunResult&)>& done);
 
 }  // namespace mqsim::scenarios

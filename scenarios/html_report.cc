@@ -1,6 +1,7 @@
 #include "scenarios/html_report.h"
 
 #include <algorithm>
+#include <cinttypes>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -18,8 +19,9 @@ constexpr int kBuckets = 120;
 constexpr double kWidth = 960, kLeft = 60;
 constexpr double kRatesTop = 20, kRatesHeight = 150;
 constexpr double kBacklogTop = 200, kBacklogHeight = 120;
-constexpr double kBandsTop = 350, kBandsHeight = 40;
-constexpr double kSvgHeight = 420;
+constexpr double kDiskTop = 350, kDiskHeight = 100;
+constexpr double kBandsTop = 480, kBandsHeight = 40;
+constexpr double kSvgHeight = 550;
 const char* const kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"};
 
 std::string Num(double v) {
@@ -134,16 +136,33 @@ std::string Polyline(const Series& s, const std::vector<double>& v, double top, 
          "\" points=\"" + pts + "\"/>\n";
 }
 
-std::string Axis(const Series& s, double top, double height, const std::string& label, double max) {
+// A time on an axis, to the precision a reader wants there: "2h05m", "4m31s", "12.5s".
+std::string Tick(int64_t ns) {
+  const int64_t s = ns / 1'000'000'000;
+  char buf[32];
+  if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%" PRId64 "h%02" PRId64 "m", s / 3600, s % 3600 / 60);
+  } else if (s >= 60) {
+    std::snprintf(buf, sizeof buf, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ns) / 1e9);
+  }
+  return buf;
+}
+
+std::string Axis(const Series& s, double top, double height, const std::string& label,
+                 const std::string& max) {
   std::string out = "<line x1=\"" + Num(kLeft) + "\" y1=\"" + Num(top + height) + "\" x2=\"" +
                     Num(kWidth) + "\" y2=\"" + Num(top + height) + "\" stroke=\"#999\"/>\n";
   out += "<text x=\"4\" y=\"" + Num(top + 10) + "\" font-size=\"11\">" + EscapeMarkup(label) +
          "</text>\n<text x=\"4\" y=\"" + Num(top + 24) + "\" font-size=\"10\" fill=\"#666\">max " +
-         Num(max) + "</text>\n";
+         max + "</text>\n";
   for (int i = 0; i <= 4; ++i) {
     const int64_t t = s.end_ns * i / 4;
-    out += "<text x=\"" + Num(X(s, t) - 10) + "\" y=\"" + Num(top + height + 12) +
-           "\" font-size=\"10\" fill=\"#666\">" + sim::Duration::Nanos(t).ToString() + "</text>\n";
+    const char* anchor = i == 0 ? "start" : i == 4 ? "end" : "middle";
+    out += "<text x=\"" + Num(X(s, t)) + "\" y=\"" + Num(top + height + 12) +
+           "\" font-size=\"10\" fill=\"#666\" text-anchor=\"" + anchor + "\">" + Tick(t) +
+           "</text>\n";
   }
   return out;
 }
@@ -152,7 +171,7 @@ std::string Rates(const Series& s) {
   double max = 1;
   for (int b = 0; b < kBuckets; ++b) max = std::max({max, s.produced[b], s.consumed[b]});
   std::string out = "<g id=\"rates\">\n" +
-                    Axis(s, kRatesTop, kRatesHeight, "messages per bucket", max) +
+                    Axis(s, kRatesTop, kRatesHeight, "messages per bucket", Num(max)) +
                     Polyline(s, s.produced, kRatesTop, kRatesHeight, max, "#1f77b4") +
                     Polyline(s, s.consumed, kRatesTop, kRatesHeight, max, "#ff7f0e");
   out += "<text x=\"" + Num(kWidth - 220) + "\" y=\"" + Num(kRatesTop + 10) +
@@ -173,7 +192,7 @@ std::string Backlog(const Series& s) {
   double max = 1;
   for (const auto& [g, v] : s.backlog) max = std::max(max, *std::max_element(v.begin(), v.end()));
   std::string out =
-      "<g id=\"backlog\">\n" + Axis(s, kBacklogTop, kBacklogHeight, "backlog per group", max);
+      "<g id=\"backlog\">\n" + Axis(s, kBacklogTop, kBacklogHeight, "backlog per group", Num(max));
   size_t i = 0;
   for (const auto& [g, v] : s.backlog) {
     const char* color = kColors[i % std::size(kColors)];
@@ -183,6 +202,40 @@ std::string Backlog(const Series& s) {
            "</text>\n";
     ++i;
   }
+  return out + "</g>\n";
+}
+
+// "12.3 MB": a byte count for an axis.
+std::string Bytes(double v) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  size_t u = 0;
+  while (v >= 1000 && u + 1 < std::size(units)) v /= 1000, ++u;
+  return Num(v) + " " + units[u];
+}
+
+// The disk's samples as a line: each point at its own time (samples are not bucketed).
+std::string DiskLine(const Series& s, const std::vector<DiskSample>& disk,
+                     uint64_t DiskSample::*field, double max, const char* color) {
+  std::string pts;
+  for (const DiskSample& d : disk) {
+    if (d.t_ns > s.end_ns) break;
+    const double v = static_cast<double>(d.*field);
+    pts += Num(X(s, d.t_ns)) + "," + Num(kDiskTop + kDiskHeight - kDiskHeight * v / max) + " ";
+  }
+  return "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"" + std::string(color) +
+         "\" points=\"" + pts + "\"/>\n";
+}
+
+std::string Disk(const Series& s, const std::vector<DiskSample>& disk) {
+  double max = 1;
+  for (const DiskSample& d : disk) max = std::max(max, static_cast<double>(d.stored_bytes));
+  std::string out =
+      "<g id=\"disk\">\n" + Axis(s, kDiskTop, kDiskHeight, "store's disk", Bytes(max));
+  out += DiskLine(s, disk, &DiskSample::stored_bytes, max, "#1f77b4") +
+         DiskLine(s, disk, &DiskSample::unsynced_bytes, max, "#d62728");
+  out += "<text x=\"" + Num(kWidth - 220) + "\" y=\"" + Num(kDiskTop + 10) +
+         "\" font-size=\"11\"><tspan fill=\"#1f77b4\">stored bytes</tspan> "
+         "<tspan fill=\"#d62728\">unsynced bytes</tspan></text>\n";
   return out + "</g>\n";
 }
 
@@ -220,13 +273,13 @@ std::string Timeline(const ReportInput& in) {
   const Series s = Measure(in.history, in.result.sim_time.nanos());
   return "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + Num(kWidth) +
          "\" height=\"" + Num(kSvgHeight) + "\" viewBox=\"0 0 " + Num(kWidth) + " " +
-         Num(kSvgHeight) + "\">\n" + Rates(s) + Backlog(s) + Bands(s, in.faults) +
-         Marker(s, in.result) + "</svg>\n";
+         Num(kSvgHeight) + "\">\n" + Rates(s) + Backlog(s) + Disk(s, in.disk) +
+         Bands(s, in.faults) + Marker(s, in.result) + "</svg>\n";
 }
 
 // The history lines around the failure: the 30 events up to 1 s after it was observed.
 std::string Excerpt(const ReportInput& in) {
-  if (in.result.pass || !in.result.failed_at) return "";
+  if (in.result.pass || !in.result.failed_at || in.history.events().empty()) return "";
   const int64_t until = in.result.failed_at->nanos() + 1'000'000'000;
   const std::vector<HistoryEvent>& ev = in.history.events();
   size_t last = 0;
@@ -315,8 +368,9 @@ std::string SweepRowHtml(const SweepRow& row, const std::map<uint64_t, std::stri
               ? seed
               : "<a href=\"" + EscapeMarkup(link->second) + "\">" + seed + "</a>") +
          "</td><td>" + (r.pass ? "pass" : "fail " + EscapeMarkup(r.property)) + "</td><td>" +
-         r.sim_time.ToString() + "</td><td>" + std::to_string(r.steps) + "</td><td>" + Hex(r.hash) +
-         "</td><td>" + Injected(r.injected) + "</td></tr>\n";
+         r.sim_time.ToString() + "</td><td>" + Num(r.wall_seconds) + " s</td><td>" +
+         std::to_string(r.steps) + "</td><td>" + Hex(r.hash) + "</td><td>" + Injected(r.injected) +
+         "</td></tr>\n";
 }
 
 }  // namespace
@@ -324,7 +378,12 @@ std::string SweepRowHtml(const SweepRow& row, const std::map<uint64_t, std::stri
 std::string SweepSummaryHtml(const Scenario& scenario, const std::vector<SweepRow>& rows,
                              const std::map<uint64_t, std::string>& reports) {
   size_t failed = 0;
-  for (const SweepRow& row : rows) failed += row.result.pass ? 0 : 1;
+  double wall = 0, slowest = 0;
+  for (const SweepRow& row : rows) {
+    failed += row.result.pass ? 0 : 1;
+    wall += row.result.wall_seconds;
+    slowest = std::max(slowest, row.result.wall_seconds);
+  }
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>mqsim "
       "sweep: " +
@@ -334,8 +393,9 @@ std::string SweepSummaryHtml(const Scenario& scenario, const std::vector<SweepRo
       "</head><body>\n<h1>" +
       EscapeMarkup(scenario.name) + ": " + std::to_string(rows.size() - failed) + " passed, " +
       std::to_string(failed) + " failed</h1>\n<p>mqsim " + std::string(Version()) +
-      "</p>\n<table id=\"seeds\">\n<tr><th>seed</th><th>result</th><th>simulated "
-      "time</th><th>steps</th><th>hash</th><th>faults injected</th></tr>\n";
+      "; the runs took " + Num(wall) + " s of wall time together, the slowest " + Num(slowest) +
+      " s</p>\n<table id=\"seeds\">\n<tr><th>seed</th><th>result</th><th>simulated "
+      "time</th><th>wall time</th><th>steps</th><th>hash</th><th>faults injected</th></tr>\n";
   for (const SweepRow& row : rows) {
     if (!row.result.pass) out += SweepRowHtml(row, reports);  // failures first
   }

@@ -3,14 +3,15 @@
 //
 //   header     scenario, store, seed, result, hash, steps, simulated time, version, fault
 //              plan, and the REPRO line of a failure;
-//   timeline   produce and consume rates, the backlog of each group, retention passes, and
-//              the faults as bands: down time from each crash to its recovery (power losses
+//   timeline   produce and consume rates, the backlog of each group, retention passes, the
+//              bytes the store's disk holds and how many of them are unsynced, and the
+//              faults as bands: down time from each crash to its recovery (power losses
 //              marked), GC pauses and disk-full windows; the failure as a marker linked to
 //              its evidence;
 //   evidence   the failed property, its detail, and the history around the failure, each
 //              line anchored (#event-N) as the trace's mq.* events number them.
 //
-// Element ids a test (or a person) can rely on: timeline, rates, backlog, fault-bands,
+// Element ids a test (or a person) can rely on: timeline, rates, backlog, disk, fault-bands,
 // failure-marker (only on a failure), evidence, history-excerpt, repro.
 #pragma once
 
@@ -51,6 +52,7 @@ struct ReportInput {
   uint64_t seed = 0;
   const RunResult& result;
   const properties::History& history;
+  const std::vector<DiskSample>& disk;
   std::vector<FaultMark> faults;
   std::string repro;  // the REPRO command of a failure
 };
@@ -58,7 +60,7 @@ struct ReportInput {
 std::string HtmlReport(const ReportInput& in);
 
 // A sweep's summary page: the outcome of every seed (result, property, simulated time,
-// steps, hash, crashes and the faults injected), failures first-class: each failing seed
+// wall time, steps, hash, crashes and the faults injected), failures first-class: each failing seed
 // links to its own report when `reports` names one (seed -> file name, relative).
 struct SweepRow {
   uint64_t seed = 0;

@@ -25,6 +25,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -37,6 +38,7 @@
 #include "scenarios/driver.h"
 #include "scenarios/embedded.h"
 #include "scenarios/html_report.h"
+#include "scenarios/progress.h"
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
@@ -54,6 +56,7 @@ using mqsim::scenarios::BazelTestRepro;
 using mqsim::scenarios::Expected;
 using mqsim::scenarios::Hex;
 using mqsim::scenarios::LoadScenario;
+using mqsim::scenarios::Progress;
 using mqsim::scenarios::ReproCommand;
 using mqsim::scenarios::ResultLine;
 using mqsim::scenarios::RunJson;
@@ -177,12 +180,14 @@ struct RunFlags {
 
 // The HTML report of a finished run (scenarios/html_report.h).
 void WriteReport(const Scenario& sc, uint64_t seed, const RunResult& r,
-                 const mqsim::properties::History& history, mqsim::scenarios::FaultMarks& marks,
-                 const std::string& path) {
+                 const mqsim::properties::History& history,
+                 const std::vector<mqsim::scenarios::DiskSample>& disk,
+                 mqsim::scenarios::FaultMarks& marks, const std::string& path) {
   const mqsim::scenarios::ReportInput in{sc,
                                          seed,
                                          r,
                                          history,
+                                         disk,
                                          marks.Finish(r.sim_time.nanos()),
                                          r.pass ? "" : ReproCommand(sc, seed, g_bugs, r)};
   std::ofstream(UserPath(path)) << mqsim::scenarios::HtmlReport(in);
@@ -215,8 +220,13 @@ RunResult RunWithTraces(const Scenario& sc, uint64_t seed, const RunFlags& f) {
   }
   if (!tee.empty()) trace.set_sink(&tee);
   mqsim::properties::History history;
-  RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{seed, &trace, g_bugs},
-                                              f.report_path.empty() ? nullptr : &history);
+  std::vector<mqsim::scenarios::DiskSample> disk;
+  mqsim::scenarios::SimProgress progress(sc.name + " seed " + std::to_string(seed));
+  mqsim::scenarios::RunWatch watch;
+  watch.progress = [&progress](auto now, auto duration) { progress.At(now, duration); };
+  if (!f.report_path.empty()) watch.history = &history, watch.disk = &disk;
+  RunResult r = mqsim::scenarios::RunScenario(sc, RunOptions{seed, &trace, g_bugs}, &watch);
+  progress.Clear();
   if (chrome) chrome->SetRunInfo(seed, r.hash, r.pass ? "pass" : "fail " + r.property);
   if (compare) {
     const std::string divergence = compare->Divergence();
@@ -225,7 +235,7 @@ RunResult RunWithTraces(const Scenario& sc, uint64_t seed, const RunFlags& f) {
               << std::endl;
   }
   chrome.reset();  // closes its JSON array
-  if (!f.report_path.empty()) WriteReport(sc, seed, r, history, marks, f.report_path);
+  if (!f.report_path.empty()) WriteReport(sc, seed, r, history, disk, marks, f.report_path);
   return r;
 }
 
@@ -261,6 +271,13 @@ int RunOne(const Scenario& sc, uint64_t seed, const RunFlags& f) {
   auto body = [&] { return RunWithTraces(sc, seed, f); };
   const RunOptions options{seed, nullptr, g_bugs};
   const RunResult r = f.in_process ? body() : mqsim::scenarios::RunSupervised(sc, options, body);
+  if (!f.report_path.empty() &&
+      r.property == mqsim::properties::Name(mqsim::properties::Property::kEngineCrash)) {
+    // The child died before writing its report: this one has the verdict and its evidence
+    // (the last trace events) but no timeline.
+    mqsim::scenarios::FaultMarks none;
+    WriteReport(sc, seed, r, mqsim::properties::History(), {}, none, f.report_path);
+  }
   PrintRun(sc, r, seed, f.json);
   if (!f.trace_path.empty() && !f.json) std::cout << "trace: " << f.trace_path << " (JSONL)\n";
   if (!f.chrome_path.empty() && !f.json) {
@@ -272,47 +289,17 @@ int RunOne(const Scenario& sc, uint64_t seed, const RunFlags& f) {
   return r.pass ? kPass : kFail;
 }
 
-// "LABEL: N/TOTAL runs, ETA Ss" on standard error while it is a terminal; nothing otherwise.
-class Progress {
- public:
-  Progress(std::string label, uint64_t total)
-      : label_(std::move(label)), total_(total), tty_(isatty(2) != 0) {}
-  ~Progress() {
-    if (tty_ && shown_) std::fprintf(stderr, "\n");
-  }
-  void Done(uint64_t done) {
-    if (!tty_) return;
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    const double left = static_cast<double>(total_ - done);
-    std::fprintf(stderr, "\r%s: %" PRIu64 "/%" PRIu64 " runs, ETA %.0fs   ", label_.c_str(), done,
-                 total_, elapsed / static_cast<double>(std::max<uint64_t>(done, 1)) * left);
-    shown_ = true;
-  }
-  // Erases the progress line, before a result line is printed in its place.
-  void Clear() {
-    if (tty_ && shown_) std::fprintf(stderr, "\r\033[K");
-  }
-
- private:
-  std::string label_;
-  uint64_t total_;
-  bool tty_;
-  bool shown_ = false;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-};
-
 // Each seed in a child process (the engines keep process-wide state: libfiu, RocksDB's
 // internals), up to `jobs` at a time; results in seed order, each printed (with --json) as
 // soon as it and every earlier seed have finished.
 // A sweep's HTML: DIR/index.html with every seed, and DIR/seed-N.html for each failure (the
 // first 20), written by running those seeds again (the same executions).
 void WriteSweepReports(const Scenario& sc, const std::vector<mqsim::scenarios::SweepRow>& rows,
-                       const std::string& dir) {
+                       const std::string& dir, bool failure_reports) {
   std::filesystem::create_directories(UserPath(dir));
   std::map<uint64_t, std::string> reports;
   for (const auto& row : rows) {
-    if (row.result.pass || reports.size() >= 20) continue;
+    if (!failure_reports || row.result.pass || reports.size() >= 20) continue;
     RunFlags f;
     f.report_path = dir + "/seed-" + std::to_string(row.seed) + ".html";
     (void)mqsim::scenarios::RunSupervised(sc, RunOptions{row.seed, nullptr, g_bugs},
@@ -324,51 +311,71 @@ void WriteSweepReports(const Scenario& sc, const std::vector<mqsim::scenarios::S
   std::cerr << "report: " << dir << "/index.html\n";
 }
 
+// What a sweep has seen, and how it says so at the end.
+struct SweepTally {
+  uint64_t passed = 0, failed = 0, unexpected = 0;
+  std::vector<std::string> failures;  // FAIL and REPRO lines (text output)
+  int stopped_by = 0;                 // the signal that interrupted the sweep, or 0
+
+  void Print(const Scenario& sc, uint64_t seeds, bool json) const {
+    const std::string stop = stopped_by == 0 ? "" : "SIG" + std::string(sigabbrev_np(stopped_by));
+    if (json) {
+      nlohmann::json j{{"summary", true},
+                       {"scenario", sc.name},
+                       {"seeds", seeds},
+                       {"passed", passed},
+                       {"failed", failed},
+                       {"unexpected", unexpected},
+                       {"mqsim", std::string(mqsim::scenarios::Version())}};
+      if (!stop.empty()) j["interrupted"] = stop;
+      std::cout << j.dump() << "\n";
+      return;
+    }
+    for (const std::string& f : failures) std::cout << f;
+    if (!stop.empty()) {
+      std::cout << "interrupted by " << stop << " after " << passed + failed << " of " << seeds
+                << " seeds (in order; the runs under way were stopped)\n";
+    }
+    std::cout << sc.name << ": " << passed << " passed, " << failed << " failed";
+    if (!sc.expect_failure.empty()) std::cout << " (expected to fail " << sc.expect_failure << ")";
+    std::cout << ", " << unexpected << " unexpected\n";
+  }
+  int ExitCode() const {
+    if (stopped_by != 0) return 128 + stopped_by;  // as a shell reports a signal
+    return unexpected == 0 ? kPass : kFail;
+  }
+};
+
 int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs, bool json,
           const std::string& report_dir) {
-  uint64_t passed = 0, failed = 0, unexpected = 0;
+  SweepTally tally;
   std::vector<mqsim::scenarios::SweepRow> rows;
-  std::vector<std::string> failures;
   std::optional<Progress> progress(std::in_place, sc.name, seeds.count());
   auto done = [&](uint64_t i, const RunResult& r) {
     const uint64_t seed = seeds.first + i;
     const nlohmann::json j = RunJson(sc, r, seed, g_bugs);
-    (r.pass ? passed : failed)++;
-    if (!Expected(sc, r)) ++unexpected;
+    (r.pass ? tally.passed : tally.failed)++;
+    if (!Expected(sc, r)) ++tally.unexpected;
     if (json) {
       std::cout << j.dump() << std::endl;
     } else if (!r.pass) {
-      failures.push_back("FAIL seed " + std::to_string(seed) + ": " + r.property + ": " + r.detail +
-                         "\nREPRO: " + j.value("repro", "") + "\n");
+      tally.failures.push_back("FAIL seed " + std::to_string(seed) + ": " + r.property + ": " +
+                               r.detail + "\nREPRO: " + j.value("repro", "") + "\n");
     }
     if (!report_dir.empty()) rows.push_back({seed, r});
     progress->Done(i + 1);
   };
-  mqsim::scenarios::RunMany(
+  tally.stopped_by = mqsim::scenarios::RunMany(
       seeds.count(),
       [&](uint64_t i) {
         return mqsim::scenarios::SweepRun{&sc, seeds.first + i};
       },
       jobs, g_bugs, done);
   progress.reset();  // ends its line
-  if (!report_dir.empty()) WriteSweepReports(sc, rows, report_dir);
-  if (json) {
-    std::cout << nlohmann::json{{"summary", true},
-                                {"scenario", sc.name},
-                                {"seeds", seeds.count()},
-                                {"passed", passed},
-                                {"failed", failed},
-                                {"unexpected", unexpected},
-                                {"mqsim", std::string(mqsim::scenarios::Version())}}
-                     .dump()
-              << "\n";
-  } else {
-    for (const std::string& f : failures) std::cout << f;
-    std::cout << sc.name << ": " << passed << " passed, " << failed << " failed";
-    if (!sc.expect_failure.empty()) std::cout << " (expected to fail " << sc.expect_failure << ")";
-    std::cout << ", " << unexpected << " unexpected\n";
-  }
-  return unexpected == 0 ? kPass : kFail;
+  // An interrupted sweep still gets its summary page, but no failure is run again.
+  if (!report_dir.empty()) WriteSweepReports(sc, rows, report_dir, tally.stopped_by == 0);
+  tally.Print(sc, seeds.count(), json);
+  return tally.ExitCode();
 }
 
 int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path, int max_runs) {
@@ -378,8 +385,12 @@ int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path
     std::cerr << "mqsim: " << std::string(src.status().message()) << "\n";
     return kBadInput;
   }
+  std::optional<Progress> progress(std::in_place, "shrink (at most)",
+                                   static_cast<uint64_t>(max_runs));
   absl::StatusOr<mqsim::scenarios::ShrinkResult> r = mqsim::scenarios::Shrink(
-      src->text, src->file, src->base_dir, src->read, seed, max_runs, g_bugs);
+      src->text, src->file, src->base_dir, src->read, seed, max_runs, g_bugs,
+      [&progress](int runs) { progress->Done(static_cast<uint64_t>(runs)); });
+  progress.reset();  // ends its line
   if (!r.ok()) {
     std::cerr << "mqsim: " << std::string(r.status().message()) << "\n";
     return absl::IsFailedPrecondition(r.status()) ? kPass : kBadInput;
@@ -476,12 +487,17 @@ int DefaultJob() {
     std::fflush(stdout);
     progress.Done(i + 1);
   };
-  mqsim::scenarios::RunMany(
+  const int stop = mqsim::scenarios::RunMany(
       stock->size() * kSeeds,
       [&](uint64_t i) {
         return mqsim::scenarios::SweepRun{&(*stock)[i / kSeeds], i % kSeeds + 1};
       },
       DefaultParallelism(), 0, done);
+  if (stop != 0) {
+    progress.Clear();
+    std::printf("interrupted by SIG%s\n", sigabbrev_np(stop));
+    return 128 + stop;
+  }
   return rc;
 }
 

@@ -43,6 +43,7 @@ TEST_CASE("a failing run's report renders in Chromium with its timeline, bands a
   CHECK(dom.find("id=\"timeline\"") != std::string::npos);
   CHECK(dom.find("id=\"rates\"") != std::string::npos);
   CHECK(dom.find("id=\"backlog\"") != std::string::npos);
+  CHECK(dom.find("id=\"disk\"") != std::string::npos);  // stored and unsynced bytes
   CHECK(dom.find("id=\"fault-bands\"") != std::string::npos);
   CHECK(dom.find("class=\"band\"") != std::string::npos);  // crashes and GC pauses happened
   CHECK(dom.find("id=\"failure-marker\"") != std::string::npos);

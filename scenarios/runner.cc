@@ -1,14 +1,46 @@
 #include "scenarios/runner.h"
 
+#include <algorithm>
+
 #include "base/panic.h"
 #include "scenarios/harness.h"
 #include "scenarios/workload.h"
 #include "sim/run_context.h"
+#include "sim/sim_file_system.h"
 
 namespace mqsim::scenarios {
 
-RunResult RunScenario(const Scenario& scenario, const RunOptions& options,
-                      properties::History* history_out) {
+namespace {
+
+DiskSample SampleDisk(const sim::SimFileSystem& disk, int64_t t_ns) {
+  DiskSample d{t_ns, 0, 0};
+  for (const sim::FileDurability& f : disk.DurabilityFrontier()) {
+    d.stored_bytes += f.size_bytes;
+    d.unsynced_bytes += f.size_bytes - std::min(f.synced_bytes, f.size_bytes);
+  }
+  return d;
+}
+
+// Installs the watch's onlooker on the harness's scheduler (read only: see set_observer).
+void Watch(Harness& harness, const RunWatch& watch) {
+  const sim::Duration duration = harness.scenario().duration;
+  const sim::Duration every =
+      std::max(sim::Duration::Nanos(duration.nanos() / 480), sim::Duration::Millis(1));
+  const sim::Time start = harness.sim().now();
+  harness.scheduler().set_observer(
+      [&harness, &watch, duration, start](sim::Time now) {
+        const sim::Duration at = now - start;
+        if (watch.disk != nullptr) {
+          watch.disk->push_back(SampleDisk(harness.store().disk(), at.nanos()));
+        }
+        if (watch.progress) watch.progress(at, duration);
+      },
+      every);
+}
+
+}  // namespace
+
+RunResult RunScenario(const Scenario& scenario, const RunOptions& options, const RunWatch* watch) {
   absl::StatusOr<backends::MqType> type = scenario.StoreType();
   if (!type.ok()) {
     RunResult r;
@@ -28,10 +60,12 @@ RunResult RunScenario(const Scenario& scenario, const RunOptions& options,
     std::unique_ptr<Workload> workload = MakeWorkload(WorkloadName(scenario), harness);
     const base::ScopedPanicHandler panics(
         [&harness](const std::string& message) { harness.RecordPanic(message); });
+    if (watch != nullptr) Watch(harness, *watch);
     r = harness.Run(*workload);
-    if (history_out != nullptr) {
-      *history_out = harness.history();
-      history_out->set_trace(nullptr);  // the run's trace does not outlive the run
+    harness.scheduler().set_observer(nullptr, sim::Duration::Zero());
+    if (watch != nullptr && watch->history != nullptr) {
+      *watch->history = harness.history();
+      watch->history->set_trace(nullptr);  // the run's trace does not outlive the run
     }
   }
   r.steps = trace->steps();

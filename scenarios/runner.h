@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,10 +44,30 @@ struct RunResult {
   uint64_t crashes = 0;
   uint64_t retention_passes = 0;  // retention or expiry passes the store ran
   faults::FaultCounts injected;   // what the fault injector did
+  // How long the run took on this machine, set by the supervisor (not part of the
+  // execution: it differs from one run of the same seed to the next).
+  double wall_seconds = 0;
 };
 
-// history_out, when set, receives a copy of the run's history (for reports).
+// The store's disk at a moment of a run.
+struct DiskSample {
+  int64_t t_ns = 0;
+  uint64_t stored_bytes = 0;    // what the store's files hold (the page cache)
+  uint64_t unsynced_bytes = 0;  // of those, what a power loss now could take
+};
+
+// What a caller may watch of a run (reports, progress displays) without changing it: the
+// run's trace and hash are the same with or without a watch.
+struct RunWatch {
+  properties::History* history = nullptr;  // receives a copy of the history at the end
+  // The disk of the scenario's store (the first machine), sampled 480 times over the
+  // scenario's duration (and on through the teardown at the same pace).
+  std::vector<DiskSample>* disk = nullptr;
+  // Called as simulated time passes (at the same pace): now, and the scenario's duration.
+  std::function<void(sim::Duration now, sim::Duration duration)> progress;
+};
+
 RunResult RunScenario(const Scenario& scenario, const RunOptions& options,
-                      properties::History* history_out = nullptr);
+                      const RunWatch* watch = nullptr);
 
 }  // namespace mqsim::scenarios

@@ -238,12 +238,14 @@ YAML::Node FaultPlanToYaml(const faults::FaultPlan& p) {
 
 absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& file,
                                     const std::string& base_dir, const FileReader& read,
-                                    uint64_t seed, int max_runs, uint64_t bugs) {
+                                    uint64_t seed, int max_runs, uint64_t bugs,
+                                    const std::function<void(int runs)>& on_run) {
   absl::StatusOr<Scenario> original = ParseScenario(yaml, file, base_dir, read);
   if (!original.ok()) return original.status();
   ShrinkResult out;
   out.result = RunSupervised(*original, RunOptions{seed, nullptr, bugs});
   out.runs = 1;
+  if (on_run) on_run(out.runs);
   if (out.result.pass) {
     return absl::FailedPreconditionError(original->name + " passes with seed " +
                                          std::to_string(seed) + ": nothing to shrink");
@@ -271,6 +273,7 @@ absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& 
       if (!sc.ok()) continue;
       const RunResult r = RunSupervised(*sc, RunOptions{seed, nullptr, bugs});
       ++out.runs;
+      if (on_run) on_run(out.runs);
       if (r.pass || r.property != property) continue;
       best = candidate;
       out.yaml = text;

@@ -9,6 +9,7 @@
 // file that reproduces the failure with `mqsim run FILE --seed N`.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,11 @@ struct ShrinkResult {
   std::vector<std::string> kept;  // the edits that kept the failure, in order
 };
 
+// on_run, when set, is told the number of executions spent after each one (for progress).
 absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& file,
                                     const std::string& base_dir, const FileReader& read,
-                                    uint64_t seed, int max_runs = 300, uint64_t bugs = 0);
+                                    uint64_t seed, int max_runs = 300, uint64_t bugs = 0,
+                                    const std::function<void(int runs)>& on_run = nullptr);
 
 // A shrunk scenario made to run from wherever it is written: a file it names by a relative
 // path (helm_values), resolved against base_dir with `read` (on disk or embedded), is written

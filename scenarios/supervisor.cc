@@ -147,7 +147,7 @@ void ReplayForEvidence(const Scenario& sc, const RunOptions& options, RunResult*
 
 }  // namespace
 
-Child Start(const RunBody& body) {
+Child Start(const RunBody& body, bool own_process_group) {
   // The result goes through an in-memory file, not a pipe: a result larger than a pipe's
   // buffer would block the child until the parent reads, and the parent reads only once
   // the child has exited.
@@ -159,12 +159,17 @@ Child Start(const RunBody& body) {
   MQSIM_ASSERT_MSG(pid >= 0, "fork");
   if (pid == 0) {
     BindToParent(parent);
+    if (own_process_group) (void)setpgid(0, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, nullptr);
     const RunResult r = body();
     WriteAll(fd, ResultToJson(r).dump());
     std::fflush(nullptr);
     _exit(0);
   }
-  return Child{pid, fd};
+  if (own_process_group) (void)setpgid(pid, pid);  // either side may win the race
+  return Child{pid, fd, std::chrono::steady_clock::now()};
 }
 
 RunResult Finish(const Child& child, int status, const Scenario& scenario,
@@ -172,10 +177,16 @@ RunResult Finish(const Child& child, int status, const Scenario& scenario,
   (void)lseek(child.fd, 0, SEEK_SET);
   const std::string out = ReadAll(child.fd);
   close(child.fd);
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - child.started).count();
   absl::StatusOr<RunResult> r =
       ResultFromJson(nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false));
-  if (r.ok()) return *r;
+  if (r.ok()) {
+    r->wall_seconds = wall;
+    return *r;
+  }
   RunResult crash;
+  crash.wall_seconds = wall;
   crash.pass = false;
   crash.property = std::string(properties::Name(properties::Property::kEngineCrash));
   crash.detail = DescribeDeath(status);

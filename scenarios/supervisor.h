@@ -14,6 +14,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 
 #include "properties/property.h"
@@ -30,13 +31,17 @@ using RunBody = std::function<RunResult()>;
 struct Child {
   pid_t pid = -1;
   int fd = -1;  // an in-memory file the child writes its result into
+  std::chrono::steady_clock::time_point started;
 };
 
-// Starts `body` in a child. REQUIRES: the caller reaps the child with Finish.
-Child Start(const RunBody& body);
+// Starts `body` in a child, with no signal blocked; in a process group of its own when
+// own_process_group (a terminal's Ctrl-C then reaches only the parent, which decides).
+// REQUIRES: the caller reaps the child with Finish (or kills, reaps and closes child.fd).
+Child Start(const RunBody& body, bool own_process_group = false);
 
 // Reads the result of a child that has exited with wait status `status`; for a child that
-// died without one, the engine_crash verdict (running the replay described above).
+// died without one, the engine_crash verdict (running the replay described above). The
+// result's wall_seconds is the child's lifetime.
 RunResult Finish(const Child& child, int status, const Scenario& scenario,
                  const RunOptions& options);
 

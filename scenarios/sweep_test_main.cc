@@ -15,6 +15,7 @@
 // Every (scenario, seed) prints its RESULT line; an unexpected outcome prints its REPRO
 // lines and fails the test. Results also go to $XML_OUTPUT_FILE (JUnit).
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -183,13 +184,17 @@ int main() {
   }
   int unexpected = 0;
   std::string cases;
-  mqsim::scenarios::RunMany(
+  const int stop = mqsim::scenarios::RunMany(
       mine.size(),
       [&](uint64_t i) {
         return mqsim::scenarios::SweepRun{mine[i].scenario, mine[i].seed};
       },
       1, c->bugs,
       [&](uint64_t i, const RunResult& r) { cases += Report(*c, mine[i], r, unexpected); });
+  if (stop != 0) {
+    std::cerr << "interrupted by SIG" << sigabbrev_np(stop) << "\n";
+    return 128 + stop;
+  }
   WriteJUnit(mine.size(), unexpected, cases);
   std::cout << mine.size() << " runs, " << unexpected << " unexpected (shard " << c->shard + 1
             << "/" << c->shards << ")\n";

@@ -364,6 +364,10 @@ RunResult Scheduler::Run(Time deadline) {
   };
   for (;;) {
     if (stop_requested_) return result(RunOutcome::kStopped);
+    if (observer_ && now() >= observe_next_) {
+      observe_next_ = now() + observe_every_;
+      observer_(now());
+    }
     // Time can move while something runs (a slow fsync, RocksDB's sleeps, background work):
     // timers that fell due meanwhile join the runnable set now, so a stream of runnable work
     // cannot starve them forever.
@@ -391,6 +395,13 @@ RunResult Scheduler::Run(Time deadline) {
     }
     FireTimersAt(next);
   }
+}
+
+void Scheduler::set_observer(std::function<void(Time)> observer, Duration every) {
+  MQSIM_ASSERT(!observer || every > Duration::Zero());
+  observer_ = std::move(observer);
+  observe_every_ = every;
+  observe_next_ = now();
 }
 
 RunResult Scheduler::RunUntilQuiescent() { return Run(Time::Max()); }

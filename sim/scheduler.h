@@ -125,6 +125,12 @@ class Scheduler {
   // Asks the running loop to return (kStopped) after the current step.
   void Stop() { stop_requested_ = true; }
 
+  // An onlooker of simulated time (progress displays, report sampling): called from the
+  // run loop between steps once time reaches each multiple of `every` past the last call.
+  // REQUIRES: the observer only reads (it must not schedule, cancel or draw): the run, its
+  // trace and its hash are the same with or without it. every > 0; nullptr removes it.
+  void set_observer(std::function<void(Time)> observer, Duration every);
+
   // ---- awaitables (co_await them inside a task of this scheduler) ----
   struct SleepAwaiter {
     Scheduler* sched;
@@ -232,6 +238,9 @@ class Scheduler {
   TaskId current_ = kNoTask;
   uint64_t total_steps_ = 0;
   bool stop_requested_ = false;
+  std::function<void(Time)> observer_;
+  Duration observe_every_;
+  Time observe_next_;
 };
 
 }  // namespace mqsim::sim
