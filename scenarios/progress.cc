@@ -29,7 +29,8 @@ void Progress::Done(uint64_t done) {
   MQSIM_ASSERT(done <= total_);
   if (!tty_) return;
   const double left = static_cast<double>(total_ - done);
-  const double eta = SecondsSince(started_) / static_cast<double>(std::max<uint64_t>(done, 1)) * left;
+  const double eta =
+      SecondsSince(started_) / static_cast<double>(std::max<uint64_t>(done, 1)) * left;
   std::fprintf(stderr, "\r%s: %" PRIu64 "/%" PRIu64 " runs, ETA %.0fs   ", label_.c_str(), done,
                total_, eta);
   shown_ = true;
