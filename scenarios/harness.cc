@@ -104,6 +104,7 @@ RunResult Harness::Run(Workload& workload) {
 // The verdict is the run's last event before teardown: a pass and a fail of one scenario
 // and seed never share a hash.
 void Harness::TraceVerdict(const std::optional<Violation>& v) {
+  sim_.trace().set_actor("judge");  // not a task: the last step's actor would be named
   sim::TraceEventBuilder t = sim_.trace().Event("verdict");
   t.Kv("result", v ? "fail" : "pass");
   if (!v) return;
