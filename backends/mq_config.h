@@ -12,7 +12,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "backends/mq_type.h"
 #include "storage/natsmq/natsmq_options.h"
@@ -37,7 +39,7 @@ struct PulsarConfig {
   std::string address = "localhost";  // "" disables pulsar for mq.type default
   int64_t port = 6650;
   int64_t webport = 80;
-  int64_t max_message_size = 5 * 1024 * 1024;  // pulsar.maxMessageSize, bytes
+  int64_t max_message_size = 2 * 1024 * 1024;  // pulsar.maxMessageSize, bytes (2.4+)
   std::string tenant = "public";
   std::string namespace_ = "default";
   int64_t request_timeout_s = 60;
@@ -68,11 +70,26 @@ struct MqSection {
   bool enable_pursuit_mode = true;
   int64_t pursuit_lag = 10;
   int64_t pursuit_buffer_size = 8 * 1024 * 1024;
+  int64_t pursuit_buffer_time_s = 60;
   int64_t mq_buf_size = 16;
+  int64_t receive_buf_size = 16;
   bool ignore_bad_position = false;
-  int64_t dispatcher_merge_check_interval = 1;
+  double dispatcher_merge_check_interval_s = 1;
   int64_t dispatcher_target_buf_size = 16;
   int64_t dispatcher_max_tolerant_lag = 3;
+  int64_t dispatcher_max_position_gap_minutes = 60;
+};
+
+// The names Milvus gives its channels in the message store, and how many DML channels
+// rootCoord creates: msgChannel.chanNamePrefix.{cluster,rootCoordDml} (the older
+// common.chanNamePrefix.* counts where msgChannel's key is absent or at its default, as in
+// Milvus) and rootCoord.dmlChannelNum.
+struct ChannelNames {
+  std::string cluster = "by-dev";
+  std::string root_coord_dml = "rootcoord-dml";
+  std::optional<int> dml_channel_num;  // when the configuration sets it (Milvus: 16)
+  // "by-dev-rootcoord-dml_": channel i is this followed by i.
+  std::string DmlPrefix() const { return cluster + "-" + root_coord_dml + "_"; }
 };
 
 struct MilvusMqConfig {
@@ -81,9 +98,18 @@ struct MilvusMqConfig {
   natsmq::NatsMqOptions natsmq;
   PulsarConfig pulsar;
   KafkaConfig kafka;
+  ChannelNames channels;
+  // The top-level sections of the document that do not concern the message store (etcd,
+  // minio, proxy, dataNode, log, quotaAndLimits, ...): accepted and ignored, as Milvus's
+  // other components would read them. In document order.
+  std::vector<std::string> ignored_sections;
 };
 
-// root: a milvus.yaml document (or fragment); sections other than these five are ignored.
+// root: a milvus.yaml document (or fragment), read as Milvus reads it (base::YamlReading::
+// kMilvus): the mq, rocksmq, natsmq, pulsar and kafka sections in full (every key Milvus
+// 2.3-2.5 reads there; a typo is an error with the nearest known key), the channel names,
+// and every other section accepted and listed in ignored_sections. A misspelt section name
+// close to a known one is an error ("rocksmg: did you mean rocksmq?").
 absl::StatusOr<MilvusMqConfig> ParseMilvusMqConfig(const YAML::Node& root, const std::string& file);
 absl::StatusOr<MilvusMqConfig> ParseMilvusMqConfigText(std::string_view yaml,
                                                        const std::string& file);
@@ -98,5 +124,9 @@ absl::StatusOr<MqType> SelectMqType(const MilvusMqConfig& config, DeployMode mod
 
 // One line for logs and traces, credentials redacted.
 std::string Describe(const MilvusMqConfig& config, MqType type);
+
+// Every value of the five sections, and the channel names, as a milvus.yaml fragment that
+// reads back to the same configuration, credentials shown as "<redacted>".
+std::string ToMilvusYaml(const MilvusMqConfig& config);
 
 }  // namespace mqsim::backends

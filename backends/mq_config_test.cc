@@ -30,7 +30,7 @@ TEST_CASE("Defaults are Milvus's: standalone picks rocksmq, cluster picks pulsar
   CHECK_FALSE(c.mq.ignore_bad_position);
   CHECK(c.pulsar.address == "localhost");
   CHECK(c.pulsar.port == 6650);
-  CHECK(c.pulsar.max_message_size == 5242880);
+  CHECK(c.pulsar.max_message_size == 2097152);
   CHECK(c.pulsar.tenant == "public");
   CHECK(c.kafka.broker_list.empty());
   CHECK(Selected("", DeployMode::kStandalone) == "rocksmq");
@@ -52,7 +52,11 @@ TEST_CASE("mq.type default: rocksmq if its path is set, else pulsar, else kafka,
 
 TEST_CASE("Explicit mq.type: checked, and rocksmq/natsmq only in standalone mode") {
   CHECK(Selected("mq: {type: natsmq}", DeployMode::kStandalone) == "natsmq");
-  CHECK(Selected("mq: {type: Pulsar}", DeployMode::kStandalone) == "pulsar");
+  CHECK(Error("mq: {type: Pulsar}") ==
+        "milvus.yaml:1: mq.type: Milvus compares it case-sensitively: write pulsar");
+  CHECK(Error("mq:\n  type:\n").starts_with("milvus.yaml:2: mq.type: empty: Milvus refuses"));
+  CHECK(Error("mq: {type: woodpecker}").find("not one of the stores mqsim runs") !=
+        std::string::npos);
   CHECK(Selected("mq: {type: rocksmq}", DeployMode::kCluster) ==
         "error: mq.type: rocksmq is only valid in standalone mode (cluster mode needs pulsar or "
         "kafka)");
@@ -62,7 +66,7 @@ TEST_CASE("Explicit mq.type: checked, and rocksmq/natsmq only in standalone mode
         "error: mq.type is kafka but kafka.brokerList is empty");
   CHECK(Error("mq:\n  type: rabbitmq\n") ==
         "milvus.yaml:2: mq.type: unknown message queue \"rabbitmq\" (expected default, rocksmq, "
-        "natsmq, pulsar or kafka)");
+        "natsmq, pulsar or kafka; Milvus compares it case-sensitively)");
 }
 
 TEST_CASE("Section errors name file, line and key") {
@@ -70,7 +74,10 @@ TEST_CASE("Section errors name file, line and key") {
         "milvus.yaml:3: pulsar.port: must be a TCP port (1..65535)");
   CHECK(Error("pulsar:\n  maxMessageSize: big\n")
             .starts_with("milvus.yaml:2: pulsar.maxMessageSize: expected an integer"));
-  CHECK(Error("kafka:\n  brokerList: k\n  sasl: x\n").starts_with("milvus.yaml:3: kafka.sasl:"));
+  CHECK(
+      Error("kafka:\n  brokerList: k:9092\n  sasl: x\n").starts_with("milvus.yaml:3: kafka.sasl:"));
+  CHECK(Error("kafka:\n  brokerList: k1:9092,k2\n") ==
+        "milvus.yaml:2: kafka.brokerList: \"k2\" is not host:port (the list is comma-separated)");
   CHECK(Error("kafka:\n  ssl:\n    enabled: maybe\n")
             .starts_with("milvus.yaml:3: kafka.ssl.enabled:"));
   CHECK(Error("mq:\n  ignoreBadPosition: 3\n").starts_with("milvus.yaml:2: mq.ignoreBadPosition:"));
@@ -108,9 +115,60 @@ TEST_CASE("Kafka and Pulsar settings, with credentials never printed") {
   // A malformed credential is reported by key only, its value never echoed.
   const std::string err = Error("kafka:\n  saslPassword: [hunter2-secret]\n");
   CHECK(err == "milvus.yaml:2: kafka.saslPassword: expected a string");
-  CHECK(
-      Error("kafka:\n  brokerList: k\n  saslMechanisms: PLAIN\n") ==
-      "milvus.yaml:3: kafka.saslMechanisms: SASL needs kafka.saslUsername and kafka.saslPassword");
+  CHECK(Error("kafka:\n  brokerList: k:9092\n  saslMechanisms: PLAIN\n")
+            .starts_with("milvus.yaml:3: kafka.saslMechanisms: SASL without kafka.saslUsername"));
+  CHECK(Error("kafka:\n  saslUsername: u\n")
+            .starts_with("milvus.yaml:2: kafka.saslUsername: Milvus refuses to start unless"));
+}
+
+TEST_CASE("A whole milvus.yaml: other sections ignored, typos of sections caught, channels named") {
+  const MilvusMqConfig c = Parse(
+      "etcd: {endpoints: localhost:2379}\nproxy: {port: 19530}\nrootCoord: {dmlChannelNum: 4}\n"
+      "msgChannel:\n  chanNamePrefix: {cluster: prod, rootCoordDml: rootcoord-dml}\n"
+      "somethingNew: {x: 1}\nkafka: {brokerList: [k1:9092, k2:9093]}\n");
+  CHECK(c.ignored_sections ==
+        std::vector<std::string>{"etcd", "proxy", "rootCoord", "msgChannel", "somethingNew"});
+  CHECK(c.channels.DmlPrefix() == "prod-rootcoord-dml_");
+  CHECK(c.channels.dml_channel_num == 4);
+  CHECK(c.kafka.broker_list == "k1:9092,k2:9093");
+  // The older common.chanNamePrefix counts where msgChannel's is absent or at its default.
+  CHECK(Parse("common: {chanNamePrefix: {cluster: old}}\nmsgChannel: {chanNamePrefix: {cluster: "
+              "by-dev}}\n")
+            .channels.cluster == "old");
+  CHECK(Error("rocksmg: {path: /x}\n") ==
+        "milvus.yaml:1: rocksmg: not a section Milvus reads (did you mean \"rocksmq\"?)");
+  CHECK(Error("rocksmq:\n  retentionTimeInMinuts: 5\n") ==
+        "milvus.yaml:2: rocksmq.retentionTimeInMinuts: unknown key (did you mean "
+        "\"retentionTimeInMinutes\"?)");
+}
+
+TEST_CASE("Values are read as Milvus reads them") {
+  // Text or number, keys in any case and with or without '_'.
+  const MilvusMqConfig c = Parse(
+      "rocksmq: {RocksmqPageSize: '1048576', retention_size_in_mb: '-1'}\n"
+      "pulsar: {maxMessageSize: \"1024\"}\n");
+  CHECK(c.rocksmq.page_size_bytes == 1048576);
+  CHECK(c.rocksmq.retention_size_mb == -1);
+  CHECK(c.pulsar.max_message_size == 1024);
+  // An empty value is present and reads as 0: retention time 0 expires acknowledged
+  // messages at once (Milvus's reading, not "unset").
+  CHECK(Parse("rocksmq:\n  retentionTimeInMinutes:\n").rocksmq.retention_time_minutes == 0);
+  // compressionTypes as a list or as Milvus's comma-separated text.
+  CHECK(Parse("rocksmq: {compressionTypes: [0, 7]}").rocksmq.compression_types ==
+        std::vector<int>{0, 7});
+  CHECK(Parse("rocksmq: {compressionTypes: '0,0,7'}").rocksmq.compression_types ==
+        std::vector<int>{0, 0, 7});
+}
+
+TEST_CASE("The configuration in effect prints as a milvus.yaml fragment that reads back the same") {
+  const MilvusMqConfig c = Parse(
+      "rocksmq: {retentionSizeInMB: -1, compressionTypes: [0, 7]}\n"
+      "natsmq: {server: {retention: {maxMsgs: 10}}, syncInterval: always}\n"
+      "kafka: {brokerList: 'a:1,b:2', producer: {linger.ms: 5}}\nrootCoord: {dmlChannelNum: 3}\n");
+  const std::string yaml = ToMilvusYaml(c);
+  CHECK(ToMilvusYaml(Parse(yaml)) == yaml);
+  CHECK(yaml.find("retentionSizeInMB: -1") != std::string::npos);
+  CHECK(yaml.find("maxMsgs: 10") != std::string::npos);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "base/yaml_config.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -40,10 +41,30 @@ std::optional<double> ParseDouble(const std::string& s) {
 
 // A missing key of a const YAML::Node is an "invalid" node on which every accessor throws;
 // an absent section is read as an empty one instead.
-YamlSection::YamlSection(YAML::Node node, std::string file, std::string path)
+YamlSection::YamlSection(YAML::Node node, std::string file, std::string path, YamlReading reading)
     : node_(node.IsDefined() ? std::move(node) : YAML::Node()),
       file_(std::move(file)),
-      path_(std::move(path)) {}
+      path_(std::move(path)),
+      reading_(reading) {}
+
+std::string MilvusCanonicalKey(std::string_view key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '_' || c == '/' || c == '.') continue;
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::string YamlSection::Canonical(std::string_view key) const {
+  if (reading_ == YamlReading::kStrict) return std::string(key);
+  return MilvusCanonicalKey(key);
+}
+
+bool YamlSection::EmptyAsMilvus(const YAML::Node& v) const {
+  return reading_ == YamlReading::kMilvus && v.IsDefined() &&
+         (v.IsNull() || (v.IsScalar() && v.Scalar().empty()));
+}
 
 std::string YamlSection::KeyPath(std::string_view key) const {
   return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
@@ -80,25 +101,34 @@ absl::Status YamlSection::Expected(std::string_view key, const YAML::Node& value
 
 bool YamlSection::Has(std::string_view key) const {
   if (!node_.IsMap()) return false;
+  const std::string want = Canonical(key);
   for (const auto& kv : node_) {
-    if (kv.first.Scalar() == key) return true;
+    if (Canonical(kv.first.Scalar()) == want) return true;
   }
   return false;
 }
 
+// The last match: strict sections reject duplicates anyway; Milvus keeps the last.
 YAML::Node YamlSection::Lookup(std::string_view key) {
-  read_.insert(std::string(key));
-  if (!node_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  const std::string want = Canonical(key);
+  read_.insert(want);
+  asked_.emplace(key);
+  YAML::Node found(YAML::NodeType::Undefined);
+  if (!node_.IsMap()) return found;
   for (const auto& kv : node_) {
-    if (kv.first.Scalar() == key) return kv.second;
+    if (Canonical(kv.first.Scalar()) == want) found.reset(kv.second);
   }
-  return YAML::Node(YAML::NodeType::Undefined);
+  return found;
 }
 
 YAML::Node YamlSection::Raw(std::string_view key) { return Lookup(key); }
 
 absl::Status YamlSection::Get(std::string_view key, int64_t* out) {
   const YAML::Node v = Lookup(key);
+  if (EmptyAsMilvus(v)) {
+    *out = 0;
+    return absl::OkStatus();
+  }
   if (!v.IsDefined() || v.IsNull()) return absl::OkStatus();
   const auto parsed = v.IsScalar() ? ParseInt(v.Scalar()) : std::nullopt;
   if (!parsed) return Expected(key, v, "an integer");
@@ -129,6 +159,10 @@ absl::Status YamlSection::GetOptional(std::string_view key, std::optional<int64_
 
 absl::Status YamlSection::Get(std::string_view key, double* out) {
   const YAML::Node v = Lookup(key);
+  if (EmptyAsMilvus(v)) {
+    *out = 0;
+    return absl::OkStatus();
+  }
   if (!v.IsDefined() || v.IsNull()) return absl::OkStatus();
   const auto parsed = v.IsScalar() ? ParseDouble(v.Scalar()) : std::nullopt;
   if (!parsed) return Expected(key, v, "a number");
@@ -138,6 +172,10 @@ absl::Status YamlSection::Get(std::string_view key, double* out) {
 
 absl::Status YamlSection::Get(std::string_view key, bool* out) {
   const YAML::Node v = Lookup(key);
+  if (EmptyAsMilvus(v)) {
+    *out = false;
+    return absl::OkStatus();
+  }
   if (!v.IsDefined() || v.IsNull()) return absl::OkStatus();
   if (v.IsScalar()) {
     const std::string& s = v.Scalar();
@@ -155,6 +193,10 @@ absl::Status YamlSection::Get(std::string_view key, bool* out) {
 
 absl::Status YamlSection::Get(std::string_view key, std::string* out) {
   const YAML::Node v = Lookup(key);
+  if (EmptyAsMilvus(v)) {
+    out->clear();
+    return absl::OkStatus();
+  }
   if (!v.IsDefined() || v.IsNull()) return absl::OkStatus();
   if (!v.IsScalar()) return Expected(key, v, "a string");
   *out = v.Scalar();
@@ -164,7 +206,7 @@ absl::Status YamlSection::Get(std::string_view key, std::string* out) {
 absl::StatusOr<YamlSection> YamlSection::Child(std::string_view key) {
   const YAML::Node v = Lookup(key);
   if (v.IsDefined() && !v.IsNull() && !v.IsMap()) return Expected(key, v, "a mapping");
-  return YamlSection(v, file_, KeyPath(key));
+  return YamlSection(v, file_, KeyPath(key), reading_);
 }
 
 absl::Status YamlSection::CheckNoUnknownKeys() const {
@@ -175,15 +217,15 @@ absl::Status YamlSection::CheckNoUnknownKeys() const {
   std::map<std::string, int> first_line;
   for (const auto& kv : node_) {
     const std::string& key = kv.first.Scalar();
-    // YAML forbids duplicate keys; yaml-cpp keeps one silently.
-    const auto [it, fresh] = first_line.emplace(key, kv.first.Mark().line + 1);
-    if (!fresh) {
+    // YAML forbids duplicate keys; yaml-cpp keeps one silently (Milvus the last).
+    const auto [it, fresh] = first_line.emplace(Canonical(key), kv.first.Mark().line + 1);
+    if (!fresh && reading_ == YamlReading::kStrict) {
       return absl::InvalidArgumentError(Location(kv.first) + ": " + KeyPath(key) +
                                         ": duplicate key (first at line " +
                                         std::to_string(it->second) + ")");
     }
-    if (read_.find(key) == read_.end()) {
-      const std::vector<std::string> known(read_.begin(), read_.end());
+    if (read_.find(Canonical(key)) == read_.end()) {
+      const std::vector<std::string> known(asked_.begin(), asked_.end());
       return absl::InvalidArgumentError(Location(kv.first) + ": " + KeyPath(key) + ": unknown key" +
                                         DidYouMean(key, known));
     }

@@ -25,11 +25,23 @@
 
 namespace mqsim::base {
 
+// How a section's values are read.
+//   kStrict  mqsim's own keys: a key matches exactly; an empty value ("key:") keeps the
+//            default; a key given twice is an error.
+//   kMilvus  as Milvus reads milvus.yaml: every value is text converted when read, so
+//            "1024" and 1024 are the same; an empty value ("key:" or "") is present and
+//            reads as 0, false or ""; keys match ignoring case, '_' and '/' (Milvus
+//            normalises both sides); of a key given twice the last counts. A value that is
+//            not a number where one is read is still an error (Milvus would read 0).
+enum class YamlReading { kStrict, kMilvus };
+
 class YamlSection {
  public:
   // node may be undefined or null (an absent or empty section): every Get then keeps its
-  // default. file names the document in messages; path is the dotted key of node.
-  YamlSection(YAML::Node node, std::string file, std::string path);
+  // default. file names the document in messages; path is the dotted key of node. Child
+  // sections read as their parent does.
+  YamlSection(YAML::Node node, std::string file, std::string path,
+              YamlReading reading = YamlReading::kStrict);
 
   bool Has(std::string_view key) const;
   absl::Status Get(std::string_view key, int64_t* out);
@@ -53,9 +65,14 @@ class YamlSection {
 
   const std::string& path() const { return path_; }
   const std::string& file() const { return file_; }
+  YamlReading reading() const { return reading_; }
 
  private:
   YAML::Node Lookup(std::string_view key);
+  // The key as this section compares it (normalised when reading as Milvus does).
+  std::string Canonical(std::string_view key) const;
+  // An empty value where Milvus would read "" (kMilvus only).
+  bool EmptyAsMilvus(const YAML::Node& v) const;
   std::string KeyPath(std::string_view key) const;
   std::string Location(const YAML::Node& node) const;
   absl::Status Expected(std::string_view key, const YAML::Node& value, std::string_view what) const;
@@ -63,8 +80,13 @@ class YamlSection {
   YAML::Node node_;
   std::string file_;
   std::string path_;
-  std::set<std::string, std::less<>> read_;
+  YamlReading reading_;
+  std::set<std::string, std::less<>> read_;   // canonical keys asked for
+  std::set<std::string, std::less<>> asked_;  // as spelled by the reader (did-you-mean)
 };
+
+// A key as Milvus compares keys: lower case, without '_', '/' and '.'.
+std::string MilvusCanonicalKey(std::string_view key);
 
 // Parses a whole YAML text; a syntax error names file and line.
 absl::StatusOr<YAML::Node> ParseYaml(std::string_view text, const std::string& file);

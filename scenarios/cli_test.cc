@@ -375,7 +375,8 @@ TEST_CASE("shrink: a scenario with helm values shrinks to one that runs from any
   const auto out_dir = std::filesystem::temp_directory_path() / "mqsim-cli-helm-out";
   std::filesystem::create_directories(dir);
   std::filesystem::create_directories(out_dir);
-  std::ofstream(dir / "values.yaml") << "extraConfigFiles:\n  user.yaml: |+\n"
+  std::ofstream(dir / "values.yaml") << "cluster: {enabled: false}\n"
+                                        "extraConfigFiles:\n  user.yaml: |+\n"
                                         "    mq:\n      type: rocksmq\n";
   std::ofstream(dir / "s.yaml")
       << "name: helm-shrink\nduration: 4m\nhelm_values: values.yaml\n"
@@ -406,6 +407,33 @@ TEST_CASE("sweep --report: a summary page of every seed, and a report per failin
   CHECK(html.find("id=\"seeds\"") != std::string::npos);
   CHECK(html.find("<a href=\"seed-1.html\">1</a>") != std::string::npos);
   CHECK(std::filesystem::file_size(dir / "seed-2.html") > 1000);
+}
+
+// mqsim config shows the layers and the store a deployment's files resolve to; --set
+// overrides a helm value on any scenario command and comes back in the REPRO line, with a
+// credential redacted.
+TEST_CASE("config and --set: a deployment's files, resolved and overridden") {
+  const Output c = Mqsim("config helm-values --verbose");
+  INFO(c.text);
+  CHECK(c.code == 0);
+  CHECK(c.text.find("extraConfigFiles user.yaml of") != std::string::npos);
+  CHECK(c.text.find("message store: natsmq") != std::string::npos);
+  CHECK(c.text.find("maxPayload: 1048576") != std::string::npos);
+  const Output nats = Mqsim(
+      "config helm-values --set cluster.enabled=true --set externalKafka.enabled=true "
+      "--set externalKafka.sasl.username=u --set externalKafka.sasl.password=hunter2");
+  INFO(nats.text);
+  CHECK(nats.code == 2);  // user.yaml still asks for natsmq, which cluster mode refuses
+  CHECK(nats.text.find("natsmq is only valid in standalone mode") != std::string::npos);
+  const Output r = Mqsim(
+      "run milvus-switch-without-flush --seed 1 --set cluster.enabled=false "
+      "--set externalKafka.sasl.password=hunter2");
+  INFO(r.text);
+  CHECK(r.code == 1);
+  CHECK(Line(r.text, "REPRO: ")
+            .find(" --set cluster.enabled=false --set "
+                  "'externalKafka.sasl.password=<redacted>'") != std::string::npos);
+  CHECK(r.text.find("hunter2") == std::string::npos);
 }
 
 }  // namespace

@@ -50,10 +50,11 @@ absl::StatusOr<ScenarioSource> FindScenario(const std::string& arg, const std::s
                         ReadFileFromDisk};
 }
 
-absl::StatusOr<Scenario> LoadScenarioArg(const std::string& arg, const std::string& cwd) {
+absl::StatusOr<Scenario> LoadScenarioArg(const std::string& arg, const std::string& cwd,
+                                         const std::vector<std::string>& cli_set) {
   absl::StatusOr<ScenarioSource> src = FindScenario(arg, cwd);
   if (!src.ok()) return src.status();
-  return ParseScenario(src->text, src->file, src->base_dir, src->read);
+  return ParseScenario(src->text, src->file, src->base_dir, src->read, cli_set);
 }
 
 absl::Status CheckDuration(const Scenario& scenario, bool allow_long) {

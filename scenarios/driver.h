@@ -30,7 +30,9 @@ struct ScenarioSource {
 // means the embedded scenario, even when a file of that name exists: name a file on disk
 // by a path with a '/' ("./rocksmq-retention.yaml"). Files must be regular files.
 absl::StatusOr<ScenarioSource> FindScenario(const std::string& arg, const std::string& cwd = "");
-absl::StatusOr<Scenario> LoadScenarioArg(const std::string& arg, const std::string& cwd = "");
+// cli_set: the command line's --set KEY=VALUE for the scenario's helm values.
+absl::StatusOr<Scenario> LoadScenarioArg(const std::string& arg, const std::string& cwd = "",
+                                         const std::vector<std::string>& cli_set = {});
 
 // Runs longer than this take an explicit --allow-long: a mistyped duration (87600h) would
 // otherwise run for hours with memory growing as it goes.

@@ -106,7 +106,7 @@ std::string RetentionYaml(const std::string& engine, const std::string& faults) 
          "\nconfig:\n"
          "  rocksmq: {rocksmqPageSize: 4096, retentionTimeInMinutes: 2, retentionSizeInMB: -1, "
          "timtickerInterval: 10}\n"
-         "  natsmq: {retention: {maxMsgs: 200, maxAge: 3}, syncInterval: 5s}\n"
+         "  natsmq: {server: {retention: {maxMsgs: 200, maxAge: 3}}, syncInterval: 5s}\n"
          "workload:\n"
          "  topics: 1\n"
          "  read_all_every: 20s\n"

@@ -14,7 +14,7 @@ using properties::Violation;
 GenericWorkload::GenericWorkload(Harness& harness)
     : h_(harness), sc_(harness.scenario()), rng_(harness.sim().Stream(sim::streams::kWorkload)) {
   for (int i = 0; i < sc_.workload.topics; ++i) {
-    const std::string pchannel = "by-dev-rootcoord-dml_" + std::to_string(i / 2);
+    const std::string pchannel = sc_.config.channels.DmlPrefix() + std::to_string(i / 2);
     topics_.push_back(i % 2 == 0 ? pchannel : pchannel + "_449" + std::to_string(i / 2) + "v0");
   }
   for (int i = 0; i < sc_.workload.consumers.groups; ++i)

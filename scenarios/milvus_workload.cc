@@ -13,6 +13,7 @@ namespace {
 properties::DataPathOptions PathOptions(const Scenario& sc) {
   properties::DataPathOptions o;
   o.channels = sc.workload.topics;
+  o.channel_prefix = sc.config.channels.DmlPrefix();
   o.flush_every = sc.workload.milvus.flush_interval;
   return o;
 }

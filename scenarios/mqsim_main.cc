@@ -90,8 +90,11 @@ std::string UserPath(const std::string& path) {
   return UserDir() + "/" + path;
 }
 
+// The helm values --set of this invocation (repeatable), applied after the scenario's own.
+std::vector<std::string> g_set;
+
 absl::StatusOr<Scenario> Load(const std::string& arg) {
-  return mqsim::scenarios::LoadScenarioArg(arg, UserDir());
+  return mqsim::scenarios::LoadScenarioArg(arg, UserDir(), g_set);
 }
 
 void PrintRun(const Scenario& sc, const RunResult& r, uint64_t seed, bool json) {
@@ -387,6 +390,15 @@ int ShrinkCmd(const std::string& arg, uint64_t seed, const std::string& out_path
   }
   std::optional<Progress> progress(std::in_place, "shrink (at most)",
                                    static_cast<uint64_t>(max_runs));
+  if (!g_set.empty()) {  // the shrunk scenario carries them, as helm_set
+    absl::StatusOr<YAML::Node> root = mqsim::base::ParseYaml(src->text, src->file);
+    if (!root.ok() || !root->IsMap()) {
+      std::cerr << "mqsim: " << src->file << ": not a scenario\n";
+      return kBadInput;
+    }
+    for (const std::string& set : g_set) (*root)["helm_set"].push_back(set);
+    src->text = YAML::Dump(*root) + "\n";
+  }
   absl::StatusOr<mqsim::scenarios::ShrinkResult> r = mqsim::scenarios::Shrink(
       src->text, src->file, src->base_dir, src->read, seed, max_runs, g_bugs,
       [&progress](int runs) { progress->Done(static_cast<uint64_t>(runs)); });
@@ -510,7 +522,9 @@ struct Cli {
   int jobs = 2, max_runs = 300;
   std::vector<std::string> bug_names;
   mqsim::sim::SelfDemoOptions demo_options;
-  CLI::App *run, *sweep, *replay, *report, *determinism, *list, *list_bugs, *shrink, *demo, *help;
+  bool verbose = false;
+  CLI::App *run, *sweep, *replay, *report, *determinism, *list, *list_bugs, *shrink, *demo, *help,
+      *config;
 
   Cli();
   void AddRunLike();
@@ -525,6 +539,13 @@ Cli::Cli() {
   app.add_flag("--version", version, "print the version (the commit mqsim was built from)");
   AddRunLike();
   AddOthers();
+  for (CLI::App* sub : {run, sweep, replay, report, determinism, shrink, config}) {
+    sub->add_option("--set", g_set,
+                    "override a helm value as `helm --set` does: KEY=VALUE (repeatable)")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  }
   for (CLI::App* sub : {run, sweep, replay, report, determinism, shrink}) {
     sub->add_flag("--allow-long", allow_long,
                   "allow a scenario duration over 24h (memory grows with simulated time)");
@@ -589,6 +610,10 @@ void Cli::AddRunLike() {
 }
 
 void Cli::AddOthers() {
+  config = app.add_subcommand(
+      "config", "the message store's configuration a scenario resolves to (secrets redacted)");
+  config->add_option("file", file, "scenario file or name")->required();
+  config->add_flag("--verbose", verbose, "also list the sections ignored (etcd, minio, ...)");
   list = app.add_subcommand("list", "the stock scenarios, with store and description");
   help = app.add_subcommand("help", "this help");
   app.footer(
@@ -722,6 +747,32 @@ int Cli::Dispatch() {
   return DispatchScenario();
 }
 
+// mqsim config: where the configuration came from, what it selects, and all of it.
+int ConfigCmd(const Scenario& sc, bool verbose) {
+  std::cout << "scenario " << sc.name << " (" << sc.file << ")\nconfiguration, lowest first:\n"
+            << "  Milvus's built-in defaults\n";
+  for (const std::string& l : sc.config_layers) std::cout << "  " << l << "\n";
+  const absl::StatusOr<mqsim::backends::MqType> type = sc.StoreType();
+  std::cout << "mode: "
+            << (sc.mode == mqsim::backends::DeployMode::kCluster ? "cluster" : "standalone")
+            << "\nmessage store: "
+            << (type.ok() ? std::string(mqsim::backends::ToString(*type))
+                          : "none: " + std::string(type.status().message()))
+            << (sc.backend ? " (the scenario's backend:)" : " (mq.type " + sc.config.mq.type + ")")
+            << "\nchannels: " << sc.config.channels.DmlPrefix() << "0.."
+            << sc.config.channels.DmlPrefix() << sc.workload.topics - 1 << " ("
+            << sc.workload.topics << ")\n";
+  for (const std::string& n : sc.config_notes) std::cout << "note: " << n << "\n";
+  std::cout << "# the configuration in effect, as a milvus.yaml fragment:\n"
+            << mqsim::backends::ToMilvusYaml(sc.config);
+  if (verbose) {
+    std::cout << "# sections read by other parts of Milvus, ignored here:";
+    for (const std::string& i : sc.config.ignored_sections) std::cout << " " << i;
+    std::cout << "\n";
+  }
+  return kPass;
+}
+
 int Cli::DispatchScenario() {
   absl::StatusOr<uint64_t> seed = mqsim::scenarios::ParseSeed(seed_text);
   if (!seed.ok()) {
@@ -750,6 +801,7 @@ int Cli::DispatchScenario() {
     std::cerr << "mqsim: " << std::string(e.message()) << "\n";
     return kBadInput;
   }
+  if (app.got_subcommand(config)) return ConfigCmd(*sc, verbose);
   if (app.got_subcommand(run)) return RunOne(*sc, *seed, flags);
   if (app.got_subcommand(report)) {
     if (flags.report_path.empty()) {

@@ -5,6 +5,7 @@
 
 #include "base/bug_modes.h"
 #include "scenarios/embedded.h"
+#include "scenarios/helm_chart.h"
 #include "scenarios/version.h"
 
 namespace mqsim::scenarios {
@@ -55,11 +56,27 @@ std::string EscapeMarkup(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// One shell word, quoted when it needs to be.
+std::string ShellWord(const std::string& w) {
+  if (!w.empty() && w.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789._-=/:,") == std::string::npos) {
+    return w;
+  }
+  std::string out = "'";
+  for (char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
 std::string ReproCommand(const Scenario& sc, uint64_t seed, uint64_t bugs, const RunResult& r) {
   std::string flags;
   for (const auto& b : base::AllBugs()) {
     if (bugs & base::BugMask(b.bug)) flags += " --bug " + std::string(b.name);
   }
+  for (const std::string& set : sc.cli_set) flags += " --set " + ShellWord(RedactHelmSet(set));
   return "bazel run //:mqsim -- replay " + sc.file + " --seed " + std::to_string(seed) + flags +
          " --expect-hash " + Hex(r.hash) + " --trace /tmp/mqsim-" + sc.name + "-" +
          std::to_string(seed) + ".jsonl  # mqsim " + std::string(Version());
@@ -67,7 +84,9 @@ std::string ReproCommand(const Scenario& sc, uint64_t seed, uint64_t bugs, const
 
 std::string BazelTestRepro(const Scenario& sc, uint64_t seed, uint64_t bugs,
                            std::string_view extra_env) {
-  if (!sc.file.starts_with("scenarios/") || !ReadEmbedded(sc.file).ok()) return "";
+  if (!sc.file.starts_with("scenarios/") || !ReadEmbedded(sc.file).ok() || !sc.cli_set.empty()) {
+    return "";  // the sweep test runs stock scenarios as they are
+  }
   const std::string names = BugNames(bugs);
   return "bazel test //scenarios:scenarios_test --test_env=MQSIM_SCENARIO=" + sc.name +
          " --test_env=MQSIM_SEEDS=" + std::to_string(seed) +

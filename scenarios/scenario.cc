@@ -131,69 +131,6 @@ absl::Status GetMqType(YamlSection& s, std::string_view key, std::optional<backe
   return absl::OkStatus();
 }
 
-// Later keys win; mappings merge key by key.
-// Nodes are shared, not copied, wherever possible: they keep their line numbers.
-YAML::Node Merge(const YAML::Node& base, const YAML::Node& over) {
-  if (!base || base.IsNull()) return over;
-  if (!over || over.IsNull()) return base;
-  if (!base.IsMap() || !over.IsMap()) return over;
-  YAML::Node out = YAML::Clone(base);
-  for (const auto& kv : over) {
-    const std::string k = kv.first.Scalar();
-    out[k] = Merge(base[k], kv.second);
-  }
-  return out;
-}
-
-// helm values: extraConfigFiles.user.yaml (a milvus.yaml text) and cluster.enabled.
-// An error "LABEL:N: ..." inside an embedded block scalar, re-addressed to its line in the
-// file that holds the block ("PATH:N+offset: ...").
-absl::Status AtValuesLine(const absl::Status& error, const std::string& label,
-                          const std::string& path, int offset) {
-  const std::string msg(error.message());
-  if (!msg.starts_with(label + ":")) return error;
-  const size_t digits = label.size() + 1;
-  size_t end = digits;
-  while (end < msg.size() && std::isdigit(static_cast<unsigned char>(msg[end]))) ++end;
-  if (end == digits) return error;
-  const int line = std::stoi(msg.substr(digits, end - digits)) + offset;
-  return absl::InvalidArgumentError(path + ":" + std::to_string(line) +
-                                    " (extraConfigFiles.user.yaml)" + msg.substr(end));
-}
-
-absl::Status ReadHelm(const std::string& path, const FileReader& read, YAML::Node* config,
-                      std::optional<bool>* cluster) {
-  absl::StatusOr<std::string> text = read(path);
-  if (!text.ok()) return text.status();
-  absl::StatusOr<YAML::Node> root = base::ParseYaml(*text, path);
-  if (!root.ok()) return root.status();
-  YamlSection values(*root, path, "");
-  absl::StatusOr<YamlSection> c = values.Child("cluster");
-  if (!c.ok()) return c.status();
-  if (c->Has("enabled")) {
-    bool enabled = false;
-    MQSIM_RETURN_IF_ERROR(c->Get("enabled", &enabled));
-    *cluster = enabled;
-  }
-  absl::StatusOr<YamlSection> extra = values.Child("extraConfigFiles");
-  if (!extra.ok()) return extra.status();
-  if (extra->Has("user.yaml")) {
-    std::string user;
-    MQSIM_RETURN_IF_ERROR(extra->Get("user.yaml", &user));
-    const std::string label = path + " (extraConfigFiles.user.yaml)";
-    absl::StatusOr<YAML::Node> parsed = base::ParseYaml(user, label);
-    if (!parsed.ok()) return parsed.status();
-    // Judged alone first, so a mistake in it is reported at its line in the values file.
-    const absl::StatusOr<backends::MilvusMqConfig> alone =
-        backends::ParseMilvusMqConfig(*parsed, label);
-    if (!alone.ok()) {
-      return AtValuesLine(alone.status(), label, path, extra->Raw("user.yaml").Mark().line + 1);
-    }
-    *config = *parsed;
-  }
-  return absl::OkStatus();  // the chart's other values do not concern the message store
-}
-
 absl::Status ParseProducers(YamlSection& w, ProducerSpec* out) {
   absl::StatusOr<YamlSection> p = w.Child("producers");
   if (!p.ok()) return p.status();
@@ -447,18 +384,11 @@ faults::FaultPlan Scenario::PlanFor(uint64_t seed) const {
 
 namespace {
 
-// mode, helm_values and config: the store's configuration, in the order they apply.
+// mode and the deployment's configuration layers (scenarios/deployment_config.h).
 absl::Status ParseConfig(YamlSection& s, const std::string& base_dir, const FileReader& read,
-                         Scenario* sc) {
-  std::optional<bool> helm_cluster;
-  YAML::Node config;
-  if (s.Has("helm_values")) {
-    std::string helm;
-    MQSIM_RETURN_IF_ERROR(s.Get("helm_values", &helm));
-    const std::string path = helm.starts_with("/") ? helm : base_dir + "/" + helm;
-    const absl::Status h = ReadHelm(path, read, &config, &helm_cluster);
-    if (!h.ok()) return s.Error("helm_values", std::string(h.message()));
-  }
+                         const std::vector<std::string>& cli_set, Scenario* sc) {
+  absl::StatusOr<DeploymentConfig> d = ResolveDeploymentConfig(s, base_dir, read, cli_set);
+  if (!d.ok()) return d.status();
   if (s.Has("mode")) {
     std::string mode;
     MQSIM_RETURN_IF_ERROR(s.Get("mode", &mode));
@@ -468,21 +398,16 @@ absl::Status ParseConfig(YamlSection& s, const std::string& base_dir, const File
       sc->mode = backends::DeployMode::kCluster;
     else
       return s.Error("mode", "expected standalone or cluster");
-    if (helm_cluster && *helm_cluster != (sc->mode == backends::DeployMode::kCluster)) {
+    if (d->mode && *d->mode != sc->mode) {
       return s.Error("mode", "contradicts cluster.enabled in the helm values");
     }
-  } else if (helm_cluster) {
-    sc->mode = *helm_cluster ? backends::DeployMode::kCluster : backends::DeployMode::kStandalone;
+  } else if (d->mode) {
+    sc->mode = *d->mode;
   }
-  if (s.Has("config")) {
-    const YAML::Node c = s.Raw("config");
-    if (!c.IsNull() && !c.IsMap())
-      return s.Error("config", "expected a milvus.yaml fragment (a mapping)");
-    config = Merge(config, c);
-  }
-  absl::StatusOr<backends::MilvusMqConfig> parsed = backends::ParseMilvusMqConfig(config, sc->file);
-  if (!parsed.ok()) return parsed.status();
-  sc->config = *parsed;
+  sc->config = d->config;
+  sc->config_layers = d->layers;
+  sc->config_notes = d->notes;
+  sc->cli_set = cli_set;
   return absl::OkStatus();
 }
 
@@ -574,7 +499,7 @@ std::string Scenario::WhyNotApplicable(properties::Property p, backends::MqType 
     case Property::kNatsLimits:
       return NatsLimitsOn(type) ? ""
                                 : "the store is " + store +
-                                      " without JetStream limits (natsmq.retention maxMsgs, "
+                                      " without JetStream limits (natsmq.server.retention maxMsgs, "
                                       "maxBytes or maxAge)";
     case Property::kPageAccounting:
       return type == backends::MqType::kRocksMq ? "" : store + " has no pages to account";
@@ -586,7 +511,8 @@ std::string Scenario::WhyNotApplicable(properties::Property p, backends::MqType 
 }
 
 absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string& file,
-                                       const std::string& base_dir, const FileReader& read) {
+                                       const std::string& base_dir, const FileReader& read,
+                                       const std::vector<std::string>& cli_set) {
   absl::StatusOr<YAML::Node> root = base::ParseYaml(yaml, file);
   if (!root.ok()) return root.status();
   if (!root->IsMap()) return absl::InvalidArgumentError(file + ": expected a scenario mapping");
@@ -598,10 +524,18 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
   MQSIM_RETURN_IF_ERROR(GetDuration(s, "duration", &sc.duration));
   if (sc.duration <= sim::Duration::Zero()) return s.Error("duration", "must be positive");
   MQSIM_RETURN_IF_ERROR(GetMqType(s, "backend", &sc.backend));
-  MQSIM_RETURN_IF_ERROR(ParseConfig(s, base_dir, read, &sc));
+  MQSIM_RETURN_IF_ERROR(ParseConfig(s, base_dir, read, cli_set, &sc));
   absl::StatusOr<YamlSection> w = s.Child("workload");
   if (!w.ok()) return w.status();
   MQSIM_RETURN_IF_ERROR(ParseWorkload(*w, &sc.workload));
+  // Without workload.topics, the deployment's rootCoord.dmlChannelNum says how many.
+  if (!w->Has("topics") && sc.config.channels.dml_channel_num) {
+    sc.workload.topics = *sc.config.channels.dml_channel_num;
+    if (sc.workload.topics > 64) {
+      return s.SectionError("rootCoord.dmlChannelNum " + std::to_string(sc.workload.topics) +
+                            " channels: mqsim runs at most 64; set workload.topics");
+    }
+  }
   absl::StatusOr<YamlSection> f = s.Child("faults");
   if (!f.ok()) return f.status();
   MQSIM_RETURN_IF_ERROR(ParseFaults(*f, &sc.faults));

@@ -1,24 +1,29 @@
-// Scenario: one YAML file describing a run: the engines' real milvus.yaml sections, a
-// workload and a fault plan. The shape is a contract (keys may be added, never renamed):
+// Scenario: one YAML file describing a run: the deployment's real configuration, a workload
+// and a fault plan. The shape is a contract (keys may be added, never renamed):
 //
 //   name: retention-under-crash
-//   duration: 6h                     # simulated; units ms/s/m/h
-//   backend: rocksmq                 # rocksmq | natsmq | model | pulsar | kafka; omit: mq.type
-//   selection mode: standalone                 # or cluster (mq.type selection) config: {rocksmq:
-//   {...}, natsmq: {...}, mq: {...}, pulsar: {...}, kafka: {...}} helm_values: values.yaml #
-//   optional; its extraConfigFiles.user.yaml is read as config workload: {topics, topic_churn,
-//   read_all_every, producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync,
-//                                               idle: {every, for}},
+//   duration: 6h               # simulated; units ms/s/m/h
+//   backend: rocksmq           # rocksmq | natsmq | model | pulsar | kafka; omit: mq.type decides
+//   mode: standalone           # or cluster (mq.type selection); omit: the chart's or standalone
+//   milvus_yaml: milvus.yaml   # the deployment's complete milvus.yaml
+//   helm_values: values.yaml   # the values given to `helm install -f`
+//   helm_set: [KEY=VALUE]      # as `helm --set`, after helm_values
+//   config: {mq: {...}, rocksmq: {...}, natsmq: {...}, pulsar: {...}, kafka: {...}}
+//   workload: {topics, topic_churn, read_all_every,
+//              producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync,
+//                          idle: {every, for}},
 //              consumers: {groups, batch, seek_probability, stall: {every, for},
-//                          push: {groups, buffer}},   # the last `groups` groups are push consumers
+//                          push: {groups, buffer}},   # the last `groups` groups push
 //              milvus: {flush_interval, flush_all_at, switch_to, switch_at}}
-//   faults: {crash: {mean_interval}, power_loss: {mean_interval}, crash_in_call: {mean_interval},
+//   faults: {crash: {mean_interval}, power_loss: {mean_interval},
+//            crash_in_call: {mean_interval},
 //            disk: {capacity, latency_us: [a, b], torn_writes, full_every, full_for},
 //            gc: {pause_ms: [a, b], every, gogc}, starve: {task, for, every},
 //            fiu: {points: [...], probability}, buggify: true}
-//   swarm: false                     # true: each seed draws its own fault mix
-//   checks: [ordering, durability, retention, seek, flush_before_switch]  # default: all that apply
+//   swarm: false               # true: each seed draws its own fault mix
+//   checks: [ordering, durability, retention, seek, flush_before_switch]  # default: all
 //
+// The configuration keys resolve in Milvus's and the chart's order (deployment_config.h).
 // Every error names the file, the line and the key, and says what was expected.
 #pragma once
 
@@ -33,6 +38,7 @@
 #include "backends/mq_config.h"
 #include "faults/fault_plan.h"
 #include "properties/property.h"
+#include "scenarios/deployment_config.h"
 #include "sim/random.h"
 #include "sim/time.h"
 
@@ -99,6 +105,9 @@ struct Scenario {
   std::optional<backends::MqType> backend;
   backends::DeployMode mode = backends::DeployMode::kStandalone;
   backends::MilvusMqConfig config;
+  std::vector<std::string> config_layers;  // what the configuration came from, lowest first
+  std::vector<std::string> config_notes;   // the chart's queues deployed but unused
+  std::vector<std::string> cli_set;        // the command line's --set (REPRO repeats them)
   WorkloadSpec workload;
   faults::FaultPlan faults;
   bool swarm = false;
@@ -122,16 +131,17 @@ struct Scenario {
   std::string WhyNotApplicable(properties::Property p, backends::MqType type) const;
 };
 
-// Reads a file a scenario refers to (helm_values): from disk, or from the embedded set.
-using FileReader = std::function<absl::StatusOr<std::string>(const std::string& path)>;
 // A scenario, helm values or milvus.yaml file: regular files of at most kMaxInputBytes only
 // (a device or a FIFO would be read forever).
 inline constexpr uintmax_t kMaxInputBytes = 16 << 20;
 absl::StatusOr<std::string> ReadFileFromDisk(const std::string& path);
 
+// cli_set: the command line's --set KEY=VALUE, applied to the helm values after the
+// scenario's own helm_set (scenarios/deployment_config.h).
 absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string& file,
                                        const std::string& base_dir = ".",
-                                       const FileReader& read = ReadFileFromDisk);
+                                       const FileReader& read = ReadFileFromDisk,
+                                       const std::vector<std::string>& cli_set = {});
 absl::StatusOr<Scenario> LoadScenario(const std::string& path);
 
 }  // namespace mqsim::scenarios

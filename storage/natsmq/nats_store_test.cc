@@ -601,14 +601,15 @@ natsmq:
     maxPending: 2000
     initializeTimeout: 1000
     monitor:
+      trace: true
       debug: true
       logTime: false
       logFile: /tmp/nats.log
       logSizeLimit: 100
-  retention:
-    maxAge: 60
-    maxBytes:
-    maxMsgs: 10
+    retention:
+      maxAge: "60"
+      maxBytes:
+      maxMsgs: 10
   syncInterval: always
 )",
                                    "milvus.yaml");
@@ -619,6 +620,7 @@ natsmq:
   CHECK_FALSE(all->retention_max_bytes.has_value());
   CHECK(all->retention_max_msgs == 10);
   CHECK(all->sync_always);
+  CHECK(all->monitor_trace);
   const StreamConfig s = all->StreamFor("topic");
   CHECK(s.max_age_ns == 3600LL * 1'000'000'000);
   CHECK(s.max_msgs == 10);
@@ -637,6 +639,23 @@ TEST_CASE("natsmq config errors name the file, line and key") {
         "milvus.yaml:3: natsmq.server.prot: unknown key");
   CHECK(error("natsmq:\n  syncInterval: sometimes\n").find("milvus.yaml:2: natsmq.syncInterval") ==
         0);
+  // Where Milvus reads the limits: natsmq.server.retention, not natsmq.retention.
+  CHECK(error("natsmq:\n  retention: {maxMsgs: 5}\n")
+            .starts_with("milvus.yaml:2: natsmq.retention: Milvus reads the limits from "
+                         "natsmq.server.retention"));
+  CHECK(error("natsmq:\n  server:\n    monitor: {trcae: true}\n") ==
+        "milvus.yaml:3: natsmq.server.monitor.trcae: unknown key (did you mean \"trace\"?)");
+}
+
+TEST_CASE("natsmq config is read as Milvus reads it: text values, keys in any case, 0 unlimited") {
+  auto c = ParseNatsMqConfigText(
+      "natsmq:\n  server:\n    MaxPayload: '1000'\n    retention: {max_msgs: 0, maxBytes: ''}\n",
+      "milvus.yaml");
+  INFO(c.status().ToString());
+  REQUIRE(c.ok());
+  CHECK(c->max_payload_bytes == 1000);
+  CHECK(c->StreamFor("t").max_msgs == -1);
+  CHECK(c->StreamFor("t").max_bytes == -1);
 }
 
 }  // namespace mqsim::natsmq

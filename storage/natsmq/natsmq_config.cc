@@ -8,8 +8,9 @@ StreamConfig NatsMqOptions::StreamFor(const std::string& topic) const {
   if (retention_max_age_minutes && *retention_max_age_minutes > 0) {
     c.max_age_ns = *retention_max_age_minutes * 60 * 1'000'000'000LL;
   }
-  if (retention_max_bytes) c.max_bytes = *retention_max_bytes;
-  if (retention_max_msgs) c.max_msgs = *retention_max_msgs;
+  // JetStream reads 0 (and any negative) as unlimited.
+  if (retention_max_bytes && *retention_max_bytes > 0) c.max_bytes = *retention_max_bytes;
+  if (retention_max_msgs && *retention_max_msgs > 0) c.max_msgs = *retention_max_msgs;
   c.max_msg_size = static_cast<int32_t>(std::min<int64_t>(max_payload_bytes, INT32_MAX));
   return c;
 }
@@ -51,19 +52,24 @@ absl::StatusOr<NatsMqOptions> ParseNatsMqConfig(base::YamlSection s) {
   MQSIM_RETURN_IF_ERROR(server->Get("initializeTimeout", &o.initialize_timeout_ms));
   absl::StatusOr<base::YamlSection> monitor = server->Child("monitor");
   if (!monitor.ok()) return monitor.status();
+  MQSIM_RETURN_IF_ERROR(monitor->Get("trace", &o.monitor_trace));
   MQSIM_RETURN_IF_ERROR(monitor->Get("debug", &o.monitor_debug));
   MQSIM_RETURN_IF_ERROR(monitor->Get("logTime", &o.monitor_log_time));
   MQSIM_RETURN_IF_ERROR(monitor->Get("logFile", &o.monitor_log_file));
   MQSIM_RETURN_IF_ERROR(monitor->Get("logSizeLimit", &o.monitor_log_size_limit));
   MQSIM_RETURN_IF_ERROR(monitor->CheckNoUnknownKeys());
-  MQSIM_RETURN_IF_ERROR(server->CheckNoUnknownKeys());
-
-  absl::StatusOr<base::YamlSection> retention = s.Child("retention");
+  absl::StatusOr<base::YamlSection> retention = server->Child("retention");
   if (!retention.ok()) return retention.status();
   MQSIM_RETURN_IF_ERROR(retention->GetOptional("maxAge", &o.retention_max_age_minutes));
   MQSIM_RETURN_IF_ERROR(retention->GetOptional("maxBytes", &o.retention_max_bytes));
   MQSIM_RETURN_IF_ERROR(retention->GetOptional("maxMsgs", &o.retention_max_msgs));
   MQSIM_RETURN_IF_ERROR(retention->CheckNoUnknownKeys());
+  MQSIM_RETURN_IF_ERROR(server->CheckNoUnknownKeys());
+  if (s.Has("retention")) {
+    return s.Error("retention",
+                   "Milvus reads the limits from natsmq.server.retention (here they would have no "
+                   "effect)");
+  }
 
   std::string sync;
   MQSIM_RETURN_IF_ERROR(s.Get("syncInterval", &sync));
@@ -105,7 +111,7 @@ absl::StatusOr<NatsMqOptions> ParseNatsMqConfigText(std::string_view yaml,
   if (!root.ok()) return root.status();
   const YAML::Node& doc = *root;
   YAML::Node section = doc.IsMap() ? doc["natsmq"] : YAML::Node(YAML::NodeType::Undefined);
-  return ParseNatsMqConfig(base::YamlSection(section, file, "natsmq"));
+  return ParseNatsMqConfig(base::YamlSection(section, file, "natsmq", base::YamlReading::kMilvus));
 }
 
 }  // namespace mqsim::natsmq

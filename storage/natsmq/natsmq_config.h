@@ -1,8 +1,8 @@
 // Parsing the `natsmq:` section of milvus.yaml into NatsMqOptions: every key of Milvus's
 // section with its default (server.port, storeDir, maxFileStore, maxPayload, maxPending,
-// initializeTimeout, monitor.*, retention.maxAge/maxBytes/maxMsgs where empty means
-// unlimited), plus mqsim's syncInterval ("2m" style duration or "always"). Unknown keys and
-// wrong types are errors naming the file, the line and the key.
+// initializeTimeout, monitor.*, retention.maxAge/maxBytes/maxMsgs, all under server, where
+// empty means unlimited), plus mqsim's syncInterval ("2m" style duration or "always"). Unknown keys
+// and wrong types are errors naming the file, the line and the key.
 #pragma once
 
 #include <absl/status/statusor.h>

@@ -29,11 +29,13 @@ struct NatsMqOptions {
   int64_t max_pending_bytes = 67108864;            // server.maxPending (per subscriber)
   int64_t initialize_timeout_ms = 4000;            // server.initializeTimeout
   // natsmq.server.monitor.* (accepted, only recorded)
+  bool monitor_trace = false;
   bool monitor_debug = false;
   bool monitor_log_time = true;
-  std::string monitor_log_file;
-  int64_t monitor_log_size_limit = 0;
-  // natsmq.retention.* applied to every stream Milvus creates; nullopt = unlimited.
+  std::string monitor_log_file = "/tmp/milvus/logs/nats.log";
+  int64_t monitor_log_size_limit = 536870912;
+  // natsmq.server.retention.* applied to every stream Milvus creates; nullopt or 0 =
+  // unlimited (an empty value, as shipped for maxBytes and maxMsgs).
   std::optional<int64_t> retention_max_age_minutes = 4320;
   std::optional<int64_t> retention_max_bytes;
   std::optional<int64_t> retention_max_msgs;

@@ -125,7 +125,8 @@ absl::StatusOr<RocksMqOptions> ParseRocksMqConfigText(std::string_view yaml,
   if (!root.ok()) return root.status();
   const YAML::Node& doc = *root;  // const: lookups must not insert keys
   YAML::Node section = doc.IsMap() ? doc["rocksmq"] : YAML::Node(YAML::NodeType::Undefined);
-  return ParseRocksMqConfig(base::YamlSection(section, file, "rocksmq"));
+  return ParseRocksMqConfig(
+      base::YamlSection(section, file, "rocksmq", base::YamlReading::kMilvus));
 }
 
 }  // namespace mqsim::rocksmq

@@ -583,8 +583,11 @@ TEST_CASE("rocksmq config errors name the file, line and key") {
         "milvus.yaml:2: rocksmq.compressionTypes: compressionTypes: \"invalid\" is not a number");
   CHECK(error("rocksmq:\n  compressionTypes: -1,-1\n") ==
         "milvus.yaml:2: rocksmq.compressionTypes: -1 is not supported (0 = none, 7 = zstd)");
-  CHECK(error("rocksmq:\n  path: /x\n  rocksmqPagesize: 10\n") ==
-        "milvus.yaml:3: rocksmq.rocksmqPagesize: unknown key (did you mean \"rocksmqPageSize\"?)");
+  CHECK(error("rocksmq:\n  path: /x\n  rocksmqPageSise: 10\n") ==
+        "milvus.yaml:3: rocksmq.rocksmqPageSise: unknown key (did you mean \"rocksmqPageSize\"?)");
+  // Milvus matches keys ignoring case and '_': this one is rocksmqPageSize.
+  CHECK(ParseRocksMqConfigText("rocksmq:\n  rocksmqPagesize: 10\n", "m.yaml")->page_size_bytes ==
+        10);
   CHECK(error("rocksmq:\n  retentionSizeInMB: lots\n") ==
         "milvus.yaml:2: rocksmq.retentionSizeInMB: expected an integer, got \"lots\"");
   CHECK(error("rocksmq:\n  rocksmqPageSize: 0\n").find("rocksmqPageSize must be positive") !=
