@@ -242,19 +242,30 @@ absl::Status ParseChannels(base::YamlSection& top, ChannelNames* c) {
   return absl::OkStatus();
 }
 
-// Every top-level key that is not a message-store section: known ones are ignored, one
-// close to a message-store section is a typo.
+// The sections this parser reads in full (msgChannel holds only channel names).
+const std::vector<std::string>& ReadSections() {
+  static const std::vector<std::string> k = {"mq",     "rocksmq", "natsmq",
+                                             "pulsar", "kafka",   "msgChannel"};
+  return k;
+}
+
+bool Contains(const std::vector<std::string>& names, const std::string& key) {
+  const std::string canonical = base::MilvusCanonicalKey(key);
+  return std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+    return base::MilvusCanonicalKey(n) == canonical;
+  });
+}
+
+// Every other top-level key: known ones are ignored, one close to a message-store section
+// is a typo. Keys compare as Milvus compares them ("RocksMQ" is rocksmq).
 absl::Status ListIgnored(const YAML::Node& root, base::YamlSection& top,
                          std::vector<std::string>* ignored) {
   if (!root || !root.IsMap()) return absl::OkStatus();
-  const std::vector<std::string> mq = {"mq", "rocksmq", "natsmq", "pulsar", "kafka"};
   for (const auto& kv : root) {
     const std::string key = kv.first.Scalar();
-    if (std::find(mq.begin(), mq.end(), key) != mq.end()) continue;
-    const bool known =
-        std::find(OtherSections().begin(), OtherSections().end(), key) != OtherSections().end();
-    const std::string hint = base::DidYouMean(key, mq);
-    if (!known && !hint.empty() && key.size() > 3) {
+    if (Contains(ReadSections(), key)) continue;
+    const std::string hint = base::DidYouMean(key, ReadSections());
+    if (!Contains(OtherSections(), key) && !hint.empty() && key.size() > 3) {
       return top.Error(key, "not a section Milvus reads" + hint);
     }
     ignored->push_back(key);

@@ -127,7 +127,10 @@ TEST_CASE("A whole milvus.yaml: other sections ignored, typos of sections caught
       "msgChannel:\n  chanNamePrefix: {cluster: prod, rootCoordDml: rootcoord-dml}\n"
       "somethingNew: {x: 1}\nkafka: {brokerList: [k1:9092, k2:9093]}\n");
   CHECK(c.ignored_sections ==
-        std::vector<std::string>{"etcd", "proxy", "rootCoord", "msgChannel", "somethingNew"});
+        std::vector<std::string>{"etcd", "proxy", "rootCoord", "somethingNew"});
+  // Section names compare as Milvus compares keys.
+  CHECK(Parse("RocksMQ: {rocksmqPageSize: 1024}\n").rocksmq.page_size_bytes == 1024);
+  CHECK(Parse("RocksMQ: {}\n").ignored_sections.empty());
   CHECK(c.channels.DmlPrefix() == "prod-rootcoord-dml_");
   CHECK(c.channels.dml_channel_num == 4);
   CHECK(c.kafka.broker_list == "k1:9092,k2:9093");

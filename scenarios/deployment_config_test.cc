@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "scenarios/runner.h"
 #include "scenarios/scenario.h"
 
 namespace mqsim::scenarios {
@@ -170,6 +171,24 @@ TEST_CASE("External Kafka with SASL: credentials never printed") {
     CHECK(layer.find("hunter2") == std::string::npos);
   }
   CHECK(backends::ToMilvusYaml(sc.config).find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("A run on a deployment's files: same seed, same hash") {
+  Files f;
+  const Scenario sc = Ok(f,
+                         "name: d\nduration: 20s\nmilvus_yaml: milvus.yaml\nhelm_values: "
+                         "values.yaml\nworkload: {producers: {rate_per_s: 20}}\n"
+                         "faults: {crash: {mean_interval: 5s}}\n",
+                         {"cluster.enabled=false", "standalone.messageQueue=natsmq"});
+  REQUIRE(Store(sc) == "natsmq");
+  const RunResult a = RunScenario(sc, RunOptions{7, nullptr, 0});
+  const RunResult b = RunScenario(sc, RunOptions{7, nullptr, 0});
+  INFO(a.detail);
+  CHECK(a.pass);
+  CHECK(a.acked > 0);
+  CHECK(a.hash == b.hash);
+  CHECK(a.steps == b.steps);
+  CHECK(RunScenario(sc, RunOptions{8, nullptr, 0}).hash != a.hash);
 }
 
 }  // namespace

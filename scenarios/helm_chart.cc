@@ -146,11 +146,11 @@ void RenderKafka(const Queues& q, const YAML::Node& values, YAML::Node out) {
     Copy(k, "brokerList", values, {"externalKafka", "brokerList"}, "localhost:9092");
     Copy(k, "securityProtocol", values, {"externalKafka", "securityProtocol"}, "SASL_SSL");
     Copy(k, "saslMechanisms", values, {"externalKafka", "sasl", "mechanisms"}, "PLAIN");
-    for (const char* cred : {"username", "password"}) {
-      const YAML::Node v = At(values, {"externalKafka", "sasl", cred});
-      if (v.IsScalar() && !v.Scalar().empty()) {
-        k[std::string("sasl") + static_cast<char>(cred[0] - 'a' + 'A') + (cred + 1)] = v;
-      }
+    // The chart renders the credentials only when they are given.
+    for (const auto& [from, to] :
+         {std::pair{"username", "saslUsername"}, {"password", "saslPassword"}}) {
+      const YAML::Node v = At(values, {"externalKafka", "sasl", from});
+      if (v.IsScalar() && !v.Scalar().empty()) k[to] = v;
     }
   } else {
     const YAML::Node port = At(values, {"kafka", "service", "ports", "client"});
