@@ -292,9 +292,6 @@ int RunOne(const Scenario& sc, uint64_t seed, const RunFlags& f) {
   return r.pass ? kPass : kFail;
 }
 
-// Each seed in a child process (the engines keep process-wide state: libfiu, RocksDB's
-// internals), up to `jobs` at a time; results in seed order, each printed (with --json) as
-// soon as it and every earlier seed have finished.
 // A sweep's HTML: DIR/index.html with every seed, and DIR/seed-N.html for each failure (the
 // first 20), written by running those seeds again (the same executions).
 void WriteSweepReports(const Scenario& sc, const std::vector<mqsim::scenarios::SweepRow>& rows,
@@ -349,6 +346,9 @@ struct SweepTally {
   }
 };
 
+// Each seed in a child process (the engines keep process-wide state: libfiu, RocksDB's
+// internals), up to `jobs` at a time; results in seed order, each printed (with --json) as
+// soon as it and every earlier seed have finished.
 int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs, bool json,
           const std::string& report_dir) {
   SweepTally tally;
