@@ -47,7 +47,8 @@ absl::Status SeekAfterPosition(MessageQueue& mq, const std::string& topic, const
                                std::string_view position, bool ignore_bad_position,
                                std::string* warning) {
   absl::StatusOr<MessageId> id = DecodePosition(mq, position);
-  if (id.ok()) return mq.Seek(topic, group, *id + 1);
+  // Bug mode resume_includes_checkpoint: the checkpoint's own message is read again.
+  if (id.ok()) return mq.Seek(topic, group, MQSIM_BUG(kResumeIncludesCheckpoint) ? *id : *id + 1);
   if (!ignore_bad_position) return id.status();
   if (warning != nullptr) {
     *warning = "ignoring bad position on " + topic + " (" + std::string(id.status().message()) +

@@ -3,6 +3,7 @@
 #include "backends/memory_queue.h"
 #include "backends/natsmq_queue.h"
 #include "backends/rocksmq_queue.h"
+#include "base/assert.h"
 
 namespace mqsim::backends {
 
@@ -94,6 +95,14 @@ absl::Status SimStore::Close() {
   }
   queue_ = nullptr;
   return s;
+}
+
+void SimStore::Reconfigure(MqType type, const MilvusMqConfig& config) {
+  MQSIM_ASSERT_MSG(!up(), "SimStore::Reconfigure on a running store");
+  options_.type = type;
+  options_.config = config;
+  broker_.reset();  // a remote broker of the old type is no longer this store's
+  sim_->trace().Event("store.reconfigure").Kv("type", std::string(ToString(type)));
 }
 
 }  // namespace mqsim::backends

@@ -41,6 +41,10 @@ class SimStore {
   // without a clean close, the page cache survives; with a mode, power is lost too.
   void Crash(std::optional<sim::PowerLossMode> power_loss);
   absl::Status Close();
+  // The operator's mq.type switch on this node: the next Open starts an engine of `type`,
+  // configured by `config` (its files in the type's own directory under the node's dir, so
+  // the previous engine's files stay where they were). REQUIRES: !up().
+  void Reconfigure(MqType type, const MilvusMqConfig& config);
 
   MessageQueue* queue() { return queue_; }
   bool up() const { return queue_ != nullptr; }

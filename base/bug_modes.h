@@ -36,6 +36,8 @@ enum class Bug : uint32_t {
   kNatsExpireLate,
   kGcPauseDropsTimer,
   kNatsRolloverNullWriter,
+  kCheckpointAheadOfSegment,
+  kResumeIncludesCheckpoint,
   kCount
 };
 

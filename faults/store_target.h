@@ -30,6 +30,10 @@ class StoreTarget : public FaultTarget {
     if (callbacks_.crashed) callbacks_.crashed(power_loss);
   }
   bool Restart() override {
+    if (held_) {  // the operator stopped it: a fault's restart does not start it again
+      store_->disk().PowerOffAtOperation(0);
+      return true;
+    }
     if (store_->up()) return true;
     if (!store_->Open().ok()) {
       store_->Crash(std::nullopt);  // a failed start leaves nothing running
@@ -41,6 +45,10 @@ class StoreTarget : public FaultTarget {
   void SetAllocationHook(std::function<void(uint64_t)> hook) override {
     alloc_hook_ = std::move(hook);
   }
+  // While held, the operator keeps the store down (Milvus stopped for a switch): Restart
+  // leaves it down and reports success. Crashes still reach it (a power loss of the machine).
+  void set_held(bool held) { held_ = held; }
+  bool held() const { return held_; }
   // The workload reports allocations here (GOGC model).
   void Allocated(uint64_t bytes) {
     if (alloc_hook_) alloc_hook_(bytes);
@@ -49,6 +57,7 @@ class StoreTarget : public FaultTarget {
  private:
   backends::SimStore* store_;
   Callbacks callbacks_;
+  bool held_ = false;
   std::function<void(uint64_t)> alloc_hook_;
 };
 

@@ -3,6 +3,8 @@
 #include <charconv>
 
 #include "backends/position.h"
+#include "base/assert.h"
+#include "base/bug_modes.h"
 #include "base/status_macros.h"
 #include "properties/recording_queue.h"
 #include "sim/stream_names.h"
@@ -35,6 +37,24 @@ std::string Unhex(std::string_view hex) {
   return out;
 }
 
+// The pieces of text between separators ("" gives one empty piece).
+std::vector<std::string> Split(std::string_view text, char sep) {
+  std::vector<std::string> out;
+  size_t from = 0;
+  for (size_t at = text.find(sep); at != std::string_view::npos; at = text.find(sep, from)) {
+    out.emplace_back(text.substr(from, at - from));
+    from = at + 1;
+  }
+  out.emplace_back(text.substr(from));
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& pieces, char sep) {
+  std::string out;
+  for (const std::string& p : pieces) out += (out.empty() ? "" : std::string(1, sep)) + p;
+  return out;
+}
+
 uint64_t ParseU64(std::string_view s) {
   uint64_t v = 0;
   std::from_chars(s.data(), s.data() + s.size(), v);
@@ -60,7 +80,7 @@ MilvusDataPath::MilvusDataPath(sim::Simulation* sim, DataPathOptions options, Hi
   }
 }
 
-MilvusDataPath::~MilvusDataPath() { Stop(); }
+MilvusDataPath::~MilvusDataPath() { CancelTasks(); }
 
 int64_t MilvusDataPath::NowNs() const { return sim_->now().nanos(); }
 
@@ -70,51 +90,62 @@ int64_t MilvusDataPath::Tso() {
 }
 
 absl::Status MilvusDataPath::Start(backends::SimStore* store, bool ignore_bad_position) {
+  MQSIM_ASSERT_MSG(!running(), "MilvusDataPath::Start while running");
   store_ = store;
   MQSIM_RETURN_IF_ERROR(store_->Open());
   recorder_ = std::make_unique<RecordingQueue>(
       store_->queue(), history_, [this] { return NowNs(); }, store_->durable_acks());
   for (Channel& c : channels_) {
-    MQSIM_RETURN_IF_ERROR(recorder_->CreateTopic(c.topic));
-    MQSIM_RETURN_IF_ERROR(ResumeChannel(c, ignore_bad_position));
+    const absl::Status created = recorder_->CreateTopic(c.topic);
+    absl::Status s = created.ok() || absl::IsAlreadyExists(created)
+                         ? ResumeChannel(c, ignore_bad_position)
+                         : created;
+    if (!s.ok()) {
+      recorder_.reset();
+      return s;
+    }
   }
-  sim::Scheduler& s = sim_->scheduler();
+  sim::Scheduler& sch = sim_->scheduler();
   const sim::SpawnOptions opts{.process = store_->process(), .daemon = true};
-  producer_ = s.Spawn(
-      "milvus.producer", [this] { return Producer(); }, opts);
-  ticker_ = s.Spawn(
+  if (writes_)
+    producer_ = sch.Spawn(
+        "milvus.producer", [this] { return Producer(); }, opts);
+  ticker_ = sch.Spawn(
       "milvus.timetick", [this] { return Ticker(); }, opts);
   next_flush_ = sim_->now() + options_.flush_every;
-  flusher_ = s.Spawn(
+  flusher_ = sch.Spawn(
       "milvus.flusher", [this] { return Flusher(); }, opts);
   return absl::OkStatus();
 }
 
+// The meta store's record of a channel: "ts\nposition-hex\nwriter\nseg,seg,...". The writer
+// (the engine) is for the checker only; Milvus does not know it.
 absl::Status MilvusDataPath::ResumeChannel(Channel& c, bool ignore_bad_position) {
   c.buffer.clear();
   c.last_id.reset();
+  c.segments.clear();
+  absl::StatusOr<std::string> record =
+      storage::ReadWholeFile(*remote_, std::string(kCheckpoints) + "/" + c.topic);
+  if (!record.ok()) return RewindChannel(c);  // never checkpointed: from the earliest message
+  const std::vector<std::string> lines = Split(*record, '\n');
+  MQSIM_ASSERT_MSG(lines.size() == 4, "a channel record has four lines");
+  c.checkpoint_ts_ns = static_cast<int64_t>(ParseU64(lines[0]));
+  c.last_ts_ns = c.checkpoint_ts_ns;
+  const std::string& writer = lines[2];
+  if (!lines[3].empty()) c.segments = Split(lines[3], ',');
   const absl::Status created = recorder_->CreateConsumerGroup(c.topic, kGroup);
   if (!created.ok() && !absl::IsAlreadyExists(created)) return created;
-  absl::StatusOr<std::string> ckpt =
-      storage::ReadWholeFile(*remote_, std::string(kCheckpoints) + "/" + c.topic);
-  if (!ckpt.ok()) return absl::OkStatus();  // never checkpointed: from the earliest message
-  const size_t nl = ckpt->find('\n');
-  const size_t nl2 = ckpt->find('\n', nl + 1);
-  c.checkpoint_ts_ns = static_cast<int64_t>(ParseU64(std::string_view(*ckpt).substr(0, nl)));
-  c.last_ts_ns = c.checkpoint_ts_ns;
-  const std::string writer = nl2 == std::string::npos ? "" : ckpt->substr(nl2 + 1);
   std::string warning;
-  const absl::Status s = backends::SeekAfterPosition(
-      *recorder_, c.topic, kGroup, Unhex(std::string_view(*ckpt).substr(nl + 1, nl2 - nl - 1)),
-      ignore_bad_position, &warning);
-  if (s.ok() && warning.empty() && !writer.empty() &&
-      writer != backends::ToString(store_->type())) {
+  const absl::Status s = backends::SeekAfterPosition(*recorder_, c.topic, kGroup, Unhex(lines[1]),
+                                                     ignore_bad_position, &warning);
+  if (s.ok() && warning.empty() && writer != backends::ToString(store_->type())) {
     foreign_resumes_.push_back(c.topic + " resumed on " +
                                std::string(backends::ToString(store_->type())) +
                                " from a position " + writer + " wrote");
   }
   if (!warning.empty()) {
     warnings_.push_back(warning);
+    replacements_.push_back({sim_->now(), static_cast<int>(&c - channels_.data())});
     sim_->trace().Event("milvus.bad_position").Kv("channel", c.topic).Kv("warning", warning);
   }
   if (!s.ok()) {
@@ -124,16 +155,48 @@ absl::Status MilvusDataPath::ResumeChannel(Channel& c, bool ignore_bad_position)
   return absl::OkStatus();
 }
 
+// A channel without a checkpoint is read from its first message: a group that outlived the
+// process (a durable consumer) is made again, as Milvus seeks to the channel's start.
+absl::Status MilvusDataPath::RewindChannel(Channel& c) {
+  absl::Status created = recorder_->CreateConsumerGroup(c.topic, kGroup);
+  if (absl::IsAlreadyExists(created)) {
+    MQSIM_RETURN_IF_ERROR(recorder_->DestroyConsumerGroup(c.topic, kGroup));
+    created = recorder_->CreateConsumerGroup(c.topic, kGroup);
+  }
+  return created;
+}
+
+void MilvusDataPath::CancelTasks() {
+  for (std::optional<sim::TaskHandle>* t : {&producer_, &ticker_, &flusher_}) {
+    if (*t) sim_->scheduler().Cancel((*t)->id);
+    t->reset();
+  }
+}
+
+void MilvusDataPath::Crashed() {
+  CancelTasks();  // gone with the process already; the handles go too
+  recorder_.reset();
+  for (Channel& c : channels_) {
+    c.buffer.clear();
+    c.deferred.clear();
+    c.last_id.reset();
+  }
+}
+
+void MilvusDataPath::Stop() { Crashed(); }
+
 void MilvusDataPath::StopWrites() {
+  writes_ = false;
   if (producer_) sim_->scheduler().Cancel(producer_->id);
   producer_.reset();
 }
 
-void MilvusDataPath::Stop() {
-  StopWrites();
-  for (std::optional<sim::TaskHandle>* t : {&ticker_, &flusher_}) {
-    if (*t) sim_->scheduler().Cancel((*t)->id);
-    t->reset();
+void MilvusDataPath::ResumeWrites() {
+  writes_ = true;
+  if (running() && !producer_) {
+    producer_ = sim_->scheduler().Spawn(
+        "milvus.producer", [this] { return Producer(); },
+        sim::SpawnOptions{.process = store_->process(), .daemon = true});
   }
 }
 
@@ -141,13 +204,15 @@ sim::Task<void> MilvusDataPath::Producer() {
   sim::Scheduler& s = sim_->scheduler();
   for (;;) {
     co_await s.SleepFor(options_.insert_every);
-    Channel& c = channels_[rng_.Below(channels_.size())];
+    const int channel = static_cast<int>(rng_.Below(channels_.size()));
+    const Channel& c = channels_[channel];
     const int n = static_cast<int>(rng_.Uniform(1, options_.max_rows_per_insert));
     for (int i = 0; i < n; ++i) {
       const uint64_t row = next_row_++;
+      const int64_t ts = Tso();
       const absl::StatusOr<backends::MessageId> id =
-          recorder_->Produce(c.topic, "row:" + std::to_string(row) + ":" + std::to_string(Tso()));
-      if (id.ok()) acked_rows_[row] = s.now();
+          recorder_->Produce(c.topic, "row:" + std::to_string(row) + ":" + std::to_string(ts));
+      if (id.ok()) acked_rows_[row] = AckedRow{s.now(), channel, ts, store_->durable_acks()};
     }
   }
 }
@@ -160,63 +225,72 @@ sim::Task<void> MilvusDataPath::Ticker() {
   }
 }
 
+void MilvusDataPath::ConsumeChannel(Channel& c) {
+  absl::StatusOr<std::vector<Message>> got =
+      recorder_->Consume(c.topic, kGroup, options_.consume_batch);
+  if (!got.ok()) return;
+  for (const Message& m : *got) {
+    std::string_view p = m.payload;
+    if (p.starts_with("row:")) {
+      p.remove_prefix(4);
+      const size_t colon = p.find(':');
+      c.buffer.push_back(ParseU64(p.substr(0, colon)));
+      c.last_ts_ns = static_cast<int64_t>(ParseU64(p.substr(colon + 1)));
+    } else if (p.starts_with("tt:")) {
+      c.last_ts_ns = static_cast<int64_t>(ParseU64(p.substr(3)));
+    }
+    c.last_id = m.id;
+  }
+}
+
 sim::Task<void> MilvusDataPath::Flusher() {
   sim::Scheduler& s = sim_->scheduler();
   for (;;) {
     co_await s.SleepFor(options_.consume_every);
+    for (Channel& c : channels_) ConsumeChannel(c);
+    if (!flush_requested_ && s.now() < next_flush_) continue;
+    bool all_done = true;
     for (Channel& c : channels_) {
-      absl::StatusOr<std::vector<Message>> got =
-          recorder_->Consume(c.topic, kGroup, options_.consume_batch);
-      if (!got.ok()) continue;
-      for (const Message& m : *got) {
-        std::string_view p = m.payload;
-        if (p.starts_with("row:")) {
-          p.remove_prefix(4);
-          const size_t colon = p.find(':');
-          c.buffer.push_back(ParseU64(p.substr(0, colon)));
-          c.last_ts_ns = static_cast<int64_t>(ParseU64(p.substr(colon + 1)));
-        } else if (p.starts_with("tt:")) {
-          c.last_ts_ns = static_cast<int64_t>(ParseU64(p.substr(3)));
-        }
-        c.last_id = m.id;
-      }
+      if (!FlushChannel(c).ok()) all_done = false;
     }
-    if (flush_requested_ || s.now() >= next_flush_) {
-      bool all_done = true;
-      for (Channel& c : channels_) {
-        if (!FlushChannel(c).ok()) all_done = false;
-      }
-      next_flush_ = s.now() + options_.flush_every;
-      if (all_done) {
-        bool passed = true;
-        for (const Channel& c : channels_) passed = passed && c.checkpoint_ts_ns > flush_until_ns_;
-        if (passed) flush_requested_ = false;
-      }
-    }
+    next_flush_ = s.now() + options_.flush_every;
+    if (!all_done) continue;
+    bool passed = true;
+    for (const Channel& c : channels_) passed = passed && c.checkpoint_ts_ns > flush_until_ns_;
+    if (passed) flush_requested_ = false;
   }
 }
 
 absl::Status MilvusDataPath::FlushChannel(Channel& c) {
   if (!c.last_id) return absl::OkStatus();  // nothing consumed since the last checkpoint
-  if (!c.buffer.empty()) {
+  std::vector<std::string> segments = c.segments;
+  // Bug mode checkpoint_ahead_of_segment: this flush writes the rows the previous one
+  // buffered and keeps its own for the next; the checkpoint already covers them.
+  std::vector<uint64_t> to_write = c.buffer;
+  if (MQSIM_BUG(kCheckpointAheadOfSegment)) std::swap(to_write, c.deferred);
+  if (!to_write.empty()) {
     std::string rows;
-    for (uint64_t r : c.buffer) rows += std::to_string(r) + "\n";
-    MQSIM_RETURN_IF_ERROR(
-        storage::WriteFileAtomically(*remote_, std::string(kSegments) + "/" + c.topic,
-                                     std::to_string(++segments_) + ".seg", rows, /*sync=*/true));
+    for (uint64_t r : to_write) rows += std::to_string(r) + "\n";
+    const std::string name = std::to_string(++segments_) + ".seg";
+    MQSIM_RETURN_IF_ERROR(storage::WriteFileAtomically(
+        *remote_, std::string(kSegments) + "/" + c.topic, name, rows, /*sync=*/true));
+    segments.push_back(name);
   }
-  // Data before metadata: the checkpoint only ever covers rows already in segments.
-  // ts, the position, and (for the checker only) the engine that wrote it.
-  const std::string ckpt = std::to_string(c.last_ts_ns) + "\n" +
-                           Hex(backends::EncodePosition(*recorder_, *c.last_id)) + "\n" +
-                           std::string(backends::ToString(store_->type()));
+  // Data before metadata: the record names only segments already written, and its
+  // checkpoint covers only rows in them.
+  const std::string record =
+      std::to_string(c.last_ts_ns) + "\n" + Hex(backends::EncodePosition(*recorder_, *c.last_id)) +
+      "\n" + std::string(backends::ToString(store_->type())) + "\n" + Join(segments, ',');
   MQSIM_RETURN_IF_ERROR(
-      storage::WriteFileAtomically(*remote_, kCheckpoints, c.topic, ckpt, /*sync=*/true));
+      storage::WriteFileAtomically(*remote_, kCheckpoints, c.topic, record, /*sync=*/true));
   sim_->trace()
       .Event("milvus.checkpoint")
       .Kv("channel", c.topic)
-      .Kv("rows", static_cast<uint64_t>(c.buffer.size()));
+      .Kv("rows", static_cast<uint64_t>(to_write.size()));
+  const int index = static_cast<int>(&c - channels_.data());
+  checkpoints_.push_back(CheckpointRecord{sim_->now(), index, c.last_ts_ns});
   c.checkpoint_ts_ns = c.last_ts_ns;
+  c.segments = std::move(segments);
   c.buffer.clear();
   c.last_id.reset();
   return absl::OkStatus();
@@ -238,68 +312,38 @@ bool MilvusDataPath::FlushAllComplete(int64_t flush_ts) const {
   return true;
 }
 
-absl::Status MilvusDataPath::SwitchTo(backends::SimStore* store, bool ignore_bad_position) {
-  Stop();
-  sim_->trace().Event("milvus.switch").Kv("to", std::string(backends::ToString(store->type())));
+void MilvusDataPath::RecordSwitch(backends::MqType to) {
+  sim_->trace().Event("milvus.switch").Kv("to", std::string(backends::ToString(to)));
   history_->Add(HistoryEvent{.time_ns = NowNs(),
                              .kind = EventKind::kSwitch,
-                             .payload = std::string(backends::ToString(store->type()))});
-  MQSIM_RETURN_IF_ERROR(store_->Close());
+                             .payload = std::string(backends::ToString(to))});
+}
+
+absl::Status MilvusDataPath::SwitchTo(backends::SimStore* store, bool ignore_bad_position) {
+  Stop();
+  RecordSwitch(store->type());
+  if (store_ != store) MQSIM_RETURN_IF_ERROR(store_->Close());
   return Start(store, ignore_bad_position);
 }
 
-absl::StatusOr<std::set<uint64_t>> MilvusDataPath::SegmentRows() {
-  std::set<uint64_t> rows;
+absl::StatusOr<std::map<uint64_t, int>> MilvusDataPath::SegmentRows() {
+  std::map<uint64_t, int> rows;
   for (const Channel& c : channels_) {
-    const std::string dir = std::string(kSegments) + "/" + c.topic;
-    absl::StatusOr<std::vector<std::string>> files = storage::ListDirectory(*remote_, dir);
-    if (!files.ok()) return files.status();
-    for (const std::string& f : *files) {
-      if (!f.ends_with(".seg")) continue;
-      absl::StatusOr<std::string> text = storage::ReadWholeFile(*remote_, dir + "/" + f);
+    absl::StatusOr<std::string> record =
+        storage::ReadWholeFile(*remote_, std::string(kCheckpoints) + "/" + c.topic);
+    if (!record.ok()) continue;  // never flushed
+    const std::vector<std::string> lines = Split(*record, '\n');
+    if (lines.size() != 4 || lines[3].empty()) continue;
+    for (const std::string& name : Split(lines[3], ',')) {
+      const std::string path = std::string(kSegments) + "/" + c.topic + "/" + name;
+      absl::StatusOr<std::string> text = storage::ReadWholeFile(*remote_, path);
       if (!text.ok()) return text.status();
-      size_t pos = 0;
-      while (pos < text->size()) {
-        const size_t nl = text->find('\n', pos);
-        rows.insert(ParseU64(std::string_view(*text).substr(pos, nl - pos)));
-        pos = nl + 1;
+      for (const std::string& line : Split(*text, '\n')) {
+        if (!line.empty()) ++rows[ParseU64(line)];
       }
     }
   }
   return rows;
-}
-
-std::optional<Violation> CheckForeignPositions(const MilvusDataPath& path) {
-  if (path.foreign_resumes().empty()) return std::nullopt;
-  return Violation{Property::kForeignPosition,
-                   path.foreign_resumes().front() + ", silently, as if it were its own (" +
-                       std::to_string(path.foreign_resumes().size()) + " channels)",
-                   {}};
-}
-
-std::optional<Violation> CheckFlushBeforeSwitch(MilvusDataPath& path, sim::Time switch_time) {
-  absl::StatusOr<std::set<uint64_t>> in_segments = path.SegmentRows();
-  if (!in_segments.ok()) {
-    return Violation{Property::kFlushBeforeSwitch,
-                     "cannot read the object store: " + std::string(in_segments.status().message()),
-                     {}};
-  }
-  uint64_t lost = 0;
-  std::optional<std::pair<uint64_t, sim::Time>> first;
-  for (const auto& [row, acked_at] : path.acked_rows()) {
-    if (acked_at > switch_time || in_segments->count(row) != 0) continue;
-    ++lost;
-    if (!first) first = {row, acked_at};
-  }
-  if (lost == 0) return std::nullopt;
-  return Violation{Property::kFlushBeforeSwitch,
-                   std::to_string(lost) +
-                       " acknowledged rows are neither in a segment nor "
-                       "readable after the switch (first: row " +
-                       std::to_string(first->first) + " acknowledged at " +
-                       first->second.ToString() +
-                       "); switch mq.type only after a completed FlushAll",
-                   {}};
 }
 
 }  // namespace mqsim::properties

@@ -1,11 +1,14 @@
 // The Milvus data path over real engines: S1 (after a completed FlushAll, a switch of
-// mq.type loses no acknowledged row), S2 (a switch without FlushAll is caught as data
-// loss), S3 (the flusher refuses a checkpoint written by another engine unless
-// mq.ignoreBadPosition), and the same seed giving the same trace.
+// mq.type loses no acknowledged row; crashes and power losses lose none that was promised
+// and flush none twice), S2 (a switch without FlushAll is caught as data loss), S3 (the
+// flusher refuses a checkpoint written by another engine unless mq.ignoreBadPosition), the
+// planted data-node mistakes caught, and the same seed giving the same trace.
 #include "properties/milvus_data_path.h"
 
 #include <catch2/catch.hpp>
 
+#include "base/bug_modes.h"
+#include "properties/milvus_checks.h"
 #include "sim/determinism.h"
 #include "sim/rocksdb_interpose.h"
 
@@ -20,9 +23,11 @@ struct World {
       : sim((sim::ResetRocksDbInternals(seed), seed), trace),
         path(&sim, DataPathOptions{}, &history) {}
 
-  std::unique_ptr<SimStore> MakeStore(MqType type, sim::ProcessId process) {
+  std::unique_ptr<SimStore> MakeStore(MqType type, sim::ProcessId process, bool sync = false) {
     backends::SimStoreOptions o;
     o.type = type;
+    o.config.rocksmq.produce_sync = sync;
+    o.config.natsmq.sync_always = sync;
     o.process = process;
     o.dir = "/data/" + std::string(backends::ToString(type));
     return std::make_unique<SimStore>(&sim, o);
@@ -55,7 +60,6 @@ std::optional<Violation> SwitchRun(uint64_t seed, Switch sw, bool flush_first,
   w.sim.scheduler().RunFor(sim::Duration::Seconds(45));
   w.path.StopWrites();
   if (flush_first) REQUIRE(w.WaitFlush(w.path.FlushAll()));
-  const sim::Time switch_time = w.sim.now();
   REQUIRE(w.path.SwitchTo(b.get(), /*ignore_bad_position=*/true).ok());
   w.sim.scheduler().RunFor(sim::Duration::Seconds(20));
   w.path.StopWrites();
@@ -63,8 +67,8 @@ std::optional<Violation> SwitchRun(uint64_t seed, Switch sw, bool flush_first,
   CHECK(w.path.acked_rows().size() > 500);
   CHECK(w.path.segments_written() > 2);
   if (warnings != nullptr) *warnings = w.path.warnings();
-  if (auto v = CheckFlushBeforeSwitch(w.path, switch_time)) return v;
-  if (auto v = CheckFlushBeforeSwitch(w.path, w.sim.now())) return v;  // and after it
+  if (auto v = CheckFlushBeforeSwitch(w.path, w.history)) return v;
+  if (auto v = CheckFlushedRows(w.path, w.history)) return v;
   w.path.Stop();
   return CheckOrdering(w.history);
 }
@@ -110,6 +114,97 @@ TEST_CASE("S3: the flusher refuses a position written by another engine") {
   CHECK(std::string(s.message()).find("written by rocksmq and cannot be read by natsmq") !=
         std::string::npos);
   CHECK(w.path.warnings().empty());
+}
+
+struct CrashRun {
+  MqType type = MqType::kRocksMq;
+  bool power_loss = false;
+  bool sync = false;
+};
+
+struct CrashOutcome {
+  std::optional<Violation> violation;
+  size_t acked = 0;
+  size_t in_segments = 0;
+};
+
+// Six crashes (or power losses) of the node at seeded moments, each followed by a restart
+// two seconds later; then a FlushAll that must complete.
+CrashOutcome CrashCycles(uint64_t seed, CrashRun run) {
+  World w(seed);
+  std::unique_ptr<SimStore> store = w.MakeStore(run.type, 1, run.sync);
+  REQUIRE(w.path.Start(store.get(), false).ok());
+  sim::Random rng(seed * 7919);
+  for (int i = 0; i < 6; ++i) {
+    w.sim.scheduler().RunFor(sim::Duration::Millis(rng.Uniform(3000, 25000)));
+    const auto mode = run.power_loss ? std::optional(sim::PowerLossMode::kDropUnsynced)
+                                     : std::optional<sim::PowerLossMode>();
+    store->Crash(mode);
+    w.path.Crashed();
+    w.history.Add(HistoryEvent{.time_ns = w.sim.now().nanos(), .kind = EventKind::kCrash});
+    if (mode) {
+      w.history.Add(HistoryEvent{.time_ns = w.sim.now().nanos(), .kind = EventKind::kPowerLoss});
+    }
+    w.sim.scheduler().RunFor(sim::Duration::Seconds(2));
+    REQUIRE(w.path.Start(store.get(), false).ok());
+  }
+  w.sim.scheduler().RunFor(sim::Duration::Seconds(12));
+  w.path.StopWrites();
+  REQUIRE(w.WaitFlush(w.path.FlushAll()));
+  w.path.Stop();
+  CrashOutcome out;
+  out.violation = CheckFlushedRows(w.path, w.history);
+  if (!out.violation) out.violation = CheckOrdering(w.history);
+  out.acked = w.path.acked_rows().size();
+  absl::StatusOr<std::map<uint64_t, int>> rows = w.path.SegmentRows();
+  REQUIRE(rows.ok());
+  out.in_segments = rows->size();
+  return out;
+}
+
+TEST_CASE("S1: crashes lose no acknowledged row and flush none twice") {
+  const MqType type = GENERATE(MqType::kRocksMq, MqType::kNatsMq);
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    INFO(backends::ToString(type) << " seed " << seed);
+    const CrashOutcome o = CrashCycles(seed, CrashRun{type, false, false});
+    INFO((o.violation ? o.violation->detail : std::string()));
+    CHECK_FALSE(o.violation);
+    CHECK(o.acked > 1000);
+    CHECK(o.in_segments == o.acked);  // a plain crash keeps even unsynced rows
+  }
+}
+
+TEST_CASE("S1: a power loss may take unsynced rows, never synced ones") {
+  const MqType type = GENERATE(MqType::kRocksMq, MqType::kNatsMq);
+  size_t taken = 0;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    INFO(backends::ToString(type) << " seed " << seed);
+    const CrashOutcome unsynced = CrashCycles(seed, CrashRun{type, true, false});
+    INFO((unsynced.violation ? unsynced.violation->detail : std::string()));
+    CHECK_FALSE(unsynced.violation);
+    taken += unsynced.acked - unsynced.in_segments;
+    const CrashOutcome synced = CrashCycles(seed, CrashRun{type, true, true});
+    INFO((synced.violation ? synced.violation->detail : std::string()));
+    CHECK_FALSE(synced.violation);
+    CHECK(synced.in_segments == synced.acked);
+  }
+  CHECK(taken > 0);  // the allowance was needed: unsynced rows did go
+}
+
+TEST_CASE("S1 catches the planted data-node mistakes") {
+  struct Planted {
+    base::Bug bug;
+    const char* says;
+  };
+  const Planted p =
+      GENERATE(Planted{base::Bug::kCheckpointAheadOfSegment, "acknowledged rows are in no segment"},
+               Planted{base::Bug::kResumeIncludesCheckpoint, "flushed segments (replayed"});
+  base::SetBugs(base::BugMask(p.bug));
+  const CrashOutcome o = CrashCycles(1, CrashRun{MqType::kRocksMq, false, true});
+  base::SetBugs(0);
+  REQUIRE(o.violation);
+  CHECK(o.violation->property == Property::kFlushedRows);
+  CHECK(o.violation->detail.find(p.says) != std::string::npos);
 }
 
 TEST_CASE("The data path with a switch replays identically from its seed") {

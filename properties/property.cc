@@ -8,7 +8,7 @@ namespace mqsim::properties {
 
 namespace {
 
-constexpr std::array<std::string_view, 18> kNames = {
+constexpr std::array<std::string_view, 19> kNames = {
     "ordering",
     "no_gap",
     "seek",
@@ -22,6 +22,7 @@ constexpr std::array<std::string_view, 18> kNames = {
     "foreign_position",
     "page_accounting",
     "delivery_liveness",
+    "flushed_rows",
     "startup",
     "recovery",
     "switch",
@@ -48,7 +49,7 @@ std::optional<Property> ParseProperty(std::string_view name) {
 const std::vector<Property>& CheckableProperties() {
   static const std::vector<Property> checkable = [] {
     std::vector<Property> out;
-    for (size_t i = 0; i <= static_cast<size_t>(Property::kDeliveryLiveness); ++i) {
+    for (size_t i = 0; i <= static_cast<size_t>(Property::kFlushedRows); ++i) {
       out.push_back(static_cast<Property>(i));
     }
     return out;

@@ -28,6 +28,7 @@ enum class Property : uint8_t {
   kForeignPosition,
   kPageAccounting,
   kDeliveryLiveness,
+  kFlushedRows,
   // Verdicts on the run itself.
   kStartup,
   kRecovery,

@@ -44,6 +44,8 @@ inline const std::vector<CatalogueEntry>& Catalogue() {
       {Bug::kPageMetaTorn, "crash-power-loss", "page_accounting", 3},
       {Bug::kNatsRolloverNullWriter, "natsmq-crash-swarm", "engine_crash", 346, 346},
       {Bug::kLostWakeup, "slow-gc", "delivery_liveness", 3},
+      {Bug::kCheckpointAheadOfSegment, "milvus-switch-under-faults", "flushed_rows", 3},
+      {Bug::kResumeIncludesCheckpoint, "milvus-switch-under-faults", "flushed_rows", 3},
   };
   return entries;
 }

@@ -42,11 +42,7 @@ std::unique_ptr<backends::SimStore> Harness::MakeStore(backends::MqType type,
                                                        const std::string& dir) {
   backends::SimStoreOptions o;
   o.type = type;
-  o.config = sc_.config;
-  if (sc_.workload.producers.sync) {
-    o.config.rocksmq.produce_sync = true;
-    o.config.natsmq.sync_always = true;
-  }
+  o.config = StoreConfig();
   o.dir = dir;
   o.process = process;
   auto store = std::make_unique<backends::SimStore>(&sim_, o);
@@ -56,6 +52,15 @@ std::unique_ptr<backends::SimStore> Harness::MakeStore(backends::MqType type,
     }
   });
   return store;
+}
+
+backends::MilvusMqConfig Harness::StoreConfig() const {
+  backends::MilvusMqConfig config = sc_.config;
+  if (sc_.workload.producers.sync) {
+    config.rocksmq.produce_sync = true;
+    config.natsmq.sync_always = true;
+  }
+  return config;
 }
 
 sim::Duration Harness::Lateness() const {

@@ -53,6 +53,9 @@ class Harness {
   std::unique_ptr<backends::SimStore> MakeStore(backends::MqType type, sim::ProcessId process,
                                                 const std::string& dir);
 
+  // The store configuration of the scenario (synced produce when the workload asks for it).
+  backends::MilvusMqConfig StoreConfig() const;
+
   // Lateness the faults of this run allow a periodic duty (retention, expiry, delivery):
   // the longest starvation, a restart delay, a GC pause, a stalled sync, and one second.
   sim::Duration Lateness() const;

@@ -10,41 +10,14 @@
 #include "base/status_macros.h"
 #include "base/yaml_config.h"
 #include "faults/fault_points.h"
+#include "scenarios/milvus_spec.h"
+#include "scenarios/scenario_fields.h"
 
 namespace mqsim::scenarios {
 
 namespace {
 
 using base::YamlSection;
-
-absl::Status GetDuration(YamlSection& s, std::string_view key, sim::Duration* out) {
-  if (!s.Has(key)) return absl::OkStatus();
-  const YAML::Node v = s.Raw(key);
-  std::optional<sim::Duration> d;
-  if (v.IsScalar()) d = sim::Duration::Parse(v.Scalar());
-  if (!d) return s.Error(key, "expected a duration like 500ms, 30s, 10m or 6h");
-  *out = *d;
-  return absl::OkStatus();
-}
-
-// A duration that switches something on: when the key is given it must be positive, since
-// zero would silently leave the fault (or stall, or pause) off.
-absl::Status GetPositiveDuration(YamlSection& s, std::string_view key, sim::Duration* out) {
-  MQSIM_RETURN_IF_ERROR(GetDuration(s, key, out));
-  if (s.Has(key) && *out <= sim::Duration::Zero()) {
-    return s.Error(key, "must be positive (leave the key out to switch this off)");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status GetOptionalDuration(YamlSection& s, std::string_view key,
-                                 std::optional<sim::Duration>* out) {
-  if (!s.Has(key)) return absl::OkStatus();
-  sim::Duration d;
-  MQSIM_RETURN_IF_ERROR(GetDuration(s, key, &d));
-  *out = d;
-  return absl::OkStatus();
-}
 
 std::optional<int64_t> Int(const YAML::Node& n) {
   if (!n.IsScalar()) return std::nullopt;
@@ -119,18 +92,6 @@ absl::Status GetStrings(YamlSection& s, std::string_view key, std::vector<std::s
   return absl::OkStatus();
 }
 
-absl::Status GetMqType(YamlSection& s, std::string_view key, std::optional<backends::MqType>* out) {
-  if (!s.Has(key)) return absl::OkStatus();
-  std::string name;
-  MQSIM_RETURN_IF_ERROR(s.Get(key, &name));
-  const std::optional<backends::MqType> t = backends::ParseMqType(name);
-  if (!t)
-    return s.Error(key,
-                   "unknown backend \"" + name + "\" (rocksmq, natsmq, model, pulsar or kafka)");
-  *out = t;
-  return absl::OkStatus();
-}
-
 absl::Status ParseProducers(YamlSection& w, ProducerSpec* out) {
   absl::StatusOr<YamlSection> p = w.Child("producers");
   if (!p.ok()) return p.status();
@@ -186,24 +147,7 @@ absl::Status ParseConsumers(YamlSection& w, ConsumerSpec* out) {
   return c->CheckNoUnknownKeys();
 }
 
-absl::Status ParseMilvus(YamlSection& w, MilvusSpec* out) {
-  absl::StatusOr<YamlSection> m = w.Child("milvus");
-  if (!m.ok()) return m.status();
-  out->enabled = true;
-  MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*m, "flush_interval", &out->flush_interval));
-  MQSIM_RETURN_IF_ERROR(GetOptionalDuration(*m, "flush_all_at", &out->flush_all_at));
-  MQSIM_RETURN_IF_ERROR(GetMqType(*m, "switch_to", &out->switch_to));
-  MQSIM_RETURN_IF_ERROR(GetOptionalDuration(*m, "switch_at", &out->switch_at));
-  if (out->switch_to.has_value() != out->switch_at.has_value()) {
-    return m->SectionError("switch_to and switch_at go together");
-  }
-  if (out->switch_at && out->flush_all_at && *out->flush_all_at > *out->switch_at) {
-    return m->Error("flush_all_at", "must not be after switch_at");
-  }
-  return m->CheckNoUnknownKeys();
-}
-
-absl::Status ParseWorkload(YamlSection w, WorkloadSpec* out) {
+absl::Status ParseWorkload(YamlSection w, sim::Duration duration, WorkloadSpec* out) {
   MQSIM_RETURN_IF_ERROR(w.Get("topics", &out->topics));
   if (out->topics < 1 || out->topics > 64) return w.Error("topics", "must be 1..64");
   MQSIM_RETURN_IF_ERROR(w.Get("topic_churn", &out->topic_churn));
@@ -216,7 +160,7 @@ absl::Status ParseWorkload(YamlSection w, WorkloadSpec* out) {
   }
   MQSIM_RETURN_IF_ERROR(ParseProducers(w, &out->producers));
   MQSIM_RETURN_IF_ERROR(ParseConsumers(w, &out->consumers));
-  if (w.Has("milvus")) MQSIM_RETURN_IF_ERROR(ParseMilvus(w, &out->milvus));
+  if (w.Has("milvus")) MQSIM_RETURN_IF_ERROR(ParseMilvus(w, duration, &out->milvus));
   return w.CheckNoUnknownKeys();
 }
 
@@ -477,20 +421,22 @@ std::string Scenario::WhyNotApplicable(properties::Property p, backends::MqType 
   using properties::Property;
   const std::string store(backends::ToString(type));
   if (workload.milvus.enabled) {
-    if (p == Property::kOrdering) return "";
+    if (p == Property::kOrdering || p == Property::kFlushedRows) return "";
     if ((p == Property::kFlushBeforeSwitch || p == Property::kForeignPosition) &&
-        workload.milvus.switch_to) {
+        workload.milvus.Switches()) {
       return "";
     }
     return p == Property::kFlushBeforeSwitch || p == Property::kForeignPosition
-               ? "the Milvus workload never switches mq.type (set switch_to and switch_at)"
-               : "the Milvus workload is judged by ordering, flush_before_switch and "
-                 "foreign_position only";
+               ? "the Milvus workload never switches mq.type (add a switch to the operator)"
+               : "the Milvus workload is judged by ordering, flushed_rows, flush_before_switch "
+                 "and foreign_position only";
   }
   switch (p) {
     case Property::kFlushBeforeSwitch:
     case Property::kForeignPosition:
       return "only the Milvus workload (workload.milvus) switches mq.type";
+    case Property::kFlushedRows:
+      return "only the Milvus workload (workload.milvus) flushes rows into segments";
     case Property::kRetention:
       return RocksMqRetentionOn(type) ? ""
                                       : "the store is " + store +
@@ -527,7 +473,7 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
   MQSIM_RETURN_IF_ERROR(ParseConfig(s, base_dir, read, cli_set, &sc));
   absl::StatusOr<YamlSection> w = s.Child("workload");
   if (!w.ok()) return w.status();
-  MQSIM_RETURN_IF_ERROR(ParseWorkload(*w, &sc.workload));
+  MQSIM_RETURN_IF_ERROR(ParseWorkload(*w, sc.duration, &sc.workload));
   // Without workload.topics, the deployment's rootCoord.dmlChannelNum says how many.
   if (!w->Has("topics") && sc.config.channels.dml_channel_num) {
     sc.workload.topics = *sc.config.channels.dml_channel_num;
@@ -545,12 +491,6 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
   absl::StatusOr<backends::MqType> type = sc.StoreType();
   if (!type.ok()) return s.SectionError(std::string(type.status().message()));
   MQSIM_RETURN_IF_ERROR(CheckConsistent(s, sc, *type));
-  if (sc.workload.milvus.enabled && (sc.faults.crashes() || sc.faults.power_losses() ||
-                                     sc.faults.crash_at_op_interval > sim::Duration::Zero())) {
-    return s.Error("faults",
-                   "crashes together with workload.milvus are not supported yet (the data "
-                   "path does not restart after a crash)");
-  }
   return sc;
 }
 

@@ -14,7 +14,7 @@
 //                          idle: {every, for}},
 //              consumers: {groups, batch, seek_probability, stall: {every, for},
 //                          push: {groups, buffer}},   # the last `groups` groups push
-//              milvus: {flush_interval, flush_all_at, switch_to, switch_at}}
+//              milvus: {flush_interval, operator: [{at, do, to}]}}  # scenarios/milvus_spec.h
 //   faults: {crash: {mean_interval}, power_loss: {mean_interval},
 //            crash_in_call: {mean_interval},
 //            disk: {capacity, latency_us: [a, b], torn_writes, full_every, full_for},
@@ -39,6 +39,7 @@
 #include "faults/fault_plan.h"
 #include "properties/property.h"
 #include "scenarios/deployment_config.h"
+#include "scenarios/milvus_spec.h"
 #include "sim/random.h"
 #include "sim/time.h"
 
@@ -71,14 +72,6 @@ struct ConsumerSpec {
   // with a buffer of push_buffer messages; the others pull with Consume.
   int push_groups = 0;
   int push_buffer = 64;
-};
-
-struct MilvusSpec {
-  bool enabled = false;
-  sim::Duration flush_interval = sim::Duration::Seconds(10);
-  std::optional<sim::Duration> flush_all_at;
-  std::optional<backends::MqType> switch_to;
-  std::optional<sim::Duration> switch_at;
 };
 
 struct WorkloadSpec {

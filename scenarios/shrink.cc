@@ -42,6 +42,28 @@ YAML::Node Get(YAML::Node root, std::initializer_list<const char*> path) {
 }
 
 // Shorter runs: end just after the failure, halve the duration.
+// "90s" -> "45s"; "1m..2m" -> "30s..1m" (an operator step's range); anything else as is.
+std::string HalfMoment(const std::string& text) {
+  const size_t dots = text.find("..");
+  if (dots != std::string::npos) {
+    return HalfMoment(text.substr(0, dots)) + ".." + HalfMoment(text.substr(dots + 2));
+  }
+  std::optional<sim::Duration> t = sim::Duration::Parse(text);
+  return t ? DurationText(sim::Duration::Millis(t->millis() / 2)) : text;
+}
+
+// The Milvus operator's moments and the flush interval, halved with the run.
+void HalveMilvusMoments(YAML::Node m) {
+  if (!m || !m.IsMap()) return;
+  for (const char* key : {"flush_all_at", "switch_at", "flush_interval"}) {
+    if (m[key]) m[key] = HalfMoment(m[key].as<std::string>());
+  }
+  if (!m["operator"] || !m["operator"].IsSequence()) return;
+  for (YAML::Node step : m["operator"]) {
+    if (step.IsMap() && step["at"]) step["at"] = HalfMoment(step["at"].as<std::string>());
+  }
+}
+
 void AddTimeEdits(const RunResult& failing, std::vector<Edit>& edits) {
   // The run is a prefix of itself: ending just after the failure was observed keeps it.
   if (failing.failed_at) {
@@ -61,15 +83,7 @@ void AddTimeEdits(const RunResult& failing, std::vector<Edit>& edits) {
                          sim::Duration::Parse(r["duration"].as<std::string>("10m"));
                      if (!d || *d <= sim::Duration::Seconds(10)) return false;
                      r["duration"] = DurationText(sim::Duration::Millis(d->millis() / 2));
-                     YAML::Node m = r["workload"]["milvus"];
-                     if (m && m.IsMap()) {
-                       for (const char* key : {"flush_all_at", "switch_at", "flush_interval"}) {
-                         if (!m[key]) continue;
-                         std::optional<sim::Duration> t =
-                             sim::Duration::Parse(m[key].as<std::string>());
-                         if (t) m[key] = DurationText(sim::Duration::Millis(t->millis() / 2));
-                       }
-                     }
+                     HalveMilvusMoments(r["workload"]["milvus"]);
                      return true;
                    }});
 }

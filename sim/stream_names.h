@@ -18,5 +18,7 @@ inline constexpr std::string_view kBuggify = "buggify";  // BUGGIFY sites
 // The Milvus data path's object store disk, and its producers and flusher.
 inline constexpr std::string_view kRemoteDisk = "remote-disk";
 inline constexpr std::string_view kDataPath = "data-path";
+// The moments of the Milvus operator's steps given as ranges.
+inline constexpr std::string_view kOperator = "operator";
 
 }  // namespace mqsim::sim::streams
