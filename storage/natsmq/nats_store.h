@@ -63,10 +63,14 @@ struct ConsumerConfig {
   uint64_t start_seq = 1;  // deliver by start sequence; 0 is an error (10094)
 };
 
+// A durable consumer's progress, reported as nats-server 2.9.10 reports it.
 struct ConsumerInfo {
   uint64_t delivered = 0;  // last stream sequence handed out
-  uint64_t ack_floor = 0;  // every sequence <= this is acked
-  uint64_t num_pending = 0;
+  // Every sequence <= this is acked; 0 until the consumer's first ack (nats-server reports
+  // 0 then, whatever the start sequence).
+  uint64_t ack_floor = 0;
+  uint64_t num_pending = 0;      // stored messages after `delivered`
+  uint64_t num_ack_pending = 0;  // stored messages delivered and not yet acked
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;

@@ -746,9 +746,15 @@ absl::StatusOr<ConsumerInfo> NatsStore::Stream::Info(const std::string& durable)
     return JsError(absl::StatusCode::kNotFound, kJsConsumerNotFound, "consumer not found");
   }
   const Consumer& c = it->second;
-  ConsumerInfo info{c.delivered, c.ack_floor, 0};
-  info.num_pending =
-      static_cast<uint64_t>(std::distance(msgs_.upper_bound(c.delivered), msgs_.end()));
+  ConsumerInfo info;
+  info.delivered = c.delivered;
+  // The floor starts just below the start sequence; it only reaches the start sequence
+  // with the first ack.
+  info.ack_floor = c.ack_floor >= c.config.start_seq ? c.ack_floor : 0;
+  const auto undelivered = msgs_.upper_bound(c.delivered);
+  info.num_pending = static_cast<uint64_t>(std::distance(undelivered, msgs_.end()));
+  info.num_ack_pending =
+      static_cast<uint64_t>(std::distance(msgs_.upper_bound(c.ack_floor), undelivered));
   return info;
 }
 

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -243,7 +244,11 @@ std::ostream& operator<<(std::ostream& out, const StoredMessage& message) {
 std::ostream& operator<<(std::ostream& out, const ConsumerState& state) {
   return out << "{delivered_seq=" << state.delivered_seq << " ack_floor_seq=" << state.ack_floor_seq
              << " num_pending=" << state.num_pending << " num_ack_pending=" << state.num_ack_pending
-             << "}";
+             << " num_redelivered=" << state.num_redelivered << "}";
+}
+
+std::ostream& operator<<(std::ostream& out, const FetchedMessage& message) {
+  return out << "{" << message.message << " num_delivered=" << message.num_delivered << "}";
 }
 
 // ---------------------------------------------------------------------------------------
@@ -488,46 +493,82 @@ void ToStreamConfig(const StreamSpec& spec, const char** subjects, jsStreamConfi
   config->Discard = spec.discard_new ? js_DiscardNew : js_DiscardOld;
 }
 
-// Acknowledges the fetched messages synchronously and converts them.
-absl::Status TakeFetched(natsMsgList* list, std::vector<StoredMessage>* out) {
+// Takes one fetched message (converts it, acknowledges it or not).
+using TakeMessage = std::function<absl::Status(natsMsg*)>;
+
+// The message, its delivery count and its ack subject, from its JetStream metadata.
+absl::StatusOr<FetchedMessage> ToFetched(natsMsg* msg) {
+  jsMsgMetaData* meta = nullptr;
+  const natsStatus s = natsMsg_GetMetaData(&meta, msg);
+  if (s != NATS_OK) return FromNats(s, 0, "message metadata");
+  const char* reply = natsMsg_GetReply(msg);
+  FetchedMessage out{
+      {meta->Sequence.Stream, natsMsg_GetSubject(msg), PayloadOf(msg), HeadersOf(msg)},
+      meta->NumDelivered,
+      reply != nullptr ? reply : ""};
+  jsMsgMetaData_Destroy(meta);
+  return out;
+}
+
+// Gives every fetched message to take, then frees the list; the first error is returned.
+absl::Status TakeFetched(natsMsgList* list, const TakeMessage& take) {
   absl::Status result;
-  for (int i = 0; i < list->Count; ++i) {
-    natsMsg* msg = list->Msgs[i];
-    jsMsgMetaData* meta = nullptr;
-    natsStatus s = natsMsg_GetMetaData(&meta, msg);
-    if (s != NATS_OK) {
-      result.Update(FromNats(s, 0, "message metadata"));
-      continue;
-    }
-    out->push_back(
-        {meta->Sequence.Stream, natsMsg_GetSubject(msg), PayloadOf(msg), HeadersOf(msg)});
-    jsMsgMetaData_Destroy(meta);
-    jsErrCode error_code = kNoJsError;
-    s = natsMsg_AckSync(msg, nullptr, &error_code);
-    result.Update(FromNats(s, error_code, "ack"));
-  }
+  for (int i = 0; i < list->Count; ++i) result.Update(take(list->Msgs[i]));
   natsMsgList_Destroy(list);
   return result;
 }
 
-// Fetches from a pull subscription until max messages or timeout_ms in total.
-absl::StatusOr<std::vector<StoredMessage>> FetchUpTo(natsSubscription* sub, int max,
-                                                     int64_t timeout_ms) {
-  std::vector<StoredMessage> out;
+// Fetches from a pull subscription until max messages or timeout_ms in total, giving each
+// to take.
+absl::Status FetchUpTo(natsSubscription* sub, int max, int64_t timeout_ms,
+                       const TakeMessage& take) {
+  int taken = 0;
   const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (static_cast<int>(out.size()) < max) {
+  while (taken < max) {
     const int64_t remaining =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (remaining <= 0) break;
     natsMsgList list = {};
     jsErrCode error_code = kNoJsError;
-    const natsStatus s = natsSubscription_Fetch(&list, sub, max - static_cast<int>(out.size()),
-                                                remaining, &error_code);
-    if (absl::Status taken = TakeFetched(&list, &out); !taken.ok()) return taken;
+    const natsStatus s = natsSubscription_Fetch(&list, sub, max - taken, remaining, &error_code);
+    taken += list.Count;
+    if (absl::Status status = TakeFetched(&list, take); !status.ok()) return status;
     if (s == NATS_TIMEOUT) break;
     if (s != NATS_OK) return FromNats(s, error_code, "fetch");
   }
+  return absl::OkStatus();
+}
+
+// Fetches, acknowledging each message synchronously (the ack is applied on return).
+absl::StatusOr<std::vector<StoredMessage>> FetchAndAck(natsSubscription* sub, int max,
+                                                       int64_t timeout_ms) {
+  std::vector<StoredMessage> out;
+  const absl::Status status = FetchUpTo(sub, max, timeout_ms, [&out](natsMsg* msg) {
+    absl::StatusOr<FetchedMessage> fetched = ToFetched(msg);
+    if (!fetched.ok()) return fetched.status();
+    out.push_back(std::move(fetched->message));
+    jsErrCode error_code = kNoJsError;
+    const natsStatus s = natsMsg_AckSync(msg, nullptr, &error_code);
+    return FromNats(s, error_code, "ack");
+  });
+  if (!status.ok()) return status;
   return out;
+}
+
+// A pull subscription bound to an existing durable consumer; destroying it keeps the
+// consumer.
+absl::StatusOr<natsSubscription*> BindDurable(jsCtx* js, const std::string& stream,
+                                              const std::string& durable) {
+  jsSubOptions options;
+  jsSubOptions_Init(&options);
+  options.Stream = stream.c_str();
+  options.Consumer = durable.c_str();
+  natsSubscription* sub = nullptr;
+  jsErrCode error_code = kNoJsError;
+  const natsStatus s =
+      js_PullSubscribe(&sub, js, stream.c_str(), durable.c_str(), nullptr, &options, &error_code);
+  if (s != NATS_OK) return FromNats(s, error_code, "bind to consumer " + durable);
+  return sub;
 }
 
 }  // namespace
@@ -654,7 +695,7 @@ absl::StatusOr<std::vector<StoredMessage>> NatsClient::ConsumeFromSequence(
   if (s != NATS_OK) {
     return FromNats(s, error_code, "consumer on " + stream + " from " + std::to_string(start_seq));
   }
-  absl::StatusOr<std::vector<StoredMessage>> out = FetchUpTo(sub, max, timeout_ms);
+  absl::StatusOr<std::vector<StoredMessage>> out = FetchAndAck(sub, max, timeout_ms);
   // The consumer was created by this subscription: unsubscribing deletes it.
   natsSubscription_Unsubscribe(sub);
   natsSubscription_Destroy(sub);
@@ -663,12 +704,19 @@ absl::StatusOr<std::vector<StoredMessage>> NatsClient::ConsumeFromSequence(
 
 absl::Status NatsClient::AddDurableConsumer(const std::string& stream, const std::string& durable,
                                             uint64_t start_seq) {
+  return AddDurableConsumer(stream, durable, start_seq, std::chrono::milliseconds(0));
+}
+
+absl::Status NatsClient::AddDurableConsumer(const std::string& stream, const std::string& durable,
+                                            uint64_t start_seq,
+                                            std::chrono::milliseconds ack_wait) {
   jsConsumerConfig config;
   jsConsumerConfig_Init(&config);
   config.Durable = durable.c_str();
   config.DeliverPolicy = js_DeliverByStartSequence;
   config.OptStartSeq = start_seq;
   config.AckPolicy = js_AckExplicit;
+  config.AckWait = std::chrono::duration_cast<std::chrono::nanoseconds>(ack_wait).count();
   jsConsumerInfo* info = nullptr;
   jsErrCode error_code = kNoJsError;
   const natsStatus s = js_AddConsumer(&info, js_, stream.c_str(), &config, nullptr, &error_code);
@@ -679,19 +727,40 @@ absl::Status NatsClient::AddDurableConsumer(const std::string& stream, const std
 absl::StatusOr<std::vector<StoredMessage>> NatsClient::FetchDurable(const std::string& stream,
                                                                     const std::string& durable,
                                                                     int max, int64_t timeout_ms) {
-  jsSubOptions options;
-  jsSubOptions_Init(&options);
-  options.Stream = stream.c_str();
-  options.Consumer = durable.c_str();
-  natsSubscription* sub = nullptr;
-  jsErrCode error_code = kNoJsError;
-  const natsStatus s =
-      js_PullSubscribe(&sub, js_, stream.c_str(), durable.c_str(), nullptr, &options, &error_code);
-  if (s != NATS_OK) return FromNats(s, error_code, "bind to consumer " + durable);
-  absl::StatusOr<std::vector<StoredMessage>> out = FetchUpTo(sub, max, timeout_ms);
-  // Bound to an existing consumer: destroying the subscription keeps the consumer.
-  natsSubscription_Destroy(sub);
+  absl::StatusOr<natsSubscription*> sub = BindDurable(js_, stream, durable);
+  if (!sub.ok()) return sub.status();
+  absl::StatusOr<std::vector<StoredMessage>> out = FetchAndAck(*sub, max, timeout_ms);
+  natsSubscription_Destroy(*sub);
   return out;
+}
+
+absl::StatusOr<std::vector<FetchedMessage>> NatsClient::FetchDurableNoAck(
+    const std::string& stream, const std::string& durable, int max, int64_t timeout_ms) {
+  absl::StatusOr<natsSubscription*> sub = BindDurable(js_, stream, durable);
+  if (!sub.ok()) return sub.status();
+  std::vector<FetchedMessage> out;
+  const absl::Status status = FetchUpTo(*sub, max, timeout_ms, [&out](natsMsg* msg) {
+    absl::StatusOr<FetchedMessage> fetched = ToFetched(msg);
+    if (!fetched.ok()) return fetched.status();
+    out.push_back(std::move(*fetched));
+    return absl::OkStatus();
+  });
+  natsSubscription_Destroy(*sub);
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status NatsClient::AckSync(const FetchedMessage& message) {
+  if (message.ack_subject.empty()) {
+    return absl::InvalidArgumentError("ack of sequence " + std::to_string(message.message.seq) +
+                                      ": the message has no ack subject");
+  }
+  static constexpr char kAck[] = "+ACK";
+  natsMsg* reply = nullptr;
+  const natsStatus s = natsConnection_Request(&reply, connection_, message.ack_subject.c_str(),
+                                              kAck, sizeof(kAck) - 1, timeout_ms_);
+  natsMsg_Destroy(reply);
+  return FromNats(s, 0, "ack of sequence " + std::to_string(message.message.seq));
 }
 
 absl::StatusOr<ConsumerState> NatsClient::GetConsumerState(const std::string& stream,
@@ -706,6 +775,7 @@ absl::StatusOr<ConsumerState> NatsClient::GetConsumerState(const std::string& st
   state.ack_floor_seq = info->AckFloor.Stream;
   state.num_pending = info->NumPending;
   state.num_ack_pending = info->NumAckPending;
+  state.num_redelivered = info->NumRedelivered;
   jsConsumerInfo_Destroy(info);
   return state;
 }

@@ -139,18 +139,28 @@ struct StoredMessage {
 
 // A durable consumer's progress (stream sequences).
 struct ConsumerState {
-  uint64_t delivered_seq = 0;  // last delivered
-  uint64_t ack_floor_seq = 0;  // every message up to here is acknowledged
-  uint64_t num_pending = 0;    // not yet delivered
-  int64_t num_ack_pending = 0;
+  uint64_t delivered_seq = 0;   // last delivered
+  uint64_t ack_floor_seq = 0;   // every message up to here is acknowledged
+  uint64_t num_pending = 0;     // not yet delivered
+  int64_t num_ack_pending = 0;  // delivered, not yet acknowledged
+  int64_t num_redelivered = 0;  // messages delivered more than once and not yet acknowledged
 
   friend bool operator==(const ConsumerState&, const ConsumerState&) = default;
+};
+
+// A message fetched for a durable consumer and not acknowledged: the message, how often the
+// server has delivered it (1 the first time), and the subject its ack goes to (AckSync).
+struct FetchedMessage {
+  StoredMessage message = {};
+  uint64_t num_delivered = 0;
+  std::string ack_subject = {};
 };
 
 // For test failure messages: "{msgs=5 bytes=165 first_seq=4 ...}".
 std::ostream& operator<<(std::ostream& out, const StreamState& state);
 std::ostream& operator<<(std::ostream& out, const StoredMessage& message);
 std::ostream& operator<<(std::ostream& out, const ConsumerState& state);
+std::ostream& operator<<(std::ostream& out, const FetchedMessage& message);
 
 // One connection to a NatsServer with a JetStream context. No reconnection: after the
 // server restarts, connect a new client. Not thread-safe; one test thread uses it.
@@ -193,6 +203,19 @@ class NatsClient {
   absl::StatusOr<std::vector<StoredMessage>> FetchDurable(const std::string& stream,
                                                           const std::string& durable, int max,
                                                           int64_t timeout_ms = 1000);
+  // As AddDurableConsumer, with the consumer's AckWait: how long after a delivery an
+  // unacknowledged message is redelivered (0: the server's default, 30 s).
+  absl::Status AddDurableConsumer(const std::string& stream, const std::string& durable,
+                                  uint64_t start_seq, std::chrono::milliseconds ack_wait);
+  // Fetches up to max messages for the durable consumer within timeout_ms (in total) and
+  // acknowledges none of them: they stay ack-pending until AckSync or the AckWait.
+  // Redelivered messages come first, with num_delivered above 1. Empty if none came.
+  absl::StatusOr<std::vector<FetchedMessage>> FetchDurableNoAck(const std::string& stream,
+                                                                const std::string& durable, int max,
+                                                                int64_t timeout_ms = 1000);
+  // Acknowledges one fetched message (any order) and waits for the server's confirmation,
+  // so the ack is applied when this returns.
+  absl::Status AckSync(const FetchedMessage& message);
   absl::StatusOr<ConsumerState> GetConsumerState(const std::string& stream,
                                                  const std::string& durable);
   absl::Status DeleteConsumer(const std::string& stream, const std::string& durable);
