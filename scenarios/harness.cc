@@ -54,8 +54,8 @@ std::unique_ptr<backends::SimStore> Harness::MakeStore(backends::MqType type,
   return store;
 }
 
-backends::MilvusMqConfig Harness::StoreConfig() const {
-  backends::MilvusMqConfig config = sc_.config;
+backends::MilvusMqConfig Harness::StoreConfig(const backends::MilvusMqConfig& base) const {
+  backends::MilvusMqConfig config = base;
   if (sc_.workload.producers.sync) {
     config.rocksmq.produce_sync = true;
     config.natsmq.sync_always = true;

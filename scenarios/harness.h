@@ -53,8 +53,10 @@ class Harness {
   std::unique_ptr<backends::SimStore> MakeStore(backends::MqType type, sim::ProcessId process,
                                                 const std::string& dir);
 
-  // The store configuration of the scenario (synced produce when the workload asks for it).
-  backends::MilvusMqConfig StoreConfig() const;
+  // The store configuration of the scenario, or `base` (an upgrade's), with synced produce
+  // when the workload asks for it.
+  backends::MilvusMqConfig StoreConfig() const { return StoreConfig(sc_.config); }
+  backends::MilvusMqConfig StoreConfig(const backends::MilvusMqConfig& base) const;
 
   // Lateness the faults of this run allow a periodic duty (retention, expiry, delivery):
   // the longest starvation, a restart delay, a GC pause, a stalled sync, and one second.

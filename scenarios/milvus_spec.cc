@@ -14,7 +14,8 @@ namespace {
 
 constexpr OperatorAction kActions[] = {OperatorAction::kFlushAll, OperatorAction::kStop,
                                        OperatorAction::kStart,    OperatorAction::kSwitch,
-                                       OperatorAction::kRestart,  OperatorAction::kIngest};
+                                       OperatorAction::kRestart,  OperatorAction::kIngest,
+                                       OperatorAction::kUpgrade};
 
 // "1m" or "1m..2m".
 absl::Status GetMoment(YamlSection& s, OperatorStep* out) {
@@ -48,7 +49,8 @@ absl::Status ParseStep(YamlSection& s, sim::Duration duration, OperatorStep* out
                             [&](OperatorAction a) { return Name(a) == what; });
   if (known == std::end(kActions)) {
     return s.Error(
-        "do", "expected flush_all, stop, start, switch, restart or ingest, not \"" + what + "\"");
+        "do", "expected flush_all, stop, start, switch, restart, ingest or upgrade, not \"" + what +
+                  "\"");
   }
   out->action = *known;
   MQSIM_RETURN_IF_ERROR(GetMqType(s, "to", &out->to));
@@ -58,6 +60,17 @@ absl::Status ParseStep(YamlSection& s, sim::Duration duration, OperatorStep* out
   if (out->action != OperatorAction::kSwitch && out->to) {
     return s.Error("to", "only a switch has a new mq.type");
   }
+  MQSIM_RETURN_IF_ERROR(s.Get("values", &out->values));
+  if ((out->action == OperatorAction::kUpgrade) != s.Has("values")) {
+    return out->action == OperatorAction::kUpgrade
+               ? s.SectionError("an upgrade names its new values file: `values: v2.yaml`")
+               : s.Error("values", "only an upgrade has a values file");
+  }
+  if (s.Has("values")) out->values_node = s.Raw("values");
+  if (s.Has("set") && out->action != OperatorAction::kUpgrade) {
+    return s.Error("set", "only an upgrade has helm --set values");
+  }
+  if (s.Has("set")) out->set_node = s.Raw("set");
   MQSIM_RETURN_IF_ERROR(s.Get("wait", &out->wait));
   if (out->action != OperatorAction::kFlushAll && s.Has("wait")) {
     return s.Error("wait", "only a flush_all is waited for");
@@ -100,10 +113,21 @@ absl::Status ParseShorthand(YamlSection& m, sim::Duration duration, MilvusSpec* 
   if ((flush_at || switch_at) && m.Has("operator")) {
     return m.Error("operator", "give the steps either as `operator` or as flush_all_at/switch_at");
   }
-  if (flush_at) out->steps.push_back({OperatorAction::kFlushAll, *flush_at, *flush_at, {}, false});
+  auto step = [&](OperatorAction action, sim::Duration at) {
+    OperatorStep s;
+    s.action = action;
+    s.at = at;
+    s.at_latest = at;
+    return s;
+  };
+  if (flush_at) {
+    out->steps.push_back(step(OperatorAction::kFlushAll, *flush_at));
+    out->steps.back().wait = false;
+  }
   if (switch_at) {
-    out->steps.push_back({OperatorAction::kSwitch, *switch_at, *switch_at, to, true});
-    out->steps.push_back({OperatorAction::kIngest, *switch_at, *switch_at, {}, true});
+    out->steps.push_back(step(OperatorAction::kSwitch, *switch_at));
+    out->steps.back().to = to;
+    out->steps.push_back(step(OperatorAction::kIngest, *switch_at));
   }
   return absl::OkStatus();
 }
@@ -114,7 +138,7 @@ absl::Status CheckStopsEnd(YamlSection& m, const MilvusSpec& spec) {
   for (const OperatorStep& s : spec.steps) {
     if (s.action == OperatorAction::kStop) down = true;
     if (s.action == OperatorAction::kStart || s.action == OperatorAction::kSwitch ||
-        s.action == OperatorAction::kRestart) {
+        s.action == OperatorAction::kRestart || s.action == OperatorAction::kUpgrade) {
       down = false;
     }
   }
@@ -142,13 +166,16 @@ std::string_view Name(OperatorAction a) {
       return "restart";
     case OperatorAction::kIngest:
       return "ingest";
+    case OperatorAction::kUpgrade:
+      return "upgrade";
   }
   return "?";
 }
 
 bool MilvusSpec::Switches() const {
-  return std::any_of(steps.begin(), steps.end(),
-                     [](const OperatorStep& s) { return s.action == OperatorAction::kSwitch; });
+  return std::any_of(steps.begin(), steps.end(), [](const OperatorStep& s) {
+    return s.action == OperatorAction::kSwitch || s.action == OperatorAction::kUpgrade;
+  });
 }
 
 std::vector<sim::Duration> MilvusSpec::Moments(sim::Random& rng) const {
@@ -173,6 +200,34 @@ absl::Status ParseMilvus(YamlSection& w, sim::Duration duration, MilvusSpec* out
   if (m->Has("operator")) MQSIM_RETURN_IF_ERROR(ParseSteps(*m, duration, out));
   MQSIM_RETURN_IF_ERROR(CheckStopsEnd(*m, *out));
   return m->CheckNoUnknownKeys();
+}
+
+absl::Status ResolveUpgrades(const YAML::Node& root, const std::string& file,
+                             const std::string& base_dir, const FileReader& read,
+                             const std::vector<std::string>& cli_set, backends::DeployMode mode,
+                             MilvusSpec* spec) {
+  for (size_t i = 0; i < spec->steps.size(); ++i) {
+    OperatorStep& step = spec->steps[i];
+    if (step.action != OperatorAction::kUpgrade) continue;
+    YAML::Node layers(YAML::NodeType::Map);
+    for (const char* key : {"milvus_yaml", "config"}) {
+      if (root[key]) layers[key] = root[key];
+    }
+    layers["helm_values"] = step.values_node;
+    if (step.set_node.IsDefined()) layers["helm_set"] = step.set_node;
+    YamlSection s(layers, file, "workload.milvus.operator[" + std::to_string(i) + "]");
+    absl::StatusOr<DeploymentConfig> d = ResolveDeploymentConfig(s, base_dir, read, cli_set);
+    if (!d.ok()) return d.status();
+    if (d->mode && *d->mode != mode) {
+      return s.Error("helm_values",
+                     "the upgrade changes cluster.enabled; a scenario runs in one mode");
+    }
+    absl::StatusOr<backends::MqType> type = backends::SelectMqType(d->config, mode);
+    if (!type.ok()) return s.Error("helm_values", std::string(type.status().message()));
+    step.to = *type;
+    step.config = d->config;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace mqsim::scenarios

@@ -10,8 +10,10 @@
 //       - {at: 2m30s, do: flush_all}            # checkpoints on the new store
 //       - {at: 3m, do: ingest}                  # the clients insert again
 //       - {at: 4m, do: restart}                 # a clean stop and start
+//       - {at: 5m, do: upgrade, values: v2.yaml, set: [K=V]}  # helm upgrade -f v2.yaml
+//                                     # --set K=V: stop, render the configuration again, start
 //
-//   do: flush_all | stop | start | switch | restart | ingest
+//   do: flush_all | stop | start | switch | restart | ingest | upgrade
 //
 // A step happens at its moment, or later when the step before it is still going on: the
 // operator waits for a FlushAll to complete (as a script polling GetFlushAllState would)
@@ -26,17 +28,20 @@
 #include <absl/status/status.h>
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "backends/mq_config.h"
 #include "backends/mq_type.h"
 #include "base/yaml_config.h"
+#include "scenarios/deployment_config.h"
 #include "sim/random.h"
 #include "sim/time.h"
 
 namespace mqsim::scenarios {
 
-enum class OperatorAction { kFlushAll, kStop, kStart, kSwitch, kRestart, kIngest };
+enum class OperatorAction { kFlushAll, kStop, kStart, kSwitch, kRestart, kIngest, kUpgrade };
 
 std::string_view Name(OperatorAction a);
 
@@ -44,8 +49,14 @@ struct OperatorStep {
   OperatorAction action = OperatorAction::kFlushAll;
   sim::Duration at;                    // from the start of the run; the earliest moment of a range
   sim::Duration at_latest;             // the latest moment (== at for a fixed time)
-  std::optional<backends::MqType> to;  // the new mq.type of a switch
+  std::optional<backends::MqType> to;  // the new mq.type of a switch or an upgrade
   bool wait = true;                    // flush_all: the next step waits for completion
+  // An upgrade: the values file as written, its node (for messages), its own --set list
+  // (`set: [K=V]`), and the configuration it renders to (ResolveUpgrades).
+  std::string values;
+  YAML::Node values_node;
+  YAML::Node set_node;
+  std::optional<backends::MilvusMqConfig> config;
 };
 
 struct MilvusSpec {
@@ -63,5 +74,15 @@ struct MilvusSpec {
 // Reads workload.milvus from the workload section w; every step lies before `duration`.
 // REQUIRES: w.Has("milvus").
 absl::Status ParseMilvus(base::YamlSection& w, sim::Duration duration, MilvusSpec* out);
+
+// Renders each upgrade step's configuration as helm upgrade would: its values file in place
+// of helm_values and its `set` in place of helm_set, with the scenario's milvus_yaml,
+// config: and the command line's --set as before; sets the step's `to` and `config`. The deployment
+// mode must stay `mode`. root is the scenario's document, file its name, base_dir where relative
+// paths start.
+absl::Status ResolveUpgrades(const YAML::Node& root, const std::string& file,
+                             const std::string& base_dir, const FileReader& read,
+                             const std::vector<std::string>& cli_set, backends::DeployMode mode,
+                             MilvusSpec* spec);
 
 }  // namespace mqsim::scenarios

@@ -28,12 +28,13 @@ MilvusWorkload::MilvusWorkload(Harness& harness)
     : h_(harness),
       sc_(harness.scenario()),
       path_(std::make_unique<properties::MilvusDataPath>(
-          &harness.sim(), PathOptions(harness.scenario()), &harness.history())) {}
+          &harness.sim(), PathOptions(harness.scenario()), &harness.history())),
+      ignore_bad_position_(harness.scenario().config.mq.ignore_bad_position) {}
 
 MilvusWorkload::~MilvusWorkload() = default;
 
 std::optional<Violation> MilvusWorkload::Setup() {
-  if (absl::Status s = path_->Start(&h_.store(), sc_.config.mq.ignore_bad_position); !s.ok()) {
+  if (absl::Status s = path_->Start(&h_.store(), ignore_bad_position_); !s.ok()) {
     return Violation{Property::kStartup, std::string(s.message()), {}};
   }
   started_once_ = true;
@@ -71,12 +72,18 @@ std::optional<int64_t> MilvusWorkload::Do(const OperatorStep& step) {
       StopMilvus();
       return std::nullopt;
     case OperatorAction::kSwitch:
+    case OperatorAction::kUpgrade: {
       StopMilvus();
-      h_.store().Reconfigure(*step.to, h_.StoreConfig());
-      path_->RecordSwitch(*step.to);
-      switch_pending_ = true;
+      const bool switches = *step.to != h_.store().type();
+      if (step.config) ignore_bad_position_ = step.config->mq.ignore_bad_position;
+      h_.store().Reconfigure(*step.to, h_.StoreConfig(step.config ? *step.config : sc_.config));
+      if (switches) {
+        path_->RecordSwitch(*step.to);
+        switch_pending_ = true;
+      }
       StartMilvus();
       return std::nullopt;
+    }
     case OperatorAction::kRestart:
       StopMilvus();
       StartMilvus();
@@ -133,7 +140,7 @@ void MilvusWorkload::StartPath() {
   if (started_once_)
     h_.history().Add(HistoryEvent{.time_ns = h_.Now(), .kind = EventKind::kRecover});
   started_once_ = true;
-  const absl::Status s = path_->Start(&h_.store(), sc_.config.mq.ignore_bad_position);
+  const absl::Status s = path_->Start(&h_.store(), ignore_bad_position_);
   if (s.ok()) {
     switch_pending_ = false;
     return;

@@ -53,6 +53,7 @@ class MilvusWorkload : public Workload {
   Harness& h_;
   const Scenario& sc_;
   std::unique_ptr<properties::MilvusDataPath> path_;
+  bool ignore_bad_position_;  // mq.ignoreBadPosition as deployed now (an upgrade may change it)
   std::optional<properties::Violation> failed_;  // a start or a switch failed
   bool flush_completed_ = false;
   bool want_up_ = true;          // the operator wants Milvus running

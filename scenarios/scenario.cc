@@ -482,6 +482,8 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
                             " channels: mqsim runs at most 64; set workload.topics");
     }
   }
+  MQSIM_RETURN_IF_ERROR(
+      ResolveUpgrades(*root, file, base_dir, read, cli_set, sc.mode, &sc.workload.milvus));
   absl::StatusOr<YamlSection> f = s.Child("faults");
   if (!f.ok()) return f.status();
   MQSIM_RETURN_IF_ERROR(ParseFaults(*f, &sc.faults));
