@@ -101,7 +101,8 @@ struct MilvusMqConfig {
   ChannelNames channels;
   // The top-level sections of the document that do not concern the message store (etcd,
   // minio, proxy, dataNode, log, quotaAndLimits, ...): accepted and ignored, as Milvus's
-  // other components would read them. In document order.
+  // other components would read them. In document order; rootCoord and common, of which
+  // one key each is read, are listed as "rootCoord (all but dmlChannelNum)".
   std::vector<std::string> ignored_sections;
 };
 
