@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "properties/acked_index.h"
 #include "properties/history.h"
 #include "properties/property.h"
 
@@ -25,11 +26,25 @@ struct Violation {
   std::string ToString(const History& h) const;
 };
 
+// A read that passed over an acknowledged message its group was owed (the first one at or
+// after where the read had to start), with retention on: whether retention could have
+// taken that message is for a retention model to say (CheckNoGapUnderRetention).
+struct OwedSkip {
+  size_t read = 0;        // the consume event
+  size_t owed_event = 0;  // the owed message's produce
+  size_t since = 0;       // the event that set where the read had to start (a seek, a read)
+  MessageId owed = 0;
+  bool after_seek = false;
+};
+
 struct CheckOptions {
   // Retention may delete consumed messages from the front of a topic (rocksmq retention,
   // NATS limits): reads may then start later, and skipped-over messages must be older
   // than everything delivered after them.
   bool retention = false;
+  // With retention: where set, every read that passes over an owed message is listed here,
+  // in history order, instead of being let through unjudged.
+  std::vector<OwedSkip>* skips = nullptr;
 };
 
 // Per topic (between destroys): acknowledged ids strictly increase, also across crashes

@@ -172,6 +172,44 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
   });
 }
 
+namespace {
+
+// Why retention cannot have taken skip.owed by t_ns; empty if it can have.
+std::string WhyNotRetained(RetentionModel& model, const RetentionBounds& b, const OwedSkip& skip,
+                           const HistoryEvent& read) {
+  const std::optional<int64_t> passed =
+      model.PassedByEveryGroupNs(model.topic(read.topic), skip.owed);
+  if (!passed) return "not every group had read it";
+  const int64_t wait_ns = b.size_bytes >= 0 ? 0 : std::max<int64_t>(b.time_ns(), 0);
+  if (*passed + wait_ns <= read.time_ns) return "";
+  return "every group had passed it only at " + sim::Duration::Nanos(*passed).ToString() +
+         " and the retention time is " + sim::Duration::Nanos(wait_ns).ToString();
+}
+
+}  // namespace
+
+std::optional<Violation> CheckNoGapUnderRetention(const History& h, const RetentionBounds& b) {
+  std::vector<OwedSkip> skips;
+  if (auto v = CheckNoGapsAndSeeks(h, CheckOptions{.retention = true, .skips = &skips})) return v;
+  if (skips.empty()) return std::nullopt;
+  RetentionModel model(h, b);
+  size_t next = 0;
+  return model.WalkEvery([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
+    for (; next < skips.size() && skips[next].read == i; ++next) {
+      const OwedSkip& s = skips[next];
+      const std::string why = WhyNotRetained(model, b, s, e);
+      if (why.empty()) continue;
+      return Violation{s.after_seek ? Property::kSeek : Property::kNoGap,
+                       "topic " + e.topic + " group " + e.group + ": expected acknowledged id " +
+                           std::to_string(s.owed) + " next, read id " +
+                           std::to_string(e.messages.front().id) +
+                           "; retention cannot have taken it (" + why + ")",
+                       {s.owed_event, s.since, i}};
+    }
+    return std::nullopt;
+  });
+}
+
 std::optional<Violation> CheckNoResurrection(const History& h) {
   ResurrectionWalker w(h);
   Destroyed destroyed;

@@ -37,6 +37,13 @@ struct RetentionBounds {
 };
 std::optional<Violation> CheckRetention(const History& h, const RetentionBounds& b);
 
+// No gap under retention: the gap and seek rules of CheckNoGapsAndSeeks, and every message
+// a group is owed is delivered unless retention could have taken it by the time the read
+// passed over it: every group had passed it, and (without a size rule, which may delete an
+// acknowledged page at once) the retention time had run since. A seek that lands one past
+// its target, or a read that skips a message another group has not read, fails.
+std::optional<Violation> CheckNoGapUnderRetention(const History& h, const RetentionBounds& b);
+
 // Nothing deleted comes back: once a read-all shows a topic starting at id F, no later
 // read delivers an older acknowledged message; after DestroyTopic, no message of the old
 // topic is delivered by the new one.

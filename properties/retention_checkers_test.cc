@@ -199,6 +199,51 @@ TEST_CASE("Retention fails when a message goes early or stays too long") {
   CHECK(late->detail.find("after it was due") != std::string::npos);
 }
 
+TEST_CASE("No gap under retention: a skipped message is owed unless retention could take it") {
+  const RetentionBounds b{.time = sim::Duration::Minutes(1),
+                          .size_bytes = -1,
+                          .page_bytes = 1,
+                          .tick = sim::Duration::Seconds(1),
+                          .slack = sim::Duration::Zero()};
+  auto seek_then_read = [](int64_t read_at) {
+    return B()
+        .Group(0)
+        .Produce(1, 1)
+        .Produce(2, 2)
+        .Produce(3, 3)
+        .Consume(10'000'000'000, {1, 2, 3})
+        .Add({.time_ns = 11'000'000'000,
+              .kind = EventKind::kSeek,
+              .topic = "t",
+              .group = "g",
+              .id = 2})
+        .Consume(read_at, {3})
+        .h;
+  };
+  // The seek to 2 lands on 3 a second after every group read 2: one past its target.
+  const auto v = CheckNoGapUnderRetention(seek_then_read(12'000'000'000), b);
+  CHECK(Prop(v) == "seek");
+  CHECK(v->detail.find("expected acknowledged id 2 next, read id 3; retention cannot have "
+                       "taken it") != std::string::npos);
+  // Two minutes later the retention time has run since every group passed 2: it may be gone.
+  CHECK(Prop(CheckNoGapUnderRetention(seek_then_read(3 * kMinute), b)) == "none");
+  // With a size rule an acknowledged page may go at once.
+  RetentionBounds sized = b;
+  sized.size_bytes = 1;
+  CHECK(Prop(CheckNoGapUnderRetention(seek_then_read(12'000'000'000), sized)) == "none");
+  // A read that skips a message the group never read, however late: a gap.
+  const auto gap2 = CheckNoGapUnderRetention(B().Group(0)
+                                                 .Produce(1, 1)
+                                                 .Produce(2, 2)
+                                                 .Produce(3, 3)
+                                                 .Consume(4, {1})
+                                                 .Consume(10 * kMinute, {3})
+                                                 .h,
+                                             b);
+  CHECK(Prop(gap2) == "no_gap");
+  CHECK(gap2->detail.find("not every group had read it") != std::string::npos);
+}
+
 TEST_CASE("No-resurrection fails when a deleted or destroyed message comes back") {
   CHECK(Prop(CheckNoResurrection(B().Produce(1, 1)
                                      .Produce(2, 2)

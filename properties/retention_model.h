@@ -128,6 +128,19 @@ class RetentionModel {
     });
   }
 
+  // Like Walk, but every event goes to judge(i, event) before it enters the model.
+  // REQUIRES: called once, instead of Walk.
+  template <typename Judge>
+  std::optional<Violation> WalkEvery(Judge&& judge) {
+    return walker_.Walk([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
+      if (auto v = judge(i, e)) return v;
+      Apply(e);
+      return std::nullopt;
+    });
+  }
+  // The topic's current incarnation (inside a walk's judge).
+  Topic& topic(const std::string& name) { return walker_.topic(name); }
+
   // When every group of the topic had first passed `id`: the latest of their first passes;
   // nullopt if some group has not, or the topic has no group.
   std::optional<int64_t> PassedByEveryGroupNs(const Topic& t, MessageId id) const;

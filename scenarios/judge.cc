@@ -24,7 +24,23 @@ std::optional<Violation> Ordering(const JudgeInput& in) {
 std::optional<Violation> NoResurrection(const JudgeInput& in) {
   return properties::CheckNoResurrection(in.history);
 }
+properties::RetentionBounds Bounds(const JudgeInput& in) {
+  const rocksmq::RocksMqOptions& r = in.scenario.config.rocksmq;
+  properties::RetentionBounds b;
+  if (r.retention_time_minutes >= 0) {
+    b.time = sim::Duration::Nanos(static_cast<int64_t>(r.retention_time_minutes * 60e9));
+  }
+  b.size_bytes = r.retention_size_mb >= 0 ? static_cast<int64_t>(r.retention_size_mb) << 20 : -1;
+  b.page_bytes = r.page_size_bytes;
+  b.tick = sim::Duration::Seconds(r.ticker_interval_s);
+  b.slack = in.lateness;
+  return b;
+}
+
+// Under rocksmq retention a skipped message is judged against the retention model; NATS
+// limits may evict any message, so there the gap rules stop at what was retained.
 std::optional<Violation> NoGapsAndSeeks(const JudgeInput& in) {
+  if (RocksMqRetentionOn(in)) return properties::CheckNoGapUnderRetention(in.history, Bounds(in));
   return properties::CheckNoGapsAndSeeks(in.history, Options(in));
 }
 std::optional<Violation> Latest(const JudgeInput& in) {
@@ -43,16 +59,7 @@ std::optional<Violation> DeliveryLiveness(const JudgeInput& in) {
 }
 
 std::optional<Violation> Retention(const JudgeInput& in) {
-  const rocksmq::RocksMqOptions& r = in.scenario.config.rocksmq;
-  properties::RetentionBounds b;
-  if (r.retention_time_minutes >= 0) {
-    b.time = sim::Duration::Nanos(static_cast<int64_t>(r.retention_time_minutes * 60e9));
-  }
-  b.size_bytes = r.retention_size_mb >= 0 ? static_cast<int64_t>(r.retention_size_mb) << 20 : -1;
-  b.page_bytes = r.page_size_bytes;
-  b.tick = sim::Duration::Seconds(r.ticker_interval_s);
-  b.slack = in.lateness;
-  return properties::CheckRetention(in.history, b);
+  return properties::CheckRetention(in.history, Bounds(in));
 }
 
 std::optional<Violation> NatsLimits(const JudgeInput& in) {
