@@ -30,14 +30,47 @@ bool Holds(const HistoryEvent& read, MessageId id) {
 
 // ------------------------------------------------------------------------------ retention
 
+// Whether the size rule can explain deletions below what read-all e holds: it deletes a
+// page only while the acknowledged bytes left without it exceed size_bytes, and what is
+// left acknowledged now is at most the bytes e holds that every group has passed (a page is
+// acknowledged only once every group passed all of it; its bytes are its messages' bytes).
+bool SizeRuleCanExplain(const RetentionModel& model, const RetentionModel::Topic& t,
+                        const HistoryEvent& e) {
+  const int64_t limit = model.bounds().size_bytes;
+  if (limit < 0) return false;
+  int64_t acked_bytes = 0;
+  for (const SeenMessage& m : e.messages) {
+    if (model.PassedByEveryGroupNs(t, m.id)) acked_bytes += static_cast<int64_t>(m.bytes);
+    if (acked_bytes > limit) return true;
+  }
+  return false;
+}
+
+std::string EarlyDetail(const RetentionBounds& b, const HistoryEvent& e, MessageId id,
+                        int64_t passed_ns) {
+  std::string why;
+  if (b.time_ns() >= 0) {
+    why = std::to_string((passed_ns + b.time_ns() - e.time_ns) / 1'000'000) +
+          " ms before its retention time ran out";
+  }
+  if (b.size_bytes >= 0) {
+    why += std::string(why.empty() ? "" : ", and ") +
+           "with no more acknowledged bytes left than retentionSizeInMB allows (" +
+           std::to_string(b.size_bytes) + ")";
+  }
+  return "topic " + e.topic + ": id " + std::to_string(id) + " was deleted " + why;
+}
+
 // Never early: every acknowledged message below the first one a read-all holds was deleted
-// only once every group had passed it and, under the time rule alone, not before
-// retention_time after that. Messages a power loss may have taken are not judged.
+// only once every group had passed it, and only when a rule allows it: the time rule,
+// retention_time after every group passed it; or the size rule, with more acknowledged
+// bytes left than size_bytes. Messages a power loss may have taken are not judged.
 std::optional<Violation> JudgeNeverEarly(const RetentionModel& model,
                                          const RetentionModel::Topic& t, size_t i,
                                          const HistoryEvent& e) {
   const RetentionBounds& b = model.bounds();
   const MessageId first = FirstIdRead(e);
+  std::optional<bool> size_explains;  // computed at the first deletion the time rule cannot
   for (auto it = t.acked.LowerBound(t.state.judged_below); it != t.acked.end() && it->id < first;
        ++it) {
     const HistoryEvent& produce = model.event(it->event);
@@ -50,13 +83,10 @@ std::optional<Violation> JudgeNeverEarly(const RetentionModel& model,
                            " was deleted before every consumer group had read it",
                        {it->event, i}};
     }
-    if (b.size_bytes < 0 && *passed_ns + b.time_ns() > e.time_ns) {
-      return Violation{Property::kRetention,
-                       "topic " + e.topic + ": id " + std::to_string(it->id) + " was deleted " +
-                           std::to_string((*passed_ns + b.time_ns() - e.time_ns) / 1'000'000) +
-                           " ms before its retention time ran out",
-                       {it->event, i}};
-    }
+    if (b.time_ns() >= 0 && *passed_ns + b.time_ns() <= e.time_ns) continue;  // time rule
+    if (!size_explains) size_explains = SizeRuleCanExplain(model, t, e);
+    if (*size_explains) continue;
+    return Violation{Property::kRetention, EarlyDetail(b, e, it->id, *passed_ns), {it->event, i}};
   }
   return std::nullopt;
 }

@@ -199,6 +199,40 @@ TEST_CASE("Retention fails when a message goes early or stays too long") {
   CHECK(late->detail.find("after it was due") != std::string::npos);
 }
 
+TEST_CASE("Retention's size rule: a deletion needs more acknowledged bytes left than the limit") {
+  RetentionBounds b{.time = std::nullopt,
+                    .size_bytes = 5,
+                    .page_bytes = 1,
+                    .tick = sim::Duration::Seconds(1),
+                    .slack = sim::Duration::Zero()};
+  auto read_after = [](int64_t read_at) {
+    return B()
+        .Group(0)
+        .Produce(1, 1)
+        .Produce(2, 2)
+        .Produce(3, 3)
+        .Consume(10'000'000'000, {1, 2, 3})
+        .Consume(read_at, {2, 3}, EventKind::kReadAll)
+        .h;
+  };
+  // Two acknowledged bytes left, the limit is five: the size rule cannot have deleted id 1.
+  const auto v = CheckRetention(read_after(20'000'000'000), b);
+  CHECK(Prop(v) == "retention");
+  CHECK(v->detail.find("with no more acknowledged bytes left than retentionSizeInMB allows") !=
+        std::string::npos);
+  // With a limit of one byte it can.
+  b.size_bytes = 1;
+  CHECK(Prop(CheckRetention(read_after(20'000'000'000), b)) == "none");
+  // Both rules: neither explains a deletion at 30 s; the time rule explains it at 75 s.
+  b.size_bytes = 5;
+  b.time = sim::Duration::Minutes(1);
+  const auto both = CheckRetention(read_after(30'000'000'000), b);
+  CHECK(Prop(both) == "retention");
+  CHECK(both->detail.find("before its retention time ran out, and with no more acknowledged") !=
+        std::string::npos);
+  CHECK(Prop(CheckRetention(read_after(75'000'000'000), b)) == "none");
+}
+
 TEST_CASE("No gap under retention: a skipped message is owed unless retention could take it") {
   const RetentionBounds b{.time = sim::Duration::Minutes(1),
                           .size_bytes = -1,
