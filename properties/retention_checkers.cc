@@ -40,7 +40,7 @@ bool SizeRuleCanExplain(const RetentionModel& model, const RetentionModel::Topic
   if (limit < 0) return false;
   int64_t acked_bytes = 0;
   for (const SeenMessage& m : e.messages) {
-    if (model.PassedByEveryGroupNs(t, m.id)) acked_bytes += static_cast<int64_t>(m.bytes);
+    if (model.AcknowledgedNs(t, m.id)) acked_bytes += static_cast<int64_t>(m.bytes);
     if (acked_bytes > limit) return true;
   }
   return false;
@@ -76,7 +76,7 @@ std::optional<Violation> JudgeNeverEarly(const RetentionModel& model,
     const HistoryEvent& produce = model.event(it->event);
     if (!model.Promised(produce)) continue;  // lost, not retained
     if (e.messages.empty() && produce.time_ns <= model.last_power_loss_ns()) continue;
-    const std::optional<int64_t> passed_ns = model.PassedByEveryGroupNs(t, it->id);
+    const std::optional<int64_t> passed_ns = model.AcknowledgedNs(t, it->id);
     if (!passed_ns) {
       return Violation{Property::kRetention,
                        "topic " + e.topic + ": id " + std::to_string(it->id) +
@@ -207,8 +207,7 @@ namespace {
 // Why retention cannot have taken skip.owed by t_ns; empty if it can have.
 std::string WhyNotRetained(RetentionModel& model, const RetentionBounds& b, const OwedSkip& skip,
                            const HistoryEvent& read) {
-  const std::optional<int64_t> passed =
-      model.PassedByEveryGroupNs(model.topic(read.topic), skip.owed);
+  const std::optional<int64_t> passed = model.AcknowledgedNs(model.topic(read.topic), skip.owed);
   if (!passed) return "not every group had read it";
   const int64_t wait_ns = b.size_bytes >= 0 ? 0 : std::max<int64_t>(b.time_ns(), 0);
   if (*passed + wait_ns <= read.time_ns) return "";

@@ -105,6 +105,23 @@ std::optional<int64_t> RetentionModel::PassedByEveryGroupNs(const Topic& t, Mess
   return EveryGroupPassedNs(t.state, &GroupProgress::passed, id);
 }
 
+std::optional<int64_t> RetentionModel::AcknowledgedNs(const Topic& t, MessageId id) const {
+  const std::optional<int64_t> passed = PassedByEveryGroupNs(t, id);
+  const auto& floors = t.state.floors;
+  auto above = std::upper_bound(floors.begin(), floors.end(), id,
+                                [](MessageId v, const auto& f) { return v < f.first; });
+  if (above == floors.end()) return passed;
+  return passed ? std::min(*passed, above->second) : above->second;
+}
+
+void RetentionModel::RaiseFloor(Topic& t, int64_t t_ns) {
+  if (t.state.groups.empty()) return;  // a topic without groups acknowledges nothing
+  MessageId lowest = INT64_MAX;
+  for (const auto& [name, g] : t.state.groups) lowest = std::min(lowest, g.position);
+  auto& floors = t.state.floors;
+  if (floors.empty() || lowest > floors.back().first) floors.emplace_back(lowest, t_ns);
+}
+
 std::optional<RetentionModel::Due> RetentionModel::DueBy(Topic& t, MessageId id, int64_t now_ns) {
   const std::optional<MessageId> beyond =
       t.state.bytes.PageBeyond(t.acked, walker_.history(), id, bounds_.page_bytes);
@@ -150,6 +167,7 @@ void RetentionModel::Apply(const HistoryEvent& e) {
     case EventKind::kSeek:
     case EventKind::kSeekToLatest:
       ApplyToGroup(e);
+      RaiseFloor(walker_.topic(e.topic), e.time_ns);
       break;
     default:
       break;

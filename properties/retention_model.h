@@ -83,6 +83,11 @@ struct RetentionTopic {
   // change later (first passes only accumulate and time only grows) until the set of
   // groups changes, which resets it; so each retained message is judged once.
   MessageId judged_below = 0;
+  // The engine's acknowledgement floor over time: (floor, since ns), both increasing. The
+  // floor is the highest the lowest position of the groups that exist has ever been: an id
+  // below it is acknowledged, and stays so (an ack time is set once), whichever groups come
+  // or go later.
+  std::vector<std::pair<MessageId, int64_t>> floors;
 };
 
 // The periods the store was down: from a crash to the recovery after it.
@@ -144,6 +149,11 @@ class RetentionModel {
   // When every group of the topic had first passed `id`: the latest of their first passes;
   // nullopt if some group has not, or the topic has no group.
   std::optional<int64_t> PassedByEveryGroupNs(const Topic& t, MessageId id) const;
+  // The earliest time `id` can have been acknowledged by the engine: the earlier of
+  // PassedByEveryGroupNs (the groups there now) and the moment the acknowledgement floor of
+  // the groups that existed then passed it (a group destroyed and made again does not
+  // undo what was acknowledged while it was gone). nullopt if neither happened.
+  std::optional<int64_t> AcknowledgedNs(const Topic& t, MessageId id) const;
   // When `id`, an acknowledged message of the topic, was due to be gone at the latest
   // under the time rule, judged at `now_ns`; nullopt while it is not due at all (no page
   // beyond it yet, or some group has not passed that page since the last power loss).
@@ -161,6 +171,8 @@ class RetentionModel {
   // The group's position moves forward to `next` at `t_ns`: it passes every acknowledged
   // id in [position, next).
   static void Advance(Topic& t, GroupProgress& g, MessageId next, int64_t t_ns);
+  // Raises the topic's acknowledgement floor to its groups' lowest position, if higher.
+  static void RaiseFloor(Topic& t, int64_t t_ns);
 
   Walker walker_;
   Downtime downtime_;

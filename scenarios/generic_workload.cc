@@ -195,6 +195,7 @@ sim::Task<void> GenericWorkload::Consumer(size_t group) {
     if (sc_.workload.topic_churn > 0 && group == 0 && rng_.Chance(sc_.workload.topic_churn)) {
       ChurnTopic();
     }
+    if (c.group_churn > 0 && !IsPush(group) && rng_.Chance(c.group_churn)) ChurnGroup(group);
   }
 }
 
@@ -224,6 +225,14 @@ void GenericWorkload::Seek(const std::string& t, const std::string& g) {
   } else if (queue_->SeekToLatest(t, g).ok()) {
     next_[{t, g}] = ids.empty() ? 0 : ids.back() + 1;
   }
+}
+
+// A group is dropped on one topic and made again: it reads that topic from the start.
+void GenericWorkload::ChurnGroup(size_t group) {
+  const std::string& t = topics_[rng_.Below(topics_.size())];
+  const std::string& g = groups_[group];
+  if (!queue_->DestroyConsumerGroup(t, g).ok()) return;
+  if (queue_->CreateConsumerGroup(t, g).ok()) next_[{t, g}] = 0;
 }
 
 // A collection is dropped and its channel reused: the topic starts again, empty.

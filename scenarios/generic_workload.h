@@ -49,6 +49,7 @@ class GenericWorkload : public Workload {
   void ConsumeTopic(size_t group, const std::string& topic);
   void Seek(const std::string& topic, const std::string& group);
   void ChurnTopic();
+  void ChurnGroup(size_t group);
   sim::Task<void> Reader();
   void ReadAll(const std::string& topic);
   sim::Time NextAfter(sim::Duration mean);

@@ -88,9 +88,11 @@ const std::vector<JudgeEntry>& JudgeTable() {
       {Property::kOrdering, Always, Ordering},
       // Before latest: a resurrected message is the sharper diagnosis.
       {Property::kNoResurrection, Always, NoResurrection},
+      // Before no_gap: a promised message lost at a power loss is also a gap for every
+      // group that was owed it, but durability is what failed.
+      {Property::kDurability, Always, Durability},
       {Property::kNoGap, Always, NoGapsAndSeeks},
       {Property::kLatest, Always, Latest},
-      {Property::kDurability, Always, Durability},
       {Property::kPageAccounting, Always, PageAccounting},
       {Property::kDeliveryLiveness, Always, DeliveryLiveness},
       {Property::kRetention, RocksMqRetentionOn, Retention},

@@ -138,6 +138,10 @@ absl::Status ParseConsumers(YamlSection& w, ConsumerSpec* out) {
   if (out->seek_probability < 0 || out->seek_probability > 1) {
     return c->Error("seek_probability", "must be a probability in [0, 1]");
   }
+  MQSIM_RETURN_IF_ERROR(c->Get("group_churn", &out->group_churn));
+  if (out->group_churn < 0 || out->group_churn > 1) {
+    return c->Error("group_churn", "must be a probability in [0, 1]");
+  }
   absl::StatusOr<YamlSection> stall = c->Child("stall");
   if (!stall.ok()) return stall.status();
   MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*stall, "every", &out->stall_every));

@@ -12,7 +12,7 @@
 //   workload: {topics, topic_churn, read_all_every,
 //              producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync,
 //                          idle: {every, for}},
-//              consumers: {groups, batch, seek_probability, stall: {every, for},
+//              consumers: {groups, batch, seek_probability, group_churn, stall: {every, for},
 //                          push: {groups, buffer}},   # the last `groups` groups push
 //              milvus: {flush_interval, operator: [{at, do, to}]}}  # scenarios/milvus_spec.h
 //   faults: {crash: {mean_interval}, power_loss: {mean_interval},
@@ -65,6 +65,10 @@ struct ConsumerSpec {
   int groups = 1;
   int batch = 16;
   double seek_probability = 0;
+  // Per pulling group and tick, the probability that the group is destroyed on one topic and
+  // created again, reading from the start (a data node dropping and re-making its
+  // subscription). Push groups keep theirs.
+  double group_churn = 0;
   // Lagging consumers: each group stops reading for stall_for, every ~stall_every.
   sim::Duration stall_every;
   sim::Duration stall_for;
