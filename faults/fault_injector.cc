@@ -79,6 +79,40 @@ void FaultInjector::Quiesce() {
   if (buggify_) buggify_->set_paused(true);
 }
 
+const std::vector<std::pair<const char*, uint64_t FaultCounts::*>>& FaultCountFields() {
+  static const std::vector<std::pair<const char*, uint64_t FaultCounts::*>> fields = {
+      {"crashes", &FaultCounts::crashes},
+      {"power_losses", &FaultCounts::power_losses},
+      {"crashes_in_calls", &FaultCounts::crashes_in_calls},
+      {"crashes_in_recovery", &FaultCounts::crashes_in_recovery},
+      {"failed_restarts", &FaultCounts::failed_restarts},
+      {"disk_full", &FaultCounts::disk_full},
+      {"gc_pauses", &FaultCounts::gc_pauses},
+      {"starvations", &FaultCounts::starvations},
+      {"fault_point_failures", &FaultCounts::fault_point_failures},
+      {"buggify_fired", &FaultCounts::buggify_fired},
+  };
+  return fields;
+}
+
+void FaultInjector::AddCoverage(std::map<std::string, uint64_t>* out) const {
+  auto add = [&](const std::string& name, uint64_t n) {
+    if (n > 0) (*out)[name] += n;
+  };
+  if (points_) {
+    for (const auto& [name, st] : points_->stats()) {
+      add("point " + name + " evaluated", st.evaluations);
+      add("point " + name + " failed", st.failures);
+    }
+  }
+  if (buggify_) {
+    for (const auto& [name, site] : buggify_->sites()) {
+      add("buggify " + name + " reached", site.reached);
+      add("buggify " + name + " fired", site.fired);
+    }
+  }
+}
+
 FaultCounts FaultInjector::counts() const {
   FaultCounts c = counts_;
   if (points_) {

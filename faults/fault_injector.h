@@ -10,8 +10,11 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "faults/buggify.h"
@@ -54,8 +57,15 @@ struct FaultCounts {
   uint64_t buggify_fired = 0;
 };
 
+// The fields of FaultCounts with their names ("crashes", "power_losses", ...), in order.
+const std::vector<std::pair<const char*, uint64_t FaultCounts::*>>& FaultCountFields();
+
 class FaultInjector {
  public:
+  // Per libfiu point a plan enabled and per BUGGIFY site: "point NAME evaluated" and
+  // "... failed", "buggify SITE reached" and "... fired", added to `out` where above zero.
+  void AddCoverage(std::map<std::string, uint64_t>* out) const;
+
   FaultInjector(sim::Simulation* sim, FaultPlan plan, FaultTarget* target);
   ~FaultInjector();
   FaultCounts counts() const;

@@ -23,6 +23,16 @@ const std::vector<std::string>& KnownFaultPoints() {
   return all;
 }
 
+const std::vector<std::string>& KnownBuggifySites() {
+  static const std::vector<std::string> all = [] {
+    std::vector<std::string> v;
+    for (const char* s : rocksmq::points::kAllBuggify) v.emplace_back(s);
+    for (const char* s : natsmq::points::kAllBuggify) v.emplace_back(s);
+    return v;
+  }();
+  return all;
+}
+
 std::vector<std::string> FaultPoints::Match(const std::string& pattern) {
   std::vector<std::string> out;
   const bool prefix = !pattern.empty() && pattern.back() == '*';

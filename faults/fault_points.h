@@ -22,6 +22,8 @@ namespace mqsim::faults {
 
 // Every point of failure of both engines (from storage/*/fault_points.h).
 const std::vector<std::string>& KnownFaultPoints();
+// Every BUGGIFY site of both engines (from storage/*/fault_points.h).
+const std::vector<std::string>& KnownBuggifySites();
 
 struct FaultPointStats {
   uint64_t evaluations = 0;

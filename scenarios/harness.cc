@@ -5,6 +5,7 @@
 
 #include "base/assert.h"
 #include "faults/fault_injector.h"
+#include "scenarios/coverage.h"
 #include "scenarios/workload.h"
 #include "storage/job_names.h"
 
@@ -86,6 +87,8 @@ RunResult Harness::Run(Workload& workload) {
     faults::FaultInjector injector(&sim_, plan_, target_.get());
     v = workload.Start();
     r.injected = injector.counts();
+    injector.AddCoverage(&r.coverage);
+    CountFaults(r.injected, &r.coverage);
     injector.Quiesce();
   }
   if (!v) v = workload.Check();
@@ -125,6 +128,7 @@ void Harness::Summarise(RunResult& r) const {
     if (e.kind == EventKind::kRetention) ++r.retention_passes;
   }
   r.crashes = crashes_;
+  CountHistory(history_, &r.coverage);
 }
 
 }  // namespace mqsim::scenarios

@@ -35,6 +35,7 @@
 #include "base/bug_modes.h"
 #include "base/did_you_mean.h"
 #include "scenarios/bug_catalogue.h"
+#include "scenarios/coverage.h"
 #include "scenarios/driver.h"
 #include "scenarios/embedded.h"
 #include "scenarios/html_report.h"
@@ -177,6 +178,7 @@ struct RunFlags {
   std::string expect_trace;  // --expect-trace: an earlier run's JSONL, compared step by step
   std::string trace_path, chrome_path, report_path;
   bool json = false;
+  bool coverage = false;                // sweep --coverage
   bool in_process = false;              // not supervised (for a debugger)
   std::optional<uint64_t> expect_hash;  // --expect-hash: verify the reproduction
 };
@@ -350,8 +352,9 @@ struct SweepTally {
 // internals), up to `jobs` at a time; results in seed order, each printed (with --json) as
 // soon as it and every earlier seed have finished.
 int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs, bool json,
-          const std::string& report_dir) {
+          const std::string& report_dir, bool coverage) {
   SweepTally tally;
+  mqsim::scenarios::CoverageTally covered;
   std::vector<mqsim::scenarios::SweepRow> rows;
   std::optional<Progress> progress(std::in_place, sc.name, seeds.count());
   auto done = [&](uint64_t i, const RunResult& r) {
@@ -359,6 +362,7 @@ int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs
     const nlohmann::json j = RunJson(sc, r, seed, g_bugs);
     (r.pass ? tally.passed : tally.failed)++;
     if (!Expected(sc, r)) ++tally.unexpected;
+    covered.Add(r.coverage, r.store);
     if (json) {
       std::cout << j.dump() << std::endl;
     } else if (!r.pass) {
@@ -377,6 +381,13 @@ int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs
   progress.reset();  // ends its line
   // An interrupted sweep still gets its summary page, but no failure is run again.
   if (!report_dir.empty()) WriteSweepReports(sc, rows, report_dir, tally.stopped_by == 0);
+  if (coverage && json) {
+    std::cout
+        << nlohmann::json{{"coverage", covered.Totals()}, {"unreached", covered.Unreached()}}.dump()
+        << "\n";
+  } else if (coverage) {
+    std::cout << covered.ToString();
+  }
   tally.Print(sc, seeds.count(), json);
   return tally.ExitCode();
 }
@@ -573,6 +584,9 @@ void Cli::AddRunLike() {
   sweep->add_option("--seeds", seeds, "A..B");
   sweep->add_option("--jobs", jobs, "seeds in parallel (processes)")->check(CLI::Range(1, 64));
   sweep->add_flag("--json", flags.json, "one JSON line per seed, as each finishes (in seed order)");
+  sweep->add_flag("--coverage", flags.coverage,
+                  "print what the seeds exercised (calls and answers, faults, fault points, "
+                  "BUGGIFY sites) and what none reached");
 
   replay = app.add_subcommand("replay", "run one seed again with a full trace");
   replay->add_option("file", file, "scenario file or name")->required();
@@ -822,7 +836,8 @@ int Cli::DispatchScenario() {
     std::cerr << "mqsim: --seeds: " << std::string(range.status().message()) << "\n";
     return kBadInput;
   }
-  if (app.got_subcommand(sweep)) return Sweep(*sc, *range, jobs, flags.json, flags.report_path);
+  if (app.got_subcommand(sweep))
+    return Sweep(*sc, *range, jobs, flags.json, flags.report_path, flags.coverage);
   return CheckDeterminismCmd(*sc, *range);
 }
 

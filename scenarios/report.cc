@@ -101,28 +101,17 @@ bool Expected(const Scenario& sc, const RunResult& r) {
 namespace {
 
 // The fault injector's counts, by name; and back.
-constexpr std::pair<const char*, uint64_t faults::FaultCounts::*> kCounts[] = {
-    {"crashes", &faults::FaultCounts::crashes},
-    {"power_losses", &faults::FaultCounts::power_losses},
-    {"crashes_in_calls", &faults::FaultCounts::crashes_in_calls},
-    {"crashes_in_recovery", &faults::FaultCounts::crashes_in_recovery},
-    {"failed_restarts", &faults::FaultCounts::failed_restarts},
-    {"disk_full", &faults::FaultCounts::disk_full},
-    {"gc_pauses", &faults::FaultCounts::gc_pauses},
-    {"starvations", &faults::FaultCounts::starvations},
-    {"fault_point_failures", &faults::FaultCounts::fault_point_failures},
-    {"buggify_fired", &faults::FaultCounts::buggify_fired},
-};
 
 nlohmann::json InjectedToJson(const faults::FaultCounts& c) {
   nlohmann::json j = nlohmann::json::object();
-  for (const auto& [name, field] : kCounts) j[name] = c.*field;
+  for (const auto& [name, field] : faults::FaultCountFields()) j[name] = c.*field;
   return j;
 }
 
 faults::FaultCounts InjectedFromJson(const nlohmann::json& j) {
   faults::FaultCounts c;
-  for (const auto& [name, field] : kCounts) c.*field = j.at(name).get<uint64_t>();
+  for (const auto& [name, field] : faults::FaultCountFields())
+    c.*field = j.at(name).get<uint64_t>();
   return c;
 }
 
@@ -137,6 +126,7 @@ nlohmann::json ResultToJson(const RunResult& r) {
   if (r.failed_at) j["failed_at_ns"] = r.failed_at->nanos();
   j["retention_passes"] = r.retention_passes;
   j["injected"] = InjectedToJson(r.injected);
+  if (!r.coverage.empty()) j["coverage"] = r.coverage;
   return j;
 }
 
@@ -162,6 +152,8 @@ absl::StatusOr<RunResult> ResultFromJson(const nlohmann::json& j) {
     r.crashes = j.at("crashes").get<uint64_t>();
     r.retention_passes = j.value("retention_passes", uint64_t{0});
     if (j.contains("injected")) r.injected = InjectedFromJson(j.at("injected"));
+    if (j.contains("coverage"))
+      r.coverage = j.at("coverage").get<std::map<std::string, uint64_t>>();
     return r;
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(std::string("run result: ") + e.what());

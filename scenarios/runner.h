@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct RunResult {
   uint64_t crashes = 0;
   uint64_t retention_passes = 0;  // retention or expiry passes the store ran
   faults::FaultCounts injected;   // what the fault injector did
+  // What the run exercised, by name (scenarios/coverage.h): store calls and their answers,
+  // fault kinds, libfiu points, BUGGIFY sites, retention passes.
+  std::map<std::string, uint64_t> coverage;
   // How long the run took on this machine, set by the supervisor (not part of the
   // execution: it differs from one run of the same seed to the next).
   double wall_seconds = 0;

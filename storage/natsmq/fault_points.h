@@ -24,5 +24,7 @@ inline constexpr const char* kAll[] = {kReserveSeq,    kPublishBeforeAppend, kPu
 inline constexpr char kBuggifyEarlyRollover[] = "natsmq/buggify/early-rollover";
 inline constexpr char kBuggifySkipIndex[] = "natsmq/buggify/skip-index";
 inline constexpr char kBuggifySyncNow[] = "natsmq/buggify/sync-now";
+inline constexpr const char* kAllBuggify[] = {kBuggifyEarlyRollover, kBuggifySkipIndex,
+                                              kBuggifySyncNow};
 
 }  // namespace mqsim::natsmq::points

@@ -28,5 +28,7 @@ inline constexpr const char* kAll[] = {kReserveIds,        kProduceBeforeWrite, 
 inline constexpr char kBuggifySmallReservation[] = "rocksmq/buggify/small-id-reservation";
 inline constexpr char kBuggifyFlush[] = "rocksmq/buggify/flush-after-produce";
 inline constexpr char kBuggifyRetentionOnePage[] = "rocksmq/buggify/retention-one-page";
+inline constexpr const char* kAllBuggify[] = {kBuggifySmallReservation, kBuggifyFlush,
+                                              kBuggifyRetentionOnePage};
 
 }  // namespace mqsim::rocksmq::points
