@@ -235,10 +235,14 @@ void GenericWorkload::ChurnGroup(size_t group) {
   if (queue_->CreateConsumerGroup(t, g).ok()) next_[{t, g}] = 0;
 }
 
-// A collection is dropped and its channel reused: the topic starts again, empty.
+// A collection is dropped and its channel reused: the topic starts again, empty. A drop
+// that fails is tried again at once, as Milvus retries it: a failed DestroyTopic may have
+// deleted part of the topic, which is then no topic anyone may read.
 void GenericWorkload::ChurnTopic() {
   const std::string& t = topics_[rng_.Below(topics_.size())];
-  if (!queue_->DestroyTopic(t).ok() || !queue_->CreateTopic(t).ok()) return;
+  bool dropped = queue_->DestroyTopic(t).ok();
+  for (int again = 0; again < 8 && !dropped; ++again) dropped = queue_->DestroyTopic(t).ok();
+  if (!dropped || !queue_->CreateTopic(t).ok()) return;
   for (const std::string& g : groups_) (void)queue_->CreateConsumerGroup(t, g);
   for (const std::string& g : groups_) next_[{t, g}] = 0;
   for (size_t g = 0; g < groups_.size(); ++g) {
