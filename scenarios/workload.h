@@ -4,9 +4,10 @@
 //   generic  producers, consumer groups (pull or push, with seeks, stalls, topic churn) and a
 //            full read every read_all_every, restarted after every crash; judged by every
 //            property that applies to the store (scenarios/judge.h).
-//   milvus   Milvus's data path (producers, time ticks, a flushing data node), an operator's
-//            FlushAll and an mq.type switch; judged by flush_before_switch,
-//            foreign_position and ordering.
+//   milvus   Milvus's data path (producers, time ticks, a flushing data node), restarted
+//            from its checkpoints after every crash, and the operator's steps (FlushAll,
+//            stop, start, restart, an mq.type switch or helm upgrade, ingestion); judged by
+//            flushed_rows, flush_before_switch, foreign_position and ordering.
 //
 // A scenario names its workload implicitly: `workload.milvus` selects milvus, anything else
 // generic (WorkloadName).
