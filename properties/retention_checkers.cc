@@ -153,10 +153,23 @@ std::optional<Violation> JudgeResurrection(ResurrectionWalker::Topic& t, const D
 
 // ------------------------------------------------------------------------------ NATS limits
 
-using NatsWalker = TopicWalker<std::monostate>;
+struct NatsTopic {
+  // The last publish failed: its eviction may have failed with it (natsmq keeps messages
+  // whose eviction marker it could not write, and evicts them at the next attempt).
+  bool eviction_pending = false;
+};
+using NatsWalker = TopicWalker<NatsTopic>;
 
-std::optional<Violation> JudgeNatsLimits(const AckedIndex& acked, const NatsWalker& w,
+// MaxAge (plus slack) for every message the read-all holds.
+std::optional<Violation> JudgeMaxAge(const AckedIndex& acked, const NatsWalker& w,
+                                     const NatsLimits& l, size_t i, const HistoryEvent& e);
+
+// MaxMsgs and MaxBytes, unless the last publish failed (its eviction may be pending), then
+// MaxAge.
+std::optional<Violation> JudgeNatsLimits(const NatsWalker::Topic& t, const NatsWalker& w,
                                          const NatsLimits& l, size_t i, const HistoryEvent& e) {
+  const AckedIndex& acked = t.acked;
+  if (t.state.eviction_pending) return JudgeMaxAge(acked, w, l, i, e);
   if (l.max_msgs > 0 && static_cast<int64_t>(e.messages.size()) > l.max_msgs) {
     return Violation{Property::kNatsLimits,
                      "stream " + e.topic + " holds " + std::to_string(e.messages.size()) +
@@ -173,6 +186,11 @@ std::optional<Violation> JudgeNatsLimits(const AckedIndex& acked, const NatsWalk
                          " bytes, MaxBytes is " + std::to_string(l.max_bytes),
                      {i}};
   }
+  return JudgeMaxAge(acked, w, l, i, e);
+}
+
+std::optional<Violation> JudgeMaxAge(const AckedIndex& acked, const NatsWalker& w,
+                                     const NatsLimits& l, size_t i, const HistoryEvent& e) {
   if (l.max_age_ns() <= 0) return std::nullopt;
   for (const SeenMessage& m : e.messages) {
     const AckedIndex::Entry* p = acked.Find(m.id);
@@ -273,8 +291,9 @@ std::optional<Violation> CheckNoResurrection(const History& h) {
 std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l) {
   NatsWalker w(h);
   return w.Walk([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
+    if (e.kind == EventKind::kProduce) w.topic(e.topic).state.eviction_pending = !e.ok;
     if (e.kind != EventKind::kReadAll || !e.ok) return std::nullopt;
-    return JudgeNatsLimits(w.topic(e.topic).acked, w, l, i, e);
+    return JudgeNatsLimits(w.topic(e.topic), w, l, i, e);
   });
 }
 

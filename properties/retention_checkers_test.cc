@@ -307,6 +307,16 @@ TEST_CASE("NATS limits fail on too many messages, too many bytes, too old a mess
   CHECK(Prop(CheckNatsLimits(
             B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(4, {2, 3}, EventKind::kReadAll).h,
             count)) == "none");
+  // The last publish failed: its eviction may be pending (natsmq keeps messages whose
+  // eviction marker it could not write until the next attempt), so the count may be over.
+  B failed;
+  failed.Produce(1, 1).Produce(2, 2);
+  failed.Add({.time_ns = 3, .kind = EventKind::kProduce, .topic = "t", .ok = false, .code = 13});
+  CHECK(Prop(CheckNatsLimits(failed.Consume(4, {1, 2, 3}, EventKind::kReadAll).h, count)) ==
+        "none");
+  // A successful publish after it must have evicted again.
+  CHECK(Prop(CheckNatsLimits(failed.Produce(4, 5).Consume(6, {1, 2, 3, 4}, EventKind::kReadAll).h,
+                             count)) == "nats_limits");
   // nats_bytes_payload_only: counting payload only lets the stream hold more than MaxBytes.
   NatsLimits bytes{.max_msgs = -1,
                    .max_bytes = 90,  // 3 x (30 + 1 + 1)
