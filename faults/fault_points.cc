@@ -13,23 +13,28 @@ namespace {
 FaultPoints* g_active = nullptr;
 }  // namespace
 
+namespace {
+
+// rocksmq's names, then natsmq's.
+template <size_t N, size_t M>
+std::vector<std::string> BothEngines(const char* const (&rocksmq)[N],
+                                     const char* const (&natsmq)[M]) {
+  std::vector<std::string> v(std::begin(rocksmq), std::end(rocksmq));
+  v.insert(v.end(), std::begin(natsmq), std::end(natsmq));
+  return v;
+}
+
+}  // namespace
+
 const std::vector<std::string>& KnownFaultPoints() {
-  static const std::vector<std::string> all = [] {
-    std::vector<std::string> v;
-    for (const char* p : rocksmq::points::kAll) v.emplace_back(p);
-    for (const char* p : natsmq::points::kAll) v.emplace_back(p);
-    return v;
-  }();
+  static const std::vector<std::string> all =
+      BothEngines(rocksmq::points::kAll, natsmq::points::kAll);
   return all;
 }
 
 const std::vector<std::string>& KnownBuggifySites() {
-  static const std::vector<std::string> all = [] {
-    std::vector<std::string> v;
-    for (const char* s : rocksmq::points::kAllBuggify) v.emplace_back(s);
-    for (const char* s : natsmq::points::kAllBuggify) v.emplace_back(s);
-    return v;
-  }();
+  static const std::vector<std::string> all =
+      BothEngines(rocksmq::points::kAllBuggify, natsmq::points::kAllBuggify);
   return all;
 }
 
