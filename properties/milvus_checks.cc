@@ -8,21 +8,6 @@ namespace mqsim::properties {
 
 namespace {
 
-// Why an acknowledged row is in no segment.
-enum class Cause {
-  kPowerLoss,  // unsynced, and a power loss came before its flush: allowed
-  kSwitch,     // a switch came before its flush (S2)
-  kLatest,     // a resume replaced its channel's position by latest before its flush (S3)
-  kUnknown,    // nothing explains it (S1)
-};
-
-struct MissingRow {
-  uint64_t id = 0;
-  const AckedRow* row = nullptr;
-  std::optional<sim::Time> flushed;
-  Cause cause = Cause::kUnknown;
-};
-
 std::vector<sim::Time> TimesOf(const History& h, EventKind kind) {
   std::vector<sim::Time> out;
   for (const HistoryEvent& e : h.events()) {
@@ -47,16 +32,15 @@ bool Between(const std::vector<sim::Time>& times, sim::Time acked,
 }
 
 // Every acknowledged row in no segment, with the reason for it.
-absl::StatusOr<std::vector<MissingRow>> MissingRows(MilvusDataPath& path, const History& h) {
-  absl::StatusOr<std::map<uint64_t, int>> in_segments = path.SegmentRows();
-  if (!in_segments.ok()) return in_segments.status();
+std::vector<MissingRow> MissingRows(const MilvusDataPath& path, const History& h,
+                                    const std::map<uint64_t, int>& in_segments) {
   const std::vector<sim::Time> power_losses = TimesOf(h, EventKind::kPowerLoss);
   const std::vector<sim::Time> switches = TimesOf(h, EventKind::kSwitch);
   std::map<int, std::vector<sim::Time>> replaced;
   for (const LatestReplacement& r : path.replacements()) replaced[r.channel].push_back(r.at);
   std::vector<MissingRow> out;
   for (const auto& [id, row] : path.acked_rows()) {
-    if (in_segments->count(id) != 0) continue;
+    if (in_segments.count(id) != 0) continue;
     MissingRow m{id, &row, FlushedAt(path, row), Cause::kUnknown};
     if (!row.durable && Between(power_losses, row.at, m.flushed)) {
       m.cause = Cause::kPowerLoss;
@@ -109,10 +93,9 @@ std::optional<Violation> CheckCheckpointsForward(const MilvusDataPath& path) {
 }
 
 // Nothing in a segment that was never inserted, nothing in two segments.
-std::optional<Violation> CheckSegmentsExact(MilvusDataPath& path) {
-  absl::StatusOr<std::map<uint64_t, int>> in_segments = path.SegmentRows();
-  if (!in_segments.ok()) return std::nullopt;  // MissingRows reports it
-  for (const auto& [row, copies] : *in_segments) {
+std::optional<Violation> CheckSegmentsExact(const MilvusDataPath& path,
+                                            const std::map<uint64_t, int>& in_segments) {
+  for (const auto& [row, copies] : in_segments) {
     if (row == 0 || row > path.rows_attempted()) {
       return Violation{Property::kFlushedRows,
                        "row " + std::to_string(row) + " is in a segment but was never inserted",
@@ -128,18 +111,25 @@ std::optional<Violation> CheckSegmentsExact(MilvusDataPath& path) {
   return std::nullopt;
 }
 
-Violation Unreadable(Property p, const absl::Status& s) {
-  return Violation{p, "cannot read the object store: " + std::string(s.message()), {}};
-}
-
 }  // namespace
 
-std::optional<Violation> CheckFlushedRows(MilvusDataPath& path, const History& history) {
+absl::StatusOr<RowAudit> AuditRows(MilvusDataPath& path, const History& history) {
+  absl::StatusOr<std::map<uint64_t, int>> in_segments = path.SegmentRows();
+  if (!in_segments.ok()) {
+    return absl::Status(
+        in_segments.status().code(),
+        "cannot read the object store: " + std::string(in_segments.status().message()));
+  }
+  RowAudit audit;
+  audit.missing = MissingRows(path, history, *in_segments);
+  audit.in_segments = *std::move(in_segments);
+  return audit;
+}
+
+std::optional<Violation> CheckFlushedRows(const MilvusDataPath& path, const RowAudit& audit) {
   if (auto v = CheckCheckpointsForward(path)) return v;
-  if (auto v = CheckSegmentsExact(path)) return v;
-  absl::StatusOr<std::vector<MissingRow>> missing = MissingRows(path, history);
-  if (!missing.ok()) return Unreadable(Property::kFlushedRows, missing.status());
-  const auto lost = Count(*missing, Cause::kUnknown);
+  if (auto v = CheckSegmentsExact(path, audit.in_segments)) return v;
+  const auto lost = Count(audit.missing, Cause::kUnknown);
   if (!lost) return std::nullopt;
   return Violation{Property::kFlushedRows,
                    std::to_string(lost->first) +
@@ -149,16 +139,14 @@ std::optional<Violation> CheckFlushedRows(MilvusDataPath& path, const History& h
                    {}};
 }
 
-std::optional<Violation> CheckForeignPositions(MilvusDataPath& path, const History& history) {
+std::optional<Violation> CheckForeignPositions(const MilvusDataPath& path, const RowAudit& audit) {
   if (!path.foreign_resumes().empty()) {
     return Violation{Property::kForeignPosition,
                      path.foreign_resumes().front() + ", silently, as if it were its own (" +
                          std::to_string(path.foreign_resumes().size()) + " channels)",
                      {}};
   }
-  absl::StatusOr<std::vector<MissingRow>> missing = MissingRows(path, history);
-  if (!missing.ok()) return Unreadable(Property::kForeignPosition, missing.status());
-  const auto skipped = Count(*missing, Cause::kLatest);
+  const auto skipped = Count(audit.missing, Cause::kLatest);
   if (!skipped) return std::nullopt;
   return Violation{Property::kForeignPosition,
                    std::to_string(skipped->first) +
@@ -170,10 +158,8 @@ std::optional<Violation> CheckForeignPositions(MilvusDataPath& path, const Histo
                    {}};
 }
 
-std::optional<Violation> CheckFlushBeforeSwitch(MilvusDataPath& path, const History& history) {
-  absl::StatusOr<std::vector<MissingRow>> missing = MissingRows(path, history);
-  if (!missing.ok()) return Unreadable(Property::kFlushBeforeSwitch, missing.status());
-  const auto lost = Count(*missing, Cause::kSwitch);
+std::optional<Violation> CheckFlushBeforeSwitch(const RowAudit& audit) {
+  const auto lost = Count(audit.missing, Cause::kSwitch);
   if (!lost) return std::nullopt;
   return Violation{Property::kFlushBeforeSwitch,
                    std::to_string(lost->first) +

@@ -17,7 +17,9 @@
 //                           reported as the loss that setting implies.
 #pragma once
 
+#include <map>
 #include <optional>
+#include <vector>
 
 #include "properties/checkers.h"
 #include "properties/history.h"
@@ -26,16 +28,37 @@
 
 namespace mqsim::properties {
 
-// Each missing row is judged once: one that a power loss could take (unsynced, the power
-// loss before its flush) is allowed; else one a switch came before the flush of is S2's;
-// else one whose channel was replaced by latest before its flush is S3's; else S1's.
-// Power losses and switches are read from history (the run's).
+// Why an acknowledged row is in no segment. Each missing row is judged once, in this order.
+enum class Cause {
+  kPowerLoss,  // unsynced, and a power loss came before its flush: allowed
+  kSwitch,     // a switch came before its flush (S2)
+  kLatest,     // a resume replaced its channel's position by latest before its flush (S3)
+  kUnknown,    // nothing explains it (S1)
+};
+
+struct MissingRow {
+  uint64_t id = 0;
+  const AckedRow* row = nullptr;  // in the data path's acked_rows()
+  std::optional<sim::Time> flushed;
+  Cause cause = Cause::kUnknown;
+};
+
+// The object store read back once, against what was acknowledged: every row in a segment
+// the meta store names (row id -> copies), and every acknowledged row in none, with its
+// cause. Power losses and switches are read from history (the run's).
+struct RowAudit {
+  std::map<uint64_t, int> in_segments;
+  std::vector<MissingRow> missing;
+};
+// An error when the object store cannot be read. The audit refers into path: REQUIRES path
+// outlives it.
+absl::StatusOr<RowAudit> AuditRows(MilvusDataPath& path, const History& history);
 
 // S1.
-std::optional<Violation> CheckFlushedRows(MilvusDataPath& path, const History& history);
+std::optional<Violation> CheckFlushedRows(const MilvusDataPath& path, const RowAudit& audit);
 // S2, for every switch in history. Names the first lost row.
-std::optional<Violation> CheckFlushBeforeSwitch(MilvusDataPath& path, const History& history);
+std::optional<Violation> CheckFlushBeforeSwitch(const RowAudit& audit);
 // S3.
-std::optional<Violation> CheckForeignPositions(MilvusDataPath& path, const History& history);
+std::optional<Violation> CheckForeignPositions(const MilvusDataPath& path, const RowAudit& audit);
 
 }  // namespace mqsim::properties

@@ -67,8 +67,10 @@ std::optional<Violation> SwitchRun(uint64_t seed, Switch sw, bool flush_first,
   CHECK(w.path.acked_rows().size() > 500);
   CHECK(w.path.segments_written() > 2);
   if (warnings != nullptr) *warnings = w.path.warnings();
-  if (auto v = CheckFlushBeforeSwitch(w.path, w.history)) return v;
-  if (auto v = CheckFlushedRows(w.path, w.history)) return v;
+  const absl::StatusOr<RowAudit> audit = AuditRows(w.path, w.history);
+  REQUIRE(audit.ok());
+  if (auto v = CheckFlushBeforeSwitch(*audit)) return v;
+  if (auto v = CheckFlushedRows(w.path, *audit)) return v;
   w.path.Stop();
   return CheckOrdering(w.history);
 }
@@ -153,12 +155,12 @@ CrashOutcome CrashCycles(uint64_t seed, CrashRun run) {
   REQUIRE(w.WaitFlush(w.path.FlushAll()));
   w.path.Stop();
   CrashOutcome out;
-  out.violation = CheckFlushedRows(w.path, w.history);
+  const absl::StatusOr<RowAudit> audit = AuditRows(w.path, w.history);
+  REQUIRE(audit.ok());
+  out.violation = CheckFlushedRows(w.path, *audit);
   if (!out.violation) out.violation = CheckOrdering(w.history);
   out.acked = w.path.acked_rows().size();
-  absl::StatusOr<std::map<uint64_t, int>> rows = w.path.SegmentRows();
-  REQUIRE(rows.ok());
-  out.in_segments = rows->size();
+  out.in_segments = audit->in_segments.size();
   return out;
 }
 

@@ -195,21 +195,24 @@ void MilvusWorkload::Stop() { path_.reset(); }
 
 std::optional<Violation> MilvusWorkload::Check() {
   if (auto v = FinalFlush()) return v;
+  absl::StatusOr<properties::RowAudit> audit = properties::AuditRows(*path_, h_.history());
+  if (!audit.ok())
+    return Violation{Property::kFlushedRows, std::string(audit.status().message()), {}};
   // The most direct diagnosis first: a silent foreign resume, then rows a switch lost, then
   // rows a replaced position skipped, then any other loss.
   const bool switched = sc_.workload.milvus.Switches();
   const bool foreign = switched && sc_.Checks(Property::kForeignPosition);
   if (foreign && !path_->foreign_resumes().empty()) {
-    return properties::CheckForeignPositions(*path_, h_.history());
+    return properties::CheckForeignPositions(*path_, *audit);
   }
   if (switched && sc_.Checks(Property::kFlushBeforeSwitch)) {
-    if (auto v = properties::CheckFlushBeforeSwitch(*path_, h_.history())) return v;
+    if (auto v = properties::CheckFlushBeforeSwitch(*audit)) return v;
   }
   if (foreign) {
-    if (auto v = properties::CheckForeignPositions(*path_, h_.history())) return v;
+    if (auto v = properties::CheckForeignPositions(*path_, *audit)) return v;
   }
   if (sc_.Checks(Property::kFlushedRows)) {
-    if (auto v = properties::CheckFlushedRows(*path_, h_.history())) return v;
+    if (auto v = properties::CheckFlushedRows(*path_, *audit)) return v;
   }
   if (!flush_completed_) {
     return Violation{
