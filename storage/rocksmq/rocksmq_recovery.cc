@@ -156,15 +156,14 @@ absl::Status RocksMQ::Reopen() {
   MQSIM_RETURN_IF_ERROR(OpenDatabases());
   MQSIM_RETURN_IF_ERROR(LoadTopics());
   degraded_ = false;
-  std::map<std::string, std::map<std::string, MessageId, std::less<>>> groups;
-  groups.swap(saved_groups_);
-  for (auto& [name, g] : groups) {
+  // Every group goes back before anything else can fail: a failed ack write below leaves
+  // the databases to be reopened again, and that attempt saves the groups from topics_.
+  for (auto& [name, g] : saved_groups_) {
     auto it = topics_.find(name);
-    if (it != topics_.end()) {
-      it->second.groups = std::move(g);
-      MQSIM_RETURN_IF_ERROR(UpdateAcks(name, it->second));
-    }
+    if (it != topics_.end()) it->second.groups = std::move(g);
   }
+  saved_groups_.clear();
+  for (auto& [name, t] : topics_) MQSIM_RETURN_IF_ERROR(UpdateAcks(name, t));
   return absl::OkStatus();
 }
 
