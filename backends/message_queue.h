@@ -102,6 +102,13 @@ class MessageQueue {
                                                                 SubscribeOptions options) {
     return absl::UnimplementedError("this store has no push consumers");
   }
+  // A reader: up to n messages with id >= from, in id order, through no consumer group, so
+  // the store's state is left as it was (no position moves, nothing is acknowledged).
+  // Unimplemented for stores without readers; there a temporary group reads instead.
+  virtual absl::StatusOr<std::vector<Message>> Read(const std::string& topic, MessageId from,
+                                                    int n) {
+    return absl::UnimplementedError("this store has no readers");
+  }
   // The store's page bookkeeping for a topic; Unimplemented for stores without pages.
   virtual absl::StatusOr<StoreAccounting> Accounting(const std::string& topic) {
     return absl::UnimplementedError("this store keeps no page bookkeeping");

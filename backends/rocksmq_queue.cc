@@ -22,6 +22,16 @@ absl::StatusOr<std::vector<Message>> RocksMqQueue::Consume(const std::string& to
   return out;
 }
 
+absl::StatusOr<std::vector<Message>> RocksMqQueue::Read(const std::string& topic, MessageId from,
+                                                        int n) {
+  absl::StatusOr<std::vector<rocksmq::ConsumerMessage>> got = mq_->Read(topic, from, n);
+  if (!got.ok()) return got.status();
+  std::vector<Message> out;
+  out.reserve(got->size());
+  for (auto& m : *got) out.push_back(Message{m.id, std::move(m.payload)});
+  return out;
+}
+
 std::string RocksMqQueue::EncodeId(MessageId id) const { return Le64(static_cast<uint64_t>(id)); }
 
 absl::StatusOr<MessageId> RocksMqQueue::DecodeId(std::string_view bytes) const {

@@ -26,6 +26,8 @@ class RocksMqQueue : public MessageQueue {
   }
   absl::StatusOr<std::vector<Message>> Consume(const std::string& topic, const std::string& group,
                                                int n) override;
+  absl::StatusOr<std::vector<Message>> Read(const std::string& topic, MessageId from,
+                                            int n) override;
   absl::Status Seek(const std::string& topic, const std::string& group, MessageId id) override {
     return mq_->Seek(topic, group, std::max<MessageId>(id, 0));
   }

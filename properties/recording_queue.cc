@@ -160,33 +160,69 @@ absl::StatusOr<MessageId> RecordingQueue::GetLatestMsg(const std::string& topic)
   return id;
 }
 
+namespace {
+
+// The topic's messages from the start, chunk by chunk, by reader or by temporary group.
+class FullReader {
+ public:
+  FullReader(backends::MessageQueue& queue, const std::string& topic)
+      : queue_(queue), topic_(topic) {}
+  ~FullReader() {
+    if (group_) (void)queue_.DestroyConsumerGroup(topic_, kGroup);
+  }
+  // The next chunk after everything returned so far.
+  absl::StatusOr<std::vector<Message>> Next(int n) {
+    if (!group_) {
+      absl::StatusOr<std::vector<Message>> chunk = queue_.Read(topic_, from_, n);
+      if (!absl::IsUnimplemented(chunk.status())) {
+        if (chunk.ok() && !chunk->empty()) from_ = chunk->back().id + 1;
+        return chunk;
+      }
+      (void)queue_.DestroyConsumerGroup(topic_, kGroup);
+      const absl::Status s = queue_.CreateConsumerGroup(topic_, kGroup);
+      if (!s.ok()) return s;
+      group_ = true;
+    }
+    return queue_.Consume(topic_, kGroup, n);
+  }
+  // Ends the read: the temporary group, if one was made, goes.
+  absl::Status Finish() {
+    if (!group_) return absl::OkStatus();
+    group_ = false;
+    return queue_.DestroyConsumerGroup(topic_, kGroup);
+  }
+
+ private:
+  static constexpr char kGroup[] = "mqsim-read-all";
+  backends::MessageQueue& queue_;
+  const std::string& topic_;
+  MessageId from_ = 0;
+  bool group_ = false;
+};
+
+}  // namespace
+
 absl::Status RecordFullRead(backends::MessageQueue& queue, const std::string& topic,
                             History* history, int64_t now_ns) {
-  constexpr char kGroup[] = "mqsim-read-all";
-  (void)queue.DestroyConsumerGroup(topic, kGroup);
-  absl::Status s = queue.CreateConsumerGroup(topic, kGroup);
-  if (!s.ok()) return s;
+  FullReader reader(queue, topic);
   // In chunks, digested as they come: a long topic's payloads are never all held at once.
-  // The read ends when the group has nothing more, or when a chunk does not start above
-  // every id read so far: a store whose key order is not id order (bug mode decimal_keys)
-  // would otherwise go round forever; what was read already shows its disorder. Each chunk
-  // read raises the highest id seen, so the loop ends.
+  // The read ends when there is nothing more, or when a chunk does not start above every
+  // id read so far: a store whose key order is not id order (bug mode decimal_keys) would
+  // otherwise go round forever; what was read already shows its disorder. Each chunk read
+  // raises the highest id seen, so the loop ends.
   constexpr int kChunk = 4096;
   std::vector<SeenMessage> seen;
   MessageId highest = backends::kNoMessage;
   for (;;) {
-    absl::StatusOr<std::vector<Message>> chunk = queue.Consume(topic, kGroup, kChunk);
-    if (!chunk.ok()) {
-      (void)queue.DestroyConsumerGroup(topic, kGroup);
-      return chunk.status();
-    }
+    absl::StatusOr<std::vector<Message>> chunk = reader.Next(kChunk);
+    if (!chunk.ok()) return chunk.status();
     if (chunk->empty() || (!seen.empty() && chunk->front().id <= highest)) break;
     for (const Message& m : *chunk) {
       seen.emplace_back(m);
       highest = std::max(highest, m.id);
     }
   }
-  s = queue.DestroyConsumerGroup(topic, kGroup);
+  const absl::Status s = reader.Finish();
   history->Add(HistoryEvent{
       .time_ns = now_ns, .kind = EventKind::kReadAll, .topic = topic, .messages = std::move(seen)});
   // The store's own bookkeeping at the same moment (nothing runs in between).

@@ -36,6 +36,11 @@ class RecordingQueue : public backends::MessageQueue {
   absl::StatusOr<std::unique_ptr<backends::Subscriber>> Subscribe(
       const std::string& topic, const std::string& group,
       backends::SubscribeOptions options) override;
+  // Unrecorded: a reader leaves the store as it was (RecordFullRead records what it read).
+  absl::StatusOr<std::vector<backends::Message>> Read(const std::string& topic, MessageId from,
+                                                      int n) override {
+    return inner_->Read(topic, from, n);
+  }
   absl::StatusOr<backends::StoreAccounting> Accounting(const std::string& topic) override {
     return inner_->Accounting(topic);
   }
@@ -49,8 +54,10 @@ class RecordingQueue : public backends::MessageQueue {
   bool sync_;
 };
 
-// Reads a topic back in full through a temporary consumer group and records what it held
-// as a kReadAll event (what the durability, retention and limit checkers judge).
+// Reads a topic back in full and records what it held as a kReadAll event (what the
+// durability, retention and limit checkers judge): through the store's reader where it has
+// one, so that the observation changes nothing (a group would acknowledge pages when it is
+// the topic's only group); else through a temporary consumer group.
 absl::Status RecordFullRead(backends::MessageQueue& queue, const std::string& topic,
                             History* history, int64_t now_ns);
 

@@ -88,6 +88,10 @@ class RocksMQ {
   // there is nothing new). Advances the position past the last one returned.
   absl::StatusOr<std::vector<ConsumerMessage>> Consume(std::string_view topic,
                                                        std::string_view group, int n);
+  // A reader, as RocksMQ's readers are: up to n messages with id >= from, in id order,
+  // through no consumer group, so nothing of the engine's state changes (no position, no
+  // page acknowledgement). REQUIRES: n > 0 (else InvalidArgument).
+  absl::StatusOr<std::vector<ConsumerMessage>> Read(std::string_view topic, MessageId from, int n);
   // The next Consume starts at id if it exists, else at the first surviving message
   // >= id, else at latest + 1. Backwards is allowed. Never a crash.
   absl::Status Seek(std::string_view topic, std::string_view group, MessageId id);
@@ -178,6 +182,9 @@ class RocksMQ {
   // FindTopic then FindGroup: the preamble of every call that moves a group.
   absl::StatusOr<GroupRef> FindPosition(std::string_view topic, std::string_view group);
   absl::Status UpdateAcks(std::string_view name, Topic& t);
+  // Up to n messages of the topic from id `start` on, in id order (Consume and Read).
+  absl::StatusOr<std::vector<ConsumerMessage>> ReadFrom(std::string_view topic, const Topic& t,
+                                                        MessageId start, int n);
   absl::Status RetainTopic(const std::string& name, Topic& t, int64_t now_ms);
   absl::Status CompactDb(rocksdb::DB* db);
   absl::Status CloseLocked();

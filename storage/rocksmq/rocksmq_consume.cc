@@ -107,16 +107,10 @@ absl::Status RocksMQ::UpdateAcks(std::string_view name, Topic& t) {
 
 // ------------------------------------------------------------------ consume and seek
 
-absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::Consume(std::string_view topic,
-                                                              std::string_view group, int n) {
-  std::lock_guard<std::mutex> lock(mu_);
-  absl::StatusOr<GroupRef> ref = FindPosition(topic, group);
-  if (!ref.ok()) return ref.status();
-  Topic& t = *ref->topic;
-  MessageId& pos = *ref->position;
-  if (n <= 0) return absl::InvalidArgumentError("consume: n must be positive");
+absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::ReadFrom(std::string_view topic,
+                                                               const Topic& t, MessageId start,
+                                                               int n) {
   std::vector<ConsumerMessage> out;
-  const MessageId start = pos == kEarliest ? t.first_id : pos;
   if (start > t.high_water_mark) return out;
   out.reserve(static_cast<size_t>(std::min<MessageId>(n, t.high_water_mark - start + 1)));
   const std::string prefix = MessagePrefix(topic);
@@ -154,6 +148,30 @@ absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::Consume(std::string_view t
     out.push_back(ConsumerMessage{*id, it->value().ToString()});
   }
   MQSIM_RETURN_IF_ERROR(FromRocks(it->status(), "consume from " + std::string(topic)));
+  return out;
+}
+
+absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::Read(std::string_view topic, MessageId from,
+                                                           int n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<Topic*> found = FindTopic(topic);
+  if (!found.ok()) return found.status();
+  if (n <= 0) return absl::InvalidArgumentError("read: n must be positive");
+  return ReadFrom(topic, **found, std::max(from, (*found)->first_id), n);
+}
+
+absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::Consume(std::string_view topic,
+                                                              std::string_view group, int n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  absl::StatusOr<GroupRef> ref = FindPosition(topic, group);
+  if (!ref.ok()) return ref.status();
+  Topic& t = *ref->topic;
+  MessageId& pos = *ref->position;
+  if (n <= 0) return absl::InvalidArgumentError("consume: n must be positive");
+  absl::StatusOr<std::vector<ConsumerMessage>> read =
+      ReadFrom(topic, t, pos == kEarliest ? t.first_id : pos, n);
+  if (!read.ok()) return read.status();
+  std::vector<ConsumerMessage> out = std::move(*read);
   if (!out.empty() && MQSIM_BUG(kAckRefresh)) {
     // Bug mode ack_refresh: re-reading an acked page refreshes its ack time, so retention
     // of pages that anyone re-reads keeps being pushed back.
