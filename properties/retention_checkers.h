@@ -29,6 +29,10 @@ struct RetentionBounds {
   int64_t page_bytes = 64 << 20;                    // rocksmq.rocksmqPageSize
   sim::Duration tick = sim::Duration::Seconds(10);  // rocksmq.timtickerInterval
   sim::Duration slack;                              // allowed lateness: GC pauses, starvation
+  // Whether the engine may fail to write a page's ack record (a fault point on it is armed):
+  // the reopen that follows re-acks by the groups' positions then, so a page passed before
+  // a backward seek may wait for the seeking group again.
+  bool ack_writes_may_fail = true;
 
   // The same in the history's nanoseconds (time: -1 without a time rule).
   int64_t time_ns() const { return time ? time->nanos() : -1; }

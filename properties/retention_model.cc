@@ -114,10 +114,16 @@ std::optional<int64_t> RetentionModel::AcknowledgedNs(const Topic& t, MessageId 
   return passed ? std::min(*passed, above->second) : above->second;
 }
 
-void RetentionModel::RaiseFloor(Topic& t, int64_t t_ns) {
-  if (t.state.groups.empty()) return;  // a topic without groups acknowledges nothing
+MessageId RetentionModel::LowestPosition(const Topic& t) {
+  MQSIM_ASSERT(!t.state.groups.empty());
   MessageId lowest = INT64_MAX;
   for (const auto& [name, g] : t.state.groups) lowest = std::min(lowest, g.position);
+  return lowest;
+}
+
+void RetentionModel::RaiseFloor(Topic& t, int64_t t_ns) {
+  if (t.state.groups.empty()) return;  // a topic without groups acknowledges nothing
+  const MessageId lowest = LowestPosition(t);
   auto& floors = t.state.floors;
   if (floors.empty() || lowest > floors.back().first) floors.emplace_back(lowest, t_ns);
 }
@@ -198,9 +204,13 @@ void RetentionModel::ApplyToGroup(const HistoryEvent& e) {
     Advance(t, g->second, e.id, e.time_ns);
   } else if (e.kind == EventKind::kSeek) {
     // Backwards: what it read stays read (never-early uses first passes), but pages not
-    // yet acked wait for it again (the engine acks by current positions).
+    // yet acked wait for it again (the engine acks by current positions). Below the lowest
+    // position of all groups before the seek every closed page was acked already, and an
+    // ack time is set once, unless its write may have failed and been redone on reopen.
+    MessageId keep = e.id;
+    if (!bounds_.ack_writes_may_fail) keep = std::max(keep, LowestPosition(t));
     g->second.position = e.id;
-    g->second.repassed.EraseFrom(e.id);
+    g->second.repassed.EraseFrom(keep);
   }
 }
 

@@ -171,6 +171,8 @@ class RetentionModel {
   // The group's position moves forward to `next` at `t_ns`: it passes every acknowledged
   // id in [position, next).
   static void Advance(Topic& t, GroupProgress& g, MessageId next, int64_t t_ns);
+  // The lowest position of the topic's groups. REQUIRES: the topic has a group.
+  static MessageId LowestPosition(const Topic& t);
   // Raises the topic's acknowledgement floor to its groups' lowest position, if higher.
   static void RaiseFloor(Topic& t, int64_t t_ns);
 

@@ -1,8 +1,10 @@
 #include "scenarios/judge.h"
 
+#include "faults/fault_points.h"
 #include "properties/accounting_checker.h"
 #include "properties/delivery_checker.h"
 #include "properties/retention_checkers.h"
+#include "storage/rocksmq/fault_points.h"
 
 namespace mqsim::scenarios {
 
@@ -24,6 +26,18 @@ std::optional<Violation> Ordering(const JudgeInput& in) {
 std::optional<Violation> NoResurrection(const JudgeInput& in) {
   return properties::CheckNoResurrection(in.history);
 }
+// A page's ack record can fail to be written: its fault point is armed, or the disk can
+// run full. The reopen after such a failure acks by the groups' positions then.
+bool AckWritesMayFail(const faults::FaultPlan& plan) {
+  if (plan.disk_full_interval.nanos() > 0 || plan.disk_capacity_bytes != UINT64_MAX) return true;
+  for (const std::string& pattern : plan.fiu_points) {
+    for (const std::string& p : faults::FaultPoints::Match(pattern)) {
+      if (p == rocksmq::points::kAckWrite) return true;
+    }
+  }
+  return false;
+}
+
 properties::RetentionBounds Bounds(const JudgeInput& in) {
   const rocksmq::RocksMqOptions& r = in.scenario.config.rocksmq;
   properties::RetentionBounds b;
@@ -34,6 +48,7 @@ properties::RetentionBounds Bounds(const JudgeInput& in) {
   b.page_bytes = r.page_size_bytes;
   b.tick = sim::Duration::Seconds(r.ticker_interval_s);
   b.slack = in.lateness;
+  b.ack_writes_may_fail = AckWritesMayFail(in.scenario.faults);
   return b;
 }
 
