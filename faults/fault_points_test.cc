@@ -286,6 +286,34 @@ TEST_CASE("A failed ack write during a reopen keeps every topic's consumer group
   mq.reset();
 }
 
+// A seek has happened once the position moved: a failed ack write after it is bookkeeping
+// the reopen redoes, and reporting it as the seek's failure would tell the caller the
+// position is where it was.
+TEST_CASE("A failed ack write after a seek to latest does not fail the seek") {
+  sim::ResetRocksDbInternals(13);
+  sim::Trace trace;
+  auto world = EngineWorld::Make(EngineWorld::Kind::kSimulated, 13, &trace);
+  rocksmq::RocksMqOptions o;
+  o.page_size_bytes = 10;  // a page every three 4-byte messages
+  o.path = world->Dir() + "/rmq";
+  auto mq = *rocksmq::RocksMQ::Open(o, world->RocksMqHost());
+  REQUIRE(mq->CreateTopic("a").ok());
+  REQUIRE(mq->CreateConsumerGroup("a", "g").ok());
+  for (int i = 0; i < 6; ++i) REQUIRE(mq->Produce("a", std::vector<std::string>{"1234"}).ok());
+  {
+    sim::Trace points_trace;
+    FaultPoints points(sim::Random(1), &points_trace, {"rocksmq/ack/before-write"}, 1.0);
+    CHECK(mq->SeekToLatest("a", "g").ok());  // passes both pages: their ack write fails
+  }
+  world->Advance(sim::Duration::Seconds(20));  // the reopen
+  REQUIRE(mq->Produce("a", std::vector<std::string>{"5678"}).ok());
+  const absl::StatusOr<std::vector<rocksmq::ConsumerMessage>> got = mq->Consume("a", "g", 10);
+  REQUIRE(got.ok());
+  REQUIRE(got->size() == 1);
+  CHECK((*got)[0].payload == "5678");
+  mq.reset();
+}
+
 TEST_CASE("Every natsmq fault point is reached and survived") {
   NatsCover engine;
   CoverEngine("natsmq/*", std::size(natsmq::points::kAll), engine);

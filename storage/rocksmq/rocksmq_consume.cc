@@ -231,7 +231,8 @@ absl::Status RocksMQ::SeekToLatest(std::string_view topic, std::string_view grou
   Topic& t = *ref->topic;
   MessageId& pos = *ref->position;
   pos = t.high_water_mark + 1;
-  return UpdateAcks(topic, t);
+  (void)UpdateAcks(topic, t);  // as in Seek: the seek has happened
+  return absl::OkStatus();
 }
 
 absl::StatusOr<MessageId> RocksMQ::GetLatestMsg(std::string_view topic) {
