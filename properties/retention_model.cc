@@ -190,9 +190,17 @@ void RetentionModel::ApplyToGroup(const HistoryEvent& e) {
     g.position = 0;
     g.repassed.Clear();
     t.state.judged_below = 0;
-  } else if (e.kind == EventKind::kDestroyGroup) {
+  } else if (e.kind == EventKind::kDestroyGroup && e.ok) {
     t.state.judged_below = 0;
     groups.erase(e.group);
+  } else if (e.kind == EventKind::kDestroyGroup) {
+    // A failed destroy may or may not have happened (a store can fail after removing the
+    // group): the group stays, for the bounds that wait for it, and the floor rises as if
+    // it had gone, for the ones that must not.
+    t.state.judged_below = 0;
+    auto node = groups.extract(e.group);
+    RaiseFloor(t, e.time_ns);
+    if (node) groups.insert(std::move(node));
   }
   auto g = groups.find(e.group);
   if (!e.ok || g == groups.end()) return;

@@ -162,5 +162,40 @@ TEST_CASE("A backward seek keeps the ack time of pages every group had passed") 
   }
 }
 
+// A destroy that failed may have happened: the group stays for what waits on it, and the
+// acknowledgement floor rises as if it had gone.
+TEST_CASE("A failed destroy-group raises the floor but keeps the group") {
+  History h;
+  for (const char* g : {"a", "b"}) {
+    h.Add(HistoryEvent{.time_ns = 0, .kind = EventKind::kCreateGroup, .topic = "t", .group = g});
+  }
+  for (MessageId id = 1; id <= 4; ++id) h.Add(Produce(id, id));
+  HistoryEvent consume{.time_ns = 100, .kind = EventKind::kConsume, .topic = "t", .group = "a"};
+  for (MessageId id = 1; id <= 4; ++id) consume.messages.push_back(Message{id, "x"});
+  h.Add(consume);
+  h.Add(HistoryEvent{.time_ns = 120,
+                     .kind = EventKind::kDestroyGroup,
+                     .topic = "t",
+                     .group = "b",
+                     .ok = false,
+                     .code = 14});
+  h.Add(HistoryEvent{.time_ns = 200, .kind = EventKind::kReadAll, .topic = "t"});
+
+  RetentionModel model(h, RetentionBounds{.time = sim::Duration::Nanos(50),
+                                          .size_bytes = -1,
+                                          .page_bytes = 15,
+                                          .tick = sim::Duration::Nanos(5),
+                                          .slack = sim::Duration::Nanos(1),
+                                          .ack_writes_may_fail = true});
+  std::optional<int64_t> acked, passed;
+  CHECK_FALSE(model.Walk([&](size_t, const HistoryEvent&, RetentionModel::Topic& t) {
+    acked = model.AcknowledgedNs(t, 1);
+    passed = model.PassedByEveryGroupNs(t, 1);
+    return std::optional<Violation>();
+  }));
+  CHECK(acked == 120);
+  CHECK_FALSE(passed.has_value());  // b is still there and has not read it
+}
+
 }  // namespace
 }  // namespace mqsim::properties
