@@ -314,6 +314,31 @@ TEST_CASE("A failed ack write after a seek to latest does not fail the seek") {
   mq.reset();
 }
 
+// A create that registered the topic but failed to load it must not leave the engine
+// serving without a topic its registry holds: the reopen that follows loads it.
+TEST_CASE("A topic whose load failed during create exists after the reopen") {
+  sim::ResetRocksDbInternals(14);
+  sim::Trace trace;
+  auto world = EngineWorld::Make(EngineWorld::Kind::kSimulated, 14, &trace);
+  rocksmq::RocksMqOptions o;
+  o.path = world->Dir() + "/rmq";
+  auto mq = *rocksmq::RocksMQ::Open(o, world->RocksMqHost());
+  {
+    sim::Trace points_trace;
+    FaultPoints points(sim::Random(1), &points_trace, {"rocksmq/recovery/load-topic"}, 1.0);
+    CHECK(absl::IsUnavailable(mq->CreateTopic("t")));
+  }
+  world->Advance(sim::Duration::Seconds(20));
+  absl::Status produced = absl::UnknownError("not tried");
+  for (int attempt = 0; attempt < 10 && !produced.ok(); ++attempt) {
+    produced = mq->Produce("t", std::vector<std::string>{"1234"}).status();
+    if (!produced.ok()) world->Advance(sim::Duration::Seconds(20));
+  }
+  INFO(produced.ToString());
+  CHECK(produced.ok());
+  mq.reset();
+}
+
 TEST_CASE("Every natsmq fault point is reached and survived") {
   NatsCover engine;
   CoverEngine("natsmq/*", std::size(natsmq::points::kAll), engine);

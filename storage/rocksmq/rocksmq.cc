@@ -174,7 +174,11 @@ absl::Status RocksMQ::CreateTopic(std::string_view topic) {
       FromRocks(PutOne(meta_.get(), TopicKey(name), EncodeU64(static_cast<uint64_t>(now))),
                 "create topic " + name));
   // A previously destroyed topic of this name left its id high-water mark: ids continue.
-  return LoadTopic(name, now);
+  absl::Status loaded = LoadTopic(name, now);
+  // The registry holds the topic now: reopen before the next operation, which loads it as a
+  // restart would, rather than serve without a topic the registry has.
+  if (!loaded.ok()) degraded_ = true;
+  return loaded;
 }
 
 absl::Status RocksMQ::DestroyTopic(std::string_view topic) {

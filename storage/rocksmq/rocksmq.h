@@ -66,7 +66,8 @@ class RocksMQ {
   RocksMQ(const RocksMQ&) = delete;
   RocksMQ& operator=(const RocksMQ&) = delete;
 
-  // Idempotent: creating an existing topic is not an error.
+  // Idempotent: creating an existing topic is not an error. A create that fails after the
+  // topic was registered leaves the databases to be reopened, and the topic exists then.
   absl::Status CreateTopic(std::string_view topic);
   // Deletes the topic's messages, pages and groups. Ids of a re-created topic continue.
   absl::Status DestroyTopic(std::string_view topic);
