@@ -250,6 +250,29 @@ def bug_mode_flags(masked: str) -> set[str]:
     return set(re.findall(r"\bbool\s+(\w+)\s*=\s*MQSIM_BUG\(", masked))
 
 
+def bug_mode_conjunctions(masked: str, flags: set[str]) -> list[tuple[int, int]]:
+    """The [start, end) spans of conjunctions guarded by a bug mode, `MQSIM_BUG(k) && ...` or
+    `flag && ...`: the rest of the conjunction is never evaluated with bug modes off. A span
+    ends at the `||` or the closing parenthesis, semicolon or brace of its own level."""
+    names = "|".join([r"MQSIM_BUG\([^()]*\)"] + [r"\b" + re.escape(f) + r"\b" for f in flags])
+    spans = []
+    for m in re.finditer(r"(?:" + names + r")\s*&&", masked):
+        depth, i = 0, m.start()
+        while i < len(masked):
+            c = masked[i]
+            if c in "([{":
+                depth += 1
+            elif c in ")]}" or (c == ";" and depth == 0):
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and masked.startswith("||", i):
+                break
+            i += 1
+        spans.append((m.start(), i))
+    return spans
+
+
 def is_bug_mode_block(block: Block, flags: set[str] = frozenset()) -> bool:
     """Whether the block only runs with a bug mode switched on: `if (MQSIM_BUG(...)) {`, or
     `if (flag) {` for a flag set from one."""
@@ -301,6 +324,7 @@ class Source:
         self.masked = mask_code(text)
         self.blocks = scan_blocks(self.masked)
         self.bug_flags = bug_mode_flags(self.masked)
+        self.bug_spans = bug_mode_conjunctions(self.masked, self.bug_flags)
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def line_of(self, pos: int) -> int:
@@ -331,7 +355,9 @@ class Source:
         return names[0] if names else ""
 
     def skipped(self, pos: int) -> bool:
-        """Whether pos is in a bug-mode-only block (unreachable in judged runs)."""
+        """Whether pos is in a bug-mode-only block or condition (unreachable in judged runs)."""
+        if any(start <= pos < end for start, end in self.bug_spans):
+            return True
         return any(is_bug_mode_block(b, self.bug_flags) for b in enclosing(self.blocks, pos))
 
 

@@ -159,6 +159,16 @@ class BugModeTest(unittest.TestCase):
         self.assertEqual([m.line for m in ms], [12])  # the BUGGIFY block only
 
 
+    def test_bug_mode_conditions_skipped(self):
+        body = ("  const bool flag = MQSIM_BUG(kF);\n"
+                "  if (MQSIM_BUG(kX) && a != b && a < b) x();\n"
+                "  bool r = a < b || (flag && a == b);\n"
+                "  bool q = flag && a > b || a == b;\n")
+        lines = [(m.line, m.original) for m in mutants(in_function(body), operators=["relop"])]
+        # Only the operands a bug mode does not guard: `a < b ||` and `|| a == b`.
+        self.assertEqual(lines, [(6, "<"), (7, "==")])
+
+
 class IdsAndSamplingTest(unittest.TestCase):
 
     TEXT = in_function("  if (a < b && c > d) x = a + 1;\n  done = true;\n  if (!y) z();")
