@@ -8,7 +8,7 @@ namespace mqsim::properties {
 
 namespace {
 
-constexpr std::array<std::string_view, 19> kNames = {
+constexpr std::array<std::string_view, 20> kNames = {
     "ordering",
     "no_gap",
     "seek",
@@ -23,6 +23,7 @@ constexpr std::array<std::string_view, 19> kNames = {
     "page_accounting",
     "delivery_liveness",
     "flushed_rows",
+    "groups_kept",
     "startup",
     "recovery",
     "switch",
@@ -49,7 +50,7 @@ std::optional<Property> ParseProperty(std::string_view name) {
 const std::vector<Property>& CheckableProperties() {
   static const std::vector<Property> checkable = [] {
     std::vector<Property> out;
-    for (size_t i = 0; i <= static_cast<size_t>(Property::kFlushedRows); ++i) {
+    for (size_t i = 0; i <= static_cast<size_t>(Property::kGroupsKept); ++i) {
       out.push_back(static_cast<Property>(i));
     }
     return out;

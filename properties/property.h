@@ -29,6 +29,7 @@ enum class Property : uint8_t {
   kPageAccounting,
   kDeliveryLiveness,
   kFlushedRows,
+  kGroupsKept,
   // Verdicts on the run itself.
   kStartup,
   kRecovery,

@@ -3,6 +3,7 @@
 #include "faults/fault_points.h"
 #include "properties/accounting_checker.h"
 #include "properties/delivery_checker.h"
+#include "properties/group_checker.h"
 #include "properties/retention_checkers.h"
 #include "storage/rocksmq/fault_points.h"
 
@@ -73,6 +74,10 @@ std::optional<Violation> DeliveryLiveness(const JudgeInput& in) {
   return properties::CheckDeliveryLiveness(in.history, in.lateness + sim::Duration::Seconds(2));
 }
 
+std::optional<Violation> GroupsKept(const JudgeInput& in) {
+  return properties::CheckGroupsKept(in.history);
+}
+
 std::optional<Violation> Retention(const JudgeInput& in) {
   return properties::CheckRetention(in.history, Bounds(in));
 }
@@ -101,6 +106,8 @@ bool NatsLimitsOn(const JudgeInput& in) { return in.scenario.NatsLimitsOn(in.typ
 const std::vector<JudgeEntry>& JudgeTable() {
   static const std::vector<JudgeEntry> table = {
       {Property::kOrdering, Always, Ordering},
+      // Before the gap rules: a group the store lost is the sharper diagnosis.
+      {Property::kGroupsKept, Always, GroupsKept},
       // Before latest: a resurrected message is the sharper diagnosis.
       {Property::kNoResurrection, Always, NoResurrection},
       // Before no_gap: a promised message lost at a power loss is also a gap for every
