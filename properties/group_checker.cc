@@ -1,9 +1,9 @@
 #include "properties/group_checker.h"
 
+#include <absl/status/status.h>
+
 #include <map>
 #include <string>
-
-#include "absl/status/status.h"
 
 namespace mqsim::properties {
 
@@ -25,8 +25,7 @@ std::optional<Violation> Judge(const Known& known, size_t i, const HistoryEvent&
   auto g = t->second.find(e.group);
   if (g == t->second.end()) return std::nullopt;
   return Violation{Property::kGroupsKept,
-                   "topic " + e.topic + " group " + e.group + ": " +
-                       std::string(ToString(e.kind)) +
+                   "topic " + e.topic + " group " + e.group + ": " + std::string(ToString(e.kind)) +
                        " answered NOT_FOUND, though the group was made at event " +
                        std::to_string(g->second) +
                        " and neither it nor its topic was destroyed, nor the store restarted",
