@@ -12,9 +12,11 @@ absl::StatusOr<MessageId> RocksMqQueue::Produce(const std::string& topic,
   return ids->front();
 }
 
-absl::StatusOr<std::vector<Message>> RocksMqQueue::Consume(const std::string& topic,
-                                                           const std::string& group, int n) {
-  absl::StatusOr<std::vector<rocksmq::ConsumerMessage>> got = mq_->Consume(topic, group, n);
+namespace {
+
+// The engine's messages as the MessageQueue's.
+absl::StatusOr<std::vector<Message>> ToMessages(
+    absl::StatusOr<std::vector<rocksmq::ConsumerMessage>> got) {
   if (!got.ok()) return got.status();
   std::vector<Message> out;
   out.reserve(got->size());
@@ -22,14 +24,16 @@ absl::StatusOr<std::vector<Message>> RocksMqQueue::Consume(const std::string& to
   return out;
 }
 
+}  // namespace
+
+absl::StatusOr<std::vector<Message>> RocksMqQueue::Consume(const std::string& topic,
+                                                           const std::string& group, int n) {
+  return ToMessages(mq_->Consume(topic, group, n));
+}
+
 absl::StatusOr<std::vector<Message>> RocksMqQueue::Read(const std::string& topic, MessageId from,
                                                         int n) {
-  absl::StatusOr<std::vector<rocksmq::ConsumerMessage>> got = mq_->Read(topic, from, n);
-  if (!got.ok()) return got.status();
-  std::vector<Message> out;
-  out.reserve(got->size());
-  for (auto& m : *got) out.push_back(Message{m.id, std::move(m.payload)});
-  return out;
+  return ToMessages(mq_->Read(topic, from, n));
 }
 
 std::string RocksMqQueue::EncodeId(MessageId id) const { return Le64(static_cast<uint64_t>(id)); }

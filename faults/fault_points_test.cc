@@ -251,16 +251,27 @@ TEST_CASE("Every rocksmq fault point is reached and survived") {
   CoverEngine("rocksmq/*", std::size(rocksmq::points::kAll), engine);
 }
 
+// One RocksMQ on a simulated node, for the regression tests below. Members go in reverse:
+// the engine closes before its world.
+struct RocksMqOnSimNode {
+  RocksMqOnSimNode(uint64_t seed, int64_t page_size_bytes)
+      : world((sim::ResetRocksDbInternals(seed),
+               EngineWorld::Make(EngineWorld::Kind::kSimulated, seed, &trace))) {
+    rocksmq::RocksMqOptions o;
+    if (page_size_bytes > 0) o.page_size_bytes = page_size_bytes;
+    o.path = world->Dir() + "/rmq";
+    mq = *rocksmq::RocksMQ::Open(o, world->RocksMqHost());
+  }
+  sim::Trace trace;
+  std::unique_ptr<EngineWorld> world;
+  std::unique_ptr<rocksmq::RocksMQ> mq;
+};
+
 // A failed ack write while the engine reopens its databases must not cost any topic its
 // consumer groups: groups are only in memory, and the reopen is what restores them.
 TEST_CASE("A failed ack write during a reopen keeps every topic's consumer groups") {
-  sim::ResetRocksDbInternals(12);
-  sim::Trace trace;
-  auto world = EngineWorld::Make(EngineWorld::Kind::kSimulated, 12, &trace);
-  rocksmq::RocksMqOptions o;
-  o.page_size_bytes = 10;  // a page every three 4-byte messages
-  o.path = world->Dir() + "/rmq";
-  auto mq = *rocksmq::RocksMQ::Open(o, world->RocksMqHost());
+  RocksMqOnSimNode node(12, 10);  // a page every three 4-byte messages
+  auto& [trace, world, mq] = node;
   for (const char* topic : {"a", "b"}) {
     REQUIRE(mq->CreateTopic(topic).ok());
     REQUIRE(mq->CreateConsumerGroup(topic, "g").ok());
@@ -290,13 +301,8 @@ TEST_CASE("A failed ack write during a reopen keeps every topic's consumer group
 // the reopen redoes, and reporting it as the seek's failure would tell the caller the
 // position is where it was.
 TEST_CASE("A failed ack write after a seek to latest does not fail the seek") {
-  sim::ResetRocksDbInternals(13);
-  sim::Trace trace;
-  auto world = EngineWorld::Make(EngineWorld::Kind::kSimulated, 13, &trace);
-  rocksmq::RocksMqOptions o;
-  o.page_size_bytes = 10;  // a page every three 4-byte messages
-  o.path = world->Dir() + "/rmq";
-  auto mq = *rocksmq::RocksMQ::Open(o, world->RocksMqHost());
+  RocksMqOnSimNode node(13, 10);  // a page every three 4-byte messages
+  auto& [trace, world, mq] = node;
   REQUIRE(mq->CreateTopic("a").ok());
   REQUIRE(mq->CreateConsumerGroup("a", "g").ok());
   for (int i = 0; i < 6; ++i) REQUIRE(mq->Produce("a", std::vector<std::string>{"1234"}).ok());
@@ -317,12 +323,8 @@ TEST_CASE("A failed ack write after a seek to latest does not fail the seek") {
 // A create that registered the topic but failed to load it must not leave the engine
 // serving without a topic its registry holds: the reopen that follows loads it.
 TEST_CASE("A topic whose load failed during create exists after the reopen") {
-  sim::ResetRocksDbInternals(14);
-  sim::Trace trace;
-  auto world = EngineWorld::Make(EngineWorld::Kind::kSimulated, 14, &trace);
-  rocksmq::RocksMqOptions o;
-  o.path = world->Dir() + "/rmq";
-  auto mq = *rocksmq::RocksMQ::Open(o, world->RocksMqHost());
+  RocksMqOnSimNode node(14, 0);  // default page size
+  auto& [trace, world, mq] = node;
   {
     sim::Trace points_trace;
     FaultPoints points(sim::Random(1), &points_trace, {"rocksmq/recovery/load-topic"}, 1.0);

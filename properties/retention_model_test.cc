@@ -65,6 +65,16 @@ TEST_CASE("Downtime extends the bound by the time down and a tick per restart") 
   CHECK(d.ExtensionNs(20, 30, 1) == 0);
 }
 
+// The time rule at 50 ns, 15-byte pages, a 5 ns ticker and 1 ns of slack.
+RetentionBounds SmallBounds(bool ack_writes_may_fail = true) {
+  return RetentionBounds{.time = sim::Duration::Nanos(50),
+                         .size_bytes = -1,
+                         .page_bytes = 15,
+                         .tick = sim::Duration::Nanos(5),
+                         .slack = sim::Duration::Nanos(1),
+                         .ack_writes_may_fail = ack_writes_may_fail};
+}
+
 TEST_CASE("The model knows when every group passed a message and when it is due") {
   History h;
   h.Add(HistoryEvent{.time_ns = 0, .kind = EventKind::kCreateGroup, .topic = "t", .group = "g"});
@@ -83,11 +93,7 @@ TEST_CASE("The model knows when every group passed a message and when it is due"
   read.time_ns = 220;
   h.Add(read);
 
-  RetentionModel model(h, RetentionBounds{.time = sim::Duration::Nanos(50),
-                                          .size_bytes = -1,
-                                          .page_bytes = 15,
-                                          .tick = sim::Duration::Nanos(5),
-                                          .slack = sim::Duration::Nanos(1)});
+  RetentionModel model(h, SmallBounds());
   std::vector<std::optional<int64_t>> passed;
   std::vector<std::optional<RetentionModel::Due>> due;
   const std::optional<Violation> v = model.Walk(
@@ -137,12 +143,7 @@ TEST_CASE("A backward seek keeps the ack time of pages every group had passed") 
 
   for (const bool may_fail : {false, true}) {
     INFO("ack writes may fail: " << may_fail);
-    RetentionModel model(h, RetentionBounds{.time = sim::Duration::Nanos(50),
-                                            .size_bytes = -1,
-                                            .page_bytes = 15,
-                                            .tick = sim::Duration::Nanos(5),
-                                            .slack = sim::Duration::Nanos(1),
-                                            .ack_writes_may_fail = may_fail});
+    RetentionModel model(h, SmallBounds(may_fail));
     std::vector<std::optional<RetentionModel::Due>> due;
     CHECK_FALSE(model.Walk([&](size_t, const HistoryEvent& e, RetentionModel::Topic& t) {
       due.push_back(model.DueBy(t, 1, e.time_ns));
@@ -181,12 +182,7 @@ TEST_CASE("A failed destroy-group raises the floor but keeps the group") {
                      .code = 14});
   h.Add(HistoryEvent{.time_ns = 200, .kind = EventKind::kReadAll, .topic = "t"});
 
-  RetentionModel model(h, RetentionBounds{.time = sim::Duration::Nanos(50),
-                                          .size_bytes = -1,
-                                          .page_bytes = 15,
-                                          .tick = sim::Duration::Nanos(5),
-                                          .slack = sim::Duration::Nanos(1),
-                                          .ack_writes_may_fail = true});
+  RetentionModel model(h, SmallBounds(true));
   std::optional<int64_t> acked, passed;
   CHECK_FALSE(model.Walk([&](size_t, const HistoryEvent&, RetentionModel::Topic& t) {
     acked = model.AcknowledgedNs(t, 1);
