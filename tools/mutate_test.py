@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Tests of tools/mutate.py's pure parts: masking, mutant enumeration on small C++ snippets,
-ids and sampling, applying and restoring an edit, process-group timeouts, the report and
---resume. No Bazel: `python3 tools/mutate_test.py` or `bazel test //tools:mutate_test`."""
+"""Tests of the pure parts of tools/mutate.py and its mutate_*.py modules: masking, mutant
+enumeration on small C++ snippets, ids and sampling, applying and restoring an edit,
+process-group timeouts, the report, --resume and the command line. No Bazel:
+`python3 tools/mutate_test.py` or `bazel test //tools:mutate_test`."""
 
 import contextlib
 import io
@@ -15,10 +16,18 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mutate  # noqa: E402
+import mutate_enum  # noqa: E402
+import mutate_judge  # noqa: E402
+import mutate_mask  # noqa: E402
+import mutate_operators  # noqa: E402
+import mutate_proc  # noqa: E402
+import mutate_report  # noqa: E402
+import mutate_scratch  # noqa: E402
+import mutate_source  # noqa: E402
 
 
-def mutants(text, path="storage/x/engine.cc", operators=mutate.OPERATORS):
-    return mutate.mutants_of_source(path, text, operators)
+def mutants(text, path="storage/x/engine.cc", operators=mutate_operators.OPERATORS):
+    return mutate_enum.mutants_of_source(path, text, operators)
 
 
 def afters(text, operator, path="storage/x/engine.cc"):
@@ -35,7 +44,7 @@ class MaskTest(unittest.TestCase):
     def test_blanks_comments_literals_and_directives_keeping_offsets(self):
         text = ('#include <vector>\nint x = a < b; // a < b\n/* a < b */ s = "a < b";\n'
                 "c = 'x'; n = 1'000 < 2;\nr = R\"(a < b)\";\n")
-        masked = mutate.mask_code(text)
+        masked = mutate_mask.mask_code(text)
         self.assertEqual(len(masked), len(text))
         self.assertEqual(masked.count("\n"), text.count("\n"))
         self.assertNotIn("include", masked)
@@ -44,7 +53,7 @@ class MaskTest(unittest.TestCase):
         self.assertNotIn("'x'", masked)
 
     def test_escaped_quotes(self):
-        masked = mutate.mask_code('s = "a \\" < b"; t = a < b;')
+        masked = mutate_mask.mask_code('s = "a \\" < b"; t = a < b;')
         self.assertEqual(masked.count("<"), 1)
 
 
@@ -54,7 +63,7 @@ class StructureTest(unittest.TestCase):
         text = ("namespace n {\nstruct S { int a; };\nabsl::Status R::LoadTopic(int x) const {\n"
                 "  if (x) { y(); }\n  auto f = [&](int q) -> int { return q; };\n"
                 "  std::vector<int> v = {1, 2};\n}\n}\n")
-        src = mutate.Source("f.cc", text)
+        src = mutate_source.Source("f.cc", text)
         kinds = [b.kind for b in src.blocks]
         self.assertEqual(kinds, ["namespace", "class", "function", "control", "lambda", "init"])
         self.assertEqual(src.function_name(text.index("y();")), "LoadTopic")
@@ -183,24 +192,25 @@ class IdsAndSamplingTest(unittest.TestCase):
         self.assertEqual([m.id for m in relops], [m.id for m in first if m.operator == "relop"])
 
     def test_sample_is_deterministic_and_in_enumeration_order(self):
-        ms = [mutate.Mutant(f"f:{i}:relop:1", "f", i, "relop", 0, 0, "", "", "", "")
+        ms = [mutate_enum.Mutant(f"f:{i}:relop:1", "f", i, "relop", 0, 0, "", "", "", "")
               for i in range(100)]
-        a = mutate.sample_mutants(ms, 10, 7)
-        self.assertEqual([m.id for m in a], [m.id for m in mutate.sample_mutants(ms, 10, 7)])
-        self.assertNotEqual([m.id for m in a], [m.id for m in mutate.sample_mutants(ms, 10, 8)])
+        sample = mutate_enum.sample_mutants
+        a = sample(ms, 10, 7)
+        self.assertEqual([m.id for m in a], [m.id for m in sample(ms, 10, 7)])
+        self.assertNotEqual([m.id for m in a], [m.id for m in sample(ms, 10, 8)])
         self.assertEqual(a, sorted(a, key=lambda m: m.line))
-        self.assertEqual(len(mutate.sample_mutants(ms, None, 1)), 100)
-        self.assertEqual(len(mutate.sample_mutants(ms, 1000, 1)), 100)
+        self.assertEqual(len(mutate_enum.sample_mutants(ms, None, 1)), 100)
+        self.assertEqual(len(mutate_enum.sample_mutants(ms, 1000, 1)), 100)
 
     def test_file_selection(self):
-        self.assertTrue(mutate.is_mutable_file("storage/rocksmq/rocksmq.cc"))
-        self.assertTrue(mutate.is_mutable_file("storage/natsmq/stream.h"))
-        self.assertFalse(mutate.is_mutable_file("storage/rocksmq/rocksmq_test.cc"))
-        self.assertFalse(mutate.is_mutable_file("storage/BUILD"))
-        self.assertFalse(mutate.is_mutable_file("sim/scheduler.cc"))
-        self.assertTrue(mutate.matches_files("storage/natsmq/stream.cc", "storage/rocksmq/*,"
-                                             "storage/natsmq/*"))
-        self.assertFalse(mutate.matches_files("storage/natsmq/stream.cc", "storage/rocksmq/*"))
+        self.assertTrue(mutate_enum.is_mutable_file("storage/rocksmq/rocksmq.cc"))
+        self.assertTrue(mutate_enum.is_mutable_file("storage/natsmq/stream.h"))
+        self.assertFalse(mutate_enum.is_mutable_file("storage/rocksmq/rocksmq_test.cc"))
+        self.assertFalse(mutate_enum.is_mutable_file("storage/BUILD"))
+        self.assertFalse(mutate_enum.is_mutable_file("sim/scheduler.cc"))
+        self.assertTrue(mutate_enum.matches_files("storage/natsmq/stream.cc",
+                                                  "storage/rocksmq/*,storage/natsmq/*"))
+        self.assertFalse(mutate_enum.matches_files("storage/natsmq/stream.cc", "storage/rocksmq/*"))
 
 
 class ApplyTest(unittest.TestCase):
@@ -220,13 +230,13 @@ class ApplyTest(unittest.TestCase):
             return f.read()
 
     def test_applies_then_restores(self):
-        with mutate.AppliedMutant(self.dir.name, self.mutant):
+        with mutate_scratch.AppliedMutant(self.dir.name, self.mutant):
             self.assertIn("if (a <= b)", self.read())
         self.assertEqual(self.read(), self.text)
 
     def test_restores_on_exception(self):
         with self.assertRaises(KeyError):
-            with mutate.AppliedMutant(self.dir.name, self.mutant):
+            with mutate_scratch.AppliedMutant(self.dir.name, self.mutant):
                 raise KeyError("boom")
         self.assertEqual(self.read(), self.text)
 
@@ -234,12 +244,13 @@ class ApplyTest(unittest.TestCase):
         with open(self.path, "w") as f:
             f.write(self.text.replace("a < b", "a == b"))
         with self.assertRaises(RuntimeError):
-            with mutate.AppliedMutant(self.dir.name, self.mutant):
+            with mutate_scratch.AppliedMutant(self.dir.name, self.mutant):
                 pass
         self.assertIn("a == b", self.read())
 
     def test_enumerate_from_disk(self):
-        got = mutate.enumerate_mutants(self.dir.name, ["storage/x/engine.cc", "storage/x/BUILD"])
+        got = mutate_enum.enumerate_mutants(self.dir.name,
+                                            ["storage/x/engine.cc", "storage/x/BUILD"])
         self.assertEqual([m.id for m in got], [m.id for m in mutants(self.text)])
 
 
@@ -249,7 +260,7 @@ class RunGroupTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             pidfile = os.path.join(d, "pid")
             cmd = ["sh", "-c", f"sleep 60 & echo $! > {pidfile}; wait"]
-            out = mutate.run_group(cmd, d, 0.5, os.path.join(d, "log"))
+            out = mutate_proc.run_group(cmd, d, 0.5, os.path.join(d, "log"))
             self.assertIsNone(out.rc)
             with open(pidfile) as f:
                 child = int(f.read())
@@ -260,18 +271,18 @@ class RunGroupTest(unittest.TestCase):
 
     def test_exit_status_and_output(self):
         with tempfile.TemporaryDirectory() as d:
-            out = mutate.run_group(["sh", "-c", "echo 'FAIL seed 1: latest: x'; echo '  #5'; "
-                                    "echo 'REPRO: bazel run //:mqsim -- replay'; exit 1"], d, 10,
-                                   os.path.join(d, "log"))
+            cmd = ["sh", "-c", "echo 'FAIL seed 1: latest: x'; echo '  #5'; "
+                   "echo 'REPRO: bazel run //:mqsim -- replay'; exit 1"]
+            out = mutate_proc.run_group(cmd, d, 10, os.path.join(d, "log"))
             self.assertEqual(out.rc, 1)
-            self.assertEqual(mutate.first_failure_line(out.output),
+            self.assertEqual(mutate_judge.first_failure_line(out.output),
                              "FAIL seed 1: latest: x | REPRO: bazel run //:mqsim -- replay")
 
     def test_build_error(self):
         log = ("$ bazel build\nERROR: /x/BUILD:3:11: Compiling a.cc failed: (Exit 1)\n"
                "storage/a.cc:5:3: error: 'x' was not declared\n")
-        self.assertEqual(mutate.first_build_error(log), "storage/a.cc:5:3: error: 'x' was not "
-                                                        "declared")
+        self.assertEqual(mutate_judge.first_build_error(log),
+                         "storage/a.cc:5:3: error: 'x' was not declared")
 
 
 def _alive(pid):
@@ -305,7 +316,7 @@ class ReportTest(unittest.TestCase):
     ]
 
     def test_scores(self):
-        report = mutate.compute_report(self.RECORDS)
+        report = mutate_report.compute_report(self.RECORDS)
         self.assertEqual(report["totals"], {"killed": 2, "survived": 1, "build_failed": 1,
                                             "timeout": 1})
         self.assertEqual(report["scores"]["sweeps"]["score"], 0.5)  # 2 of 4
@@ -317,20 +328,20 @@ class ReportTest(unittest.TestCase):
         self.assertEqual([s["id"] for s in report["survivors"]], ["storage/b.cc:4:drop_sync:1"])
         self.assertEqual(report["seconds_per_mutant"], 10)
         self.assertEqual(report["killers"], {"sweeps": {"": 2}, "suite": {"": 1}})
-        md = mutate.render_markdown(report)
+        md = mutate_report.render_markdown(report)
         self.assertIn("score (sweeps+suite): **75%**", md)
         self.assertIn("| `drop_sync` | 1 | 1 | 0 | 0% | 50% | 50% |", md)
         self.assertIn("- a < b", md)
 
     def test_sweeps_only(self):
-        report = mutate.compute_report(self.RECORDS[:2])
+        report = mutate_report.compute_report(self.RECORDS[:2])
         self.assertEqual(list(report["scores"]), ["sweeps"])
         self.assertEqual(report["scores"]["sweeps"]["score"], 1.0)
 
     def test_empty(self):
-        report = mutate.compute_report([])
+        report = mutate_report.compute_report([])
         self.assertEqual(report["scores"], {})
-        mutate.render_markdown(report)
+        mutate_report.render_markdown(report)
 
 
 class ResumeTest(unittest.TestCase):
@@ -338,22 +349,22 @@ class ResumeTest(unittest.TestCase):
     def test_pending_skips_recorded_ids_and_a_torn_line_is_ignored(self):
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "results.jsonl")
-            self.assertEqual(mutate.load_results(path), [])
-            mutate.append_result(path, record(1, "killed"))
-            mutate.append_result(path, record(2, "survived"))
+            self.assertEqual(mutate_report.load_results(path), [])
+            mutate_report.append_result(path, record(1, "killed"))
+            mutate_report.append_result(path, record(2, "survived"))
             with open(path, "a") as f:
                 f.write('{"id": "torn')
-            done = mutate.load_results(path)
+            done = mutate_report.load_results(path)
             self.assertEqual(len(done), 2)
-            ms = [mutate.Mutant(f"storage/a.cc:{i}:relop:1", "storage/a.cc", i, "relop", 0, 0,
-                                "", "", "", "") for i in (1, 2, 3)]
-            self.assertEqual([m.line for m in mutate.pending(ms, done)], [3])
+            ms = [mutate_enum.Mutant(f"storage/a.cc:{i}:relop:1", "storage/a.cc", i, "relop",
+                                     0, 0, "", "", "", "") for i in (1, 2, 3)]
+            self.assertEqual([m.line for m in mutate_report.pending(ms, done)], [3])
 
     def test_write_reports(self):
         with tempfile.TemporaryDirectory() as d:
             for r in ReportTest.RECORDS:
-                mutate.append_result(os.path.join(d, "results.jsonl"), r)
-            mutate.write_reports(d)
+                mutate_report.append_result(os.path.join(d, "results.jsonl"), r)
+            mutate_report.write_reports(d)
             with open(os.path.join(d, "report.json")) as f:
                 self.assertEqual(json.load(f)["mutants"], 5)
             self.assertTrue(os.path.exists(os.path.join(d, "report.md")))
@@ -369,8 +380,16 @@ class CliTest(unittest.TestCase):
             mutate.parse_args(["--operators", "relop,nope"])
 
     def test_sweep_kill_reasons(self):
-        self.assertEqual(mutate.sweep_kill_reason(1), "property failure")
-        self.assertEqual(mutate.sweep_kill_reason(-6), "crash: signal SIGABRT")
+        self.assertEqual(mutate_judge.sweep_kill_reason(1), "property failure")
+        self.assertEqual(mutate_judge.sweep_kill_reason(-6), "crash: signal SIGABRT")
+
+    def test_script_finds_its_modules_from_any_directory(self):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mutate.py")
+        with tempfile.TemporaryDirectory() as d:
+            out = subprocess.run([sys.executable, script, "--help"], cwd=d, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.assertEqual(out.returncode, 0, out.stdout)
+        self.assertIn("--report-only", out.stdout)
 
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -384,10 +403,10 @@ class RepositoryTest(unittest.TestCase):
     def test_storage_enumerates_a_few_hundred_unique_mutants(self):
         files = subprocess.run(["git", "-C", REPO, "ls-files", "storage"], check=True,
                                stdout=subprocess.PIPE, text=True).stdout.split()
-        ms = mutate.enumerate_mutants(REPO, files)
+        ms = mutate_enum.enumerate_mutants(REPO, files)
         self.assertTrue(200 <= len(ms) <= 900, len(ms))
         self.assertEqual(len({m.id for m in ms}), len(ms))
-        self.assertEqual({m.operator for m in ms}, set(mutate.OPERATORS))
+        self.assertEqual({m.operator for m in ms}, set(mutate_operators.OPERATORS))
         self.assertFalse(any(m.file.endswith("_test.cc") for m in ms))
 
 
