@@ -475,7 +475,9 @@ TEST_CASE("A rollover that cannot open its new block fails cleanly and is retrie
       }
       REQUIRE(n->Close().ok());
       n.Reopen();
-      CHECK(n.State("r").msgs == acked.size());
+      // A publish whose record was written before its sync failed stored its message.
+      CHECK(n.State("r").msgs >= acked.size());
+      CHECK(n.State("r").msgs <= acked.size() + (roll.ok() ? 0 : 1));
       for (const auto& [seq, payload] : acked) {
         absl::StatusOr<StoredMsg> m = n->GetMsg("r", seq);
         INFO("seq " << seq << ": " << m.status().ToString());

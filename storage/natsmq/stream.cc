@@ -150,7 +150,11 @@ absl::Status NatsStore::Stream::RollOver() {
 }
 
 // Appends one record to the current block, rolling to a new block when it is full (and
-// after a failed append, whose partial bytes recovery will cut off).
+// after a failed append, whose partial bytes recovery will cut off). It does not sync: once
+// the record is written, the caller first makes memory agree with it (a written record is
+// what recovery will find), then applies the sync policy (SyncIfAlways), so a failed sync
+// never leaves a record on disk that memory does not know (its sequence would be written
+// again by the next publish, and recovery would count both).
 absl::Status NatsStore::Stream::Append(const Record& record, uint64_t* offset, uint32_t* length) {
   const std::string bytes = EncodeRecord(record);
   const Block& cur = blocks_[current_];
@@ -169,8 +173,11 @@ absl::Status NatsStore::Stream::Append(const Record& record, uint64_t* offset, u
   *length = static_cast<uint32_t>(bytes.size());
   block.size += bytes.size();
   unsynced_ = true;
-  if (env_.options->sync_always) return Sync();
   return absl::OkStatus();
+}
+
+absl::Status NatsStore::Stream::SyncIfAlways() {
+  return env_.options->sync_always ? Sync() : absl::OkStatus();
 }
 
 absl::Status NatsStore::Stream::Sync() {
@@ -441,6 +448,7 @@ absl::Status NatsStore::Stream::EvictTo(uint64_t new_first, int64_t now_ns) {
   MQSIM_RETURN_IF_ERROR(Append(marker, &offset, &length));
   RemoveBelow(new_first);
   first_marked_ = true;
+  MQSIM_RETURN_IF_ERROR(SyncIfAlways());
   return DropDeadBlocks();
 }
 
@@ -514,6 +522,8 @@ absl::StatusOr<uint64_t> NatsStore::Stream::Store(const std::string& subject,
   const Location where{current_, offset, length, now_ns, stored};
   Apply(r, where);
   IndexMessage(r.seq, where);
+  // From here the message is stored: a failure below only loses the publisher's ack.
+  MQSIM_RETURN_IF_ERROR(SyncIfAlways());
   if (MQSIM_BUGGIFY(points::kBuggifySyncNow)) MQSIM_RETURN_IF_ERROR(Sync());
   MQSIM_RETURN_IF_ERROR(EnforceLimits(now_ns));
   // The message is stored; only the publisher does not learn it (a lost PubAck).
@@ -575,9 +585,9 @@ absl::Status NatsStore::Stream::Delete(uint64_t seq, int64_t now_ns) {
   uint64_t offset = 0;
   uint32_t length = 0;
   MQSIM_RETURN_IF_ERROR(Append(tomb, &offset, &length));
+  RemoveOne(seq);
   // Deliberately stronger than nats-server 2.9: a delete is durable when it returns.
   MQSIM_RETURN_IF_ERROR(Sync());
-  RemoveOne(seq);
   return DropDeadBlocks();
 }
 

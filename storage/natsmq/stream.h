@@ -74,7 +74,10 @@ class NatsStore::Stream {
   absl::Status OpenBlockForAppend(uint32_t block, bool create);
   absl::Status RollOver();
   // REQUIRES: the stream is open (Create or Recover succeeded; not Closed or Destroyed).
+  // Writes without syncing; see SyncIfAlways.
   absl::Status Append(const Record& record, uint64_t* offset, uint32_t* length);
+  // Sync() when every write is to be synced (sync_always), else nothing.
+  absl::Status SyncIfAlways();
   absl::Status WriteMeta(bool sync);
   // Writes the index of the current block (current_index_) as it closes.
   absl::Status WriteIndex();
