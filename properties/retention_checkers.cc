@@ -1,6 +1,10 @@
 #include "properties/retention_checkers.h"
 
+#include <absl/status/status.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -9,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/assert.h"
 #include "properties/produced_payloads.h"
 #include "properties/retention_model.h"
 #include "properties/topic_walker.h"
@@ -157,8 +162,70 @@ struct NatsTopic {
   // The last publish failed: its eviction may have failed with it (natsmq keeps messages
   // whose eviction marker it could not write, and evicts them at the next attempt).
   bool eviction_pending = false;
+  // Every publish that may have stored a message, in order: its event and, in `bytes`, the
+  // stored bytes of it and all before it (so the bytes after one publish are a difference).
+  std::vector<size_t> publishes;
+  std::vector<uint64_t> bytes;
+  // Messages published before this event may be gone for a reason no limit gives (a failed
+  // DestroyTopic may have deleted part of the stream).
+  size_t gone_before = 0;
 };
 using NatsWalker = TopicWalker<NatsTopic>;
+
+// What may have joined a stream after one publish: the walk's view, for the limits' other
+// direction (nothing evicted that no limit demands).
+struct NatsGrowth {
+  std::vector<size_t> crashes;  // each may hide one stored publish the history never saw
+  uint64_t largest = 0;         // the most stored bytes any publish of the run asked for
+};
+
+// A publish that may have stored its message: any but one refused as too large.
+bool MayHaveStored(const HistoryEvent& e) {
+  return e.ok || e.code != static_cast<int>(absl::StatusCode::kInvalidArgument);
+}
+
+uint64_t StoredBytes(const NatsLimits& l, const HistoryEvent& produce) {
+  return l.size_of ? l.size_of(produce.topic, produce.bytes) : produce.bytes;
+}
+
+// The limits' other direction: the youngest acknowledged message gone before what read-all
+// e holds went by a limit. MaxAge: it was published at least max_age before e (the store
+// stamps a message no earlier than its publish began). MaxMsgs and MaxBytes evict oldest
+// first while a limit is exceeded, so when they took it, it and the messages after it were
+// over the limit: at most every later publish that may have stored, plus one per crash
+// (a publish cut off by it), each at most the largest the run asked for. A message the
+// store never promised (unsynced before a power loss) is left to durability.
+std::optional<Violation> JudgeEvictedEarly(const NatsWalker::Topic& t, const NatsWalker& w,
+                                           const NatsGrowth& growth, const NatsLimits& l, size_t i,
+                                           const HistoryEvent& e) {
+  auto after_gone = t.acked.LowerBound(FirstIdRead(e));
+  if (after_gone == t.acked.begin()) return std::nullopt;
+  const AckedIndex::Entry& gone = *std::prev(after_gone);
+  const HistoryEvent& p = w.event(gone.event);
+  if (gone.event < t.state.gone_before || !w.Promised(p)) return std::nullopt;
+  if (l.max_age_ns() > 0 && p.time_ns + l.max_age_ns() <= e.time_ns) return std::nullopt;
+  const NatsTopic& s = t.state;
+  const size_t at = static_cast<size_t>(
+      std::lower_bound(s.publishes.begin(), s.publishes.end(), gone.event) - s.publishes.begin());
+  MQSIM_ASSERT(at < s.publishes.size() && s.publishes[at] == gone.event);
+  const uint64_t crashes = static_cast<uint64_t>(
+      growth.crashes.end() -
+      std::upper_bound(growth.crashes.begin(), growth.crashes.end(), gone.event));
+  const uint64_t msgs = s.publishes.size() - at + crashes;  // it and every later one
+  const uint64_t bytes =
+      s.bytes.back() - (at == 0 ? 0 : s.bytes[at - 1]) + crashes * growth.largest;
+  if (l.max_msgs > 0 && msgs > static_cast<uint64_t>(l.max_msgs)) return std::nullopt;
+  if (l.max_bytes > 0 && bytes > static_cast<uint64_t>(l.max_bytes)) return std::nullopt;
+  return Violation{Property::kNatsLimits,
+                   "stream " + e.topic + ": acknowledged id " + std::to_string(gone.id) +
+                       " is gone, but no limit demanded it: from it on the stream held at most " +
+                       std::to_string(msgs) + " messages (MaxMsgs " + std::to_string(l.max_msgs) +
+                       ") and " + std::to_string(bytes) + " bytes (MaxBytes " +
+                       std::to_string(l.max_bytes) + "), and it was " +
+                       std::to_string((e.time_ns - p.time_ns) / 1'000'000) + " ms old (MaxAge " +
+                       std::to_string(l.max_age_ns() / 1'000'000) + " ms)",
+                   {gone.event, i}};
+}
 
 // MaxAge (plus slack) for every message the read-all holds.
 std::optional<Violation> JudgeMaxAge(const AckedIndex& acked, const NatsWalker& w,
@@ -290,10 +357,34 @@ std::optional<Violation> CheckNoResurrection(const History& h) {
 
 std::optional<Violation> CheckNatsLimits(const History& h, const NatsLimits& l) {
   NatsWalker w(h);
+  NatsGrowth growth;
+  for (const HistoryEvent& e : h.events()) {
+    if (e.kind == EventKind::kProduce) growth.largest = std::max(growth.largest, StoredBytes(l, e));
+  }
   return w.Walk([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
-    if (e.kind == EventKind::kProduce) w.topic(e.topic).state.eviction_pending = !e.ok;
-    if (e.kind != EventKind::kReadAll || !e.ok) return std::nullopt;
-    return JudgeNatsLimits(w.topic(e.topic), w, l, i, e);
+    NatsTopic& t = w.topic(e.topic).state;
+    switch (e.kind) {
+      case EventKind::kProduce:
+        t.eviction_pending = !e.ok;
+        if (MayHaveStored(e)) {
+          t.publishes.push_back(i);
+          t.bytes.push_back((t.bytes.empty() ? 0 : t.bytes.back()) + StoredBytes(l, e));
+        }
+        break;
+      case EventKind::kCrash:
+        growth.crashes.push_back(i);
+        break;
+      case EventKind::kDestroyTopic:
+        if (!e.ok) t.gone_before = i;
+        break;
+      case EventKind::kReadAll:
+        if (!e.ok) break;
+        if (auto v = JudgeNatsLimits(w.topic(e.topic), w, l, i, e)) return v;
+        return JudgeEvictedEarly(w.topic(e.topic), w, growth, l, i, e);
+      default:
+        break;
+    }
+    return std::nullopt;
   });
 }
 

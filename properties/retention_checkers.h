@@ -53,9 +53,11 @@ std::optional<Violation> CheckNoGapUnderRetention(const History& h, const Retent
 // topic is delivered by the new one.
 std::optional<Violation> CheckNoResurrection(const History& h);
 
-// JetStream limits on a stream (natsmq.md): at every read-all at most max_msgs messages and
-// max_bytes bytes (as size_of counts them), none older than max_age + slack, and with
-// DiscardOld no message younger than max_age missing unless a count or byte limit evicted it.
+// JetStream limits on a stream (natsmq.md), in both directions. At every read-all: at most
+// max_msgs messages and max_bytes bytes (as size_of counts them), none older than max_age +
+// slack; and no acknowledged message gone (DiscardOld evicts oldest first) unless a limit
+// demanded it: it was max_age old, or it and the publishes after it could exceed max_msgs
+// or max_bytes.
 struct NatsLimits {
   int64_t max_msgs = -1;                 // -1: none
   int64_t max_bytes = -1;                // -1: none

@@ -341,6 +341,65 @@ TEST_CASE("NATS limits fail on too many messages, too many bytes, too old a mess
                              age)) == "nats_limits");
 }
 
+TEST_CASE("NATS limits fail when a message goes that no limit demanded") {
+  NatsLimits count{.max_msgs = 2, .max_bytes = -1, .max_age = {}, .slack = {}, .size_of = {}};
+  // Id 2 is gone, but from it on only ids 2 and 3 were ever published: MaxMsgs 2 holds both.
+  CHECK(Prop(CheckNatsLimits(
+            B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(4, {3}, EventKind::kReadAll).h,
+            count)) == "nats_limits");
+  // A crash after id 2 may have cut off a publish that stored a message: then three.
+  B crashed;
+  crashed.Produce(1, 1).Produce(2, 2).Add({.time_ns = 3, .kind = EventKind::kCrash});
+  CHECK(Prop(CheckNatsLimits(crashed.Produce(3, 4).Consume(5, {3}, EventKind::kReadAll).h,
+                             count)) == "none");
+  // A failed publish may have stored its message; one refused as too large did not.
+  B failed;
+  failed.Produce(1, 1).Produce(2, 2);
+  failed.Add({.time_ns = 3, .kind = EventKind::kProduce, .topic = "t", .ok = false, .code = 14});
+  CHECK(Prop(CheckNatsLimits(failed.Produce(3, 4).Consume(5, {3}, EventKind::kReadAll).h, count)) ==
+        "none");
+  B refused;
+  refused.Produce(1, 1).Produce(2, 2);
+  refused.Add({.time_ns = 3, .kind = EventKind::kProduce, .topic = "t", .ok = false, .code = 3});
+  CHECK(Prop(CheckNatsLimits(refused.Produce(3, 4).Consume(5, {3}, EventKind::kReadAll).h,
+                             count)) == "nats_limits");
+  // A failed DestroyTopic may have deleted part of the stream.
+  B destroy;
+  destroy.Produce(1, 1).Produce(2, 2);
+  destroy.Add({.time_ns = 3, .kind = EventKind::kDestroyTopic, .topic = "t", .ok = false});
+  CHECK(Prop(CheckNatsLimits(destroy.Consume(4, {}, EventKind::kReadAll).h, count)) == "none");
+  // An unsynced message before a power loss was never promised: durability judges it.
+  B power;
+  power.Produce(1, 1).Produce(2, 2).Add({.time_ns = 3, .kind = EventKind::kPowerLoss});
+  CHECK(Prop(CheckNatsLimits(power.Consume(4, {1}, EventKind::kReadAll).h, count)) == "none");
+  // MaxBytes: 3 x 32 stored bytes; id 1 may go only while 1..3 exceed the limit.
+  auto bytes = [](int64_t max) {
+    return NatsLimits{.max_msgs = -1,
+                      .max_bytes = max,
+                      .max_age = {},
+                      .slack = {},
+                      .size_of = [](const std::string& t, uint64_t p) {
+                        return JetStreamStoredBytes(t.size(), 0, p);
+                      }};
+  };
+  const History three =
+      B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(4, {2, 3}, EventKind::kReadAll).h;
+  CHECK(Prop(CheckNatsLimits(three, bytes(96))) == "nats_limits");
+  CHECK(Prop(CheckNatsLimits(three, bytes(95))) == "none");
+  // MaxAge 1 s: a message published at t=0 may be gone at 1 s, not at 0.5 s.
+  NatsLimits age{.max_msgs = -1,
+                 .max_bytes = -1,
+                 .max_age = sim::Duration::Seconds(1),
+                 .slack = {},
+                 .size_of = {}};
+  CHECK(Prop(CheckNatsLimits(
+            B().Produce(1, 0).Produce(2, 1).Consume(500'000'000, {2}, EventKind::kReadAll).h,
+            age)) == "nats_limits");
+  CHECK(Prop(CheckNatsLimits(
+            B().Produce(1, 0).Produce(2, 1).Consume(1'000'000'000, {2}, EventKind::kReadAll).h,
+            age)) == "none");
+}
+
 TEST_CASE("Page accounting: the store's pages must describe exactly the messages it holds") {
   auto msg = [](MessageId id, size_t bytes) { return Message{id, std::string(bytes, 'x')}; };
   auto history = [&](std::vector<Message> all, backends::StoreAccounting a) {

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/assert.h"
 #include "faults/fault_points.h"
+#include "storage/natsmq/probes.h"
+#include "storage/rocksmq/probes.h"
 
 namespace mqsim::scenarios {
 
@@ -40,6 +43,26 @@ void CountHistory(const properties::History& h, Coverage* c) {
   }
 }
 
+ProbeCounter::ProbeCounter() {
+  MQSIM_ASSERT_MSG(base::GetProbeSink() == nullptr, "one ProbeCounter at a time");
+  base::SetProbeSink(this);
+}
+
+ProbeCounter::~ProbeCounter() { base::SetProbeSink(nullptr); }
+
+void ProbeCounter::AddTo(Coverage* c) const {
+  for (const auto& [name, n] : hits_) (*c)["probe " + name + " hit"] += n;
+}
+
+const std::vector<std::string>& KnownProbes() {
+  static const std::vector<std::string> all = [] {
+    std::vector<std::string> v(std::begin(rocksmq::probes::kAll), std::end(rocksmq::probes::kAll));
+    v.insert(v.end(), std::begin(natsmq::probes::kAll), std::end(natsmq::probes::kAll));
+    return v;
+  }();
+  return all;
+}
+
 void CountFaults(const faults::FaultCounts& f, Coverage* c) {
   for (const auto& [name, field] : faults::FaultCountFields()) {
     if (f.*field > 0) (*c)["fault " + std::string(name)] += f.*field;
@@ -57,6 +80,7 @@ const std::vector<std::string>& CoverageGoals() {
     for (const std::string& p : faults::KnownFaultPoints()) out.push_back("point " + p + " failed");
     for (const std::string& s : faults::KnownBuggifySites())
       out.push_back("buggify " + s + " fired");
+    for (const std::string& p : KnownProbes()) out.push_back("probe " + p + " hit");
     return out;
   }();
   return goals;

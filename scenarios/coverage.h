@@ -8,10 +8,12 @@
 //   "buggify natsmq/buggify/sync-now fired"                        each BUGGIFY site (reached,
 //                                                                  fired)
 //   "retention pass"                                               retention and expiry passes
+//   "probe natsmq/limit/max-msgs hit"                              each engine probe reached
+//                                                                  (base/probe.h)
 //
 // The goals are the names a complete sweep should reach: every call kind answered ok, every
-// fault kind, and every known fault point failing and BUGGIFY site firing of the engines it
-// ran on.
+// fault kind, and every known fault point failing, BUGGIFY site firing and probe hit (each
+// limit binding, each retention rule deleting, each recovery path) of the engines it ran on.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "base/probe.h"
 #include "faults/fault_injector.h"
 #include "properties/history.h"
 
@@ -31,6 +34,25 @@ using Coverage = std::map<std::string, uint64_t>;
 void CountHistory(const properties::History& h, Coverage* c);
 // Adds what the fault injector did (its counts by kind).
 void CountFaults(const faults::FaultCounts& f, Coverage* c);
+
+// Counts the engines' probes while it lives (one at a time per process: it installs itself as
+// the process's base::ProbeSink).
+class ProbeCounter : public base::ProbeSink {
+ public:
+  ProbeCounter();
+  ~ProbeCounter() override;
+  ProbeCounter(const ProbeCounter&) = delete;
+  ProbeCounter& operator=(const ProbeCounter&) = delete;
+  void Hit(const char* probe) override { ++hits_[probe]; }
+  // Adds "probe <name> hit" per probe reached.
+  void AddTo(Coverage* c) const;
+
+ private:
+  std::map<std::string, uint64_t> hits_;
+};
+
+// Every probe of both engines (storage/*/probes.h), rocksmq's first.
+const std::vector<std::string>& KnownProbes();
 
 // Every name a complete sweep should reach.
 const std::vector<std::string>& CoverageGoals();

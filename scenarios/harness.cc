@@ -82,6 +82,7 @@ RunResult Harness::Run(Workload& workload) {
   r.store = std::string(backends::ToString(type_));
   r.plan = plan_.ToString();
   const sim::Time start = sim_.now();
+  ProbeCounter probes;
   std::optional<Violation> v = workload.Setup();
   if (!v) {
     faults::FaultInjector injector(&sim_, plan_, target_.get());
@@ -92,6 +93,7 @@ RunResult Harness::Run(Workload& workload) {
     injector.Quiesce();
   }
   if (!v) v = workload.Check();
+  probes.AddTo(&r.coverage);
   TraceVerdict(v);
   if (v) {
     r.pass = false;

@@ -4,11 +4,13 @@
 
 #include "base/assert.h"
 #include "base/bug_modes.h"
+#include "base/probe.h"
 #include "base/status_macros.h"
 #include "storage/file_io.h"
 #include "storage/job_names.h"
 #include "storage/natsmq/js_error.h"
 #include "storage/natsmq/natsmq_config.h"
+#include "storage/natsmq/probes.h"
 #include "storage/natsmq/stream.h"
 
 namespace mqsim::natsmq {
@@ -198,6 +200,7 @@ absl::StatusOr<uint64_t> NatsStore::Publish(const std::string& subject, const st
   MQSIM_RETURN_IF_ERROR(CheckOpen());
   const std::string header_block = EncodeHeaders(headers);
   if (static_cast<int64_t>(header_block.size() + payload.size()) > options_.max_payload_bytes) {
+    MQSIM_PROBE(probes::kLimitMaxPayload);
     return absl::InvalidArgumentError(
         "nats: maximum payload exceeded (" + std::to_string(header_block.size() + payload.size()) +
         " bytes, natsmq.server.maxPayload is " + std::to_string(options_.max_payload_bytes) + ")");
@@ -210,6 +213,7 @@ absl::StatusOr<uint64_t> NatsStore::Publish(const std::string& subject, const st
         subject + "\")");
   }
   if (store_bytes() > static_cast<uint64_t>(options_.max_file_store_bytes)) {
+    MQSIM_PROBE(probes::kLimitMaxFileStore);
     return JsError(absl::StatusCode::kResourceExhausted, kJsInsufficientResources,
                    "insufficient resources");
   }

@@ -10,10 +10,12 @@
 #include "base/bug_modes.h"
 #include "base/buggify.h"
 #include "base/fault_point.h"
+#include "base/probe.h"
 #include "base/status_macros.h"
 #include "storage/file_io.h"
 #include "storage/natsmq/fault_points.h"
 #include "storage/natsmq/js_error.h"
+#include "storage/natsmq/probes.h"
 
 namespace mqsim::natsmq {
 
@@ -262,11 +264,15 @@ absl::Status NatsStore::Stream::LoadBlock(uint32_t block, bool last,
         for (const auto& [r, loc] : *out) {
           if (loc.block == block) covered += loc.length;
         }
-        if (covered == file_size) return absl::OkStatus();
+        if (covered == file_size) {
+          MQSIM_PROBE(probes::kRecoveryIndexTrusted);
+          return absl::OkStatus();
+        }
         std::erase_if(*out, [&](const auto& e) { return e.second.block == block; });
       }
     }
   }
+  MQSIM_PROBE(probes::kRecoveryBlockScanned);
   absl::StatusOr<std::string> data = ReadWholeFile(*env_.fs, BlockPath(block, ".blk"));
   if (!data.ok()) return data.status();
   size_t pos = 0;
@@ -281,6 +287,7 @@ absl::Status NatsStore::Stream::LoadBlock(uint32_t block, bool last,
   }
   if (pos < data->size()) {
     // A torn or corrupt tail: cut it off so appends continue from a clean record boundary.
+    MQSIM_PROBE(probes::kRecoveryTornTail);
     std::unique_ptr<rocksdb::FSWritableFile> f;
     IOStatus s = env_.fs->ReopenWritableFile(BlockPath(block, ".blk"), FileOptions(), &f, nullptr);
     if (s.ok()) s = f->Truncate(pos, IOOptions(), nullptr);
@@ -474,9 +481,13 @@ absl::Status NatsStore::Stream::EnforceLimits(int64_t now_ns) {
   uint64_t msgs = msgs_.size();
   uint64_t bytes = bytes_;
   auto it = msgs_.begin();
-  while (it != msgs_.end() &&
-         ((config_.max_msgs > 0 && msgs > static_cast<uint64_t>(config_.max_msgs)) ||
-          (config_.max_bytes > 0 && bytes > static_cast<uint64_t>(config_.max_bytes)))) {
+  for (;;) {
+    const bool over_msgs = config_.max_msgs > 0 && msgs > static_cast<uint64_t>(config_.max_msgs);
+    const bool over_bytes =
+        config_.max_bytes > 0 && bytes > static_cast<uint64_t>(config_.max_bytes);
+    if (it == msgs_.end() || !(over_msgs || over_bytes)) break;
+    if (over_msgs) MQSIM_PROBE(probes::kLimitMaxMsgs);
+    if (over_bytes) MQSIM_PROBE(probes::kLimitMaxBytes);
     --msgs;
     bytes -= it->second.stored_bytes;
     ++it;
@@ -604,6 +615,7 @@ absl::Status NatsStore::Stream::Expire(int64_t now_ns) {
     new_first = std::next(it) == msgs_.end() ? last_seq_ + 1 : std::next(it)->first;
   }
   if (new_first == FirstSeq()) return absl::OkStatus();
+  MQSIM_PROBE(probes::kLimitMaxAge);
   return EvictTo(new_first, now_ns);
 }
 

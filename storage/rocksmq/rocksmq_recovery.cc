@@ -6,8 +6,10 @@
 
 #include "base/bug_modes.h"
 #include "base/fault_point.h"
+#include "base/probe.h"
 #include "base/status_macros.h"
 #include "storage/rocksmq/fault_points.h"
+#include "storage/rocksmq/probes.h"
 #include "storage/rocksmq/rocksmq.h"
 #include "storage/rocksmq/rocksmq_internal.h"
 
@@ -111,6 +113,7 @@ absl::Status RocksMQ::CountAfterCheckpoint(const std::string& name, Topic& t,
        it.Next()) {
     const std::optional<MessageId> id = MessageIdOf(it.key().ToStringView(), prefix);
     if (!id) return absl::DataLossError("rocksmq: malformed message key in topic " + name);
+    if (t.high_water_mark != *id) MQSIM_PROBE(probes::kRecoveryOpenPageCounted);
     t.high_water_mark = *id;
     t.open_bytes += it.value().size();
   }
@@ -124,6 +127,7 @@ absl::Status RocksMQ::Ready() {
   // otherwise make every call reopen both databases.
   const int64_t now = NowMs();
   if (now < next_reopen_ms_) {
+    MQSIM_PROBE(probes::kRecoveryBackoff);
     return absl::UnavailableError("rocksmq: recovering from a failed write; next attempt in " +
                                   std::to_string(next_reopen_ms_ - now) + " ms");
   }
@@ -133,6 +137,7 @@ absl::Status RocksMQ::Ready() {
     next_reopen_ms_ = now + reopen_backoff_ms_;
     return s;
   }
+  MQSIM_PROBE(probes::kRecoveryReopen);
   reopen_backoff_ms_ = 500;
   next_reopen_ms_ = 0;
   return absl::OkStatus();

@@ -9,9 +9,11 @@
 #include "base/bug_modes.h"
 #include "base/buggify.h"
 #include "base/fault_point.h"
+#include "base/probe.h"
 #include "base/status_macros.h"
 #include "storage/job_names.h"
 #include "storage/rocksmq/fault_points.h"
+#include "storage/rocksmq/probes.h"
 #include "storage/rocksmq/rocksmq.h"
 #include "storage/rocksmq/rocksmq_internal.h"
 
@@ -46,12 +48,15 @@ absl::Status RocksMQ::RetainTopic(const std::string& name, Topic& t, int64_t now
     acked_bytes -= doomed_end->second.bytes;
     ++doomed_end;
   }
+  const auto by_time_end = doomed_end;
   while (size_rule && doomed_end != t.pages.end() && doomed_end->second.ack_ms != 0 &&
          acked_bytes - doomed_end->second.bytes > limit_bytes) {
     acked_bytes -= doomed_end->second.bytes;
     ++doomed_end;
   }
   if (doomed_end == t.pages.begin()) return absl::OkStatus();
+  if (by_time_end != t.pages.begin()) MQSIM_PROBE(probes::kRetentionTimeRule);
+  if (doomed_end != by_time_end) MQSIM_PROBE(probes::kRetentionSizeRule);
   // A pass that does less is only late: the rest goes at a later tick.
   if (MQSIM_BUGGIFY(points::kBuggifyRetentionOnePage)) doomed_end = std::next(t.pages.begin());
   const MessageId last_deleted = std::prev(doomed_end)->first;
