@@ -435,6 +435,26 @@ TEST_CASE("Each closed block's index lists its messages, also across a restart a
   CHECK(n->GetMsg("i", 1)->payload == "payload-0");
 }
 
+// Found by natsmq-every-fault-point once the workload deleted messages: a block holding only
+// a tombstone was dropped as soon as it stopped being the current block, while the message
+// it deleted was still on disk in an older block; after a restart the message was back.
+TEST_CASE("A delete survives a restart when its tombstone's block holds nothing else") {
+  NatsMqOptions o;
+  o.block_size_bytes = 1024;
+  Nats n(Kind::kSimulated, o);
+  REQUIRE(n->AddStream(Stream("d")).ok());
+  const std::string fill(300, 'f');
+  for (int i = 0; i < 3; ++i) n.Pub("d", fill);  // block 1: seqs 1..3, nearly full
+  REQUIRE(n->DeleteMsg("d", 1).ok());            // its tombstone opens block 2
+  n.Pub("d", std::string(1000, 'b'));            // seq 4 opens block 3
+  REQUIRE(n->DeleteMsg("d", 2).ok());            // block 2 now holds nothing live
+  REQUIRE(n->Close().ok());
+  n.Reopen();
+  CHECK(absl::IsNotFound(n->GetMsg("d", 1).status()));
+  CHECK(absl::IsNotFound(n->GetMsg("d", 2).status()));
+  CHECK(n.State("d").msgs == 2);
+}
+
 // Found by a swarm seed: a rollover whose new block could not be opened left the stream
 // without a writer, and the next publish crashed the process (through the missing writer's
 // Append when the record fitted the old block, its Sync when it did not). Every disk

@@ -459,12 +459,12 @@ absl::Status NatsStore::Stream::EvictTo(uint64_t new_first, int64_t now_ns) {
   return DropDeadBlocks();
 }
 
+// Only the oldest blocks go, up to the first that still holds a message (or is current).
+// A dead block further on may hold a tombstone or first-marker that removes a message still
+// on disk in an older block: dropping it would bring that message back at recovery.
 absl::Status NatsStore::Stream::DropDeadBlocks() {
   for (auto it = blocks_.begin(); it != blocks_.end();) {
-    if (it->first == current_ || it->second.live != 0) {
-      ++it;
-      continue;
-    }
+    if (it->first == current_ || it->second.live != 0) break;
     readers_.erase(it->first);
     for (const char* ext : {".blk", ".idx"}) {
       const IOStatus s = env_.fs->DeleteFile(BlockPath(it->first, ext), IOOptions(), nullptr);
