@@ -109,6 +109,17 @@ class MessageQueue {
                                                     int n) {
     return absl::UnimplementedError("this store has no readers");
   }
+  // Engine-specific operations (natsmq: JetStream's stream purge and message delete), for
+  // workloads that reach the whole of an engine's API; Unimplemented elsewhere. Purge
+  // removes every message the topic holds (ids continue after them); DeleteMessage removes
+  // one. Both are durable when they return ok: nothing removed comes back, even after a
+  // power loss.
+  virtual absl::Status Purge(const std::string& topic) {
+    return absl::UnimplementedError("this store has no purge");
+  }
+  virtual absl::Status DeleteMessage(const std::string& topic, MessageId id) {
+    return absl::UnimplementedError("this store deletes no single messages");
+  }
   // The store's page bookkeeping for a topic; Unimplemented for stores without pages.
   virtual absl::StatusOr<StoreAccounting> Accounting(const std::string& topic) {
     return absl::UnimplementedError("this store keeps no page bookkeeping");

@@ -70,6 +70,14 @@ absl::Status NatsQueue::SeekToLatest(const std::string& topic, const std::string
   return StartAt(topic, group, st->last_seq + 1);
 }
 
+absl::Status NatsQueue::DeleteMessage(const std::string& topic, MessageId id) {
+  if (id <= 0) {
+    return absl::InvalidArgumentError("delete on topic \"" + topic + "\": message id " +
+                                      std::to_string(id) + " is not a stream sequence");
+  }
+  return store_->DeleteMsg(topic, static_cast<uint64_t>(id));
+}
+
 absl::StatusOr<MessageId> NatsQueue::GetLatestMsg(const std::string& topic) {
   absl::StatusOr<natsmq::StreamState> st = store_->GetStreamState(topic);
   if (!st.ok()) return st.status();

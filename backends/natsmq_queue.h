@@ -29,6 +29,8 @@ class NatsQueue : public MessageQueue {
   absl::Status Seek(const std::string& topic, const std::string& group, MessageId id) override;
   absl::Status SeekToLatest(const std::string& topic, const std::string& group) override;
   absl::StatusOr<MessageId> GetLatestMsg(const std::string& topic) override;
+  absl::Status Purge(const std::string& topic) override { return store_->Purge(topic); }
+  absl::Status DeleteMessage(const std::string& topic, MessageId id) override;
   absl::Status Close() override { return store_->Close(); }
   std::string EncodeId(MessageId id) const override;
   absl::StatusOr<MessageId> DecodeId(std::string_view bytes) const override;

@@ -157,6 +157,15 @@ std::optional<Violation> JudgeConsume(GapWalker::Topic& t, size_t i, const Histo
   return std::nullopt;
 }
 
+// Where a successful seek leaves its group. On a store that clamps, a target beyond the
+// latest acknowledged id + 1 lands somewhere after it (the store's latest may be higher:
+// unacknowledged ids): as a seek to latest.
+Expect SeekExpect(const AckedIndex& acked, size_t i, const HistoryEvent& e, const CheckOptions& o) {
+  const MessageId latest = acked.empty() ? kNone : acked.back().id;
+  if (o.seek_clamps_to_latest && e.id > latest + 1) return Expect{Expect::kNewerThan, latest, i};
+  return Expect{Expect::kFrom, e.id, i};
+}
+
 // A restart: positions after it are the harness's business (it seeks again). A power loss
 // may also have taken unsynced acknowledged messages: nobody can be owed them any more.
 void ForgetPositions(GapWalker& w, bool power_loss) {
@@ -321,7 +330,7 @@ std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOption
         ForgetPositions(w, e.kind == EventKind::kPowerLoss);
         break;
       case EventKind::kSeek:
-        if (e.ok) expect(Expect{Expect::kFrom, e.id, i});
+        if (e.ok) expect(SeekExpect(w.topic(e.topic).acked, i, e, o));
         break;
       case EventKind::kSeekToLatest:
         if (e.ok) {

@@ -45,6 +45,10 @@ struct CheckOptions {
   // With retention: where set, every read that passes over an owed message is listed here,
   // in history order, instead of being let through unjudged.
   std::vector<OwedSkip>* skips = nullptr;
+  // A seek beyond the latest id lands just after the latest instead of at the id sought:
+  // rocksmq clamps the position, natsmq (as nats-server 2.9) the start sequence of a
+  // consumer created beyond the stream's last sequence.
+  bool seek_clamps_to_latest = false;
 };
 
 // Per topic (between destroys): acknowledged ids strictly increase, also across crashes

@@ -247,6 +247,49 @@ TEST_CASE("Seek fails below its target and when it misses the target") {
   CHECK(PropertyOf(CheckNoGapsAndSeeks(gap.h)) == "none");
 }
 
+TEST_CASE("A seek beyond the latest lands just after it where the store clamps") {
+  Builder b;
+  b.Produce("a", 1, "m1").Produce("a", 2, "m2").Group("a").Seek("a", 9).Produce("a", 3, "m3");
+  const CheckOptions clamps{.retention = false, .skips = nullptr, .seek_clamps_to_latest = true};
+  CHECK(PropertyOf(CheckNoGapsAndSeeks(Builder(b).Consume("a", {{3, "m3"}}).h, clamps)) == "none");
+  // Elsewhere the seek lands at its target: 3 is below it.
+  CHECK(PropertyOf(CheckNoGapsAndSeeks(Builder(b).Consume("a", {{3, "m3"}}).h)) == "seek");
+  // Clamped, it still owes what came after the latest, and nothing before it.
+  CHECK(PropertyOf(CheckNoGapsAndSeeks(Builder(b).Consume("a", {}).h, clamps)) == "no_gap");
+  CHECK(PropertyOf(CheckNoGapsAndSeeks(Builder(b).Consume("a", {{2, "m2"}}).h, clamps)) == "seek");
+}
+
+TEST_CASE("Purged and deleted messages are owed to nobody") {
+  Builder b;
+  b.Produce("a", 1, "x", true).Produce("a", 2, "y", true).Produce("a", 3, "z", true);
+  auto del = [](Builder x, bool ok, int code) {
+    x.h.Add(HistoryEvent{.time_ns = ++x.t,
+                         .kind = EventKind::kDeleteMessage,
+                         .topic = "a",
+                         .ok = ok,
+                         .code = code,
+                         .id = 2});
+    return x;
+  };
+  const auto read13 = [](Builder x) {
+    return x.Consume("a", {{1, "x"}, {3, "z"}}, EventKind::kReadAll).h;
+  };
+  CHECK(PropertyOf(CheckDurability(read13(b))) == "durability");
+  CHECK(PropertyOf(CheckDurability(read13(del(b, true, 0)))) == "none");
+  // A failed delete may have happened, unless the store said the message was not there.
+  CHECK(PropertyOf(CheckDurability(read13(del(b, false, 14)))) == "none");
+  CHECK(PropertyOf(CheckDurability(read13(del(b, false, 5)))) == "durability");
+  Builder purged = b;
+  purged.h.Add(HistoryEvent{.time_ns = ++purged.t, .kind = EventKind::kPurge, .topic = "a"});
+  CHECK(PropertyOf(CheckDurability(purged.Consume("a", {}, EventKind::kReadAll).h)) == "none");
+  // A group owes nothing purged: it may read on after the purge from what comes next.
+  Builder g = b;
+  g.Group("a").Consume("a", {{1, "x"}});
+  g.h.Add(HistoryEvent{.time_ns = ++g.t, .kind = EventKind::kPurge, .topic = "a"});
+  g.Produce("a", 4, "w").Consume("a", {{4, "w"}});
+  CHECK(PropertyOf(CheckNoGapsAndSeeks(g.h)) == "none");
+}
+
 TEST_CASE("Latest fails on another topic's id and below an acknowledged id") {
   Builder b;
   b.Produce("channel_tes", 1, "a").Produce("channel_tes", 2, "b");

@@ -52,6 +52,10 @@ std::string_view ToString(EventKind kind) {
       return "subscribe";
     case EventKind::kReceive:
       return "receive";
+    case EventKind::kPurge:
+      return "purge";
+    case EventKind::kDeleteMessage:
+      return "delete-message";
   }
   return "?";
 }

@@ -43,17 +43,19 @@ enum class EventKind {
   kConsume,  // messages as delivered
   kSeek,     // id: the target
   kSeekToLatest,
-  kLatest,      // id: the answer
-  kCrash,       // the process died; page cache kept
-  kPowerLoss,   // unsynced data may be gone
-  kRecover,     // the store is open again
-  kReadAll,     // messages: the whole topic as read after recovery
-  kFlushAll,    // id: the flush timestamp
-  kRetention,   // a retention / expiry pass ran (payload: the job)
-  kSwitch,      // mq.type changed (payload: the new type): every topic starts afresh
-  kAccounting,  // accounting: the store's page bookkeeping, taken with the read-all before it
-  kSubscribe,   // a push consumer attached to the group
-  kReceive,     // messages the application took from a push consumer's buffer (maybe none)
+  kLatest,         // id: the answer
+  kCrash,          // the process died; page cache kept
+  kPowerLoss,      // unsynced data may be gone
+  kRecover,        // the store is open again
+  kReadAll,        // messages: the whole topic as read after recovery
+  kFlushAll,       // id: the flush timestamp
+  kRetention,      // a retention / expiry pass ran (payload: the job)
+  kSwitch,         // mq.type changed (payload: the new type): every topic starts afresh
+  kAccounting,     // accounting: the store's page bookkeeping, taken with the read-all before it
+  kSubscribe,      // a push consumer attached to the group
+  kReceive,        // messages the application took from a push consumer's buffer (maybe none)
+  kPurge,          // every message of the topic removed (engine-specific)
+  kDeleteMessage,  // id: the message removed (engine-specific)
 };
 
 std::string_view ToString(EventKind kind);

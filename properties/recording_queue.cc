@@ -151,6 +151,26 @@ absl::Status RecordingQueue::SeekToLatest(const std::string& topic, const std::s
   return s;
 }
 
+// An engine-specific call the store does not have is not recorded: nothing happened.
+absl::Status RecordingQueue::Purge(const std::string& topic) {
+  HistoryEvent e = Event(EventKind::kPurge, topic);
+  const absl::Status s = inner_->Purge(topic);
+  if (absl::IsUnimplemented(s)) return s;
+  SetStatus(e, s);
+  history_->Add(std::move(e));
+  return s;
+}
+
+absl::Status RecordingQueue::DeleteMessage(const std::string& topic, MessageId id) {
+  HistoryEvent e = Event(EventKind::kDeleteMessage, topic);
+  e.id = id;
+  const absl::Status s = inner_->DeleteMessage(topic, id);
+  if (absl::IsUnimplemented(s)) return s;
+  SetStatus(e, s);
+  history_->Add(std::move(e));
+  return s;
+}
+
 absl::StatusOr<MessageId> RecordingQueue::GetLatestMsg(const std::string& topic) {
   HistoryEvent e = Event(EventKind::kLatest, topic);
   absl::StatusOr<MessageId> id = inner_->GetLatestMsg(topic);

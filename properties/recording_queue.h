@@ -27,6 +27,8 @@ class RecordingQueue : public backends::MessageQueue {
   absl::Status Seek(const std::string& topic, const std::string& group, MessageId id) override;
   absl::Status SeekToLatest(const std::string& topic, const std::string& group) override;
   absl::StatusOr<MessageId> GetLatestMsg(const std::string& topic) override;
+  absl::Status Purge(const std::string& topic) override;
+  absl::Status DeleteMessage(const std::string& topic, MessageId id) override;
   absl::Status Close() override { return inner_->Close(); }
   std::string EncodeId(MessageId id) const override { return inner_->EncodeId(id); }
   absl::StatusOr<MessageId> DecodeId(std::string_view b) const override {

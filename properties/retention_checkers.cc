@@ -123,15 +123,35 @@ struct ResurrectionTopic {
   // floors are only promises once re-observed.
   std::optional<std::pair<MessageId, size_t>> floor;
   ProducedPayloads live;  // this incarnation's payloads, acknowledged or not
+  // Removed by a Purge or DeleteMessage that returned ok (durable then, power loss or not):
+  // every id below purged_below, and the ids in deleted, each with the event that removed it.
+  MessageId purged_below = 0;
+  size_t purge_event = 0;
+  std::map<MessageId, size_t> deleted;
+  MessageId highest = 0;  // the highest id acknowledged or read
 };
 using ResurrectionWalker = TopicWalker<ResurrectionTopic>;
 // Per topic name, the payload digests of its destroyed incarnations.
 using Destroyed = std::map<std::string, std::unordered_set<uint64_t>>;
 
+// A message a successful Purge or DeleteMessage removed.
+std::optional<Violation> JudgeRemoved(const ResurrectionTopic& t, const SeenMessage& m, size_t i,
+                                      const HistoryEvent& e) {
+  auto deleted = t.deleted.find(m.id);
+  if (m.id >= t.purged_below && deleted == t.deleted.end()) return std::nullopt;
+  const bool purged = m.id < t.purged_below;
+  return Violation{Property::kNoResurrection,
+                   "topic " + e.topic + ": id " + std::to_string(m.id) + " came back after " +
+                       (purged ? "a purge" : "its delete") + " returned ok",
+                   {purged ? t.purge_event : deleted->second, i}};
+}
+
 std::optional<Violation> JudgeResurrection(ResurrectionWalker::Topic& t, const Destroyed& destroyed,
                                            size_t i, const HistoryEvent& e) {
   auto gone = destroyed.find(e.topic);
   for (const SeenMessage& m : e.messages) {
+    if (auto v = JudgeRemoved(t.state, m, i, e)) return v;
+    t.state.highest = std::max(t.state.highest, m.id);
     if (gone != destroyed.end() && gone->second.count(m.digest) != 0 &&
         !t.state.live.Contains(m.digest)) {
       return Violation{Property::kNoResurrection,
@@ -304,7 +324,9 @@ std::string WhyNotRetained(RetentionModel& model, const RetentionBounds& b, cons
 
 std::optional<Violation> CheckNoGapUnderRetention(const History& h, const RetentionBounds& b) {
   std::vector<OwedSkip> skips;
-  if (auto v = CheckNoGapsAndSeeks(h, CheckOptions{.retention = true, .skips = &skips})) return v;
+  // The retention model is rocksmq's, and so are its seeks: beyond latest, they clamp.
+  const CheckOptions o{.retention = true, .skips = &skips, .seek_clamps_to_latest = true};
+  if (auto v = CheckNoGapsAndSeeks(h, o)) return v;
   if (skips.empty()) return std::nullopt;
   RetentionModel model(h, b);
   size_t next = 0;
@@ -338,8 +360,21 @@ std::optional<Violation> CheckNoResurrection(const History& h) {
           destroyed[e.topic].insert(live.begin(), live.end());
         }
         break;
-      case EventKind::kProduce:
-        w.topic(e.topic).state.live.Add(e.digest);
+      case EventKind::kProduce: {
+        ResurrectionTopic& t = w.topic(e.topic).state;
+        t.live.Add(e.digest);
+        if (e.ok) t.highest = std::max(t.highest, e.id);
+        break;
+      }
+      case EventKind::kPurge:
+        if (e.ok) {
+          ResurrectionTopic& t = w.topic(e.topic).state;
+          t.purged_below = t.highest + 1;
+          t.purge_event = i;
+        }
+        break;
+      case EventKind::kDeleteMessage:
+        if (e.ok) w.topic(e.topic).state.deleted[e.id] = i;
         break;
       case EventKind::kConsume:
       case EventKind::kReadAll:

@@ -50,7 +50,8 @@ std::optional<Violation> CheckNoGapUnderRetention(const History& h, const Retent
 
 // Nothing deleted comes back: once a read-all shows a topic starting at id F, no later
 // read delivers an older acknowledged message; after DestroyTopic, no message of the old
-// topic is delivered by the new one.
+// topic is delivered by the new one; after a Purge or DeleteMessage returned ok, none it
+// removed is delivered again, power loss or not.
 std::optional<Violation> CheckNoResurrection(const History& h);
 
 // JetStream limits on a stream (natsmq.md), in both directions. At every read-all: at most

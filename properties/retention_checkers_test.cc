@@ -296,6 +296,34 @@ TEST_CASE("No-resurrection fails when a deleted or destroyed message comes back"
   CHECK(Prop(CheckNoResurrection(d.h)) == "no_resurrection");
 }
 
+TEST_CASE("No-resurrection fails when a purged or deleted message comes back") {
+  auto removed = [](EventKind kind, bool ok) {
+    B b;
+    b.Produce(1, 1).Produce(2, 2).Produce(3, 3);
+    b.Add({.time_ns = 4, .kind = kind, .topic = "t", .ok = ok, .id = 2});
+    // A power loss does not excuse it: both calls are synced before they return ok.
+    return b.Add({.time_ns = 5, .kind = EventKind::kPowerLoss});
+  };
+  CHECK(Prop(CheckNoResurrection(
+            removed(EventKind::kDeleteMessage, true).Consume(6, {2, 3}, EventKind::kReadAll).h)) ==
+        "no_resurrection");
+  CHECK(Prop(CheckNoResurrection(
+            removed(EventKind::kDeleteMessage, true).Consume(6, {1, 3}, EventKind::kReadAll).h)) ==
+        "none");
+  CHECK(Prop(CheckNoResurrection(removed(EventKind::kPurge, true).Consume(6, {3}).h)) ==
+        "no_resurrection");
+  CHECK(
+      Prop(CheckNoResurrection(
+          removed(EventKind::kPurge, true).Produce(4, 7).Consume(8, {4}, EventKind::kReadAll).h)) ==
+      "none");
+  // A failed call may not have happened.
+  CHECK(Prop(CheckNoResurrection(removed(EventKind::kDeleteMessage, false)
+                                     .Consume(6, {1, 2, 3}, EventKind::kReadAll)
+                                     .h)) == "none");
+  CHECK(Prop(CheckNoResurrection(removed(EventKind::kPurge, false).Consume(6, {1, 2, 3}).h)) ==
+        "none");
+}
+
 TEST_CASE("NATS limits fail on too many messages, too many bytes, too old a message") {
   NatsLimits count{.max_msgs = 2, .max_bytes = -1, .max_age = {}, .slack = {}, .size_of = {}};
   CHECK(Prop(CheckNatsLimits(B().Produce(1, 1)

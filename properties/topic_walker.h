@@ -12,6 +12,8 @@
 // property.
 #pragma once
 
+#include <absl/status/status.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -44,6 +46,9 @@ class TopicWalker {
   //   - a switch of mq.type forgets every topic (with kForgetTopics);
   //   - a successful DestroyTopic forgets its topic;
   //   - an acknowledged Produce joins its topic's AckedIndex;
+  //   - a Purge or DeleteMessage, ok or failed (a failed one may have happened; not a
+  //     delete answered NOT_FOUND), takes what it removes out of the AckedIndex: no property
+  //     owes those messages to anyone;
   //   - a power loss becomes the last one (last_power_loss_ns()).
   // So the judge sees the topics as they were just before the event: a produce's id is not
   // in the index yet, a topic being destroyed still has its state. The first verdict the
@@ -91,6 +96,14 @@ class TopicWalker {
         break;
       case EventKind::kPowerLoss:
         last_power_loss_ns_ = e.time_ns;
+        break;
+      case EventKind::kPurge:  // a failed one may have happened: nobody is owed them either
+        topics_[e.topic].acked.EraseIf([](const AckedIndex::Entry&) { return true; });
+        break;
+      case EventKind::kDeleteMessage:  // NOT_FOUND: the store says it was not there
+        if (e.ok || e.code != static_cast<int>(absl::StatusCode::kNotFound)) {
+          topics_[e.topic].acked.EraseIf([&](const AckedIndex::Entry& a) { return a.id == e.id; });
+        }
         break;
       default:
         break;

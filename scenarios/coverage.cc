@@ -18,10 +18,11 @@ namespace {
 
 // The store calls a history records (the rest are the harness's own events).
 constexpr EventKind kCalls[] = {
-    EventKind::kCreateTopic, EventKind::kDestroyTopic, EventKind::kProduce,
-    EventKind::kCreateGroup, EventKind::kDestroyGroup, EventKind::kConsume,
-    EventKind::kSeek,        EventKind::kSeekToLatest, EventKind::kLatest,
-    EventKind::kReadAll,     EventKind::kSubscribe,    EventKind::kReceive,
+    EventKind::kCreateTopic, EventKind::kDestroyTopic,  EventKind::kProduce,
+    EventKind::kCreateGroup, EventKind::kDestroyGroup,  EventKind::kConsume,
+    EventKind::kSeek,        EventKind::kSeekToLatest,  EventKind::kLatest,
+    EventKind::kReadAll,     EventKind::kSubscribe,     EventKind::kReceive,
+    EventKind::kPurge,       EventKind::kDeleteMessage,
 };
 
 bool IsCall(EventKind k) {

@@ -195,6 +195,7 @@ sim::Task<void> GenericWorkload::Consumer(size_t group) {
     if (sc_.workload.topic_churn > 0 && group == 0 && rng_.Chance(sc_.workload.topic_churn)) {
       ChurnTopic();
     }
+    if (group == 0) EngineCalls();
     if (c.group_churn > 0 && !IsPush(group) && rng_.Chance(c.group_churn)) ChurnGroup(group);
   }
 }
@@ -214,9 +215,16 @@ void GenericWorkload::ConsumeTopic(size_t group, const std::string& t) {
   if (got.ok() && !got->empty()) next_[{t, g}] = got->back().id + 1;
 }
 
-// An acknowledged id, or the id after one (missing where a crash skipped ids), or latest.
+// An acknowledged id, or the id after one (missing where a crash skipped ids), or latest;
+// with seek_beyond_latest, 1 to 8 ids beyond the latest acknowledged one.
 void GenericWorkload::Seek(const std::string& t, const std::string& g) {
   const std::vector<MessageId>& ids = acked_ids_[t];
+  const double beyond = sc_.workload.consumers.seek_beyond_latest;
+  if (beyond > 0 && rng_.Chance(beyond)) {
+    const MessageId target = (ids.empty() ? 0 : ids.back()) + 1 + rng_.Uniform(0, 7);
+    if (queue_->Seek(t, g, target).ok()) next_[{t, g}] = target;
+    return;
+  }
   const double pick = rng_.Unit();
   if (!ids.empty() && pick < 0.85) {
     MessageId target = ids[rng_.Below(ids.size())];
@@ -233,6 +241,20 @@ void GenericWorkload::ChurnGroup(size_t group) {
   const std::string& g = groups_[group];
   if (!queue_->DestroyConsumerGroup(t, g).ok()) return;
   if (queue_->CreateConsumerGroup(t, g).ok()) next_[{t, g}] = 0;
+}
+
+// The engine-specific calls (scenario.h, WorkloadSpec::purge and delete_message): on stores
+// without them the call is answered Unimplemented, and nothing is recorded.
+void GenericWorkload::EngineCalls() {
+  const WorkloadSpec& w = sc_.workload;
+  if (w.purge > 0 && rng_.Chance(w.purge)) {
+    (void)queue_->Purge(topics_[rng_.Below(topics_.size())]);
+  }
+  if (w.delete_message > 0 && rng_.Chance(w.delete_message)) {
+    const std::string& t = topics_[rng_.Below(topics_.size())];
+    const std::vector<MessageId>& ids = acked_ids_[t];
+    if (!ids.empty()) (void)queue_->DeleteMessage(t, ids[rng_.Below(ids.size())]);
+  }
 }
 
 // A collection is dropped and its channel reused: the topic starts again, empty. A drop

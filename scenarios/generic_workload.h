@@ -50,6 +50,7 @@ class GenericWorkload : public Workload {
   void Seek(const std::string& topic, const std::string& group);
   void ChurnTopic();
   void ChurnGroup(size_t group);
+  void EngineCalls();
   sim::Task<void> Reader();
   void ReadAll(const std::string& topic);
   sim::Time NextAfter(sim::Duration mean);

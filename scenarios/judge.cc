@@ -18,7 +18,10 @@ using properties::Violation;
 bool Always(const JudgeInput&) { return true; }
 
 CheckOptions Options(const JudgeInput& in) {
-  return CheckOptions{.retention = RocksMqRetentionOn(in) || NatsLimitsOn(in)};
+  return CheckOptions{.retention = RocksMqRetentionOn(in) || NatsLimitsOn(in),
+                      .skips = nullptr,
+                      .seek_clamps_to_latest = in.type == backends::MqType::kRocksMq ||
+                                               in.type == backends::MqType::kNatsMq};
 }
 
 std::optional<Violation> Ordering(const JudgeInput& in) {

@@ -127,6 +127,13 @@ absl::Status ParsePush(YamlSection& c, ConsumerSpec* out) {
   return push->CheckNoUnknownKeys();
 }
 
+// An optional probability: absent leaves *out as it is.
+absl::Status GetProbability(YamlSection& s, const std::string& key, double* out) {
+  MQSIM_RETURN_IF_ERROR(s.Get(key, out));
+  if (*out < 0 || *out > 1) return s.Error(key, "must be a probability in [0, 1]");
+  return absl::OkStatus();
+}
+
 absl::Status ParseConsumers(YamlSection& w, ConsumerSpec* out) {
   absl::StatusOr<YamlSection> c = w.Child("consumers");
   if (!c.ok()) return c.status();
@@ -138,10 +145,8 @@ absl::Status ParseConsumers(YamlSection& w, ConsumerSpec* out) {
   if (out->seek_probability < 0 || out->seek_probability > 1) {
     return c->Error("seek_probability", "must be a probability in [0, 1]");
   }
-  MQSIM_RETURN_IF_ERROR(c->Get("group_churn", &out->group_churn));
-  if (out->group_churn < 0 || out->group_churn > 1) {
-    return c->Error("group_churn", "must be a probability in [0, 1]");
-  }
+  MQSIM_RETURN_IF_ERROR(GetProbability(*c, "seek_beyond_latest", &out->seek_beyond_latest));
+  MQSIM_RETURN_IF_ERROR(GetProbability(*c, "group_churn", &out->group_churn));
   absl::StatusOr<YamlSection> stall = c->Child("stall");
   if (!stall.ok()) return stall.status();
   MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*stall, "every", &out->stall_every));
@@ -154,10 +159,9 @@ absl::Status ParseConsumers(YamlSection& w, ConsumerSpec* out) {
 absl::Status ParseWorkload(YamlSection w, sim::Duration duration, WorkloadSpec* out) {
   MQSIM_RETURN_IF_ERROR(w.Get("topics", &out->topics));
   if (out->topics < 1 || out->topics > 64) return w.Error("topics", "must be 1..64");
-  MQSIM_RETURN_IF_ERROR(w.Get("topic_churn", &out->topic_churn));
-  if (out->topic_churn < 0 || out->topic_churn > 1) {
-    return w.Error("topic_churn", "must be a probability in [0, 1]");
-  }
+  MQSIM_RETURN_IF_ERROR(GetProbability(w, "topic_churn", &out->topic_churn));
+  MQSIM_RETURN_IF_ERROR(GetProbability(w, "purge", &out->purge));
+  MQSIM_RETURN_IF_ERROR(GetProbability(w, "delete", &out->delete_message));
   MQSIM_RETURN_IF_ERROR(GetDuration(w, "read_all_every", &out->read_all_every));
   if (out->read_all_every < sim::Duration::Seconds(1)) {
     return w.Error("read_all_every", "must be at least 1s");

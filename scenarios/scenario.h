@@ -9,10 +9,11 @@
 //   helm_values: values.yaml   # the values given to `helm install -f`
 //   helm_set: [KEY=VALUE]      # as `helm --set`, after helm_values
 //   config: {mq: {...}, rocksmq: {...}, natsmq: {...}, pulsar: {...}, kafka: {...}}
-//   workload: {topics, topic_churn, read_all_every,
+//   workload: {topics, topic_churn, purge, delete, read_all_every,
 //              producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync,
 //                          idle: {every, for}},
-//              consumers: {groups, batch, seek_probability, group_churn, stall: {every, for},
+//              consumers: {groups, batch, seek_probability, seek_beyond_latest, group_churn,
+//                          stall: {every, for},
 //                          push: {groups, buffer}},   # the last `groups` groups push
 //              milvus: {flush_interval, operator: [{at, do, to}]}}  # scenarios/milvus_spec.h
 //   faults: {crash: {mean_interval}, power_loss: {mean_interval},
@@ -65,6 +66,9 @@ struct ConsumerSpec {
   int groups = 1;
   int batch = 16;
   double seek_probability = 0;
+  // Of the seeks, the share aimed beyond the latest id (1 to 8 past it; natsmq: a consumer
+  // starting by a sequence not yet written).
+  double seek_beyond_latest = 0;
   // Per pulling group and tick, the probability that the group is destroyed on one topic and
   // created again, reading from the start (a data node dropping and re-making its
   // subscription). Push groups keep theirs.
@@ -83,6 +87,11 @@ struct WorkloadSpec {
   // Per consumer tick, the probability that a topic is destroyed and created again (Milvus
   // drops a collection and reuses its channel).
   double topic_churn = 0;
+  // Per consumer tick, the probabilities of the engine-specific calls (natsmq only; other
+  // stores answer Unimplemented and nothing happens): purging a topic, deleting one
+  // acknowledged message.
+  double purge = 0;
+  double delete_message = 0;
   // How often every topic is read back in full (with the store's page accounting) for the
   // durability, retention and resurrection checks; a last full read always ends the run.
   // Each read costs a retention window of messages: long soaks read less often.
