@@ -182,6 +182,9 @@ void ForgetPositions(GapWalker& w, bool power_loss) {
 struct LatestTopic {
   bool unknown = false;     // a produce failed: an id may exist unacknowledged
   bool maybe_lost = false;  // a power loss may have taken acknowledged ones
+  // Every id ever acknowledged, ascending: a purge or delete that failed takes ids out of
+  // the walker's index that may still be there.
+  std::vector<MessageId> ever;
 };
 using LatestWalker = TopicWalker<LatestTopic>;
 
@@ -197,7 +200,8 @@ std::optional<Violation> JudgeLatest(const LatestWalker::Topic& t, size_t i, con
     }
     return std::nullopt;
   }
-  const bool known = a.Find(e.id) != nullptr;
+  const std::vector<MessageId>& ever = t.state.ever;
+  const bool known = a.Find(e.id) != nullptr || std::binary_search(ever.begin(), ever.end(), e.id);
   const bool above = a.empty() || e.id > a.back().id;
   if (!known && !(above && t.state.unknown)) {
     return Fail(Property::kLatest,
@@ -353,6 +357,9 @@ std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o) {
   return w.Walk([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
     if (e.kind == EventKind::kProduce && !e.ok) {
       w.topic(e.topic).state.unknown = true;
+    } else if (e.kind == EventKind::kProduce) {
+      std::vector<MessageId>& ever = w.topic(e.topic).state.ever;
+      if (ever.empty() || ever.back() < e.id) ever.push_back(e.id);  // ordering judges the rest
     } else if (e.kind == EventKind::kPowerLoss) {
       for (auto& [name, t] : w.topics()) {
         for (const AckedIndex::Entry& a : t.acked) {

@@ -300,6 +300,12 @@ TEST_CASE("Latest fails on another topic's id and below an acknowledged id") {
   CHECK(PropertyOf(CheckLatest(Builder(b).Latest("channel_test", 5).h)) == "latest");
   CHECK(PropertyOf(CheckLatest(Builder(b).Latest("channel_test", backends::kNoMessage).h)) ==
         "latest");
+  // A failed purge may not have happened: the latest may still be an id it would have taken.
+  Builder purge = b;
+  purge.h.Add(HistoryEvent{
+      .time_ns = ++purge.t, .kind = EventKind::kPurge, .topic = "channel_test", .ok = false});
+  CHECK(PropertyOf(CheckLatest(Builder(purge).Latest("channel_test", 9).h)) == "none");
+  CHECK(PropertyOf(CheckLatest(Builder(purge).Latest("channel_test", 10).h)) == "latest");
 }
 
 TEST_CASE("Durability fails on a lost promised message and on an invented one") {

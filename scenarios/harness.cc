@@ -7,7 +7,9 @@
 #include "faults/fault_injector.h"
 #include "scenarios/coverage.h"
 #include "scenarios/workload.h"
+#include "scenarios/workload_mix.h"
 #include "storage/job_names.h"
+#include "storage/rocksmq/rocksmq_options.h"
 
 namespace mqsim::scenarios {
 
@@ -16,7 +18,7 @@ using properties::HistoryEvent;
 using properties::Violation;
 
 Harness::Harness(const Scenario& scenario, uint64_t seed, sim::Trace* trace, backends::MqType type)
-    : sc_(scenario), type_(type), sim_(seed, trace), plan_(scenario.PlanFor(seed)) {
+    : sc_(ForSeed(scenario, seed)), type_(type), sim_(seed, trace), plan_(scenario.PlanFor(seed)) {
   history_.set_trace(&sim_.trace());  // the store's answers are part of the run's hash
   store_ = MakeStore(type_, kStoreProcess, "/data");
   target_ = std::make_unique<faults::StoreTarget>(
@@ -26,6 +28,12 @@ Harness::Harness(const Scenario& scenario, uint64_t seed, sim::Trace* trace, bac
 }
 
 Harness::~Harness() = default;
+
+Scenario Harness::ForSeed(const Scenario& scenario, uint64_t seed) {
+  Scenario sc = scenario;
+  sc.workload = scenario.WorkloadFor(seed);
+  return sc;
+}
 
 void Harness::Crashed(std::optional<sim::PowerLossMode> power_loss) {
   ++crashes_;
@@ -64,11 +72,19 @@ backends::MilvusMqConfig Harness::StoreConfig(const backends::MilvusMqConfig& ba
   return config;
 }
 
+// A full disk or a failing write point can leave the store refusing calls for as long as
+// the disk stays full plus rocksmq's longest reopen backoff: delivery and retention wait too.
 sim::Duration Harness::Lateness() const {
   const bool restarts = plan_.crashes() || plan_.power_losses();
+  const bool disk_full =
+      plan_.disk_full_interval > sim::Duration::Zero() || plan_.disk_capacity_bytes != UINT64_MAX;
+  const bool refuses = disk_full || !plan_.fiu_points.empty();
+  const sim::Duration refusing =
+      (disk_full ? plan_.disk_full_duration : sim::Duration::Zero()) +
+      (refuses ? sim::Duration::Millis(rocksmq::kMaxReopenBackoffMs) : sim::Duration::Zero());
   return store_->jobs().longest_starvation() +
          (restarts ? plan_.restart_delay_max : sim::Duration::Zero()) + plan_.gc_pause_max +
-         plan_.go_gc.pause_max + plan_.latency.sync.stall + sim::Duration::Seconds(1);
+         plan_.go_gc.pause_max + plan_.latency.sync.stall + refusing + sim::Duration::Seconds(1);
 }
 
 void Harness::RecordPanic(const std::string& message) {
@@ -81,6 +97,7 @@ RunResult Harness::Run(Workload& workload) {
   RunResult r;
   r.store = std::string(backends::ToString(type_));
   r.plan = plan_.ToString();
+  if (sc_.swarm_workload) r.plan += "; workload mix: " + WorkloadMixString(sc_.workload);
   const sim::Time start = sim_.now();
   ProbeCounter probes;
   std::optional<Violation> v = workload.Setup();

@@ -67,6 +67,8 @@ class Harness {
   const std::string& panic() const { return panic_; }
 
   const Scenario& scenario() const { return sc_; }
+  // `scenario` with the workload of `seed`.
+  static Scenario ForSeed(const Scenario& scenario, uint64_t seed);
   backends::MqType type() const { return type_; }
   sim::Simulation& sim() { return sim_; }
   sim::Scheduler& scheduler() { return sim_.scheduler(); }
@@ -83,7 +85,7 @@ class Harness {
   void TraceVerdict(const std::optional<properties::Violation>& v);
   void Summarise(RunResult& r) const;
 
-  const Scenario& sc_;
+  const Scenario sc_;  // the scenario with this seed's workload (Scenario::WorkloadFor)
   backends::MqType type_;
   sim::Simulation sim_;
   faults::FaultPlan plan_;

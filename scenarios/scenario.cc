@@ -12,6 +12,7 @@
 #include "faults/fault_points.h"
 #include "scenarios/milvus_spec.h"
 #include "scenarios/scenario_fields.h"
+#include "scenarios/workload_mix.h"
 
 namespace mqsim::scenarios {
 
@@ -326,6 +327,12 @@ bool Scenario::Checks(properties::Property property) const {
          std::find(checks.begin(), checks.end(), properties::Name(property)) != checks.end();
 }
 
+WorkloadSpec Scenario::WorkloadFor(uint64_t seed) const {
+  if (!swarm_workload) return workload;
+  sim::Random rng(seed ^ 0x776f'726b'6d69'7800ULL);  // "workmix"
+  return DrawWorkloadMix(rng, workload);
+}
+
 faults::FaultPlan Scenario::PlanFor(uint64_t seed) const {
   if (!swarm) return faults;
   sim::Random rng(seed ^ 0x7377'6172'6d00'0000ULL);  // "swarm"
@@ -496,6 +503,10 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
   if (!f.ok()) return f.status();
   MQSIM_RETURN_IF_ERROR(ParseFaults(*f, &sc.faults));
   MQSIM_RETURN_IF_ERROR(s.Get("swarm", &sc.swarm));
+  MQSIM_RETURN_IF_ERROR(s.Get("swarm_workload", &sc.swarm_workload));
+  if (sc.swarm_workload && sc.workload.milvus.enabled) {
+    return s.Error("swarm_workload", "draws the generic workload's mix; this scenario runs milvus");
+  }
   MQSIM_RETURN_IF_ERROR(ParseChecks(s, &sc));
   MQSIM_RETURN_IF_ERROR(s.CheckNoUnknownKeys());
   absl::StatusOr<backends::MqType> type = sc.StoreType();

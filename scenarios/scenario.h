@@ -22,6 +22,7 @@
 //            gc: {pause_ms: [a, b], every, gogc}, starve: {task, for, every},
 //            fiu: {points: [...], probability}, buggify: true}
 //   swarm: false               # true: each seed draws its own fault mix
+//   swarm_workload: false      # true: each seed draws its own workload operation mix
 //   checks: [ordering, durability, retention, seek, flush_before_switch]  # default: all
 //
 // The configuration keys resolve in Milvus's and the chart's order (deployment_config.h).
@@ -117,6 +118,8 @@ struct Scenario {
   WorkloadSpec workload;
   faults::FaultPlan faults;
   bool swarm = false;
+  // Each seed also draws its generic workload's operation mix (scenarios/workload_mix.h).
+  bool swarm_workload = false;
   std::vector<std::string> checks;  // empty: all that apply
   // A scenario that demonstrates a failure (e.g. a switch without FlushAll) names the
   // property it must fail; sweeps count that failure as the expected outcome.
@@ -127,6 +130,8 @@ struct Scenario {
   bool Checks(properties::Property property) const;
   // The fault plan of one seed (swarm: drawn from the seed).
   faults::FaultPlan PlanFor(uint64_t seed) const;
+  // The workload of one seed (swarm_workload: its operation mix drawn from the seed).
+  WorkloadSpec WorkloadFor(uint64_t seed) const;
 
   // Whether the store enforces retention in this configuration: rocksmq's time or size rule,
   // natsmq's MaxMsgs, MaxBytes or MaxAge.

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "scenarios/workload_mix.h"
+
 namespace mqsim::scenarios {
 namespace {
 
@@ -117,6 +119,37 @@ TEST_CASE("Swarm: each seed its own plan, the same seed the same plan") {
   std::set<std::string> plans;
   for (uint64_t seed = 1; seed <= 20; ++seed) plans.insert(s->PlanFor(seed).ToString());
   CHECK(plans.size() > 10);
+}
+
+TEST_CASE("Swarm workload: each seed its own operation mix, the same seed the same mix") {
+  absl::StatusOr<Scenario> s = ParseScenario(kHead + "swarm_workload: true\n", "s.yaml");
+  REQUIRE(s.ok());
+  CHECK(WorkloadMixString(s->WorkloadFor(7)) == WorkloadMixString(s->WorkloadFor(7)));
+  std::set<std::string> mixes;
+  bool purges = false;
+  bool pushes = false;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    const WorkloadSpec w = s->WorkloadFor(seed);
+    mixes.insert(WorkloadMixString(w));
+    purges = purges || w.purge > 0;
+    pushes = pushes || w.consumers.push_groups > 0;
+    CHECK(w.topics == s->workload.topics);  // what the scenario says stays
+    CHECK(w.producers.rate_per_s == s->workload.producers.rate_per_s);
+  }
+  CHECK(mixes.size() == 40);
+  CHECK(purges);
+  CHECK(pushes);
+  // Without it, the workload is the scenario's.
+  absl::StatusOr<Scenario> plain = ParseScenario(kHead, "p.yaml");
+  REQUIRE(plain.ok());
+  CHECK(plain->WorkloadFor(3).consumers.seek_probability ==
+        plain->workload.consumers.seek_probability);
+  // The Milvus data path has no mix to draw.
+  absl::StatusOr<Scenario> milvus = ParseScenario(
+      "name: m\nduration: 5m\nbackend: rocksmq\nworkload: {milvus: {}}\nswarm_workload: true\n",
+      "m.yaml");
+  REQUIRE_FALSE(milvus.ok());
+  CHECK(std::string(milvus.status().message()).find("swarm_workload") != std::string::npos);
 }
 
 }  // namespace

@@ -195,6 +195,24 @@ absl::StatusOr<std::string> MakeSelfContained(const std::string& yaml, const std
   return Emit(root);
 }
 
+void WorkloadMixToYaml(const WorkloadSpec& w, YAML::Node workload) {
+  YAML::Node c = workload["consumers"];
+  c["groups"] = w.consumers.groups;
+  c["push"]["groups"] = w.consumers.push_groups;
+  c["seek_probability"] = w.consumers.seek_probability;
+  c["seek_beyond_latest"] = w.consumers.seek_beyond_latest;
+  c["group_churn"] = w.consumers.group_churn;
+  if (w.consumers.stall_every > sim::Duration::Zero()) {
+    c["stall"]["every"] = DurationText(w.consumers.stall_every);
+    c["stall"]["for"] = DurationText(w.consumers.stall_for);
+  } else {
+    c.remove("stall");
+  }
+  workload["topic_churn"] = w.topic_churn;
+  workload["purge"] = w.purge;
+  workload["delete"] = w.delete_message;
+}
+
 YAML::Node FaultPlanToYaml(const faults::FaultPlan& p) {
   YAML::Node f(YAML::NodeType::Map);
   auto on = [](sim::Duration d) { return d > sim::Duration::Zero(); };
@@ -272,6 +290,11 @@ absl::StatusOr<ShrinkResult> Shrink(const std::string& yaml, const std::string& 
     best["swarm"] = false;
     best["faults"] = FaultPlanToYaml(original->PlanFor(seed));
     out.kept.push_back("the seed's swarm plan made explicit");
+  }
+  if (original->swarm_workload) {  // the same for the seed's workload mix
+    best["swarm_workload"] = false;
+    WorkloadMixToYaml(original->WorkloadFor(seed), best["workload"]);
+    out.kept.push_back("the seed's workload mix made explicit");
   }
   best["name"] = original->name + "-shrunk";
   out.yaml = Emit(best);

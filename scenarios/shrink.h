@@ -40,5 +40,8 @@ absl::StatusOr<std::string> MakeSelfContained(const std::string& yaml, const std
 
 // The YAML `faults:` mapping of a plan (what Swarm drew for a seed, made explicit).
 YAML::Node FaultPlanToYaml(const faults::FaultPlan& plan);
+// Writes a workload's operation mix (what DrawWorkloadMix drew for a seed) into the YAML
+// `workload:` mapping, over what it held.
+void WorkloadMixToYaml(const WorkloadSpec& w, YAML::Node workload);
 
 }  // namespace mqsim::scenarios

@@ -6,7 +6,8 @@
 //   MQSIM_SEEDS     A..B
 //   MQSIM_CORPUS    1: also every seed in scenarios/corpus/<name>.seeds
 //   MQSIM_BUGS      a,b: bug modes switched on (a REPRO line of an `mqsim --bug` run sets it)
-//   MQSIM_SWARM     1: every selected scenario draws its fault mix from the seed (swarm)
+//   MQSIM_SWARM     1: every selected scenario draws its fault mix from the seed (swarm), and
+//                   so does every generic workload its operation mix (swarm_workload)
 //   MQSIM_BACKEND   rocksmq|natsmq: run every selected scenario on this engine instead;
 //                   scenarios that select their store through mq.type, run the Milvus data
 //                   path or demonstrate a failure are left out
@@ -108,7 +109,10 @@ std::optional<std::vector<Scenario>> Select(const Config& c, std::vector<Scenari
   std::vector<Scenario> out;
   for (Scenario& sc : stock) {
     if (c.which != "all" && sc.name != c.which) continue;
-    if (c.swarm) sc.swarm = true;
+    if (c.swarm) {
+      sc.swarm = true;
+      sc.swarm_workload = !sc.workload.milvus.enabled;
+    }
     if (!c.backend.empty()) {
       if (!sc.backend || sc.workload.milvus.enabled || !sc.expect_failure.empty()) continue;
       sc.backend = mqsim::backends::ParseMqType(c.backend).value();

@@ -12,6 +12,10 @@
 
 namespace mqsim::rocksmq {
 
+// After a failed write the engine refuses calls while it retries reopening its databases,
+// backing off from 1 s, doubling, up to this (rocksmq_recovery.cc, Ready).
+inline constexpr int64_t kMaxReopenBackoffMs = 16'000;
+
 struct RocksMqOptions {
   std::string path = "/var/lib/milvus/rdb_data";      // rocksmq.path; meta at <path>_meta_kv
   double lru_cache_ratio = 0.06;                      // rocksmq.lrucacheratio

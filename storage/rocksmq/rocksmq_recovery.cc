@@ -133,7 +133,7 @@ absl::Status RocksMQ::Ready() {
   }
   const absl::Status s = Reopen();
   if (!s.ok()) {
-    reopen_backoff_ms_ = std::min<int64_t>(reopen_backoff_ms_ * 2, 16'000);
+    reopen_backoff_ms_ = std::min<int64_t>(reopen_backoff_ms_ * 2, kMaxReopenBackoffMs);
     next_reopen_ms_ = now + reopen_backoff_ms_;
     return s;
   }
