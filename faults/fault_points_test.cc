@@ -294,7 +294,6 @@ TEST_CASE("A failed ack write during a reopen keeps every topic's consumer group
     INFO(topic << ": " << got.status().ToString());
     CHECK(got.ok());
   }
-  mq.reset();
 }
 
 // A seek has happened once the position moved: a failed ack write after it is bookkeeping
@@ -317,7 +316,6 @@ TEST_CASE("A failed ack write after a seek to latest does not fail the seek") {
   REQUIRE(got.ok());
   REQUIRE(got->size() == 1);
   CHECK((*got)[0].payload == "5678");
-  mq.reset();
 }
 
 // A create that registered the topic but failed to load it must not leave the engine
@@ -338,7 +336,6 @@ TEST_CASE("A topic whose load failed during create exists after the reopen") {
   }
   INFO(produced.ToString());
   CHECK(produced.ok());
-  mq.reset();
 }
 
 // Under sync-always a publish syncs after writing its record, and that sync also saves
@@ -374,7 +371,6 @@ TEST_CASE("A failed sync after a publish's record leaves the stream's accounting
   }
   CHECK(st.msgs == 3);
   CHECK(st.bytes == bytes);
-  store.reset();
 }
 
 TEST_CASE("Every natsmq fault point is reached and survived") {
