@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
 
 #include "base/assert.h"
 #include "faults/fault_points.h"
@@ -50,6 +51,14 @@ ProbeCounter::ProbeCounter() {
 }
 
 ProbeCounter::~ProbeCounter() { base::SetProbeSink(nullptr); }
+
+// Called for every eviction, expiry and refusal: a hit on a known name allocates nothing.
+void ProbeCounter::Hit(const char* probe) {
+  const std::string_view name(probe);
+  auto it = hits_.find(name);
+  if (it == hits_.end()) it = hits_.emplace(std::string(name), 0).first;
+  ++it->second;
+}
 
 void ProbeCounter::AddTo(Coverage* c) const {
   for (const auto& [name, n] : hits_) (*c)["probe " + name + " hit"] += n;

@@ -140,12 +140,9 @@ absl::Status ParseConsumers(YamlSection& w, ConsumerSpec* out) {
   if (!c.ok()) return c.status();
   MQSIM_RETURN_IF_ERROR(c->Get("groups", &out->groups));
   MQSIM_RETURN_IF_ERROR(c->Get("batch", &out->batch));
-  MQSIM_RETURN_IF_ERROR(c->Get("seek_probability", &out->seek_probability));
   if (out->groups < 0 || out->groups > 16) return c->Error("groups", "must be 0..16");
   if (out->batch < 1) return c->Error("batch", "must be at least 1");
-  if (out->seek_probability < 0 || out->seek_probability > 1) {
-    return c->Error("seek_probability", "must be a probability in [0, 1]");
-  }
+  MQSIM_RETURN_IF_ERROR(GetProbability(*c, "seek_probability", &out->seek_probability));
   MQSIM_RETURN_IF_ERROR(GetProbability(*c, "seek_beyond_latest", &out->seek_beyond_latest));
   MQSIM_RETURN_IF_ERROR(GetProbability(*c, "group_churn", &out->group_churn));
   absl::StatusOr<YamlSection> stall = c->Child("stall");
