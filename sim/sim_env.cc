@@ -80,17 +80,20 @@ int SimEnv::UnSchedule(void* tag, Priority pri) {
 }
 
 size_t SimEnv::DrainJobs(size_t max_jobs) {
+  const Time start = scheduler_->now();
   size_t ran = 0;
   while (!jobs_.empty()) {
     auto it = jobs_.begin();
-    if (ran < max_jobs) {
+    if (ran < max_jobs && scheduler_->now() - start < kDrainBudget) {
       // Seeded order among queued jobs, as the scheduler would choose.
       std::advance(it, static_cast<long>(rng_.Below(jobs_.size())));
     } else {
-      // A job that keeps rescheduling itself (a compaction retrying on a full disk, whose
-      // space only comes back when the scheduler runs again) never drains. Past max_jobs
-      // only untagged jobs run (a purge, which DB::Close waits for); Close unschedules the
-      // tagged rest (flushes and compactions carry the DB as tag).
+      // A job that keeps failing and rescheduling itself (a flush or compaction retrying on
+      // a full disk, which sleeps a second before each retry) never drains, and while the
+      // drain runs nothing else in the world does: the space that would end it never comes
+      // back. Past max_jobs or the time budget only untagged jobs run (a purge, which
+      // DB::Close waits for); Close unschedules the tagged rest (flushes and compactions
+      // carry the DB as tag), as a real shutdown stops a job between its retries.
       it = std::find_if(jobs_.begin(), jobs_.end(),
                         [](const auto& entry) { return entry.second.tag == nullptr; });
       if (it == jobs_.end() || ran >= 2 * max_jobs) break;

@@ -84,8 +84,11 @@ class SimEnv : public rocksdb::Env {
   // Virtual time each background job takes (default 1 ms).
   void set_job_cost(Duration cost) { job_cost_ = cost; }
   uint64_t jobs_run() const { return jobs_run_; }
-  // Runs queued jobs (including ones they queue) until none is left; after max_jobs, only
-  // untagged ones (see the .cc: self-rescheduling compactions on a full disk never drain).
+  // Runs queued jobs (including ones they queue) until none is left; after max_jobs, or once
+  // the drain has spent kDrainBudget of virtual time (a job retrying after a failure sleeps
+  // a second first), only untagged ones (see the .cc: self-rescheduling flushes and
+  // compactions on a full disk never drain, and the world stands still meanwhile).
+  static constexpr Duration kDrainBudget = Duration::Seconds(1);
   size_t DrainJobs(size_t max_jobs = 256);
   // A crash: forget every queued job without running it or its unschedule callback.
   void DropJobs();
