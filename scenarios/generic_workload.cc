@@ -48,7 +48,7 @@ std::optional<Violation> GenericWorkload::Check() {
     return Violation{Property::kRecovery, "the store does not open after the run", {}};
   s.CancelProcess(kStoreProcess);
   for (const std::string& t : topics_) ReadAll(t);
-  return Judge(JudgeInput{h_.history(), sc_, h_.type(), h_.Lateness(), h_.panic()});
+  return Judge(JudgeInput{h_.history(), sc_, h_.plan(), h_.type(), h_.Lateness(), h_.panic()});
 }
 
 // ------------------------------------------------------------------ restarts

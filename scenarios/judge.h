@@ -23,9 +23,10 @@ namespace mqsim::scenarios {
 struct JudgeInput {
   const properties::History& history;
   const Scenario& scenario;
-  backends::MqType type;     // the store the history was recorded on
-  sim::Duration lateness;    // what the faults allow a periodic duty (Harness::Lateness)
-  const std::string& panic;  // the first engine panic, or empty
+  const faults::FaultPlan& plan;  // the run's faults (a swarm seed draws its own)
+  backends::MqType type;          // the store the history was recorded on
+  sim::Duration lateness;         // what the faults allow a periodic duty (Harness::Lateness)
+  const std::string& panic;       // the first engine panic, or empty
 };
 
 struct JudgeEntry {

@@ -137,6 +137,7 @@ class RocksMQ {
     uint64_t checkpoint_open_bytes = 0;
     std::map<MessageId, PageRecord> pages;  // closed pages by last id
     MessageId acked_through = 0;            // every page with last id <= this is acked
+    bool retention_cut = false;             // the last retention pass was cut (BUGGIFY)
     std::map<std::string, MessageId, std::less<>> groups;
   };
 

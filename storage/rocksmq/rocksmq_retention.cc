@@ -57,8 +57,11 @@ absl::Status RocksMQ::RetainTopic(const std::string& name, Topic& t, int64_t now
   if (doomed_end == t.pages.begin()) return absl::OkStatus();
   if (by_time_end != t.pages.begin()) MQSIM_PROBE(probes::kRetentionTimeRule);
   if (doomed_end != by_time_end) MQSIM_PROBE(probes::kRetentionSizeRule);
-  // A pass that does less is only late: the rest goes at a later tick.
-  if (MQSIM_BUGGIFY(points::kBuggifyRetentionOnePage)) doomed_end = std::next(t.pages.begin());
+  // A pass that does less is only late: the rest goes at the next tick (never two cut passes
+  // in a row, so a page is at most one tick later than the rules say).
+  const bool cut = !t.retention_cut && MQSIM_BUGGIFY(points::kBuggifyRetentionOnePage);
+  t.retention_cut = cut;
+  if (cut) doomed_end = std::next(t.pages.begin());
   const MessageId last_deleted = std::prev(doomed_end)->first;
   if (MQSIM_BUG(kMetaBeforeData)) {
     // Bug mode meta_before_data (before Milvus PR #9694): the page records go first, then

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <functional>
 
+#include "base/buggify.h"
 #include "storage/rocksmq/rocksmq_config.h"
 #include "tests/engine_world.h"
 
@@ -432,6 +433,29 @@ TEST_CASE("The time rule deletes at the first retention tick after ack time + re
   m.world->Advance(sim::Duration::Seconds(2));  // t = 40:01, the 40 min tick ran
   CHECK(m->Stats("t")->pages.empty());
   m.world->StopJobs();
+}
+
+TEST_CASE("A retention pass BUGGIFY cuts to one page leaves the rest to the next, never two") {
+  // Every BUGGIFY site fires: the first pass deletes one page, the second everything due.
+  struct AlwaysFire : base::BuggifySource {
+    bool Fire(const char*) override { return true; }
+  } always;
+  base::SetBuggifySource(&always);
+  struct Unset {
+    ~Unset() { base::SetBuggifySource(nullptr); }
+  } unset;
+  Mq m(Kind::kSimulated, TinyPages(0, -1));
+  REQUIRE(m->CreateTopic("t").ok());
+  REQUIRE(m->CreateConsumerGroup("t", "g").ok());
+  for (int i = 0; i < 19; ++i) Produce(m, "t", {"1234"});  // 6 closed pages of 3 + 1 open
+  Consume(m, "t", "g", 100);
+  m.world->Advance(sim::Duration::Seconds(1));
+  REQUIRE(m->Stats("t")->pages.size() == 6);
+  REQUIRE(m->RunRetention().ok());
+  CHECK(m->Stats("t")->pages.size() == 5);
+  REQUIRE(m->RunRetention().ok());
+  CHECK(m->Stats("t")->pages.empty());
+  CHECK(CountMessages(m, "t") == 1);
 }
 
 // ------------------------------------------------------------------ restart
