@@ -1,5 +1,6 @@
 #include "scenarios/generic_workload.h"
 
+#include "scenarios/aligned_payload.h"
 #include "scenarios/judge.h"
 #include "sim/stream_names.h"
 
@@ -19,6 +20,14 @@ GenericWorkload::GenericWorkload(Harness& harness)
   }
   for (int i = 0; i < sc_.workload.consumers.groups; ++i)
     groups_.push_back("g" + std::to_string(i));
+  const ProducerSpec& p = sc_.workload.producers;
+  if (p.aligned > 0) {
+    for (const std::string& t : topics_) {
+      if (!rng_.Chance(p.aligned)) continue;
+      aligned_bytes_[t] = AlignedPayloadBytes(h_.type(), h_.StoreConfig(), t, p.payload_bytes.lo,
+                                              p.payload_bytes.hi);
+    }
+  }
 }
 
 GenericWorkload::~GenericWorkload() = default;
@@ -166,10 +175,15 @@ void GenericWorkload::ProduceBatch() {
   const ProducerSpec& p = sc_.workload.producers;
   const std::string& t = topics_[rng_.Below(topics_.size())];
   const int64_t n = rng_.Uniform(p.batch.lo, p.batch.hi);
+  const auto aligned = aligned_bytes_.find(t);
   for (int64_t i = 0; i < n; ++i) {
+    const std::string prefix = "m" + std::to_string(produced_++) + ":";
     const std::string payload =
-        "m" + std::to_string(produced_++) + ":" +
-        std::string(static_cast<size_t>(rng_.Uniform(p.payload_bytes.lo, p.payload_bytes.hi)), 'x');
+        aligned != aligned_bytes_.end() && aligned->second > 0
+            ? PaddedPayload(prefix, aligned->second)
+            : prefix + std::string(static_cast<size_t>(
+                                       rng_.Uniform(p.payload_bytes.lo, p.payload_bytes.hi)),
+                                   'x');
     h_.target().Allocated(2 * payload.size() + 128);
     absl::StatusOr<MessageId> id = queue_->Produce(t, payload);
     if (id.ok()) acked_ids_[t].push_back(*id);

@@ -67,6 +67,9 @@ class GenericWorkload : public Workload {
   std::map<Key, std::shared_ptr<backends::Subscriber>> subs_;
   std::map<Key, std::unique_ptr<sim::Condition>> wakes_;
   std::map<std::string, std::vector<backends::MessageId>> acked_ids_;
+  // Topics whose payloads all take one length (ProducerSpec::aligned): that length, or 0
+  // when the store has no boundary it divides.
+  std::map<std::string, int64_t> aligned_bytes_;
   uint64_t produced_ = 0;
 };
 

@@ -93,6 +93,13 @@ absl::Status GetStrings(YamlSection& s, std::string_view key, std::vector<std::s
   return absl::OkStatus();
 }
 
+// An optional probability: absent leaves *out as it is.
+absl::Status GetProbability(YamlSection& s, const std::string& key, double* out) {
+  MQSIM_RETURN_IF_ERROR(s.Get(key, out));
+  if (*out < 0 || *out > 1) return s.Error(key, "must be a probability in [0, 1]");
+  return absl::OkStatus();
+}
+
 absl::Status ParseProducers(YamlSection& w, ProducerSpec* out) {
   absl::StatusOr<YamlSection> p = w.Child("producers");
   if (!p.ok()) return p.status();
@@ -101,6 +108,7 @@ absl::Status ParseProducers(YamlSection& w, ProducerSpec* out) {
   MQSIM_RETURN_IF_ERROR(GetRange(*p, "batch", &out->batch, 1));
   MQSIM_RETURN_IF_ERROR(GetRange(*p, "payload_bytes", &out->payload_bytes, 0));
   MQSIM_RETURN_IF_ERROR(p->Get("sync", &out->sync));
+  MQSIM_RETURN_IF_ERROR(GetProbability(*p, "aligned", &out->aligned));
   absl::StatusOr<YamlSection> idle = p->Child("idle");
   if (!idle.ok()) return idle.status();
   MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*idle, "every", &out->idle_every));
@@ -126,13 +134,6 @@ absl::Status ParsePush(YamlSection& c, ConsumerSpec* out) {
     return push->Error("buffer", "must be 1..1000000");
   }
   return push->CheckNoUnknownKeys();
-}
-
-// An optional probability: absent leaves *out as it is.
-absl::Status GetProbability(YamlSection& s, const std::string& key, double* out) {
-  MQSIM_RETURN_IF_ERROR(s.Get(key, out));
-  if (*out < 0 || *out > 1) return s.Error(key, "must be a probability in [0, 1]");
-  return absl::OkStatus();
 }
 
 absl::Status ParseConsumers(YamlSection& w, ConsumerSpec* out) {

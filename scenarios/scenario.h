@@ -58,6 +58,10 @@ struct ProducerSpec {
   Range batch{1, 1};
   Range payload_bytes{16, 1024};
   bool sync = false;  // produceSync / sync always
+  // Per topic, the probability that all its payloads take one length whose stored size
+  // divides the store's byte boundary (rocksmq's page size, natsmq's MaxBytes), so sums
+  // land exactly on it (scenarios/aligned_payload.h).
+  double aligned = 0;
   // Quiet periods: producers stop for idle_for, every ~idle_every (nights, paused ingest).
   sim::Duration idle_every;
   sim::Duration idle_for;

@@ -211,6 +211,7 @@ void WorkloadMixToYaml(const WorkloadSpec& w, YAML::Node workload) {
   workload["topic_churn"] = w.topic_churn;
   workload["purge"] = w.purge;
   workload["delete"] = w.delete_message;
+  workload["producers"]["aligned"] = w.producers.aligned;
 }
 
 YAML::Node FaultPlanToYaml(const faults::FaultPlan& p) {
