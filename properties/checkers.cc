@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <utility>
 
 #include "base/assert.h"
 #include "properties/produced_payloads.h"
@@ -180,11 +182,29 @@ void ForgetPositions(GapWalker& w, bool power_loss) {
 // --------------------------------------------------------------------------------- latest
 
 struct LatestTopic {
-  bool unknown = false;     // a produce failed: an id may exist unacknowledged
+  // A failed produce may still have stored its message, under an id above every id
+  // acknowledged before it and below every id acknowledged after it. Each run of failures
+  // leaves such an open interval of ids (from, to); the last one may still be open above.
+  std::vector<std::pair<MessageId, MessageId>> failed_gaps;
+  std::optional<MessageId> open_gap_from;
   bool maybe_lost = false;  // a power loss may have taken acknowledged ones
   // Every id ever acknowledged, ascending: a purge or delete that failed takes ids out of
   // the walker's index that may still be there.
   std::vector<MessageId> ever;
+
+  void Failed() {
+    if (!open_gap_from) open_gap_from = ever.empty() ? kNone : ever.back();
+  }
+  void Acknowledged(MessageId id) {
+    if (open_gap_from) failed_gaps.emplace_back(*open_gap_from, id);
+    open_gap_from.reset();
+    if (ever.empty() || ever.back() < id) ever.push_back(id);  // ordering judges the rest
+  }
+  bool MayBeFailedProduce(MessageId id) const {
+    if (open_gap_from && id > *open_gap_from) return true;
+    return std::any_of(failed_gaps.begin(), failed_gaps.end(),
+                       [&](const auto& gap) { return gap.first < id && id < gap.second; });
+  }
 };
 using LatestWalker = TopicWalker<LatestTopic>;
 
@@ -202,8 +222,7 @@ std::optional<Violation> JudgeLatest(const LatestWalker::Topic& t, size_t i, con
   }
   const std::vector<MessageId>& ever = t.state.ever;
   const bool known = a.Find(e.id) != nullptr || std::binary_search(ever.begin(), ever.end(), e.id);
-  const bool above = a.empty() || e.id > a.back().id;
-  if (!known && !(above && t.state.unknown)) {
+  if (!known && !t.state.MayBeFailedProduce(e.id)) {
     return Fail(Property::kLatest,
                 "topic " + e.topic + " answered id " + std::to_string(e.id) +
                     ", which was never acknowledged on it",
@@ -356,10 +375,9 @@ std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o) {
   LatestWalker w(h);
   return w.Walk([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
     if (e.kind == EventKind::kProduce && !e.ok) {
-      w.topic(e.topic).state.unknown = true;
+      w.topic(e.topic).state.Failed();
     } else if (e.kind == EventKind::kProduce) {
-      std::vector<MessageId>& ever = w.topic(e.topic).state.ever;
-      if (ever.empty() || ever.back() < e.id) ever.push_back(e.id);  // ordering judges the rest
+      w.topic(e.topic).state.Acknowledged(e.id);
     } else if (e.kind == EventKind::kPowerLoss) {
       for (auto& [name, t] : w.topics()) {
         for (const AckedIndex::Entry& a : t.acked) {

@@ -60,7 +60,9 @@ std::optional<Violation> CheckOrdering(const History& h);
 // only messages acknowledged after the seek are read.
 std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOptions& o = {});
 // GetLatestMsg answers an id of this topic, never below an acknowledged message still
-// there, and "none" only if the topic holds none of its acknowledged messages.
+// there, and "none" only if the topic holds none of its acknowledged messages. An id never
+// acknowledged must lie where a failed produce may have stored it: between the ids
+// acknowledged just before and just after that failure.
 // With retention, "none" is also right once everything was retained (or expired).
 std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o = {});
 // Each read-all after recovery holds every message promised durable (acknowledged with

@@ -308,6 +308,25 @@ TEST_CASE("Latest fails on another topic's id and below an acknowledged id") {
   CHECK(PropertyOf(CheckLatest(Builder(purge).Latest("channel_test", 10).h)) == "latest");
 }
 
+TEST_CASE("Latest may answer a failed produce's id, only between the acks around it") {
+  // Ids 1, 2 acknowledged; a produce fails (it may have stored id 3 or so); 5, 6 acknowledged
+  // unsynced; a power loss takes them. The failed produce's id lies between 2 and 5.
+  Builder b;
+  b.Produce("a", 1, "x").Produce("a", 2, "y");
+  b.h.Add(HistoryEvent{.time_ns = ++b.t, .kind = EventKind::kProduce, .topic = "a", .ok = false});
+  b.Produce("a", 5, "v").Produce("a", 6, "w").Event(EventKind::kPowerLoss);
+  CHECK(PropertyOf(CheckLatest(Builder(b).Latest("a", 3).h)) == "none");
+  CHECK(PropertyOf(CheckLatest(Builder(b).Latest("a", 4).h)) == "none");
+  // Nothing failed after 6 was acknowledged: no unknown id above it, none below 2's.
+  CHECK(PropertyOf(CheckLatest(Builder(b).Latest("a", 7).h)) == "latest");
+  // A failure still unanswered by a later ack leaves every id above the last ack possible.
+  Builder open = b;
+  open.h.Add(
+      HistoryEvent{.time_ns = ++open.t, .kind = EventKind::kProduce, .topic = "a", .ok = false});
+  CHECK(PropertyOf(CheckLatest(Builder(open).Latest("a", 7).h)) == "none");
+  CHECK(PropertyOf(CheckLatest(Builder(open).Latest("a", 5).h)) == "none");  // acknowledged
+}
+
 TEST_CASE("Durability fails on a lost promised message and on an invented one") {
   Builder b;
   b.Produce("a", 1, "x", true)
