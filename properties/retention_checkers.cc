@@ -36,16 +36,20 @@ bool Holds(const HistoryEvent& read, MessageId id) {
 // ------------------------------------------------------------------------------ retention
 
 // Whether the size rule can explain deletions below what read-all e holds: it deletes a
-// page only while the acknowledged bytes left without it exceed size_bytes, and what is
-// left acknowledged now is at most the bytes e holds that every group has passed (a page is
-// acknowledged only once every group passed all of it; its bytes are its messages' bytes).
+// page only while the acknowledged bytes left without it exceed size_bytes, so right after
+// the last pass that deleted by size more than size_bytes were left acknowledged. Those
+// bytes are at most the bytes e holds that every group had passed by the last retention
+// pass before e (a page is acknowledged only once every group passed all of it; its bytes
+// are its messages' bytes; what was acknowledged after that pass deleted nothing).
 bool SizeRuleCanExplain(const RetentionModel& model, const RetentionModel::Topic& t,
                         const HistoryEvent& e) {
   const int64_t limit = model.bounds().size_bytes;
   if (limit < 0) return false;
+  const int64_t cutoff_ns = std::min(e.time_ns, model.last_retention_ns().value_or(e.time_ns));
   int64_t acked_bytes = 0;
   for (const SeenMessage& m : e.messages) {
-    if (model.AcknowledgedNs(t, m.id)) acked_bytes += static_cast<int64_t>(m.bytes);
+    const std::optional<int64_t> acked_ns = model.AcknowledgedNs(t, m.id);
+    if (acked_ns && *acked_ns <= cutoff_ns) acked_bytes += static_cast<int64_t>(m.bytes);
     if (acked_bytes > limit) return true;
   }
   return false;

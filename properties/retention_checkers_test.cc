@@ -233,6 +233,31 @@ TEST_CASE("Retention's size rule: a deletion needs more acknowledged bytes left 
   CHECK(Prop(CheckRetention(read_after(75'000'000'000), b)) == "none");
 }
 
+TEST_CASE("Retention's size rule is judged by what was acknowledged when the last pass ran") {
+  const RetentionBounds b{.time = std::nullopt,
+                          .size_bytes = 2,
+                          .page_bytes = 1,
+                          .tick = sim::Duration::Seconds(1),
+                          .slack = sim::Duration::Zero()};
+  // Ids 1..3 read by the group at 10 s; a retention pass at 11 s deletes id 1, leaving two
+  // acknowledged bytes: not more than the limit, so too early. Ids 4 and 5, read at 12 s,
+  // came after the pass and cannot have justified it.
+  auto history = [](bool pass_before_second_read) {
+    const HistoryEvent pass{.time_ns = pass_before_second_read ? 11'000'000'000 : 12'500'000'000,
+                            .kind = EventKind::kRetention,
+                            .payload = "rocksmq.retention"};
+    B h;
+    h.Group(0).Produce(1, 1).Produce(2, 2).Produce(3, 3).Consume(10'000'000'000, {1, 2, 3});
+    if (pass_before_second_read) h.Add(pass);
+    h.Produce(4, 11'500'000'000).Produce(5, 11'600'000'000).Consume(12'000'000'000, {4, 5});
+    if (!pass_before_second_read) h.Add(pass);
+    return h.Consume(13'000'000'000, {2, 3, 4, 5}, EventKind::kReadAll).h;
+  };
+  CHECK(Prop(CheckRetention(history(true), b)) == "retention");
+  // A pass after the second read saw four acknowledged bytes: the deletion may be its.
+  CHECK(Prop(CheckRetention(history(false), b)) == "none");
+}
+
 TEST_CASE("No gap under retention: a skipped message is owed unless retention could take it") {
   const RetentionBounds b{.time = sim::Duration::Minutes(1),
                           .size_bytes = -1,

@@ -148,6 +148,9 @@ void RetentionModel::Apply(const HistoryEvent& e) {
     case EventKind::kRecover:
       downtime_.Recover(e.time_ns);
       break;
+    case EventKind::kRetention:
+      last_retention_ns_ = e.time_ns;
+      break;
     case EventKind::kPowerLoss:
       for (auto& [name, t] : walker_.topics()) {
         for (auto& [group, g] : t.state.groups) g.repassed.Clear();

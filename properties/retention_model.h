@@ -162,6 +162,9 @@ class RetentionModel {
   const RetentionBounds& bounds() const { return bounds_; }
   const HistoryEvent& event(size_t i) const { return walker_.event(i); }
   int64_t last_power_loss_ns() const { return walker_.last_power_loss_ns(); }
+  // When the last retention pass ran (a kRetention event), or nullopt before the first one
+  // (histories that do not record passes).
+  std::optional<int64_t> last_retention_ns() const { return last_retention_ns_; }
   bool Promised(const HistoryEvent& produce) const { return walker_.Promised(produce); }
 
  private:
@@ -178,6 +181,7 @@ class RetentionModel {
 
   Walker walker_;
   Downtime downtime_;
+  std::optional<int64_t> last_retention_ns_;
   const RetentionBounds bounds_;
 };
 
