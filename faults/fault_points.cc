@@ -4,6 +4,7 @@
 #include <fiu.h>
 
 #include "base/assert.h"
+#include "base/name_list.h"
 #include "storage/natsmq/fault_points.h"
 #include "storage/rocksmq/fault_points.h"
 
@@ -13,28 +14,15 @@ namespace {
 FaultPoints* g_active = nullptr;
 }  // namespace
 
-namespace {
-
-// rocksmq's names, then natsmq's.
-template <size_t N, size_t M>
-std::vector<std::string> BothEngines(const char* const (&rocksmq)[N],
-                                     const char* const (&natsmq)[M]) {
-  std::vector<std::string> v(std::begin(rocksmq), std::end(rocksmq));
-  v.insert(v.end(), std::begin(natsmq), std::end(natsmq));
-  return v;
-}
-
-}  // namespace
-
 const std::vector<std::string>& KnownFaultPoints() {
   static const std::vector<std::string> all =
-      BothEngines(rocksmq::points::kAll, natsmq::points::kAll);
+      base::JoinNames(rocksmq::points::kAll, natsmq::points::kAll);
   return all;
 }
 
 const std::vector<std::string>& KnownBuggifySites() {
   static const std::vector<std::string> all =
-      BothEngines(rocksmq::points::kAllBuggify, natsmq::points::kAllBuggify);
+      base::JoinNames(rocksmq::points::kAllBuggify, natsmq::points::kAllBuggify);
   return all;
 }
 

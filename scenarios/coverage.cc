@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "base/assert.h"
+#include "base/name_list.h"
 #include "faults/fault_points.h"
 #include "storage/natsmq/probes.h"
 #include "storage/rocksmq/probes.h"
@@ -65,11 +66,8 @@ void ProbeCounter::AddTo(Coverage* c) const {
 }
 
 const std::vector<std::string>& KnownProbes() {
-  static const std::vector<std::string> all = [] {
-    std::vector<std::string> v(std::begin(rocksmq::probes::kAll), std::end(rocksmq::probes::kAll));
-    v.insert(v.end(), std::begin(natsmq::probes::kAll), std::end(natsmq::probes::kAll));
-    return v;
-  }();
+  static const std::vector<std::string> all =
+      base::JoinNames(rocksmq::probes::kAll, natsmq::probes::kAll);
   return all;
 }
 
