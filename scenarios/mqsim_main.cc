@@ -35,6 +35,8 @@
 #include "base/bug_modes.h"
 #include "base/did_you_mean.h"
 #include "scenarios/bug_catalogue.h"
+#include "scenarios/cluster_cmds.h"
+#include "scenarios/collect.h"
 #include "scenarios/coverage.h"
 #include "scenarios/driver.h"
 #include "scenarios/embedded.h"
@@ -43,6 +45,7 @@
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
+#include "scenarios/shard.h"
 #include "scenarios/shrink.h"
 #include "scenarios/supervisor.h"
 #include "sim/chrome_trace.h"
@@ -351,8 +354,10 @@ struct SweepTally {
 // Each seed in a child process (the engines keep process-wide state: libfiu, RocksDB's
 // internals), up to `jobs` at a time; results in seed order, each printed (with --json) as
 // soon as it and every earlier seed have finished.
+// With `shard_out`, every result also goes into the shard's file (scenarios/collect.h).
 int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs, bool json,
-          const std::string& report_dir, bool coverage) {
+          const std::string& report_dir, bool coverage,
+          mqsim::scenarios::ShardWriter* shard_out = nullptr) {
   SweepTally tally;
   mqsim::scenarios::CoverageTally covered;
   std::vector<mqsim::scenarios::SweepRow> rows;
@@ -363,6 +368,7 @@ int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs
     (r.pass ? tally.passed : tally.failed)++;
     if (!Expected(sc, r)) ++tally.unexpected;
     covered.Add(r.coverage, r.store);
+    if (shard_out != nullptr) shard_out->Add(j);
     if (json) {
       std::cout << j.dump() << std::endl;
     } else if (!r.pass) {
@@ -389,6 +395,12 @@ int Sweep(const Scenario& sc, const mqsim::scenarios::SeedRange& seeds, int jobs
     std::cout << covered.ToString();
   }
   tally.Print(sc, seeds.count(), json);
+  if (shard_out != nullptr && tally.stopped_by == 0) {
+    if (absl::Status s = shard_out->Finish(); !s.ok()) {
+      std::cerr << "mqsim: " << std::string(s.message()) << "\n";
+      return kBadInput;
+    }
+  }
   return tally.ExitCode();
 }
 
@@ -534,14 +546,21 @@ struct Cli {
   std::vector<std::string> bug_names;
   mqsim::sim::SelfDemoOptions demo_options;
   bool verbose = false;
+  // Sharded sweeps (scenarios/shard.h): --shard, --out, --slurm; collect; k8s-job.
+  std::string shard_text, out_dir, partition, image = "mqsim:latest", claim = "mqsim-results";
+  bool slurm = false, wait = false;
+  uint64_t shards = 4, parallelism = 4;
   CLI::App *run, *sweep, *replay, *report, *determinism, *list, *list_bugs, *shrink, *demo, *help,
-      *config;
+      *config, *collect, *k8s_job;
 
   Cli();
   void AddRunLike();
+  void AddSharding();
   void AddOthers();
   int Dispatch();
   int DispatchScenario();
+  int SweepCmd(const Scenario& sc, const mqsim::scenarios::SeedRange& range);
+  mqsim::scenarios::ShardedSweep Sharded(const mqsim::scenarios::SeedRange& range) const;
 };
 
 Cli::Cli() {
@@ -549,6 +568,7 @@ Cli::Cli() {
   app.require_subcommand(0, 1);
   app.add_flag("--version", version, "print the version (the commit mqsim was built from)");
   AddRunLike();
+  AddSharding();
   AddOthers();
   for (CLI::App* sub : {run, sweep, replay, report, determinism, shrink, config}) {
     sub->add_option("--set", g_set,
@@ -621,6 +641,34 @@ void Cli::AddRunLike() {
   shrink->add_option("--seed", seed_text, "the failing seed")->required();
   shrink->add_option("--out", out_path, "where to write the minimal scenario");
   shrink->add_option("--max-runs", max_runs, "budget of executions")->check(CLI::Range(1, 100000));
+}
+
+void Cli::AddSharding() {
+  sweep->add_option("--shard", shard_text,
+                    "run only shard I/N of the seeds (0-based), or `env`: the shard a Slurm array "
+                    "task, Kubernetes Indexed Job or Bazel test shard is");
+  sweep->add_option("--out", out_dir,
+                    "write the results to DIR/shard-I-of-N.jsonl (for mqsim collect DIR)");
+  sweep->add_flag("--slurm", slurm,
+                  "submit the sweep to Slurm as a job array (sbatch); needs --out on a shared "
+                  "file system");
+  sweep->add_option("--partition", partition, "the Slurm partition (default: the cluster's)");
+  sweep->add_option("--array-size", shards, "Slurm array tasks, one shard each")
+      ->check(CLI::Range(1, 100000));
+  sweep->add_flag("--wait", wait, "with --slurm: wait for the job, then collect its shards");
+  collect = app.add_subcommand("collect", "merge a sharded sweep's results (DIR/shard-*.jsonl)");
+  collect->add_option("dir", out_dir, "the sweep's --out directory")->required();
+  collect->add_flag("--json", flags.json, "print the merged summary as JSON");
+  k8s_job = app.add_subcommand("k8s-job", "print a Kubernetes Indexed Job running a sharded sweep");
+  k8s_job->add_option("file", file, "scenario file (a path inside the image) or name")->required();
+  k8s_job->add_option("--seeds", seeds, "A..B");
+  k8s_job->add_option("--shards", shards, "completions, one shard each")
+      ->check(CLI::Range(1, 100000));
+  k8s_job->add_option("--parallelism", parallelism, "tasks at a time")
+      ->check(CLI::Range(1, 100000));
+  k8s_job->add_option("--image", image, "a container image with mqsim at /usr/local/bin/mqsim");
+  k8s_job->add_option("--claim", claim, "the persistent volume claim for the results");
+  k8s_job->add_option("--out", out_dir, "where the claim is mounted (default /results)");
 }
 
 void Cli::AddOthers() {
@@ -757,6 +805,8 @@ int Cli::Dispatch() {
     return kPass;
   }
   if (app.got_subcommand(demo)) return Demo(demo_options);
+  if (app.got_subcommand(collect))
+    return mqsim::scenarios::CollectCmd(UserPath(out_dir), flags.json);
   if (app.get_subcommands().empty()) return DefaultJob();
   return DispatchScenario();
 }
@@ -836,9 +886,65 @@ int Cli::DispatchScenario() {
     std::cerr << "mqsim: --seeds: " << std::string(range.status().message()) << "\n";
     return kBadInput;
   }
-  if (app.got_subcommand(sweep))
-    return Sweep(*sc, *range, jobs, flags.json, flags.report_path, flags.coverage);
+  if (app.got_subcommand(sweep)) return SweepCmd(*sc, *range);
+  if (app.got_subcommand(k8s_job)) {
+    mqsim::scenarios::ShardedSweep s = Sharded(*range);
+    s.mqsim = "/usr/local/bin/mqsim";
+    s.scenario = file;  // as the image sees it
+    if (s.out_dir.empty()) s.out_dir = "/results";
+    return mqsim::scenarios::K8sJobCmd(s, image, claim, std::min(parallelism, shards));
+  }
   return CheckDeterminismCmd(*sc, *range);
+}
+
+// A sharded sweep's task: this binary, the scenario by absolute path (or stock name), the
+// flags that change runs (--bug, --set, --allow-long).
+mqsim::scenarios::ShardedSweep Cli::Sharded(const mqsim::scenarios::SeedRange& range) const {
+  mqsim::scenarios::ShardedSweep s;
+  std::error_code ec;
+  s.mqsim = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  const std::string path = UserPath(file);
+  s.scenario = std::filesystem::is_regular_file(path, ec)
+                   ? std::filesystem::absolute(path, ec).string()
+                   : file;
+  s.seeds = range;
+  s.shards = shards;
+  s.out_dir = out_dir.empty() ? "" : std::filesystem::absolute(UserPath(out_dir), ec).string();
+  for (const auto& b : mqsim::base::AllBugs()) {
+    if (g_bugs & mqsim::base::BugMask(b.bug))
+      s.extra_args.push_back("--bug=" + std::string(b.name));
+  }
+  for (const std::string& set : g_set) s.extra_args.push_back("--set=" + set);
+  if (allow_long) s.extra_args.push_back("--allow-long");
+  return s;
+}
+
+int Cli::SweepCmd(const Scenario& sc, const mqsim::scenarios::SeedRange& range) {
+  if ((slurm || !shard_text.empty()) && out_dir.empty()) {
+    std::cerr << "mqsim: " << (slurm ? "--slurm" : "--shard") << " needs --out DIR\n";
+    return kBadInput;
+  }
+  if (slurm) return mqsim::scenarios::SubmitSlurmCmd(Sharded(range), partition, wait, flags.json);
+  if (out_dir.empty()) {
+    return Sweep(sc, range, jobs, flags.json, flags.report_path, flags.coverage);
+  }
+  absl::StatusOr<mqsim::scenarios::Shard> shard = shard_text.empty() ? mqsim::scenarios::Shard{0, 1}
+                                                  : shard_text == "env"
+                                                      ? mqsim::scenarios::ShardFromEnv(std::getenv)
+                                                      : mqsim::scenarios::ParseShard(shard_text);
+  absl::StatusOr<mqsim::scenarios::ShardWriter> writer =
+      shard.ok() ? mqsim::scenarios::ShardWriter::Open(UserPath(out_dir), sc.name, range, *shard)
+                 : absl::StatusOr<mqsim::scenarios::ShardWriter>(shard.status());
+  if (!writer.ok()) {
+    std::cerr << "mqsim: " << std::string(writer.status().message()) << "\n";
+    return kBadInput;
+  }
+  const std::optional<mqsim::scenarios::SeedRange> mine = ShardSeeds(range, *shard);
+  if (!mine) {  // more shards than seeds: an empty shard, finished at once
+    std::cout << sc.name << ": shard " << shard->index << "/" << shard->count << " has no seeds\n";
+    return writer->Finish().ok() ? kPass : kBadInput;
+  }
+  return Sweep(sc, *mine, jobs, flags.json, flags.report_path, flags.coverage, &*writer);
 }
 
 }  // namespace

@@ -30,6 +30,7 @@
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
+#include "scenarios/shard.h"
 
 namespace {
 
@@ -183,9 +184,10 @@ int main() {
     for (uint64_t i = 0; i < c->seeds.count(); ++i) jobs.push_back({&sc, c->seeds.first + i, ""});
     if (c->corpus) AddCorpus(sc, jobs);
   }
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    if (i % c->shards == c->shard) mine.push_back(jobs[i]);
-  }
+  // The sharding contract of `mqsim sweep --shard` (scenarios/shard.h): a contiguous slice.
+  const auto [begin, end] =
+      mqsim::scenarios::ShardSlice(jobs.size(), mqsim::scenarios::Shard{c->shard, c->shards});
+  mine.assign(jobs.begin() + static_cast<long>(begin), jobs.begin() + static_cast<long>(end));
   int unexpected = 0;
   std::string cases;
   const int stop = mqsim::scenarios::RunMany(

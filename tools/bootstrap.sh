@@ -12,6 +12,7 @@ PACKAGES=(
   libabsl-dev jq
   clang-14 libclang-rt-14-dev clang-format-14
   chromium
+  munge slurmctld slurmd slurm-client
 )
 
 missing=()
