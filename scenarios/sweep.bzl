@@ -6,7 +6,8 @@ def mqsim_sweep_test(name, scenario = "all", seeds = "1..3", corpus = False, swa
     """Sweeps `scenario` (a stock scenario's name, or "all") over `seeds` ("A..B").
 
     Honours Bazel's sharding protocol: with shard_count > 1 (or a remote executor) the
-    (scenario, seed) pairs are split across shards. Every failure prints its REPRO line in
+    (scenario, seed) pairs are split across shards in contiguous slices (scenarios/shard.h,
+    as `mqsim sweep --shard`). Every failure prints its REPRO line in
     the test log; results also go to XML_OUTPUT_FILE. --test_env=MQSIM_SEEDS=N narrows a
     run to one seed. swarm = True draws every seed's fault mix from the seed; backend
     ("rocksmq" or "natsmq") runs every scenario that names an engine on that one instead.
