@@ -67,6 +67,10 @@ struct FaultPlan {
   std::string ToString() const;
   bool crashes() const { return crash_interval > sim::Duration::Zero(); }
   bool power_losses() const { return power_loss_interval > sim::Duration::Zero(); }
+  // Whether the disk can run full: periodically, or for good at a fixed capacity.
+  bool can_fill_disk() const {
+    return disk_full_interval > sim::Duration::Zero() || disk_capacity_bytes != UINT64_MAX;
+  }
 };
 
 // A plan with each fault kind switched on with probability 1/2 and its knobs drawn from

@@ -5,13 +5,14 @@
 #include <iostream>
 
 #include "scenarios/collect.h"
+#include "scenarios/exit_codes.h"
 
 namespace mqsim::scenarios {
 
 namespace {
-constexpr int kPass = 0;
-constexpr int kFail = 1;
-constexpr int kBadInput = 2;
+constexpr int kPass = kExitPass;
+constexpr int kFail = kExitFail;
+constexpr int kBadInput = kExitBadInput;
 }  // namespace
 
 int SubmitSlurmCmd(const ShardedSweep& s, const std::string& partition, bool wait, bool json) {
@@ -38,7 +39,7 @@ int SubmitSlurmCmd(const ShardedSweep& s, const std::string& partition, bool wai
     return kBadInput;
   }
   std::cerr << "submitted Slurm job " << job << ": " << s.shards << " tasks over seeds "
-            << s.seeds.first << ".." << s.seeds.last << " (script " << script << ")\n";
+            << s.seeds.ToString() << " (script " << script << ")\n";
   if (!wait) {
     std::cout << job << "\nwhen it has finished: mqsim collect " << s.out_dir << "\n";
     return kPass;
@@ -65,7 +66,7 @@ int CollectCmd(const std::string& dir, bool json) {
     }
     std::cout << c->scenario << ": " << c->passed << " passed, " << c->failed << " failed, "
               << c->unexpected << " unexpected (" << c->shards << " shards, seeds "
-              << c->seeds.first << ".." << c->seeds.last << ", mqsim " << c->mqsim << ")\n";
+              << c->seeds.ToString() << ", mqsim " << c->mqsim << ")\n";
   }
   std::cerr << "summary: " << dir << "/summary.json, " << dir << "/junit.xml\n";
   return c->unexpected == 0 ? kPass : kFail;

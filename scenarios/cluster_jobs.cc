@@ -29,12 +29,8 @@ std::string YamlQuote(const std::string& s) {
 }
 
 std::vector<std::string> TaskArgs(const ShardedSweep& s) {
-  std::vector<std::string> args = {
-      "sweep",   s.scenario,
-      "--seeds", std::to_string(s.seeds.first) + ".." + std::to_string(s.seeds.last),
-      "--shard", "env",
-      "--out",   s.out_dir,
-      "--jobs",  "1"};
+  std::vector<std::string> args = {"sweep", s.scenario, "--seeds", s.seeds.ToString(), "--shard",
+                                   "env",   "--out",    s.out_dir, "--jobs",           "1"};
   args.insert(args.end(), s.extra_args.begin(), s.extra_args.end());
   return args;
 }

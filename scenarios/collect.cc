@@ -12,10 +12,6 @@ namespace mqsim::scenarios {
 
 namespace {
 
-std::string RangeText(const SeedRange& r) {
-  return std::to_string(r.first) + ".." + std::to_string(r.last);
-}
-
 // One shard file: its runs and its trailer, or an error naming the file and line.
 struct ShardFile {
   std::string path;
@@ -80,7 +76,7 @@ absl::StatusOr<std::map<uint64_t, ShardFile>> ReadShardFiles(const std::string& 
 // Checks one shard's trailer against the sweep and its runs against its slice.
 absl::Status CheckShard(const ShardFile& f, const CollectedSweep& c) {
   const nlohmann::json& t = f.trailer;
-  if (t.value("scenario", "") != c.scenario || t.value("seeds", "") != RangeText(c.seeds) ||
+  if (t.value("scenario", "") != c.scenario || t.value("seeds", "") != c.seeds.ToString() ||
       t.value("mqsim", "") != c.mqsim) {
     return absl::InvalidArgumentError(
         f.path + ": from another sweep (scenario " + t.value("scenario", "?") + ", seeds " +
@@ -125,7 +121,7 @@ void ShardWriter::Add(const nlohmann::json& run) {
 
 absl::Status ShardWriter::Finish() {
   const nlohmann::json trailer = {{"shard_trailer", true},          {"scenario", scenario_},
-                                  {"seeds", RangeText(all_)},       {"shard", shard_.index},
+                                  {"seeds", all_.ToString()},       {"shard", shard_.index},
                                   {"shards", shard_.count},         {"runs", runs_},
                                   {"mqsim", std::string(Version())}};
   const std::string path = dir_ + "/" + ShardFileName(shard_);
@@ -176,7 +172,7 @@ nlohmann::json SummaryJson(const CollectedSweep& c) {
     if (r.contains("repro")) row["repro"] = r["repro"];
     runs.push_back(std::move(row));
   }
-  return {{"scenario", c.scenario},     {"seeds", RangeText(c.seeds)}, {"shards", c.shards},
+  return {{"scenario", c.scenario},     {"seeds", c.seeds.ToString()}, {"shards", c.shards},
           {"mqsim", c.mqsim},           {"passed", c.passed},          {"failed", c.failed},
           {"unexpected", c.unexpected}, {"runs", std::move(runs)}};
 }

@@ -50,6 +50,8 @@ struct SeedRange {
   uint64_t last = 1;
   // The number of seeds, saturated at UINT64_MAX (the range 1..2^64-1 has that many).
   uint64_t count() const { return last - first == UINT64_MAX ? UINT64_MAX : last - first + 1; }
+  // "A..B", as ParseSeedRange reads it.
+  std::string ToString() const { return std::to_string(first) + ".." + std::to_string(last); }
 };
 absl::StatusOr<SeedRange> ParseSeedRange(std::string_view text);
 // One seed: decimal digits only, at least 1.

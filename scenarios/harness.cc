@@ -76,8 +76,7 @@ backends::MilvusMqConfig Harness::StoreConfig(const backends::MilvusMqConfig& ba
 // the disk stays full plus rocksmq's longest reopen backoff: delivery and retention wait too.
 sim::Duration Harness::Lateness() const {
   const bool restarts = plan_.crashes() || plan_.power_losses();
-  const bool disk_full =
-      plan_.disk_full_interval > sim::Duration::Zero() || plan_.disk_capacity_bytes != UINT64_MAX;
+  const bool disk_full = plan_.can_fill_disk();
   const bool refuses = disk_full || !plan_.fiu_points.empty();
   const sim::Duration refusing =
       (disk_full ? plan_.disk_full_duration : sim::Duration::Zero()) +

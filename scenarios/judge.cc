@@ -33,7 +33,7 @@ std::optional<Violation> NoResurrection(const JudgeInput& in) {
 // A page's ack record can fail to be written: its fault point is armed, or the disk can
 // run full. The reopen after such a failure acks by the groups' positions then.
 bool AckWritesMayFail(const faults::FaultPlan& plan) {
-  if (plan.disk_full_interval.nanos() > 0 || plan.disk_capacity_bytes != UINT64_MAX) return true;
+  if (plan.can_fill_disk()) return true;
   for (const std::string& pattern : plan.fiu_points) {
     for (const std::string& p : faults::FaultPoints::Match(pattern)) {
       if (p == rocksmq::points::kAckWrite) return true;

@@ -40,6 +40,7 @@
 #include "scenarios/coverage.h"
 #include "scenarios/driver.h"
 #include "scenarios/embedded.h"
+#include "scenarios/exit_codes.h"
 #include "scenarios/html_report.h"
 #include "scenarios/progress.h"
 #include "scenarios/report.h"
@@ -68,10 +69,10 @@ using mqsim::scenarios::RunOptions;
 using mqsim::scenarios::RunResult;
 using mqsim::scenarios::Scenario;
 
-constexpr int kPass = 0;
-constexpr int kFail = 1;
-constexpr int kBadInput = 2;
-constexpr int kNotReproduced = 3;
+constexpr int kPass = mqsim::scenarios::kExitPass;
+constexpr int kFail = mqsim::scenarios::kExitFail;
+constexpr int kBadInput = mqsim::scenarios::kExitBadInput;
+constexpr int kNotReproduced = mqsim::scenarios::kExitNotReproduced;
 
 // The bug modes of this invocation (--bug), and how to say them again in a REPRO line.
 uint64_t g_bugs = 0;
