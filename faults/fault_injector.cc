@@ -66,6 +66,12 @@ FaultInjector::~FaultInjector() {
   target_->SetAllocationHook(nullptr);
 }
 
+void FaultInjector::SetPaused(bool paused) {
+  const bool pause = paused || quiesced_;
+  if (points_) points_->set_paused(pause);
+  if (buggify_) buggify_->set_paused(pause);
+}
+
 void FaultInjector::Quiesce() {
   if (quiesced_) return;
   quiesced_ = true;

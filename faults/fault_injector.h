@@ -74,6 +74,9 @@ class FaultInjector {
   const Buggify* buggify() const { return buggify_.get(); }
   // Stops injecting (fault points and BUGGIFY stop firing), e.g. before a final check.
   void Quiesce();
+  // While paused no fault point fails and no BUGGIFY site fires (a power-loss audit
+  // recovering a copy of the disk). Timed faults are unaffected: pauses are synchronous.
+  void SetPaused(bool paused);
 
  private:
   sim::Task<void> Crashes(bool power);

@@ -39,6 +39,7 @@ std::string FaultPlan::ToString() const {
     add("fiu [" + names + "] p=" + std::to_string(fiu_probability).substr(0, 6));
   }
   if (buggify) add("buggify");
+  if (power_loss_audits()) add("power-loss audit every ~" + power_loss_audit_interval.ToString());
   return out.empty() ? "no faults" : out;
 }
 

@@ -21,6 +21,10 @@ struct FaultPlan {
   sim::Duration crash_interval;
   // Power loss: unsynced data goes per PowerLossMode (chosen per event by the seed).
   sim::Duration power_loss_interval;
+  // Power-loss audits (scenarios/power_loss_audit.h): at this mean interval, what a power
+  // loss would leave is recovered and judged on a copy, the run itself untouched. Zero: off.
+  // Not a fault: a swarm seed keeps the scenario's setting.
+  sim::Duration power_loss_audit_interval;
   sim::Duration restart_delay_min = sim::Duration::Seconds(1);
   sim::Duration restart_delay_max = sim::Duration::Seconds(30);
   // Crash inside an engine call: at each event the disk powers off at a seeded file-system
@@ -67,6 +71,7 @@ struct FaultPlan {
   std::string ToString() const;
   bool crashes() const { return crash_interval > sim::Duration::Zero(); }
   bool power_losses() const { return power_loss_interval > sim::Duration::Zero(); }
+  bool power_loss_audits() const { return power_loss_audit_interval > sim::Duration::Zero(); }
   // Whether the disk can run full: periodically, or for good at a fixed capacity.
   bool can_fill_disk() const {
     return disk_full_interval > sim::Duration::Zero() || disk_capacity_bytes != UINT64_MAX;

@@ -6,6 +6,7 @@
 #include "base/assert.h"
 #include "faults/fault_injector.h"
 #include "scenarios/coverage.h"
+#include "scenarios/power_loss_audit.h"
 #include "scenarios/workload.h"
 #include "scenarios/workload_mix.h"
 #include "storage/job_names.h"
@@ -102,7 +103,18 @@ RunResult Harness::Run(Workload& workload) {
   std::optional<Violation> v = workload.Setup();
   if (!v) {
     faults::FaultInjector injector(&sim_, plan_, target_.get());
+    std::unique_ptr<PowerLossAudit> audit;
+    if (plan_.power_loss_audits() && backends::KeepsFiles(type_)) {
+      audit = std::make_unique<PowerLossAudit>(
+          *this, [&injector](bool paused) { injector.SetPaused(paused); });
+    }
     v = workload.Start();
+    if (!v && audit) v = audit->violation();
+    if (audit) {
+      r.coverage["audit power loss"] += audit->audits();
+      r.coverage["audit power-loss image"] += audit->images();
+    }
+    audit.reset();
     r.injected = injector.counts();
     injector.AddCoverage(&r.coverage);
     CountFaults(r.injected, &r.coverage);

@@ -1,5 +1,7 @@
 #include "scenarios/judge.h"
 
+#include <algorithm>
+
 #include "faults/fault_points.h"
 #include "properties/accounting_checker.h"
 #include "properties/delivery_checker.h"
@@ -133,7 +135,12 @@ std::optional<Violation> Judge(const JudgeInput& in) {
   if (!in.panic.empty() && in.scenario.Checks(Property::kNoPanic)) {
     return Violation{Property::kNoPanic, in.panic, {}};
   }
+  return JudgeOnly(in, {});
+}
+
+std::optional<Violation> JudgeOnly(const JudgeInput& in, const std::vector<Property>& only) {
   for (const JudgeEntry& e : JudgeTable()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), e.property) == only.end()) continue;
     if (!e.applies(in)) continue;
     // A checker may report a neighbouring property (no_gap or seek): the violation's own
     // property decides whether the scenario asked for it.

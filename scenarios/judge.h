@@ -40,6 +40,9 @@ const std::vector<JudgeEntry>& JudgeTable();
 
 // The run's verdict: nullopt when every applicable, selected property holds.
 std::optional<properties::Violation> Judge(const JudgeInput& in);
+// The same, judged by the table's entries for the properties in `only` (empty: all).
+std::optional<properties::Violation> JudgeOnly(const JudgeInput& in,
+                                               const std::vector<properties::Property>& only);
 
 // Whether the store enforces retention rules in this scenario's configuration (rocksmq's
 // time or size rule; natsmq's MaxMsgs, MaxBytes or MaxAge).

@@ -21,13 +21,13 @@ DiskSample SampleDisk(const sim::SimFileSystem& disk, int64_t t_ns) {
   return d;
 }
 
-// Installs the watch's onlooker on the harness's scheduler (read only: see set_observer).
-void Watch(Harness& harness, const RunWatch& watch) {
+// Installs the watch's onlooker on the harness's scheduler (read only: see AddObserver).
+sim::Scheduler::ObserverId Watch(Harness& harness, const RunWatch& watch) {
   const sim::Duration duration = harness.scenario().duration;
   const sim::Duration every =
       std::max(sim::Duration::Nanos(duration.nanos() / 480), sim::Duration::Millis(1));
   const sim::Time start = harness.sim().now();
-  harness.scheduler().set_observer(
+  return harness.scheduler().AddObserver(
       [&harness, &watch, duration, start](sim::Time now) {
         const sim::Duration at = now - start;
         if (watch.disk != nullptr) {
@@ -60,9 +60,10 @@ RunResult RunScenario(const Scenario& scenario, const RunOptions& options, const
     std::unique_ptr<Workload> workload = MakeWorkload(WorkloadName(scenario), harness);
     const base::ScopedPanicHandler panics(
         [&harness](const std::string& message) { harness.RecordPanic(message); });
-    if (watch != nullptr) Watch(harness, *watch);
+    std::optional<sim::Scheduler::ObserverId> watching;
+    if (watch != nullptr) watching = Watch(harness, *watch);
     r = harness.Run(*workload);
-    harness.scheduler().set_observer(nullptr, sim::Duration::Zero());
+    if (watching) harness.scheduler().RemoveObserver(*watching);
     if (watch != nullptr && watch->history != nullptr) {
       *watch->history = harness.history();
       watch->history->set_trace(nullptr);  // the run's trace does not outlive the run

@@ -185,6 +185,11 @@ absl::Status ParseCrashes(YamlSection& f, faults::FaultPlan* plan) {
   absl::StatusOr<YamlSection> power = f.Child("power_loss");
   if (!power.ok()) return power.status();
   MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*power, "mean_interval", &plan->power_loss_interval));
+  MQSIM_RETURN_IF_ERROR(
+      GetPositiveDuration(*power, "audit_every", &plan->power_loss_audit_interval));
+  if (plan->power_loss_audits() && plan->power_loss_audit_interval < sim::Duration::Seconds(1)) {
+    return power->Error("audit_every", "must be at least 1s (each audit recovers a copy)");
+  }
   MQSIM_RETURN_IF_ERROR(power->CheckNoUnknownKeys());
   absl::StatusOr<YamlSection> in_call = f.Child("crash_in_call");
   if (!in_call.ok()) return in_call.status();
@@ -336,6 +341,7 @@ faults::FaultPlan Scenario::PlanFor(uint64_t seed) const {
   sim::Random rng(seed ^ 0x7377'6172'6d00'0000ULL);  // "swarm"
   faults::FaultPlan p = faults::Swarm(rng, duration);
   p.disk_capacity_bytes = faults.disk_capacity_bytes;
+  p.power_loss_audit_interval = faults.power_loss_audit_interval;
   return p;
 }
 
@@ -390,6 +396,16 @@ absl::Status ParseChecks(YamlSection& s, Scenario* sc) {
 
 // What the parts of a scenario say must agree: backend with mq.type, checks with the store
 // and the workload.
+// Power-loss audits recover the generic workload's one store from its simulated disk.
+std::string PowerLossAuditRefusal(const Scenario& sc, backends::MqType type) {
+  if (sc.workload.milvus.enabled) return "the Milvus workload's stores change with mq.type";
+  if (!backends::KeepsFiles(type)) {
+    return "the store is " + std::string(backends::ToString(type)) +
+           ", which keeps no files on the simulated disk (rocksmq and natsmq do)";
+  }
+  return "";
+}
+
 absl::Status CheckConsistent(YamlSection& s, const Scenario& sc, backends::MqType type) {
   if (sc.backend && sc.config.mq.type != "default") {
     const std::optional<backends::MqType> named = backends::ParseMqType(sc.config.mq.type);
@@ -398,6 +414,10 @@ absl::Status CheckConsistent(YamlSection& s, const Scenario& sc, backends::MqTyp
                                     " contradicts mq.type: " + sc.config.mq.type +
                                     " in the configuration (say one of them)");
     }
+  }
+  if (sc.faults.power_loss_audits()) {
+    const std::string why = PowerLossAuditRefusal(sc, type);
+    if (!why.empty()) return s.Error("faults", "power_loss.audit_every cannot apply: " + why);
   }
   std::vector<std::string> named = sc.checks;
   if (!sc.expect_failure.empty()) named.push_back(sc.expect_failure);

@@ -16,7 +16,7 @@
 //                          stall: {every, for},
 //                          push: {groups, buffer}},   # the last `groups` groups push
 //              milvus: {flush_interval, operator: [{at, do, to}]}}  # scenarios/milvus_spec.h
-//   faults: {crash: {mean_interval}, power_loss: {mean_interval},
+//   faults: {crash: {mean_interval}, power_loss: {mean_interval, audit_every},
 //            crash_in_call: {mean_interval},
 //            disk: {capacity, latency_us: [a, b], torn_writes, full_every, full_for},
 //            gc: {pause_ms: [a, b], every, gogc}, starve: {task, for, every},

@@ -223,6 +223,9 @@ YAML::Node FaultPlanToYaml(const faults::FaultPlan& p) {
     f["crash"]["restart_max"] = DurationText(p.restart_delay_max);
   }
   if (p.power_losses()) f["power_loss"]["mean_interval"] = DurationText(p.power_loss_interval);
+  if (p.power_loss_audits()) {
+    f["power_loss"]["audit_every"] = DurationText(p.power_loss_audit_interval);
+  }
   if (on(p.crash_at_op_interval)) {
     f["crash_in_call"]["mean_interval"] = DurationText(p.crash_at_op_interval);
     if (p.recovery_crash_probability > 0)

@@ -109,6 +109,21 @@ void ResetRocksDbInternals(uint64_t run_seed) {
   g_tls_random_state = static_cast<uint32_t>(Mix64(run_seed) % 2147483646u) + 1;
 }
 
+ScopedRocksDbInternals::ScopedRocksDbInternals(uint64_t seed)
+    : unique_id_seed_(g_unique_id_seed),
+      unique_id_counter_(g_unique_id_counter),
+      session_id_counter_(g_session_id_counter),
+      tls_random_state_(g_tls_random_state) {
+  ResetRocksDbInternals(seed);
+}
+
+ScopedRocksDbInternals::~ScopedRocksDbInternals() {
+  g_unique_id_seed = unique_id_seed_;
+  g_unique_id_counter = unique_id_counter_;
+  g_session_id_counter = session_id_counter_;
+  g_tls_random_state = tls_random_state_;
+}
+
 RocksDbInterposeCalls GetRocksDbInterposeCalls() {
   return RocksDbInterposeCalls{g_unique_id_calls, g_tls_random_calls, g_session_id_calls,
                                g_arena_block_calls};

@@ -26,6 +26,23 @@ namespace mqsim::sim {
 
 void ResetRocksDbInternals(uint64_t run_seed);
 
+// A world of its own inside a run (a power-loss audit recovering a copy of the disk):
+// RocksDB's generators reseeded from `seed` for the scope's lifetime and then put back
+// exactly as they were, so the run around it draws what it would have drawn without it.
+class ScopedRocksDbInternals {
+ public:
+  explicit ScopedRocksDbInternals(uint64_t seed);
+  ~ScopedRocksDbInternals();
+  ScopedRocksDbInternals(const ScopedRocksDbInternals&) = delete;
+  ScopedRocksDbInternals& operator=(const ScopedRocksDbInternals&) = delete;
+
+ private:
+  uint64_t unique_id_seed_;
+  uint64_t unique_id_counter_;
+  uint64_t session_id_counter_;
+  uint32_t tls_random_state_;
+};
+
 struct RocksDbInterposeCalls {
   uint64_t unique_id = 0;     // GenerateRawUniqueId calls made by librocksdb
   uint64_t tls_random = 0;    // Random::GetTLSInstance calls

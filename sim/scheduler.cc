@@ -364,10 +364,7 @@ RunResult Scheduler::Run(Time deadline) {
   };
   for (;;) {
     if (stop_requested_) return result(RunOutcome::kStopped);
-    if (observer_ && now() >= observe_next_) {
-      observe_next_ = now() + observe_every_;
-      observer_(now());
-    }
+    if (!observers_.empty()) Observe();
     // Time can move while something runs (a slow fsync, RocksDB's sleeps, background work):
     // timers that fell due meanwhile join the runnable set now, so a stream of runnable work
     // cannot starve them forever.
@@ -397,11 +394,23 @@ RunResult Scheduler::Run(Time deadline) {
   }
 }
 
-void Scheduler::set_observer(std::function<void(Time)> observer, Duration every) {
-  MQSIM_ASSERT(!observer || every > Duration::Zero());
-  observer_ = std::move(observer);
-  observe_every_ = every;
-  observe_next_ = now();
+Scheduler::ObserverId Scheduler::AddObserver(std::function<void(Time)> observer, Duration every) {
+  MQSIM_ASSERT(observer && every > Duration::Zero());
+  const ObserverId id = next_observer_id_++;
+  observers_.emplace(id, Observer{std::move(observer), every, now()});
+  return id;
+}
+
+void Scheduler::RemoveObserver(ObserverId id) { observers_.erase(id); }
+
+void Scheduler::Observe() {
+  const size_t count = observers_.size();
+  for (auto& [id, o] : observers_) {
+    if (now() < o.next) continue;
+    o.next = now() + o.every;
+    o.fn(now());
+    MQSIM_ASSERT_MSG(observers_.size() == count, "an observer added or removed an observer");
+  }
 }
 
 RunResult Scheduler::RunUntilQuiescent() { return Run(Time::Max()); }

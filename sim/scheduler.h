@@ -125,11 +125,17 @@ class Scheduler {
   // Asks the running loop to return (kStopped) after the current step.
   void Stop() { stop_requested_ = true; }
 
-  // An onlooker of simulated time (progress displays, report sampling): called from the
-  // run loop between steps once time reaches each multiple of `every` past the last call.
-  // REQUIRES: the observer only reads (it must not schedule, cancel or draw): the run, its
-  // trace and its hash are the same with or without it. every > 0; nullptr removes it.
-  void set_observer(std::function<void(Time)> observer, Duration every);
+  // Onlookers of simulated time (progress displays, report sampling, power-loss audits):
+  // each is called from the run loop between steps once time reaches `every` past its last
+  // call (the first call at the first step), observers in the order they were added.
+  // REQUIRES: an observer only reads the run (it must not schedule, cancel, draw from this
+  // scheduler's streams or add or remove observers): the run is the same with or without
+  // it. One that records in the trace (an audit's verdicts) changes the hash, nothing else.
+  // every > 0.
+  using ObserverId = uint64_t;
+  ObserverId AddObserver(std::function<void(Time)> observer, Duration every);
+  // Unknown ids are ignored.
+  void RemoveObserver(ObserverId id);
 
   // ---- awaitables (co_await them inside a task of this scheduler) ----
   struct SleepAwaiter {
@@ -238,9 +244,14 @@ class Scheduler {
   TaskId current_ = kNoTask;
   uint64_t total_steps_ = 0;
   bool stop_requested_ = false;
-  std::function<void(Time)> observer_;
-  Duration observe_every_;
-  Time observe_next_;
+  struct Observer {
+    std::function<void(Time)> fn;
+    Duration every;
+    Time next;
+  };
+  void Observe();
+  std::map<ObserverId, Observer> observers_;  // ordered: called in the order added
+  ObserverId next_observer_id_ = 1;
 };
 
 }  // namespace mqsim::sim
