@@ -30,6 +30,9 @@ using properties::Violation;
 constexpr double kMixedImageChance = 0.25;
 constexpr size_t kEnumeratedImages = 4;
 
+// What the audit produces after recovery on each topic (never read back).
+constexpr char kProbePayload[] = "power-loss audit probe";
+
 // The topics the history created, in the order it first created them.
 std::vector<std::string> Topics(const History& h) {
   std::vector<std::string> out;
@@ -141,6 +144,15 @@ std::optional<Violation> PowerLossAudit::AuditImage(const sim::DiskImage& image,
   for (const std::string& t : Topics(cut)) {
     (void)store.queue()->CreateTopic(t);  // as the workload's restart does
     (void)properties::RecordFullRead(*store.queue(), t, &cut, now);
+    // One produce after recovery: its id must exceed every id acknowledged before.
+    absl::StatusOr<backends::MessageId> id = store.queue()->Produce(t, kProbePayload);
+    if (id.ok()) {
+      cut.Add(HistoryEvent{.time_ns = now,
+                           .kind = EventKind::kProduce,
+                           .topic = t,
+                           .id = *id,
+                           .payload = kProbePayload});
+    }
   }
   store.Crash(std::nullopt);  // the copy is thrown away: no clean close, no queued compactions
   if (!panic.empty())

@@ -10,8 +10,9 @@
 // (SimFileSystem::EnumeratePowerLossImages). For each image it
 //   1. builds a machine of its own (its own Simulation, its clock at the same instant, a
 //      plain disk holding the image) with a store of the run's type and configuration;
-//   2. opens it (recovery), re-creates the workload's topics as a restart does and reads
-//      each in full;
+//   2. opens it (recovery), re-creates the workload's topics as a restart does, reads each
+//      in full and then produces one message to each (its id must exceed every id
+//      acknowledged before: ids never repeat across a power loss);
 //   3. judges the run's history so far, followed by that power loss, the recovery and the
 //      reads, by the properties a real power loss is judged by: ordering,
 //      no_resurrection, durability and page_accounting (those the scenario checks). A
