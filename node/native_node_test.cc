@@ -14,8 +14,10 @@ TEST_CASE("a manual node runs interval jobs at their due times, in order, during
   std::vector<std::pair<std::string, int64_t>> runs;
   const int64_t start = node.NowMicros();
   auto job = [&](const char* name, int64_t us) {
-    return storage::PeriodicJob{
-        name, us, nullptr, [&runs, &node, name] { runs.emplace_back(name, node.NowMicros()); }};
+    return storage::PeriodicJob{name, us, nullptr, [&runs, &node, name] {
+                                  runs.emplace_back(name, node.NowMicros());
+                                  return absl::OkStatus();
+                                }};
   };
   node.StartJobs({job("a", 3'000'000), job("b", 5'000'000)});
   node.Advance(sim::Duration::Seconds(10));
@@ -35,8 +37,11 @@ TEST_CASE("a manual node retries a deadline its job could not meet a millisecond
   NativeNode node;
   const int64_t deadline = node.NowMicros() + 1'000'000;
   int runs = 0;
-  node.StartJobs(
-      {storage::PeriodicJob{"stuck", 0, [&] { return std::optional(deadline); }, [&] { ++runs; }}});
+  node.StartJobs({storage::PeriodicJob{"stuck", 0, [&] { return std::optional(deadline); },
+                                       [&] {
+                                         ++runs;
+                                         return absl::OkStatus();
+                                       }}});
   node.Advance(sim::Duration::Millis(1'010));  // due at 1 s, then every 1 ms: 11 runs
   CHECK(runs == 11);
 }
@@ -73,6 +78,7 @@ TEST_CASE("a real-clock node runs a due job on its thread and stops it") {
                                        [&] {
                                          due = false;
                                          ++runs;
+                                         return absl::OkStatus();
                                        }}});
   // Liveness, not timing: wait as long as it takes (the test's own timeout bounds it).
   while (runs.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));

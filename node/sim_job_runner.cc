@@ -51,8 +51,8 @@ sim::Task<void> SimJobRunner::Run(const storage::PeriodicJob* job) {
     co_await scheduler_->SleepUntil(until);
   }
   scheduler_->trace().Event("job.run").Kv("job", job->name);
-  job->run();
-  if (observer_) observer_(job->name);
+  const absl::Status status = job->run();
+  if (observer_) observer_(job->name, status);
 }
 
 // The schedule's rule (storage/job_schedule.h), one task per job.

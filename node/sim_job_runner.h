@@ -39,8 +39,9 @@ class SimJobRunner {
   // The longest stretch during which some job was starved (overlapping windows merged):
   // how late a starved job may run, for checkers' bounds.
   sim::Duration longest_starvation() const { return longest_starvation_; }
-  // Called after every job run with the job's name (a history records retention passes).
-  void set_observer(std::function<void(const std::string&)> observer) {
+  // Called after every job run with the job's name and what the run returned (a history
+  // records retention passes and completed sync passes).
+  void set_observer(std::function<void(const std::string&, const absl::Status&)> observer) {
     observer_ = std::move(observer);
   }
 
@@ -58,7 +59,7 @@ class SimJobRunner {
   sim::Time starve_span_start_;
   sim::Time starve_span_end_;
   sim::Duration longest_starvation_;
-  std::function<void(const std::string&)> observer_;
+  std::function<void(const std::string&, const absl::Status&)> observer_;
 };
 
 }  // namespace mqsim::node

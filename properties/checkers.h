@@ -66,8 +66,9 @@ std::optional<Violation> CheckNoGapsAndSeeks(const History& h, const CheckOption
 // With retention, "none" is also right once everything was retained (or expired).
 std::optional<Violation> CheckLatest(const History& h, const CheckOptions& o = {});
 // Each read-all after recovery holds every message promised durable (acknowledged with
-// sync, or acknowledged after the last power loss; after a plain crash every acknowledged
-// one) except, with retention, a prefix; and nothing that was never produced.
+// sync, or acknowledged after the last power loss, or before a completed sync pass (kSync)
+// with no power loss in between; after a plain crash every acknowledged one) except, with
+// retention, a prefix; and nothing that was never produced.
 std::optional<Violation> CheckDurability(const History& h, const CheckOptions& o = {});
 
 // All of the above, in that order.

@@ -377,6 +377,41 @@ TEST_CASE("Durability fails on a lost promised message and on an invented one") 
             Builder(unsynced).Consume("a", {{1, "q"}}, EventKind::kReadAll).h)) == "durability");
 }
 
+TEST_CASE("Durability: a completed sync pass promises what was acknowledged before it") {
+  // natsmq's syncInterval: unsynced publishes, a sync pass, more publishes, a power loss.
+  Builder b;
+  b.Produce("a", 1, "x", false)
+      .Event(EventKind::kSync)
+      .Produce("a", 2, "y", false)
+      .Event(EventKind::kPowerLoss)
+      .Event(EventKind::kRecover);
+  // The publish after the pass may go; the one before it may not.
+  CHECK(PropertyOf(CheckDurability(Builder(b).Consume("a", {{1, "x"}}, EventKind::kReadAll).h)) ==
+        "none");
+  CHECK(PropertyOf(CheckDurability(Builder(b).Consume("a", {}, EventKind::kReadAll).h)) ==
+        "durability");
+  // A power loss between the publish and the pass: the pass promises nothing about it, not
+  // at that loss and not at a later one.
+  Builder c;
+  c.Produce("a", 1, "x", false)
+      .Event(EventKind::kPowerLoss)
+      .Event(EventKind::kRecover)
+      .Event(EventKind::kSync)
+      .Event(EventKind::kPowerLoss)
+      .Event(EventKind::kRecover);
+  CHECK(PropertyOf(CheckDurability(Builder(c).Consume("a", {}, EventKind::kReadAll).h)) == "none");
+  // A pass before a first loss still promises its messages at a second loss.
+  Builder d;
+  d.Produce("a", 1, "x", false)
+      .Event(EventKind::kSync)
+      .Event(EventKind::kPowerLoss)
+      .Event(EventKind::kRecover)
+      .Event(EventKind::kPowerLoss)
+      .Event(EventKind::kRecover);
+  CHECK(PropertyOf(CheckDurability(Builder(d).Consume("a", {}, EventKind::kReadAll).h)) ==
+        "durability");
+}
+
 TEST_CASE("Delivery liveness: a reading push consumer gets every acknowledged message, in order") {
   constexpr int64_t kSec = 1'000'000'000;
   auto ev = [](int64_t t, EventKind k, MessageId id = backends::kNoMessage,

@@ -56,6 +56,8 @@ std::string_view ToString(EventKind kind) {
       return "purge";
     case EventKind::kDeleteMessage:
       return "delete-message";
+    case EventKind::kSync:
+      return "sync";
   }
   return "?";
 }

@@ -56,6 +56,7 @@ enum class EventKind {
   kReceive,        // messages the application took from a push consumer's buffer (maybe none)
   kPurge,          // every message of the topic removed (engine-specific)
   kDeleteMessage,  // id: the message removed (engine-specific)
+  kSync,           // a periodic sync pass completed: what was acknowledged before is durable
 };
 
 std::string_view ToString(EventKind kind);

@@ -74,12 +74,17 @@ class TopicWalker {
   const HistoryEvent& event(size_t i) const { return history_.events()[i]; }
   // The time of the last power loss walked over; INT64_MIN before the first.
   int64_t last_power_loss_ns() const { return last_power_loss_ns_; }
-  // Whether an acknowledged produce was promised durable: it was synced, or acknowledged
-  // after the last power loss (one before it may have taken it).
+  // Whether an acknowledged produce was promised durable: it was synced; or acknowledged
+  // after the last power loss (one before it may have taken it); or a sync pass of the
+  // store completed after it with no power loss in between (kSync; strictly later, so an
+  // acknowledgement at the pass's own instant is not counted).
   // REQUIRES: `produce` is an acknowledged kProduce.
   bool Promised(const HistoryEvent& produce) const {
     MQSIM_ASSERT(produce.kind == EventKind::kProduce && produce.ok);
-    return produce.sync || produce.time_ns > last_power_loss_ns_;
+    if (produce.sync || produce.time_ns > last_power_loss_ns_) return true;
+    // The span between two power losses that holds the produce: its last completed sync.
+    auto span = synced_until_ns_.lower_bound(produce.time_ns);  // first loss at or after it
+    return span != synced_until_ns_.end() && span->second > produce.time_ns;
   }
 
  private:
@@ -95,7 +100,11 @@ class TopicWalker {
         if (e.ok) topics_[e.topic].acked.Put(e.id, i);
         break;
       case EventKind::kPowerLoss:
+        synced_until_ns_[e.time_ns] = last_sync_ns_;
         last_power_loss_ns_ = e.time_ns;
+        break;
+      case EventKind::kSync:
+        last_sync_ns_ = e.time_ns;
         break;
       case EventKind::kPurge:  // a failed one may have happened: nobody is owed them either
         topics_[e.topic].acked.EraseIf([](const AckedIndex::Entry&) { return true; });
@@ -114,6 +123,10 @@ class TopicWalker {
   const AtSwitch at_switch_;
   std::map<std::string, Topic> topics_;
   int64_t last_power_loss_ns_ = INT64_MIN;
+  int64_t last_sync_ns_ = INT64_MIN;
+  // Per power loss (its time), the last sync pass completed before it: what that loss could
+  // not take is what was acknowledged before that pass and after the previous loss.
+  std::map<int64_t, int64_t> synced_until_ns_;
   bool walked_ = false;
 };
 

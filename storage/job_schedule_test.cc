@@ -6,7 +6,10 @@ namespace mqsim::storage {
 namespace {
 
 PeriodicJob Interval(const char* name, int64_t us, int* runs) {
-  return PeriodicJob{name, us, nullptr, [runs] { ++*runs; }};
+  return PeriodicJob{name, us, nullptr, [runs] {
+                       ++*runs;
+                       return absl::OkStatus();
+                     }};
 }
 
 TEST_CASE("interval jobs are due one interval after start, then after each run ends") {
@@ -36,7 +39,7 @@ TEST_CASE("equal due times go to the lower index") {
 TEST_CASE("a deadline job is due at its deadline, read again every time") {
   std::optional<int64_t> deadline;
   JobSchedule s;
-  s.Start({PeriodicJob{"d", 0, [&] { return deadline; }, [] {}}}, 0);
+  s.Start({PeriodicJob{"d", 0, [&] { return deadline; }, [] { return absl::OkStatus(); }}}, 0);
   CHECK(!s.Next());  // no deadline: nothing due
   deadline = 50;
   CHECK(s.Next()->at_us == 50);
@@ -47,7 +50,7 @@ TEST_CASE("a deadline job is due at its deadline, read again every time") {
 TEST_CASE("a deadline left due by its run is retried a millisecond later, not at once") {
   std::optional<int64_t> deadline = 20;
   JobSchedule s;
-  s.Start({PeriodicJob{"d", 0, [&] { return deadline; }, [] {}}}, 0);
+  s.Start({PeriodicJob{"d", 0, [&] { return deadline; }, [] { return absl::OkStatus(); }}}, 0);
   s.Ran(0, 30);  // the job could not do its work: its deadline is still 20
   CHECK(s.Next()->at_us == 30 + kDeadlineRetryUs);
   CHECK(DeadlineStillDue(s.job(0), 30));

@@ -60,7 +60,7 @@ void NativeJobRunner::Loop() {
       cv_.wait_for(lock, std::chrono::microseconds(wait_us), [this] { return stop_ || woken_; });
       continue;  // woken, stopped or timed out: look again
     }
-    schedule_.job(due->index).run();
+    (void)schedule_.job(due->index).run();  // a failed run is tried at its next turn
     schedule_.Ran(due->index, WallMicros());
   }
 }

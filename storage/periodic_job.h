@@ -6,6 +6,8 @@
 // them on one background thread (storage/native_job_runner.h). The engine cannot tell.
 #pragma once
 
+#include <absl/status/status.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -21,7 +23,9 @@ struct PeriodicJob {
   std::string name;  // e.g. "rocksmq.retention"
   int64_t interval_us = 0;
   std::function<std::optional<int64_t>()> next_due_us;
-  std::function<void()> run;
+  // One run; its status says whether the work was done (a sync that failed promises
+  // nothing). Hosts may report it (node/sim_job_runner.h) but never retry early on it.
+  std::function<absl::Status()> run;
 };
 
 // Implemented by hosts: "a deadline of this engine may have changed".

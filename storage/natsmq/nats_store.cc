@@ -391,13 +391,13 @@ std::vector<storage::PeriodicJob> NatsStore::PeriodicJobs() {
   storage::PeriodicJob expire;
   expire.name = storage::jobs::kNatsExpire;
   expire.next_due_us = [this] { return NextExpiryUs(); };
-  expire.run = [this] { (void)ExpireNow(); };
+  expire.run = [this] { return ExpireNow(); };
   jobs.push_back(std::move(expire));
   if (!options_.sync_always) {
     storage::PeriodicJob sync;
     sync.name = storage::jobs::kNatsSync;
     sync.interval_us = options_.sync_interval_ms * 1000;
-    sync.run = [this] { (void)SyncNow(); };
+    sync.run = [this] { return SyncNow(); };
     jobs.push_back(std::move(sync));
   }
   return jobs;

@@ -124,11 +124,11 @@ std::vector<storage::PeriodicJob> RocksMQ::PeriodicJobs() {
       storage::PeriodicJob{storage::jobs::kRocksMqRetention,
                            options_.ticker_interval_s * 1'000'000,
                            {},
-                           [this] { (void)RunRetention(); }},
+                           [this] { return RunRetention(); }},
       storage::PeriodicJob{storage::jobs::kRocksMqCompaction,
                            options_.compaction_interval_s * 1'000'000,
                            {},
-                           [this] { (void)Compact(); }},
+                           [this] { return Compact(); }},
   };
 }
 
