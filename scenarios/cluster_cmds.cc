@@ -56,6 +56,12 @@ int CollectCmd(const std::string& dir, bool json) {
   const nlohmann::json summary = SummaryJson(*c);
   std::ofstream(dir + "/summary.json") << summary.dump(2) << "\n";
   std::ofstream(dir + "/junit.xml") << SummaryJUnit(*c);
+  absl::StatusOr<std::string> html = SummaryHtml(*c);
+  if (!html.ok()) {
+    std::cerr << "mqsim: collect: " << std::string(html.status().message()) << "\n";
+    return kBadInput;
+  }
+  std::ofstream(dir + "/index.html") << *html;
   if (json) {
     std::cout << summary.dump() << "\n";
   } else {
@@ -68,7 +74,8 @@ int CollectCmd(const std::string& dir, bool json) {
               << c->unexpected << " unexpected (" << c->shards << " shards, seeds "
               << c->seeds.ToString() << ", mqsim " << c->mqsim << ")\n";
   }
-  std::cerr << "summary: " << dir << "/summary.json, " << dir << "/junit.xml\n";
+  std::cerr << "summary: " << dir << "/summary.json, " << dir << "/junit.xml, " << dir
+            << "/index.html\n";
   return c->unexpected == 0 ? kPass : kFail;
 }
 

@@ -16,7 +16,8 @@ namespace mqsim::scenarios {
 int SubmitSlurmCmd(const ShardedSweep& s, const std::string& partition, bool wait, bool json);
 
 // Merges out_dir's shard files: FAIL and REPRO lines and a summary line (or one JSON
-// summary with `json`), and writes out_dir/summary.json and out_dir/junit.xml.
+// summary with `json`), and writes out_dir/summary.json, out_dir/junit.xml and
+// out_dir/index.html (the sweep's summary page).
 int CollectCmd(const std::string& dir, bool json);
 
 // Prints the Indexed Job manifest.

@@ -6,6 +6,7 @@
 #include <map>
 #include <regex>
 
+#include "scenarios/html_report.h"
 #include "scenarios/report.h"
 
 namespace mqsim::scenarios {
@@ -195,6 +196,22 @@ std::string SummaryJUnit(const CollectedSweep& c) {
     out += "</testcase>\n";
   }
   return out + "</testsuite></testsuites>\n";
+}
+
+absl::StatusOr<std::string> SummaryHtml(const CollectedSweep& c) {
+  std::vector<SweepRow> rows;
+  for (const nlohmann::json& run : c.runs) {
+    const uint64_t seed = run.value("seed", uint64_t{0});
+    absl::StatusOr<RunResult> r = ResultFromRunJson(run);
+    if (!r.ok()) {
+      return absl::InvalidArgumentError("seed " + std::to_string(seed) + ": " +
+                                        std::string(r.status().message()));
+    }
+    rows.push_back(SweepRow{seed, std::move(*r)});
+  }
+  Scenario named;
+  named.name = c.scenario;
+  return SweepSummaryHtml(named, rows, {});
 }
 
 }  // namespace mqsim::scenarios

@@ -54,5 +54,8 @@ absl::StatusOr<CollectedSweep> CollectShards(const std::string& dir);
 nlohmann::json SummaryJson(const CollectedSweep& c);
 // The same as JUnit XML, one test case per seed.
 std::string SummaryJUnit(const CollectedSweep& c);
+// The same as the sweep's summary page (scenarios/html_report.h, SweepSummaryHtml): every
+// seed, failures first. Errors name the seed whose line does not read back.
+absl::StatusOr<std::string> SummaryHtml(const CollectedSweep& c);
 
 }  // namespace mqsim::scenarios

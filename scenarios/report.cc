@@ -172,7 +172,10 @@ nlohmann::json RunJson(const Scenario& sc, const RunResult& r, uint64_t seed, ui
                       {"hash", Hex(r.hash)},
                       {"acked", r.acked},
                       {"consumed", r.consumed},
-                      {"crashes", r.crashes}};
+                      {"crashes", r.crashes},
+                      {"sim_time_ns", r.sim_time.nanos()},
+                      {"wall_seconds", r.wall_seconds},
+                      {"injected", InjectedToJson(r.injected)}};
   if (!r.pass) {
     j["property"] = r.property;
     j["detail"] = r.detail;
@@ -181,6 +184,31 @@ nlohmann::json RunJson(const Scenario& sc, const RunResult& r, uint64_t seed, ui
     if (!bazel.empty()) j["repro_bazel_test"] = bazel;
   }
   return j;
+}
+
+absl::StatusOr<RunResult> ResultFromRunJson(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("result") || !j.contains("hash")) {
+    return absl::InvalidArgumentError("not a run of a sweep");
+  }
+  try {
+    RunResult r;
+    r.pass = j.at("result").get<std::string>() == "pass";
+    r.property = j.value("property", "");
+    r.detail = j.value("detail", "");
+    r.store = j.value("store", "");
+    r.plan = j.value("plan", "");
+    r.sim_time = sim::Duration::Nanos(j.value("sim_time_ns", int64_t{0}));
+    r.steps = j.value("steps", uint64_t{0});
+    r.hash = std::stoull(j.at("hash").get<std::string>(), nullptr, 16);
+    r.acked = j.value("acked", uint64_t{0});
+    r.consumed = j.value("consumed", uint64_t{0});
+    r.crashes = j.value("crashes", uint64_t{0});
+    r.wall_seconds = j.value("wall_seconds", 0.0);
+    if (j.contains("injected")) r.injected = InjectedFromJson(j.at("injected"));
+    return r;
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(std::string("run of a sweep: ") + e.what());
+  }
 }
 
 }  // namespace mqsim::scenarios

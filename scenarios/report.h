@@ -48,7 +48,11 @@ nlohmann::json ResultToJson(const RunResult& r);
 absl::StatusOr<RunResult> ResultFromJson(const nlohmann::json& j);
 
 // One run as the command line's --json prints it: the result, the scenario, the seed,
-// whether it was expected, and the REPRO commands of a failure.
+// whether it was expected, the counts, the faults injected, the wall time, and the REPRO
+// commands of a failure.
 nlohmann::json RunJson(const Scenario& sc, const RunResult& r, uint64_t seed, uint64_t bugs);
+// Back from RunJson, as far as it goes (no coverage; a line written before a key existed
+// leaves that field at its default): for pages built from a sweep's JSON lines.
+absl::StatusOr<RunResult> ResultFromRunJson(const nlohmann::json& j);
 
 }  // namespace mqsim::scenarios

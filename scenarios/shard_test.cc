@@ -39,7 +39,9 @@ nlohmann::json Run(uint64_t seed, bool pass = true) {
                       {"seed", seed},
                       {"result", pass ? "pass" : "fail"},
                       {"expected", pass},
-                      {"hash", "h" + std::to_string(seed)}};
+                      {"hash", "abc" + std::to_string(seed)},
+                      {"sim_time_ns", 60'000'000'000},
+                      {"wall_seconds", 0.5}};
   if (!pass)
     j["property"] = "durability", j["repro"] = "mqsim run s --seed " + std::to_string(seed);
   return j;
@@ -123,6 +125,13 @@ TEST_CASE("Collect merges every shard of one sweep, in seed order") {
   CHECK(c->unexpected == 1);
   CHECK(SummaryJson(*c)["runs"][6]["repro"] == "mqsim run s --seed 7");
   CHECK(SummaryJUnit(*c).find("<failure message=\"durability\">") != std::string::npos);
+  // The summary page: every seed, the failure first, its hash and simulated time.
+  absl::StatusOr<std::string> html = SummaryHtml(*c);
+  REQUIRE(html.ok());
+  CHECK(html->find("s: 9 passed, 1 failed") != std::string::npos);
+  CHECK(html->find("abc7") < html->find("abc1<"));
+  CHECK(html->find("fail durability") != std::string::npos);
+  CHECK(html->find("1m00s") != std::string::npos);
   // More shards than seeds: the empty shards are files too.
   const std::string few = FreshDir("collect-few");
   WriteSweep(few, SeedRange{1, 2}, 5);
