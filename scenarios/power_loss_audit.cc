@@ -91,10 +91,11 @@ void PowerLossAudit::AuditNow() {
                                                  std::to_string(all.size()) + " enumerated");
     }
   }
+  const std::vector<std::string> topics = Topics(h_.history());
   pause_(true);
   for (const auto& [image, label] : images) {
     ++images_;
-    violation_ = AuditImage(image, label);
+    violation_ = AuditImage(image, label, topics);
     h_.sim()
         .trace()
         .Event("audit")
@@ -108,13 +109,18 @@ void PowerLossAudit::AuditNow() {
 
 // Recovers a store from `image` on a machine of its own and judges what it holds.
 std::optional<Violation> PowerLossAudit::AuditImage(const sim::DiskImage& image,
-                                                    const std::string& label) {
+                                                    const std::string& label,
+                                                    const std::vector<std::string>& topics) {
   const std::string when = "a power loss at " + sim::Duration::Nanos(h_.Now()).ToString() +
                            " (power-loss audit, " + label + ")";
   std::string panic;
   const base::ScopedPanicHandler panics([&panic](const std::string& m) {
     if (panic.empty()) panic = m;
   });
+  auto panicked = [&]() -> std::optional<Violation> {
+    if (panic.empty()) return std::nullopt;
+    return Violation{Property::kNoPanic, when + ": the engine panicked: " + panic, {}};
+  };
   const uint64_t seed = rng_.NextU64();
   const sim::ScopedRocksDbInternals rocksdb_internals(seed);
   sim::Simulation world(seed);
@@ -127,8 +133,7 @@ std::optional<Violation> PowerLossAudit::AuditImage(const sim::DiskImage& image,
   backends::SimStore store(&world, o);
   store.disk().Restore(image);
   const absl::Status opened = store.Open();
-  if (!panic.empty())
-    return Violation{Property::kNoPanic, when + ": the engine panicked: " + panic, {}};
+  if (std::optional<Violation> v = panicked()) return v;
   if (!opened.ok()) {
     return Violation{Property::kRecovery,
                      when + ": the store does not open: " + std::string(opened.message()),
@@ -141,7 +146,7 @@ std::optional<Violation> PowerLossAudit::AuditImage(const sim::DiskImage& image,
   cut.Add(HistoryEvent{.time_ns = now, .kind = EventKind::kCrash});
   cut.Add(HistoryEvent{.time_ns = now, .kind = EventKind::kPowerLoss});
   cut.Add(HistoryEvent{.time_ns = now, .kind = EventKind::kRecover});
-  for (const std::string& t : Topics(cut)) {
+  for (const std::string& t : topics) {
     (void)store.queue()->CreateTopic(t);  // as the workload's restart does
     (void)properties::RecordFullRead(*store.queue(), t, &cut, now);
     // One produce after recovery: its id must exceed every id acknowledged before.
@@ -155,8 +160,7 @@ std::optional<Violation> PowerLossAudit::AuditImage(const sim::DiskImage& image,
     }
   }
   store.Crash(std::nullopt);  // the copy is thrown away: no clean close, no queued compactions
-  if (!panic.empty())
-    return Violation{Property::kNoPanic, when + ": the engine panicked: " + panic, {}};
+  if (std::optional<Violation> v = panicked()) return v;
   const std::string no_panic;
   std::optional<Violation> v =
       JudgeOnly(JudgeInput{cut, h_.scenario(), h_.plan(), h_.type(), h_.Lateness(), no_panic},

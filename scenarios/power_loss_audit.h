@@ -32,6 +32,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "properties/checkers.h"
 #include "sim/disk_image.h"
@@ -64,8 +65,10 @@ class PowerLossAudit {
  private:
   void Observe(sim::Time now);
   sim::Duration NextGap();
+  // `topics`: every topic the run created, read back from the image.
   std::optional<properties::Violation> AuditImage(const sim::DiskImage& image,
-                                                  const std::string& label);
+                                                  const std::string& label,
+                                                  const std::vector<std::string>& topics);
 
   Harness& h_;
   std::function<void(bool)> pause_;
