@@ -120,6 +120,14 @@ class MessageQueue {
   virtual absl::Status DeleteMessage(const std::string& topic, MessageId id) {
     return absl::UnimplementedError("this store deletes no single messages");
   }
+  // Several messages in one call (rocksmq: Produce takes a batch, written as one atomic
+  // write): ok gives one id per payload, increasing; a failure may have stored all of them or
+  // none; no messages is InvalidArgument. Unimplemented for stores that take one message per
+  // call.
+  virtual absl::StatusOr<std::vector<MessageId>> ProduceMany(
+      const std::string& topic, const std::vector<std::string>& payloads) {
+    return absl::UnimplementedError("this store takes one message per produce");
+  }
   // The store's page bookkeeping for a topic; Unimplemented for stores without pages.
   virtual absl::StatusOr<StoreAccounting> Accounting(const std::string& topic) {
     return absl::UnimplementedError("this store keeps no page bookkeeping");

@@ -180,6 +180,23 @@ TEST_CASE("Pulsar and Kafka reject messages above their maximum size") {
             .find("MSG_SIZE_TOO_LARGE") != std::string::npos);
 }
 
+TEST_CASE("rocksmq takes several messages in one call; the other stores one per call") {
+  Store rocks = Make(MqType::kRocksMq);
+  REQUIRE(rocks.mq->CreateTopic("t").ok());
+  REQUIRE(rocks.mq->CreateConsumerGroup("t", "g").ok());
+  const absl::StatusOr<std::vector<MessageId>> ids = rocks.mq->ProduceMany("t", {"a", "b", "c"});
+  REQUIRE(ids.ok());
+  CHECK(*ids == std::vector<MessageId>{1, 2, 3});
+  CHECK(Payloads(rocks.mq->Consume("t", "g", 5)) == "a,b,c,");
+  CHECK(absl::IsInvalidArgument(rocks.mq->ProduceMany("t", {}).status()));
+  for (MqType other : {MqType::kNatsMq, MqType::kModel, MqType::kPulsar}) {
+    Store s = Make(other);
+    REQUIRE(s.mq->CreateTopic("t").ok());
+    CHECK(absl::IsUnimplemented(s.mq->ProduceMany("t", {"a", "b"}).status()));
+    CHECK(*s.mq->GetLatestMsg("t") == kNoMessage);  // nothing was stored
+  }
+}
+
 TEST_CASE("Positions are tagged: a foreign position is rejected, or latest when ignored") {
   Store rocks = Make(MqType::kRocksMq);
   Store nats = Make(MqType::kNatsMq);

@@ -18,6 +18,10 @@ class RocksMqQueue : public MessageQueue {
   absl::Status CreateTopic(const std::string& topic) override { return mq_->CreateTopic(topic); }
   absl::Status DestroyTopic(const std::string& topic) override { return mq_->DestroyTopic(topic); }
   absl::StatusOr<MessageId> Produce(const std::string& topic, const std::string& payload) override;
+  absl::StatusOr<std::vector<MessageId>> ProduceMany(
+      const std::string& topic, const std::vector<std::string>& payloads) override {
+    return mq_->Produce(topic, payloads);
+  }
   absl::Status CreateConsumerGroup(const std::string& topic, const std::string& group) override {
     return mq_->CreateConsumerGroup(topic, group);
   }

@@ -83,6 +83,7 @@ void History::Trace(const HistoryEvent& e, size_t index) {
   if (e.id != backends::kNoMessage) t.Kv("id", static_cast<int64_t>(e.id));
   if (e.kind == EventKind::kProduce) {
     t.Kv("bytes", e.bytes).Kv("digest", e.digest).Kv("sync", e.sync);
+    if (e.batch > 0) t.Kv("batch", static_cast<uint64_t>(e.batch));
   } else if (!e.payload.empty()) {
     t.Kv("what", e.payload);
   }
@@ -109,6 +110,7 @@ std::string History::Describe(size_t index) const {
   if (!e.payload.empty()) out += " payload=" + e.payload;
   if (e.kind == EventKind::kProduce) out += " (" + std::to_string(e.bytes) + " B)";
   if (e.sync) out += " sync";
+  if (e.batch > 0) out += " (one call of " + std::to_string(e.batch) + ")";
   if (!e.messages.empty()) {
     out += " [";
     for (size_t i = 0; i < e.messages.size() && i < 8; ++i) {

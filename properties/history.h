@@ -76,6 +76,9 @@ struct HistoryEvent {
   uint64_t digest = 0;
   uint64_t bytes = 0;
   bool sync = false;  // produce: the store promised durability (produceSync / sync always)
+  // Produce: the number of messages of the one call this message went in (ProduceMany), or
+  // 0 for a call of its own. A call's messages are consecutive events, in payload order.
+  uint32_t batch = 0;
   std::vector<SeenMessage> messages = {};
   backends::StoreAccounting accounting = {};
 };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/assert.h"
+
 namespace mqsim::properties {
 
 namespace {
@@ -51,6 +53,26 @@ absl::StatusOr<MessageId> RecordingQueue::Produce(const std::string& topic,
   if (id.ok()) e.id = *id;
   history_->Add(std::move(e));
   return id;
+}
+
+absl::StatusOr<std::vector<MessageId>> RecordingQueue::ProduceMany(
+    const std::string& topic, const std::vector<std::string>& payloads) {
+  const HistoryEvent call = Event(EventKind::kProduce, topic);
+  absl::StatusOr<std::vector<MessageId>> ids = inner_->ProduceMany(topic, payloads);
+  if (absl::IsUnimplemented(ids.status())) return ids;
+  MQSIM_ASSERT_MSG(!ids.ok() || ids->size() == payloads.size(), "one id per payload");
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    HistoryEvent e = call;
+    e.payload = payloads[i].substr(0, History::kPayloadPrefix);
+    e.digest = PayloadDigest(payloads[i]);
+    e.bytes = payloads[i].size();
+    e.sync = sync_;
+    e.batch = static_cast<uint32_t>(payloads.size());
+    SetStatus(e, ids.status());
+    if (ids.ok()) e.id = (*ids)[i];
+    history_->Add(std::move(e));
+  }
+  return ids;
 }
 
 absl::Status RecordingQueue::CreateConsumerGroup(const std::string& topic,

@@ -20,6 +20,10 @@ class RecordingQueue : public backends::MessageQueue {
   absl::Status CreateTopic(const std::string& topic) override;
   absl::Status DestroyTopic(const std::string& topic) override;
   absl::StatusOr<MessageId> Produce(const std::string& topic, const std::string& payload) override;
+  // One kProduce event per payload (batch = their number), all ok with their ids or all
+  // failed; not recorded when the store takes no batches (Unimplemented).
+  absl::StatusOr<std::vector<MessageId>> ProduceMany(
+      const std::string& topic, const std::vector<std::string>& payloads) override;
   absl::Status CreateConsumerGroup(const std::string& topic, const std::string& group) override;
   absl::Status DestroyConsumerGroup(const std::string& topic, const std::string& group) override;
   absl::StatusOr<std::vector<Message>> Consume(const std::string& topic, const std::string& group,

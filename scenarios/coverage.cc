@@ -31,13 +31,26 @@ bool IsCall(EventKind k) {
   return std::find(std::begin(kCalls), std::end(kCalls), k) != std::end(kCalls);
 }
 
+// A ProduceMany call is recorded as one produce event per message (history.h): counted
+// once, as "call produce many".
+constexpr std::string_view kProduceMany = "call produce many";
+
 }  // namespace
 
 void CountHistory(const properties::History& h, Coverage* c) {
+  uint32_t rest_of_call = 0;  // events still to come of the ProduceMany call counted last
   for (const properties::HistoryEvent& e : h.events()) {
     if (e.kind == EventKind::kRetention) ++(*c)["retention pass " + e.payload];
     if (!IsCall(e.kind)) continue;
-    const std::string call = "call " + std::string(properties::ToString(e.kind));
+    std::string call = "call " + std::string(properties::ToString(e.kind));
+    if (e.kind == EventKind::kProduce && e.batch > 0) {
+      if (rest_of_call > 0) {
+        --rest_of_call;
+        continue;
+      }
+      rest_of_call = e.batch - 1;
+      call = kProduceMany;
+    }
     if (e.ok) {
       ++(*c)[call + " ok"];
     } else {
@@ -82,6 +95,7 @@ const std::vector<std::string>& CoverageGoals() {
     std::vector<std::string> out;
     for (EventKind k : kCalls)
       out.push_back("call " + std::string(properties::ToString(k)) + " ok");
+    out.push_back(std::string(kProduceMany) + " ok");
     for (const auto& [name, field] : faults::FaultCountFields()) {
       out.push_back("fault " + std::string(name));
     }

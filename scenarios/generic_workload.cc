@@ -171,23 +171,40 @@ sim::Task<void> GenericWorkload::Producer() {
   }
 }
 
+// A batch of n messages to one topic: with one_call, in one call where the store takes
+// batches; otherwise (and where it does not) one call per message, each made as soon as its
+// payload is (the order of allocations and calls is part of a seed's run).
 void GenericWorkload::ProduceBatch() {
   const ProducerSpec& p = sc_.workload.producers;
   const std::string& t = topics_[rng_.Below(topics_.size())];
   const int64_t n = rng_.Uniform(p.batch.lo, p.batch.hi);
+  const bool together = n > 1 && p.one_call > 0 && rng_.Chance(p.one_call);
   const auto aligned = aligned_bytes_.find(t);
+  std::vector<std::string> payloads;
   for (int64_t i = 0; i < n; ++i) {
     const std::string prefix = "m" + std::to_string(produced_++) + ":";
-    const std::string payload =
-        aligned != aligned_bytes_.end() && aligned->second > 0
-            ? PaddedPayload(prefix, aligned->second)
-            : prefix + std::string(static_cast<size_t>(
-                                       rng_.Uniform(p.payload_bytes.lo, p.payload_bytes.hi)),
-                                   'x');
+    std::string payload = aligned != aligned_bytes_.end() && aligned->second > 0
+                              ? PaddedPayload(prefix, aligned->second)
+                              : prefix + std::string(static_cast<size_t>(rng_.Uniform(
+                                                         p.payload_bytes.lo, p.payload_bytes.hi)),
+                                                     'x');
     h_.target().Allocated(2 * payload.size() + 128);
-    absl::StatusOr<MessageId> id = queue_->Produce(t, payload);
-    if (id.ok()) acked_ids_[t].push_back(*id);
+    if (together) {
+      payloads.push_back(std::move(payload));
+    } else {
+      Produce(t, payload);
+    }
   }
+  if (!together) return;
+  absl::StatusOr<std::vector<MessageId>> ids = queue_->ProduceMany(t, payloads);
+  if (ids.ok()) acked_ids_[t].insert(acked_ids_[t].end(), ids->begin(), ids->end());
+  if (!absl::IsUnimplemented(ids.status())) return;
+  for (const std::string& payload : payloads) Produce(t, payload);
+}
+
+void GenericWorkload::Produce(const std::string& t, const std::string& payload) {
+  absl::StatusOr<MessageId> id = queue_->Produce(t, payload);
+  if (id.ok()) acked_ids_[t].push_back(*id);
 }
 
 sim::Task<void> GenericWorkload::Consumer(size_t group) {

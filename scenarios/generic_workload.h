@@ -45,6 +45,7 @@ class GenericWorkload : public Workload {
   void Subscribe(const std::string& topic, const std::string& group);
   sim::Task<void> Producer();
   void ProduceBatch();
+  void Produce(const std::string& topic, const std::string& payload);
   sim::Task<void> Consumer(size_t group);
   void ConsumeTopic(size_t group, const std::string& topic);
   void Seek(const std::string& topic, const std::string& group);

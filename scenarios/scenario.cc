@@ -109,6 +109,7 @@ absl::Status ParseProducers(YamlSection& w, ProducerSpec* out) {
   MQSIM_RETURN_IF_ERROR(GetRange(*p, "payload_bytes", &out->payload_bytes, 0));
   MQSIM_RETURN_IF_ERROR(p->Get("sync", &out->sync));
   MQSIM_RETURN_IF_ERROR(GetProbability(*p, "aligned", &out->aligned));
+  MQSIM_RETURN_IF_ERROR(GetProbability(*p, "one_call", &out->one_call));
   absl::StatusOr<YamlSection> idle = p->Child("idle");
   if (!idle.ok()) return idle.status();
   MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*idle, "every", &out->idle_every));

@@ -11,7 +11,7 @@
 //   config: {mq: {...}, rocksmq: {...}, natsmq: {...}, pulsar: {...}, kafka: {...}}
 //   workload: {topics, topic_churn, purge, delete, read_all_every,
 //              producers: {count, rate_per_s, batch: [a, b], payload_bytes: [a, b], sync,
-//                          idle: {every, for}},
+//                          aligned, one_call, idle: {every, for}},
 //              consumers: {groups, batch, seek_probability, seek_beyond_latest, group_churn,
 //                          stall: {every, for},
 //                          push: {groups, buffer}},   # the last `groups` groups push
@@ -62,6 +62,10 @@ struct ProducerSpec {
   // divides the store's byte boundary (rocksmq's page size, natsmq's MaxBytes), so sums
   // land exactly on it (scenarios/aligned_payload.h).
   double aligned = 0;
+  // The probability that a batch of two or more goes to the store in one call
+  // (MessageQueue::ProduceMany) where the store takes batches (rocksmq); elsewhere, and
+  // otherwise, one call per message.
+  double one_call = 0;
   // Quiet periods: producers stop for idle_for, every ~idle_every (nights, paused ingest).
   sim::Duration idle_every;
   sim::Duration idle_for;

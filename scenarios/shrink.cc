@@ -212,6 +212,7 @@ void WorkloadMixToYaml(const WorkloadSpec& w, YAML::Node workload) {
   workload["purge"] = w.purge;
   workload["delete"] = w.delete_message;
   workload["producers"]["aligned"] = w.producers.aligned;
+  workload["producers"]["one_call"] = w.producers.one_call;
 }
 
 YAML::Node FaultPlanToYaml(const faults::FaultPlan& p) {
