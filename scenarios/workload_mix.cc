@@ -32,6 +32,7 @@ WorkloadSpec DrawWorkloadMix(sim::Random& rng, const WorkloadSpec& base) {
   w.purge = Maybe(rng, 0.7, 0.0005, 0.005);
   w.delete_message = Maybe(rng, 0.6, 0.005, 0.05);
   w.producers.aligned = Maybe(rng, 0.5, 0.5, 1);
+  w.producers.one_call = Maybe(rng, 0.5, 0.3, 1);
   return w;
 }
 
@@ -40,12 +41,13 @@ std::string WorkloadMixString(const WorkloadSpec& w) {
   char out[256];
   std::snprintf(out, sizeof out,
                 "groups %d (%d push), seek %.3f (beyond %.2f), group churn %.4f, stall %s, "
-                "topic churn %.4f, purge %.4f, delete %.3f, aligned %.2f",
+                "topic churn %.4f, purge %.4f, delete %.3f, aligned %.2f, one call %.2f",
                 c.groups, c.push_groups, c.seek_probability, c.seek_beyond_latest, c.group_churn,
                 c.stall_every > sim::Duration::Zero()
                     ? (c.stall_for.ToString() + " every " + c.stall_every.ToString()).c_str()
                     : "off",
-                w.topic_churn, w.purge, w.delete_message, w.producers.aligned);
+                w.topic_churn, w.purge, w.delete_message, w.producers.aligned,
+                w.producers.one_call);
   return out;
 }
 

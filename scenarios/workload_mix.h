@@ -2,9 +2,9 @@
 // faults::Swarm is of the faults. For a scenario with `swarm_workload: true` each seed draws
 // which operations its generic workload mixes in and how often: seeks (and how many aimed
 // beyond the latest), group churn, topic churn, purges, deletes, stalling groups and push
-// consumers, and how many topics take aligned payloads. Each is off for a good share of
-// seeds, so that seeds differ in what they leave out as much as in what they do. Topics,
-// rates, payload ranges and full reads stay as the scenario says.
+// consumers, how many topics take aligned payloads and how many batches go in one call.
+// Each is off for a good share of seeds, so that seeds differ in what they leave out as much
+// as in what they do. Topics, rates, payload ranges and full reads stay as the scenario says.
 #pragma once
 
 #include <string>
