@@ -8,7 +8,8 @@ namespace {
 
 // The problem with one accounting snapshot against the messages read at the same moment,
 // or "" when they agree.
-std::string Problem(const std::vector<SeenMessage>& messages, const backends::StoreAccounting& a) {
+std::string Problem(const SeenMessages& read, const backends::StoreAccounting& a) {
+  const std::vector<SeenMessage> messages(read.begin(), read.end());
   size_t i = 0;
   const auto& pages = a.pages;
   if (!pages.empty()) {

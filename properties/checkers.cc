@@ -60,14 +60,15 @@ std::optional<Violation> JudgeAckedId(OrderingTopic& t, size_t i, const HistoryE
 
 std::optional<Violation> JudgeDeliveredIds(OrderingTopic& t, size_t i, const HistoryEvent& e) {
   auto from = t.known.begin();  // a read is in id order: search only above the last hit
-  for (size_t k = 0; k < e.messages.size(); ++k) {
-    const SeenMessage& m = e.messages[k];
-    if (k > 0 && m.id <= e.messages[k - 1].id) {
+  const SeenMessage* previous = nullptr;
+  for (const SeenMessage& m : e.messages) {
+    if (previous != nullptr && m.id <= previous->id) {
       return Fail(Property::kOrdering,
                   "topic " + e.topic + ": delivered id " + std::to_string(m.id) + " after " +
-                      std::to_string(e.messages[k - 1].id) + " in one read",
+                      std::to_string(previous->id) + " in one read",
                   {i});
     }
+    previous = &m;
     auto p = from != t.known.end() && from->id == m.id
                  ? from
                  : std::lower_bound(from, t.known.end(), m.id, IdBelow);
@@ -244,7 +245,7 @@ using DurabilityWalker = TopicWalker<ProducedPayloads>;
 
 // `found` := a read's messages by id. Reads come in id order (the ordering check reports
 // when not): sort only then.
-void SortById(const std::vector<SeenMessage>& read, std::vector<const SeenMessage*>& found) {
+void SortById(const SeenMessages& read, std::vector<const SeenMessage*>& found) {
   found.clear();
   for (const SeenMessage& m : read) found.push_back(&m);
   auto by_id = [](const SeenMessage* x, const SeenMessage* y) { return x->id < y->id; };

@@ -62,7 +62,7 @@ std::string_view ToString(EventKind kind) {
   return "?";
 }
 
-uint64_t MessagesDigest(const std::vector<SeenMessage>& messages) {
+uint64_t MessagesDigest(const SeenMessages& messages) {
   XXH3_state_t* state = XXH3_createState();
   XXH3_64bits_reset(state);
   for (const SeenMessage& m : messages) {
@@ -72,6 +72,23 @@ uint64_t MessagesDigest(const std::vector<SeenMessage>& messages) {
   const uint64_t digest = XXH3_64bits_digest(state);
   XXH3_freeState(state);
   return digest;
+}
+
+void History::Add(HistoryEvent e) {
+  if (e.kind == EventKind::kProduce && e.digest == 0 && e.bytes == 0) {
+    e.digest = PayloadDigest(e.payload);
+    e.bytes = e.payload.size();
+    if (e.payload.size() > kPayloadPrefix) e.payload.resize(kPayloadPrefix);
+  }
+  if (e.kind == EventKind::kReadAll && !e.messages.shared()) {
+    auto last = last_read_all_.find(e.topic);
+    e.messages = SeenMessages::Share(
+        last == last_read_all_.end() ? SeenMessages() : events_[last->second].messages,
+        std::move(e.messages));
+    last_read_all_[e.topic] = events_.size();
+  }
+  if (trace_ != nullptr) Trace(e, events_.size());
+  events_.push_back(std::move(e));
 }
 
 void History::Trace(const HistoryEvent& e, size_t index) {
@@ -113,8 +130,9 @@ std::string History::Describe(size_t index) const {
   if (e.batch > 0) out += " (one call of " + std::to_string(e.batch) + ")";
   if (!e.messages.empty()) {
     out += " [";
-    for (size_t i = 0; i < e.messages.size() && i < 8; ++i) {
-      out += (i ? "," : "") + std::to_string(e.messages[i].id);
+    size_t i = 0;
+    for (auto m = e.messages.begin(); m != e.messages.end() && i < 8; ++m, ++i) {
+      out += (i ? "," : "") + std::to_string(m->id);
     }
     if (e.messages.size() > 8) out += ",... " + std::to_string(e.messages.size()) + " total";
     out += "]";

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "backends/message_queue.h"
+#include "properties/seen_messages.h"
 #include "sim/trace.h"
 
 namespace mqsim::properties {
@@ -19,18 +21,6 @@ using backends::MessageId;
 
 // A 64-bit digest (XXH3) of a payload: the history compares payloads by it.
 uint64_t PayloadDigest(std::string_view payload);
-
-// A delivered message as the history keeps it: its id, and its payload's size and digest
-// instead of the bytes, so a long soak's reads cost 24 bytes per message whatever the
-// payload size. Built implicitly from a backends::Message.
-struct SeenMessage {
-  MessageId id = backends::kNoMessage;
-  uint64_t digest = 0;
-  uint64_t bytes = 0;
-  SeenMessage() = default;
-  SeenMessage(const Message& m)  // NOLINT: implicit on purpose (histories are built from reads)
-      : id(m.id), digest(PayloadDigest(m.payload)), bytes(m.payload.size()) {}
-};
 
 std::vector<SeenMessage> Seen(const std::vector<Message>& messages);
 
@@ -79,7 +69,7 @@ struct HistoryEvent {
   // Produce: the number of messages of the one call this message went in (ProduceMany), or
   // 0 for a call of its own. A call's messages are consecutive events, in payload order.
   uint32_t batch = 0;
-  std::vector<SeenMessage> messages = {};
+  SeenMessages messages = {};
   backends::StoreAccounting accounting = {};
 };
 
@@ -90,15 +80,11 @@ struct HistoryEvent {
 class History {
  public:
   static constexpr size_t kPayloadPrefix = 15;  // fits std::string's inline buffer
-  void Add(HistoryEvent e) {
-    if (e.kind == EventKind::kProduce && e.digest == 0 && e.bytes == 0) {
-      e.digest = PayloadDigest(e.payload);
-      e.bytes = e.payload.size();
-      if (e.payload.size() > kPayloadPrefix) e.payload.resize(kPayloadPrefix);
-    }
-    if (trace_ != nullptr) Trace(e, events_.size());
-    events_.push_back(std::move(e));
-  }
+  // Records e. A produce given its whole payload keeps its digest, size and first bytes; a
+  // full read shares what it has in common with the topic's previous full read
+  // (SeenMessages::Share), so that reading every topic often costs memory only for what
+  // changed.
+  void Add(HistoryEvent e);
   // REQUIRES: trace outlives the history, or is reset to nullptr first.
   void set_trace(sim::Trace* trace) { trace_ = trace; }
   const std::vector<HistoryEvent>& events() const { return events_; }
@@ -110,10 +96,11 @@ class History {
   void Trace(const HistoryEvent& e, size_t index);
 
   std::vector<HistoryEvent> events_;
+  std::map<std::string, size_t> last_read_all_;  // by topic: its latest kReadAll event
   sim::Trace* trace_ = nullptr;
 };
 
 // One 64-bit digest of a delivery: every message's id and payload digest, in order.
-uint64_t MessagesDigest(const std::vector<SeenMessage>& messages);
+uint64_t MessagesDigest(const SeenMessages& messages);
 
 }  // namespace mqsim::properties
