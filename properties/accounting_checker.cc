@@ -69,8 +69,8 @@ std::optional<Violation> CheckPageAccounting(const History& h) {
     const HistoryEvent& e = events[k];
     if (e.kind != EventKind::kAccounting) continue;
     const HistoryEvent& read = events[k - 1];
-    if (read.kind != EventKind::kReadAll || read.topic != e.topic) continue;
-    const std::string problem = Problem(read.messages, e.accounting);
+    if (read.kind != EventKind::kReadAll || read.topic != e.topic || !e.accounting) continue;
+    const std::string problem = Problem(read.messages, *e.accounting);
     if (!problem.empty()) {
       return Violation{Property::kPageAccounting, "topic " + e.topic + ": " + problem, {k - 1, k}};
     }

@@ -2,6 +2,7 @@
 
 #include <absl/status/status.h>
 
+#include <deque>
 #include <map>
 #include <string>
 
@@ -70,7 +71,7 @@ void Apply(Known& known, size_t i, const HistoryEvent& e) {
 
 std::optional<Violation> CheckGroupsKept(const History& h) {
   Known known;
-  const std::vector<HistoryEvent>& events = h.events();
+  const std::deque<HistoryEvent>& events = h.events();
   for (size_t i = 0; i < events.size(); ++i) {
     if (auto v = Judge(known, i, events[i])) return v;
     Apply(known, i, events[i]);

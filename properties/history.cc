@@ -110,9 +110,9 @@ void History::Trace(const HistoryEvent& e, size_t index) {
         .Kv("last", static_cast<int64_t>(e.messages.back().id))
         .Kv("messages", MessagesDigest(e.messages));
   }
-  if (e.kind == EventKind::kAccounting) {
-    t.Kv("pages", static_cast<uint64_t>(e.accounting.pages.size()))
-        .Kv("open_bytes", e.accounting.open_bytes);
+  if (e.kind == EventKind::kAccounting && e.accounting != nullptr) {
+    t.Kv("pages", static_cast<uint64_t>(e.accounting->pages.size()))
+        .Kv("open_bytes", e.accounting->open_bytes);
   }
 }
 
@@ -137,15 +137,15 @@ std::string History::Describe(size_t index) const {
     if (e.messages.size() > 8) out += ",... " + std::to_string(e.messages.size()) + " total";
     out += "]";
   }
-  if (e.kind == EventKind::kAccounting) {
-    out += " open=" + std::to_string(e.accounting.open_bytes) + "B pages=[";
-    for (size_t i = 0; i < e.accounting.pages.size() && i < 8; ++i) {
-      const backends::PageSpan& p = e.accounting.pages[i];
+  if (e.kind == EventKind::kAccounting && e.accounting != nullptr) {
+    const backends::StoreAccounting& a = *e.accounting;
+    out += " open=" + std::to_string(a.open_bytes) + "B pages=[";
+    for (size_t i = 0; i < a.pages.size() && i < 8; ++i) {
+      const backends::PageSpan& p = a.pages[i];
       out += (i ? "," : "") + std::to_string(p.first_id) + ".." + std::to_string(p.last_id) + ":" +
              std::to_string(p.bytes) + "B";
     }
-    if (e.accounting.pages.size() > 8)
-      out += ",... " + std::to_string(e.accounting.pages.size()) + " total";
+    if (a.pages.size() > 8) out += ",... " + std::to_string(a.pages.size()) + " total";
     out += "]";
   }
   return out;

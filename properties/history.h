@@ -5,12 +5,15 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "backends/message_queue.h"
+#include "properties/interned.h"
 #include "properties/seen_messages.h"
 #include "sim/trace.h"
 
@@ -54,8 +57,8 @@ std::string_view ToString(EventKind kind);
 struct HistoryEvent {
   int64_t time_ns = 0;
   EventKind kind = EventKind::kProduce;
-  std::string topic = {};
-  std::string group = {};
+  Interned topic = {};
+  Interned group = {};
   bool ok = true;
   int code = 0;  // the call's absl::StatusCode when it failed
   MessageId id = backends::kNoMessage;
@@ -70,7 +73,8 @@ struct HistoryEvent {
   // 0 for a call of its own. A call's messages are consecutive events, in payload order.
   uint32_t batch = 0;
   SeenMessages messages = {};
-  backends::StoreAccounting accounting = {};
+  // kAccounting: the store's page bookkeeping (held apart: most events have none).
+  std::shared_ptr<const backends::StoreAccounting> accounting = nullptr;
 };
 
 // The history is part of the run: with a trace set, every event added is also a trace
@@ -87,7 +91,9 @@ class History {
   void Add(HistoryEvent e);
   // REQUIRES: trace outlives the history, or is reset to nullptr first.
   void set_trace(sim::Trace* trace) { trace_ = trace; }
-  const std::vector<HistoryEvent>& events() const { return events_; }
+  // A deque: growing never copies the events (a vector's doubling held three times a long
+  // run's history at once), and references to events stay valid.
+  const std::deque<HistoryEvent>& events() const { return events_; }
   size_t size() const { return events_.size(); }
   // One line per event, for failure reports.
   std::string Describe(size_t index) const;
@@ -95,7 +101,7 @@ class History {
  private:
   void Trace(const HistoryEvent& e, size_t index);
 
-  std::vector<HistoryEvent> events_;
+  std::deque<HistoryEvent> events_;
   std::map<std::string, size_t> last_read_all_;  // by topic: its latest kReadAll event
   sim::Trace* trace_ = nullptr;
 };

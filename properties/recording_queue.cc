@@ -270,10 +270,11 @@ absl::Status RecordFullRead(backends::MessageQueue& queue, const std::string& to
   // The store's own bookkeeping at the same moment (nothing runs in between).
   absl::StatusOr<backends::StoreAccounting> accounting = queue.Accounting(topic);
   if (accounting.ok()) {
-    history->Add(HistoryEvent{.time_ns = now_ns,
-                              .kind = EventKind::kAccounting,
-                              .topic = topic,
-                              .accounting = std::move(*accounting)});
+    history->Add(HistoryEvent{
+        .time_ns = now_ns,
+        .kind = EventKind::kAccounting,
+        .topic = topic,
+        .accounting = std::make_shared<const backends::StoreAccounting>(std::move(*accounting))});
   }
   return s;
 }

@@ -82,7 +82,7 @@ TEST_CASE("RocksMQ retention histories pass the retention and resurrection check
     for (const auto& e : h.events()) {
       if (e.kind != EventKind::kAccounting) continue;
       ++accountings;
-      closed_pages += e.accounting.pages.size();
+      closed_pages += e.accounting->pages.size();
     }
     CHECK(accountings == 45);  // one per read-all
     CHECK(closed_pages > 0);
@@ -459,8 +459,10 @@ TEST_CASE("Page accounting: the store's pages must describe exactly the messages
     History h;
     h.Add(HistoryEvent{
         .time_ns = 1, .kind = EventKind::kReadAll, .topic = "t", .messages = Seen(all)});
-    h.Add(
-        HistoryEvent{.time_ns = 1, .kind = EventKind::kAccounting, .topic = "t", .accounting = a});
+    h.Add(HistoryEvent{.time_ns = 1,
+                       .kind = EventKind::kAccounting,
+                       .topic = "t",
+                       .accounting = std::make_shared<const backends::StoreAccounting>(a)});
     return h;
   };
   auto prop = [](const History& h) {

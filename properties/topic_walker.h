@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <type_traits>
@@ -58,7 +59,7 @@ class TopicWalker {
   auto Walk(Judge&& judge) -> std::invoke_result_t<Judge&, size_t, const HistoryEvent&> {
     MQSIM_ASSERT(!walked_);
     walked_ = true;
-    const std::vector<HistoryEvent>& events = history_.events();
+    const std::deque<HistoryEvent>& events = history_.events();
     for (size_t i = 0; i < events.size(); ++i) {
       if (auto verdict = judge(i, events[i])) return verdict;
       Apply(i, events[i]);

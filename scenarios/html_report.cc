@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <set>
 
@@ -91,7 +92,7 @@ struct Owed {
 void SampleBacklog(Series& s, const properties::History& h) {
   Owed owed;
   size_t i = 0;
-  const std::vector<HistoryEvent>& ev = h.events();
+  const std::deque<HistoryEvent>& ev = h.events();
   for (int b = 0; b < kBuckets; ++b) {
     const int64_t until = s.end_ns * (b + 1) / kBuckets;
     for (; i < ev.size() && ev[i].time_ns <= until; ++i) owed.Apply(ev[i]);
@@ -281,7 +282,7 @@ std::string Timeline(const ReportInput& in) {
 std::string Excerpt(const ReportInput& in) {
   if (in.result.pass || !in.result.failed_at || in.history.events().empty()) return "";
   const int64_t until = in.result.failed_at->nanos() + 1'000'000'000;
-  const std::vector<HistoryEvent>& ev = in.history.events();
+  const std::deque<HistoryEvent>& ev = in.history.events();
   size_t last = 0;
   while (last < ev.size() && ev[last].time_ns <= until) ++last;
   std::string out = "<h2>History around the failure</h2>\n<pre id=\"history-excerpt\">";
