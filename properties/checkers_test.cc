@@ -497,5 +497,48 @@ TEST_CASE("Delivery liveness: a reading push consumer gets every acknowledged me
             .empty());
 }
 
+TEST_CASE(
+    "Delivery liveness: a subscription is closed when its group or topic goes, and only then") {
+  constexpr int64_t kSec = 1'000'000'000;
+  auto ev = [](int64_t t, EventKind k, bool ok = true, std::vector<MessageId> got = {}) {
+    HistoryEvent e{.time_ns = t, .kind = k, .topic = "t", .ok = ok};
+    if (k != EventKind::kProduce) e.group = "g";
+    if (!ok) e.code = static_cast<int>(absl::StatusCode::kFailedPrecondition);
+    for (MessageId m : got) e.messages.push_back(Message{m, "p"});
+    return e;
+  };
+  auto check = [&](std::vector<HistoryEvent> events) {
+    History h;
+    for (auto& e : events) h.Add(std::move(e));
+    const auto v = CheckDeliveryLiveness(h, sim::Duration::Seconds(2));
+    return v ? std::string(Name(v->property)) + ": " + v->detail : std::string();
+  };
+  using K = EventKind;
+  // Destroyed group: what was buffered may still come out, then the store says closed.
+  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kDestroyGroup), ev(kSec, K::kReceive, true, {4}),
+               ev(kSec, K::kReceive, false), ev(kSec, K::kCreateGroup), ev(kSec, K::kSubscribe),
+               ev(2 * kSec, K::kReceive)})
+            .empty());
+  // Never closed: it answers, with nothing, after its group was destroyed.
+  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kDestroyGroup), ev(kSec, K::kReceive)})
+            .find("after its group was destroyed") != std::string::npos);
+  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kDestroyTopic), ev(kSec, K::kReceive)})
+            .find("after its topic was destroyed") != std::string::npos);
+  // A failed destroy ends nothing; a restart drops the old subscription with the process.
+  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kDestroyGroup, false), ev(kSec, K::kReceive)})
+            .empty());
+  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kDestroyGroup), ev(kSec, K::kCrash),
+               ev(2 * kSec, K::kRecover), ev(2 * kSec, K::kReceive)})
+            .empty());
+  // Closed on its own: the group and topic are still there and the store did not stop.
+  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kReceive, false)})
+            .find("the store closed the subscription") != std::string::npos);
+  // Another group's destroy does not end this one's subscription.
+  auto other = ev(kSec, K::kDestroyGroup);
+  other.group = "h";
+  CHECK(check({ev(0, K::kSubscribe), other, ev(kSec, K::kReceive, false)})
+            .find("the store closed the subscription") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace mqsim::properties

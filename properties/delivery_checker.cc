@@ -22,6 +22,10 @@ struct Subscription {
 // Per topic, the live subscriptions by group.
 using SubscriptionWalker = TopicWalker<std::map<std::string, Subscription>>;
 
+// Subscriptions whose group or topic was destroyed, by (topic, group): the event that ended
+// each. The application still holds them until it finds them closed and subscribes anew.
+using EndedSubscriptions = std::map<std::pair<std::string, std::string>, size_t>;
+
 // The first message `sub` is owed at event i: acknowledged after the subscription began,
 // above the last one received.
 std::optional<AckedIndex::Entry> FirstOwed(const AckedIndex& acked, const Subscription& sub,
@@ -66,6 +70,45 @@ std::optional<Violation> JudgeReceive(const SubscriptionWalker& w, const AckedIn
                    {sub.since, owed->event, i}};
 }
 
+// A Receive on a subscription nobody ended fails: the store closed it on its own. One on a
+// subscription whose group or topic was destroyed answers ok with nothing: the store never
+// closed it (what it had buffered before may still come out).
+std::optional<Violation> JudgeClosing(const SubscriptionWalker& w,
+                                      const SubscriptionWalker::Topic& t,
+                                      const EndedSubscriptions& ended, size_t i,
+                                      const HistoryEvent& e) {
+  const std::string who = "topic " + e.topic + " subscriber " + e.group;
+  auto live = t.state.find(e.group);
+  if (live != t.state.end()) {
+    if (e.ok) return std::nullopt;
+    return Violation{Property::kDeliveryLiveness,
+                     who +
+                         ": the store closed the subscription, though neither its group nor its "
+                         "topic was destroyed and the store did not stop",
+                     {live->second.since, i}};
+  }
+  auto gone = ended.find({e.topic, e.group});
+  if (gone == ended.end() || !e.ok || !e.messages.empty()) return std::nullopt;
+  const bool topic = w.event(gone->second).kind == EventKind::kDestroyTopic;
+  return Violation{Property::kDeliveryLiveness,
+                   who + ": the subscription still answers, with nothing, after its " +
+                       (topic ? "topic" : "group") + " was destroyed: it was never closed",
+                   {gone->second, i}};
+}
+
+// A successful destroy ends the subscriptions it names (the whole topic's, or one group's).
+void EndSubscriptions(SubscriptionWalker::Topic& t, EndedSubscriptions& ended, size_t i,
+                      const HistoryEvent& e) {
+  for (auto it = t.state.begin(); it != t.state.end();) {
+    if (e.kind == EventKind::kDestroyGroup && it->first != e.group) {
+      ++it;
+      continue;
+    }
+    ended[{e.topic, it->first}] = i;
+    it = t.state.erase(it);
+  }
+}
+
 }  // namespace
 
 std::optional<Violation> CheckDeliveryLiveness(const History& h, sim::Duration bound) {
@@ -73,27 +116,32 @@ std::optional<Violation> CheckDeliveryLiveness(const History& h, sim::Duration b
   // A switch ends the subscriptions but not the topics' acknowledged ids: a subscription
   // that begins after it owes only ids above the newest one ever acknowledged on the topic.
   SubscriptionWalker w(h, SubscriptionWalker::AtSwitch::kKeepTopics);
+  EndedSubscriptions ended;
   return w.Walk([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
     switch (e.kind) {
       case EventKind::kSwitch:
       case EventKind::kCrash:
       case EventKind::kPowerLoss:
       case EventKind::kRecover:
-        // The harness subscribes anew after a restart.
+        // The harness subscribes anew after a restart, and drops what it held.
         for (auto& [name, t] : w.topics()) t.state.clear();
+        ended.clear();
         break;
+      case EventKind::kDestroyTopic:
       case EventKind::kDestroyGroup:
-        if (e.ok) w.topic(e.topic).state.erase(e.group);
+        if (e.ok) EndSubscriptions(w.topic(e.topic), ended, i, e);
         break;
       case EventKind::kSubscribe:
         if (e.ok) {
           SubscriptionWalker::Topic& t = w.topic(e.topic);
           const MessageId floor = t.acked.empty() ? backends::kNoMessage : t.acked.back().id;
           t.state[e.group] = Subscription{i, backends::kNoMessage, floor};
+          ended.erase({e.topic, e.group});
         }
         break;
       case EventKind::kReceive: {
         SubscriptionWalker::Topic& t = w.topic(e.topic);
+        if (auto v = JudgeClosing(w, t, ended, i, e)) return v;
         auto s = t.state.find(e.group);
         if (e.ok && s != t.state.end()) return JudgeReceive(w, t.acked, s->second, bound_ns, i, e);
         break;

@@ -5,6 +5,10 @@
 //   - received ids increase, and no acknowledged message is passed over;
 //   - an empty Receive while a message acknowledged more than bound_ns ago is still owed
 //     means the subscriber was never woken for it (milvus#34045, #27801).
+//   - the store closes a subscription exactly when its group or topic is destroyed: a failed
+//     Receive on one whose group and topic are still there (and no restart or switch came
+//     between) means the store closed it on its own; an empty, successful Receive after a
+//     successful destroy means it was never closed (buffered messages may still come out).
 // A switch of mq.type ends every subscription but keeps each topic's acknowledged ids: a
 // subscription that begins after it is owed only ids above the newest one ever acknowledged
 // under the topic's name.

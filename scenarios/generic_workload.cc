@@ -227,7 +227,7 @@ sim::Task<void> GenericWorkload::Consumer(size_t group) {
       ChurnTopic();
     }
     if (group == 0) EngineCalls();
-    if (c.group_churn > 0 && !IsPush(group) && rng_.Chance(c.group_churn)) ChurnGroup(group);
+    if (c.group_churn > 0 && rng_.Chance(c.group_churn)) ChurnGroup(group);
   }
 }
 
@@ -266,12 +266,33 @@ void GenericWorkload::Seek(const std::string& t, const std::string& g) {
   }
 }
 
-// A group is dropped on one topic and made again: it reads that topic from the start.
+// A group is dropped on one topic and made again: it reads that topic from the start. A
+// push group's application first takes what its closed consumer still holds, then
+// subscribes again.
 void GenericWorkload::ChurnGroup(size_t group) {
   const std::string& t = topics_[rng_.Below(topics_.size())];
   const std::string& g = groups_[group];
   if (!queue_->DestroyConsumerGroup(t, g).ok()) return;
-  if (queue_->CreateConsumerGroup(t, g).ok()) next_[{t, g}] = 0;
+  if (IsPush(group)) DrainClosed(t, g);
+  if (!queue_->CreateConsumerGroup(t, g).ok()) return;
+  next_[{t, g}] = 0;
+  if (IsPush(group)) Subscribe(t, g);
+}
+
+// The application of a push consumer whose group or topic is gone reads it until the store
+// says it is closed (what was buffered may still come out first), then lets it go. At most
+// one call per buffered batch and one more: a consumer that still answers with nothing
+// after that was never closed (delivery_liveness judges it).
+void GenericWorkload::DrainClosed(const std::string& t, const std::string& g) {
+  auto sub = subs_.find({t, g});
+  if (sub == subs_.end()) return;
+  const ConsumerSpec& c = sc_.workload.consumers;
+  const int64_t calls = c.push_buffer / std::max(c.batch, 1) + 2;
+  for (int64_t i = 0; i < calls; ++i) {
+    absl::StatusOr<std::vector<backends::Message>> got = sub->second->Receive(c.batch);
+    if (!got.ok() || got->empty()) break;
+  }
+  subs_.erase(sub);
 }
 
 // The engine-specific calls (scenario.h, WorkloadSpec::purge and delete_message): on stores
@@ -295,7 +316,11 @@ void GenericWorkload::ChurnTopic() {
   const std::string& t = topics_[rng_.Below(topics_.size())];
   bool dropped = queue_->DestroyTopic(t).ok();
   for (int again = 0; again < 8 && !dropped; ++again) dropped = queue_->DestroyTopic(t).ok();
-  if (!dropped || !queue_->CreateTopic(t).ok()) return;
+  if (!dropped) return;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    if (IsPush(g)) DrainClosed(t, groups_[g]);
+  }
+  if (!queue_->CreateTopic(t).ok()) return;
   for (const std::string& g : groups_) (void)queue_->CreateConsumerGroup(t, g);
   for (const std::string& g : groups_) next_[{t, g}] = 0;
   for (size_t g = 0; g < groups_.size(); ++g) {

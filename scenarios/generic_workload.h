@@ -51,6 +51,7 @@ class GenericWorkload : public Workload {
   void Seek(const std::string& topic, const std::string& group);
   void ChurnTopic();
   void ChurnGroup(size_t group);
+  void DrainClosed(const std::string& topic, const std::string& group);
   void EngineCalls();
   sim::Task<void> Reader();
   void ReadAll(const std::string& topic);
