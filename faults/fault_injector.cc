@@ -54,6 +54,10 @@ FaultInjector::FaultInjector(sim::Simulation* sim, FaultPlan plan, FaultTarget* 
   if (!plan_.fiu_points.empty()) {
     points_ = std::make_unique<FaultPoints>(sim_->Stream(sim::streams::kFiu), &sim_->trace(),
                                             plan_.fiu_points, plan_.fiu_probability);
+    points_->set_on_failure([this] {
+      const int64_t now = sim_->now().nanos();
+      refusal_causes_.emplace_back(now, now);
+    });
   }
   if (plan_.buggify)
     buggify_ = std::make_unique<Buggify>(sim_->Stream(sim::streams::kBuggify), &sim_->trace());
@@ -211,7 +215,10 @@ sim::Task<void> FaultInjector::DiskFull() {
     const uint64_t normal = disk.options().capacity_bytes;
     disk.set_capacity_bytes(disk.used_bytes() + plan_.disk_full_headroom_bytes);
     sim_->trace().Event("fault.disk_full").Kv("capacity", disk.options().capacity_bytes);
+    const size_t window = refusal_causes_.size();
+    refusal_causes_.emplace_back(sim_->now().nanos(), INT64_MAX);
     co_await s.SleepFor(plan_.disk_full_duration);
+    refusal_causes_[window].second = sim_->now().nanos();
     disk.set_capacity_bytes(normal);
     sim_->trace().Event("fault.disk_space_back");
   }

@@ -74,6 +74,10 @@ class FaultInjector {
   const Buggify* buggify() const { return buggify_.get(); }
   // Stops injecting (fault points and BUGGIFY stop firing), e.g. before a final check.
   void Quiesce();
+  // When the store had reason to refuse calls: each window the disk was full (a window
+  // still open ends at INT64_MAX) and each instant a fault point failed, as [begin, end]
+  // in simulated nanoseconds, in the order they began.
+  const std::vector<std::pair<int64_t, int64_t>>& refusal_causes() const { return refusal_causes_; }
   // While paused no fault point fails and no BUGGIFY site fires (a power-loss audit
   // recovering a copy of the disk). Timed faults are unaffected: pauses are synchronous.
   void SetPaused(bool paused);
@@ -107,6 +111,7 @@ class FaultInjector {
   std::unique_ptr<GoGc> go_gc_;
   std::unique_ptr<FaultPoints> points_;
   std::unique_ptr<Buggify> buggify_;
+  std::vector<std::pair<int64_t, int64_t>> refusal_causes_;
 };
 
 // The injector's own process id: never crashed by it.

@@ -67,6 +67,7 @@ int FaultPoints::Decide(const char* name, int* /*failnum*/, void** failinfo,
   if (self->paused_ || !self->rng_.Chance(self->probability_)) return 0;
   ++stats.failures;
   self->trace_->Event("fault.point").Kv("point", name);
+  if (self->on_failure_) self->on_failure_();
   return 1;
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -41,6 +42,8 @@ class FaultPoints {
 
   // While paused no point fails (evaluations are still counted): e.g. during a final check.
   void set_paused(bool paused) { paused_ = paused; }
+  // Called at each failure, after it is counted and traced.
+  void set_on_failure(std::function<void()> on_failure) { on_failure_ = std::move(on_failure); }
   const std::map<std::string, FaultPointStats>& stats() const { return stats_; }
   const std::vector<std::string>& enabled() const { return enabled_; }
 
@@ -54,6 +57,7 @@ class FaultPoints {
   sim::Trace* trace_;
   double probability_;
   bool paused_ = false;
+  std::function<void()> on_failure_;
   std::vector<std::string> enabled_;
   std::map<std::string, FaultPointStats> stats_;
 };

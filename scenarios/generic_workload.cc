@@ -57,7 +57,8 @@ std::optional<Violation> GenericWorkload::Check() {
     return Violation{Property::kRecovery, "the store does not open after the run", {}};
   s.CancelProcess(kStoreProcess);
   for (const std::string& t : topics_) ReadAll(t);
-  return Judge(JudgeInput{h_.history(), sc_, h_.plan(), h_.type(), h_.Lateness(), h_.panic()});
+  return Judge(JudgeInput{h_.history(), sc_, h_.plan(), h_.type(), h_.Lateness(), h_.panic(),
+                          &h_.refusal_causes()});
 }
 
 // ------------------------------------------------------------------ restarts

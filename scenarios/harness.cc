@@ -120,6 +120,7 @@ RunResult Harness::Run(Workload& workload) {
     }
     audit.reset();
     r.injected = injector.counts();
+    refusal_causes_ = injector.refusal_causes();
     injector.AddCoverage(&r.coverage);
     CountFaults(r.injected, &r.coverage);
     injector.Quiesce();

@@ -18,6 +18,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "backends/mq_type.h"
 #include "backends/sim_store.h"
@@ -78,6 +80,9 @@ class Harness {
   backends::SimStore& store() { return *store_; }
   faults::StoreTarget& target() { return *target_; }
   uint64_t crashes() const { return crashes_; }
+  // What gave the store reason to refuse calls during the run (FaultInjector::
+  // refusal_causes), kept when the injector stops; empty before.
+  const std::vector<std::pair<int64_t, int64_t>>& refusal_causes() const { return refusal_causes_; }
 
  private:
   void Crashed(std::optional<sim::PowerLossMode> power_loss);
@@ -95,6 +100,7 @@ class Harness {
   Workload* workload_ = nullptr;  // while Run runs
   uint64_t crashes_ = 0;
   std::string panic_;
+  std::vector<std::pair<int64_t, int64_t>> refusal_causes_;
 };
 
 }  // namespace mqsim::scenarios

@@ -6,8 +6,10 @@
 #include "properties/accounting_checker.h"
 #include "properties/delivery_checker.h"
 #include "properties/group_checker.h"
+#include "properties/refusal_checker.h"
 #include "properties/retention_checkers.h"
 #include "storage/rocksmq/fault_points.h"
+#include "storage/rocksmq/rocksmq_options.h"
 
 namespace mqsim::scenarios {
 
@@ -44,6 +46,26 @@ bool AckWritesMayFail(const faults::FaultPlan& plan) {
   return false;
 }
 
+// The harness's lateness allows one full-disk window, but the windows the faults draw may
+// follow each other more closely than rocksmq's longest reopen backoff: the store then
+// refuses through both and the gap between. Windows that close are one chain, and the
+// longest chain, not one window, is what a periodic duty may wait for.
+sim::Duration Lateness(const JudgeInput& in) {
+  if (in.refusal_causes == nullptr) return in.lateness;
+  const int64_t gap_ns = sim::Duration::Millis(rocksmq::kMaxReopenBackoffMs + 1000).nanos();
+  int64_t longest = 0;
+  int64_t begin = 0;
+  int64_t end = INT64_MIN;
+  for (const auto& [b, e] : *in.refusal_causes) {  // in the order they began
+    if (b == e) continue;                          // a failing fault point: no window
+    if (end == INT64_MIN || b > end + gap_ns) begin = b;
+    end = std::max(end, e);
+    longest = std::max(longest, end == INT64_MAX ? 0 : end - begin);
+  }
+  const int64_t extra = longest - in.plan.disk_full_duration.nanos();
+  return extra > 0 ? in.lateness + sim::Duration::Nanos(extra) : in.lateness;
+}
+
 properties::RetentionBounds Bounds(const JudgeInput& in) {
   const rocksmq::RocksMqOptions& r = in.scenario.config.rocksmq;
   properties::RetentionBounds b;
@@ -53,7 +75,7 @@ properties::RetentionBounds Bounds(const JudgeInput& in) {
   b.size_bytes = r.retention_size_mb >= 0 ? static_cast<int64_t>(r.retention_size_mb) << 20 : -1;
   b.page_bytes = r.page_size_bytes;
   b.tick = sim::Duration::Seconds(r.ticker_interval_s);
-  b.slack = in.lateness;
+  b.slack = Lateness(in);
   // BUGGIFY may cut a retention pass to one page (never two in a row): one tick later.
   if (in.plan.buggify) b.slack += b.tick;
   b.ack_writes_may_fail = AckWritesMayFail(in.plan);
@@ -78,11 +100,27 @@ std::optional<Violation> PageAccounting(const JudgeInput& in) {
 
 // A reading push consumer gets every message within the faults' lateness + its 1 s poll.
 std::optional<Violation> DeliveryLiveness(const JudgeInput& in) {
-  return properties::CheckDeliveryLiveness(in.history, in.lateness + sim::Duration::Seconds(2));
+  return properties::CheckDeliveryLiveness(in.history, Lateness(in) + sim::Duration::Seconds(2));
 }
 
 std::optional<Violation> GroupsKept(const JudgeInput& in) {
   return properties::CheckGroupsKept(in.history);
+}
+
+// rocksmq refuses calls only while it reopens after a failed write; a disk of fixed size
+// may stay full for good, and then refusals need no cause.
+bool RefusalsJudged(const JudgeInput& in) {
+  return in.refusal_causes != nullptr && in.type == backends::MqType::kRocksMq &&
+         in.plan.disk_capacity_bytes == UINT64_MAX;
+}
+
+// A cause may end up to one reopen backoff (16 s) before the refusals it explains, plus
+// what can stretch the reopen that ends them: a stalled sync and a GC pause.
+std::optional<Violation> RefusalsExplained(const JudgeInput& in) {
+  const sim::Duration bound = sim::Duration::Millis(rocksmq::kMaxReopenBackoffMs) +
+                              sim::Duration::Seconds(1) + in.plan.latency.sync.stall +
+                              in.plan.gc_pause_max + in.plan.go_gc.pause_max;
+  return properties::CheckRefusalsExplained(in.history, *in.refusal_causes, bound);
 }
 
 std::optional<Violation> Retention(const JudgeInput& in) {
@@ -97,7 +135,7 @@ std::optional<Violation> NatsLimits(const JudgeInput& in) {
   if (n.retention_max_age_minutes && *n.retention_max_age_minutes > 0) {
     l.max_age = sim::Duration::Minutes(*n.retention_max_age_minutes);
   }
-  l.slack = in.lateness;
+  l.slack = Lateness(in);
   l.size_of = [](const std::string& t, uint64_t p) {
     return properties::JetStreamStoredBytes(t.size(), 0, p);
   };
@@ -126,6 +164,7 @@ const std::vector<JudgeEntry>& JudgeTable() {
       {Property::kDeliveryLiveness, Always, DeliveryLiveness},
       {Property::kRetention, RocksMqRetentionOn, Retention},
       {Property::kNatsLimits, NatsLimitsOn, NatsLimits},
+      {Property::kRecovery, RefusalsJudged, RefusalsExplained},
   };
   return table;
 }

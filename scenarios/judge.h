@@ -6,8 +6,10 @@
 // during the run fails no_panic before any history check.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backends/mq_type.h"
@@ -27,6 +29,9 @@ struct JudgeInput {
   backends::MqType type;          // the store the history was recorded on
   sim::Duration lateness;         // what the faults allow a periodic duty (Harness::Lateness)
   const std::string& panic;       // the first engine panic, or empty
+  // When the faults gave the store reason to refuse calls (Harness::refusal_causes); null
+  // where unknown, and then refusals are not judged.
+  const std::vector<std::pair<int64_t, int64_t>>* refusal_causes = nullptr;
 };
 
 struct JudgeEntry {
