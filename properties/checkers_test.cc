@@ -457,67 +457,75 @@ TEST_CASE("Durability: a completed sync pass promises what was acknowledged befo
         "durability");
 }
 
+// A push consumer's event on topic "t" (of group "g", unless a produce).
+HistoryEvent PushEvent(int64_t t, EventKind k, MessageId id = backends::kNoMessage,
+                       std::vector<MessageId> got = {}) {
+  HistoryEvent e{.time_ns = t, .kind = k, .topic = "t"};
+  if (k != EventKind::kProduce) e.group = "g";
+  e.id = id;
+  for (MessageId m : got) e.messages.push_back(Message{m, "p"});
+  return e;
+}
+
+// The same, failed as a closed subscription answers.
+HistoryEvent FailedPushEvent(int64_t t, EventKind k) {
+  HistoryEvent e = PushEvent(t, k);
+  e.ok = false;
+  e.code = static_cast<int>(absl::StatusCode::kFailedPrecondition);
+  return e;
+}
+
+// "property: detail" of CheckDeliveryLiveness with a 2 s bound, or empty.
+std::string DeliveryVerdict(std::vector<HistoryEvent> events) {
+  History h;
+  for (auto& e : events) h.Add(std::move(e));
+  const auto v = CheckDeliveryLiveness(h, sim::Duration::Seconds(2));
+  return v ? std::string(Name(v->property)) + ": " + v->detail : std::string();
+}
+
 TEST_CASE("Delivery liveness: a reading push consumer gets every acknowledged message, in order") {
   constexpr int64_t kSec = 1'000'000'000;
-  auto ev = [](int64_t t, EventKind k, MessageId id = backends::kNoMessage,
-               std::vector<MessageId> got = {}) {
-    HistoryEvent e{.time_ns = t, .kind = k, .topic = "t"};
-    if (k != EventKind::kProduce) e.group = "g";
-    e.id = id;
-    for (MessageId m : got) e.messages.push_back(Message{m, "p"});
-    return e;
-  };
-  auto check = [&](std::vector<HistoryEvent> events) {
-    History h;
-    for (auto& e : events) h.Add(std::move(e));
-    const auto v = CheckDeliveryLiveness(h, sim::Duration::Seconds(2));
-    return v ? std::string(Name(v->property)) + ": " + v->detail : std::string();
-  };
   using K = EventKind;
   // Delivered promptly: fine; an empty receive soon after a produce: fine (within the bound).
-  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kProduce, 1), ev(kSec + 1, K::kReceive),
-               ev(2 * kSec, K::kReceive, -1, {1})})
-            .empty());
+  CHECK(
+      DeliveryVerdict({PushEvent(0, K::kSubscribe), PushEvent(kSec, K::kProduce, 1),
+                       PushEvent(kSec + 1, K::kReceive), PushEvent(2 * kSec, K::kReceive, -1, {1})})
+          .empty());
   // Still owed long after: the subscriber was never woken.
-  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kProduce, 1), ev(10 * kSec, K::kReceive)})
+  CHECK(DeliveryVerdict({PushEvent(0, K::kSubscribe), PushEvent(kSec, K::kProduce, 1),
+                         PushEvent(10 * kSec, K::kReceive)})
             .find("never delivered") != std::string::npos);
   // Passed over.
-  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kProduce, 1), ev(kSec, K::kProduce, 2),
-               ev(2 * kSec, K::kReceive, -1, {2})})
-            .find("before acknowledged id 1") != std::string::npos);
+  CHECK(
+      DeliveryVerdict({PushEvent(0, K::kSubscribe), PushEvent(kSec, K::kProduce, 1),
+                       PushEvent(kSec, K::kProduce, 2), PushEvent(2 * kSec, K::kReceive, -1, {2})})
+          .find("before acknowledged id 1") != std::string::npos);
   // Out of order.
-  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kProduce, 1), ev(kSec, K::kProduce, 2),
-               ev(2 * kSec, K::kReceive, -1, {1, 2}), ev(3 * kSec, K::kReceive, -1, {2})})
+  CHECK(DeliveryVerdict({PushEvent(0, K::kSubscribe), PushEvent(kSec, K::kProduce, 1),
+                         PushEvent(kSec, K::kProduce, 2),
+                         PushEvent(2 * kSec, K::kReceive, -1, {1, 2}),
+                         PushEvent(3 * kSec, K::kReceive, -1, {2})})
             .find("after id 2") != std::string::npos);
   // Messages acknowledged before the subscription, or across a crash, are not owed to it.
-  CHECK(
-      check({ev(0, K::kProduce, 1), ev(kSec, K::kSubscribe), ev(10 * kSec, K::kReceive)}).empty());
-  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kProduce, 1), ev(2 * kSec, K::kCrash),
-               ev(10 * kSec, K::kReceive)})
+  CHECK(DeliveryVerdict({PushEvent(0, K::kProduce, 1), PushEvent(kSec, K::kSubscribe),
+                         PushEvent(10 * kSec, K::kReceive)})
+            .empty());
+  CHECK(DeliveryVerdict({PushEvent(0, K::kSubscribe), PushEvent(kSec, K::kProduce, 1),
+                         PushEvent(2 * kSec, K::kCrash), PushEvent(10 * kSec, K::kReceive)})
             .empty());
 }
 
 TEST_CASE(
     "Delivery liveness: a subscription is closed when its group or topic goes, and only then") {
   constexpr int64_t kSec = 1'000'000'000;
-  auto ev = [](int64_t t, EventKind k, bool ok = true, std::vector<MessageId> got = {}) {
-    HistoryEvent e{.time_ns = t, .kind = k, .topic = "t", .ok = ok};
-    if (k != EventKind::kProduce) e.group = "g";
-    if (!ok) e.code = static_cast<int>(absl::StatusCode::kFailedPrecondition);
-    for (MessageId m : got) e.messages.push_back(Message{m, "p"});
-    return e;
-  };
-  auto check = [&](std::vector<HistoryEvent> events) {
-    History h;
-    for (auto& e : events) h.Add(std::move(e));
-    const auto v = CheckDeliveryLiveness(h, sim::Duration::Seconds(2));
-    return v ? std::string(Name(v->property)) + ": " + v->detail : std::string();
-  };
+  auto ev = [](int64_t t, EventKind k) { return PushEvent(t, k); };
+  auto failed = FailedPushEvent;
+  auto check = DeliveryVerdict;
   using K = EventKind;
   // Destroyed group: what was buffered may still come out, then the store says closed.
-  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kDestroyGroup), ev(kSec, K::kReceive, true, {4}),
-               ev(kSec, K::kReceive, false), ev(kSec, K::kCreateGroup), ev(kSec, K::kSubscribe),
-               ev(2 * kSec, K::kReceive)})
+  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kDestroyGroup),
+               PushEvent(kSec, K::kReceive, -1, {4}), failed(kSec, K::kReceive),
+               ev(kSec, K::kCreateGroup), ev(kSec, K::kSubscribe), ev(2 * kSec, K::kReceive)})
             .empty());
   // Never closed: it answers, with nothing, after its group was destroyed.
   CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kDestroyGroup), ev(kSec, K::kReceive)})
@@ -525,18 +533,18 @@ TEST_CASE(
   CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kDestroyTopic), ev(kSec, K::kReceive)})
             .find("after its topic was destroyed") != std::string::npos);
   // A failed destroy ends nothing; a restart drops the old subscription with the process.
-  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kDestroyGroup, false), ev(kSec, K::kReceive)})
-            .empty());
+  CHECK(
+      check({ev(0, K::kSubscribe), failed(kSec, K::kDestroyGroup), ev(kSec, K::kReceive)}).empty());
   CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kDestroyGroup), ev(kSec, K::kCrash),
                ev(2 * kSec, K::kRecover), ev(2 * kSec, K::kReceive)})
             .empty());
   // Closed on its own: the group and topic are still there and the store did not stop.
-  CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kReceive, false)})
+  CHECK(check({ev(0, K::kSubscribe), failed(kSec, K::kReceive)})
             .find("the store closed the subscription") != std::string::npos);
   // Another group's destroy does not end this one's subscription.
   auto other = ev(kSec, K::kDestroyGroup);
   other.group = "h";
-  CHECK(check({ev(0, K::kSubscribe), other, ev(kSec, K::kReceive, false)})
+  CHECK(check({ev(0, K::kSubscribe), other, failed(kSec, K::kReceive)})
             .find("the store closed the subscription") != std::string::npos);
 }
 
