@@ -77,12 +77,12 @@ std::optional<Violation> JudgeClosing(const SubscriptionWalker& w,
                                       const SubscriptionWalker::Topic& t,
                                       const EndedSubscriptions& ended, size_t i,
                                       const HistoryEvent& e) {
-  const std::string who = "topic " + e.topic + " subscriber " + e.group;
+  auto who = [&e] { return "topic " + e.topic + " subscriber " + e.group; };
   auto live = t.state.find(e.group);
   if (live != t.state.end()) {
     if (e.ok) return std::nullopt;
     return Violation{Property::kDeliveryLiveness,
-                     who +
+                     who() +
                          ": the store closed the subscription, though neither its group nor its "
                          "topic was destroyed and the store did not stop",
                      {live->second.since, i}};
@@ -91,7 +91,7 @@ std::optional<Violation> JudgeClosing(const SubscriptionWalker& w,
   if (gone == ended.end() || !e.ok || !e.messages.empty()) return std::nullopt;
   const bool topic = w.event(gone->second).kind == EventKind::kDestroyTopic;
   return Violation{Property::kDeliveryLiveness,
-                   who + ": the subscription still answers, with nothing, after its " +
+                   who() + ": the subscription still answers, with nothing, after its " +
                        (topic ? "topic" : "group") + " was destroyed: it was never closed",
                    {gone->second, i}};
 }
