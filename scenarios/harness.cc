@@ -79,12 +79,30 @@ backends::MilvusMqConfig Harness::StoreConfig(const backends::MilvusMqConfig& ba
 
 // A full disk or a failing write point can leave the store refusing calls for as long as
 // the disk stays full plus rocksmq's longest reopen backoff: delivery and retention wait too.
+// Full-disk windows may follow each other more closely than rocksmq's longest reopen
+// backoff: the store then refuses through both and the gap between. Such windows make one
+// chain; the longest chain of the run (known once the injector has stopped) is how long
+// the disk kept the store refusing, where the plan alone promises one window.
+sim::Duration Harness::LongestFullDiskChain() const {
+  const int64_t gap_ns = sim::Duration::Millis(rocksmq::kMaxReopenBackoffMs + 1000).nanos();
+  int64_t longest = 0;
+  int64_t begin = 0;
+  int64_t end = INT64_MIN;
+  for (const auto& [b, e] : refusal_causes_) {  // in the order they began
+    if (b == e) continue;                       // a failing fault point: no window
+    if (end == INT64_MIN || b > end + gap_ns) begin = b;
+    end = std::max(end, e);
+    longest = std::max(longest, end == INT64_MAX ? 0 : end - begin);
+  }
+  return std::max(sim::Duration::Nanos(longest), plan_.disk_full_duration);
+}
+
 sim::Duration Harness::Lateness() const {
   const bool restarts = plan_.crashes() || plan_.power_losses();
   const bool disk_full = plan_.can_fill_disk();
   const bool refuses = disk_full || !plan_.fiu_points.empty();
   const sim::Duration refusing =
-      (disk_full ? plan_.disk_full_duration : sim::Duration::Zero()) +
+      (disk_full ? LongestFullDiskChain() : sim::Duration::Zero()) +
       (refuses ? sim::Duration::Millis(rocksmq::kMaxReopenBackoffMs) : sim::Duration::Zero());
   return store_->jobs().longest_starvation() +
          (restarts ? plan_.restart_delay_max : sim::Duration::Zero()) + plan_.gc_pause_max +

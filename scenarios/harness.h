@@ -61,7 +61,9 @@ class Harness {
   backends::MilvusMqConfig StoreConfig(const backends::MilvusMqConfig& base) const;
 
   // Lateness the faults of this run allow a periodic duty (retention, expiry, delivery):
-  // the longest starvation, a restart delay, a GC pause, a stalled sync, and one second.
+  // the longest starvation, a restart delay, a GC pause, a stalled sync, and one second;
+  // where the disk can fill or a write point fail, the longest full-disk chain (one window
+  // while the run goes on) and rocksmq's longest reopen backoff.
   sim::Duration Lateness() const;
 
   // The first engine panic of the run (a Go panic would end Milvus): judged as no_panic.
@@ -89,6 +91,7 @@ class Harness {
   void Started();
   void TraceVerdict(const std::optional<properties::Violation>& v);
   void Summarise(RunResult& r) const;
+  sim::Duration LongestFullDiskChain() const;
 
   const Scenario sc_;  // the scenario with this seed's workload (Scenario::WorkloadFor)
   backends::MqType type_;

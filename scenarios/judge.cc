@@ -46,26 +46,6 @@ bool AckWritesMayFail(const faults::FaultPlan& plan) {
   return false;
 }
 
-// The harness's lateness allows one full-disk window, but the windows the faults draw may
-// follow each other more closely than rocksmq's longest reopen backoff: the store then
-// refuses through both and the gap between. Windows that close are one chain, and the
-// longest chain, not one window, is what a periodic duty may wait for.
-sim::Duration Lateness(const JudgeInput& in) {
-  if (in.refusal_causes == nullptr) return in.lateness;
-  const int64_t gap_ns = sim::Duration::Millis(rocksmq::kMaxReopenBackoffMs + 1000).nanos();
-  int64_t longest = 0;
-  int64_t begin = 0;
-  int64_t end = INT64_MIN;
-  for (const auto& [b, e] : *in.refusal_causes) {  // in the order they began
-    if (b == e) continue;                          // a failing fault point: no window
-    if (end == INT64_MIN || b > end + gap_ns) begin = b;
-    end = std::max(end, e);
-    longest = std::max(longest, end == INT64_MAX ? 0 : end - begin);
-  }
-  const int64_t extra = longest - in.plan.disk_full_duration.nanos();
-  return extra > 0 ? in.lateness + sim::Duration::Nanos(extra) : in.lateness;
-}
-
 properties::RetentionBounds Bounds(const JudgeInput& in) {
   const rocksmq::RocksMqOptions& r = in.scenario.config.rocksmq;
   properties::RetentionBounds b;
@@ -75,7 +55,7 @@ properties::RetentionBounds Bounds(const JudgeInput& in) {
   b.size_bytes = r.retention_size_mb >= 0 ? static_cast<int64_t>(r.retention_size_mb) << 20 : -1;
   b.page_bytes = r.page_size_bytes;
   b.tick = sim::Duration::Seconds(r.ticker_interval_s);
-  b.slack = Lateness(in);
+  b.slack = in.lateness;
   // BUGGIFY may cut a retention pass to one page (never two in a row): one tick later.
   if (in.plan.buggify) b.slack += b.tick;
   b.ack_writes_may_fail = AckWritesMayFail(in.plan);
@@ -100,7 +80,7 @@ std::optional<Violation> PageAccounting(const JudgeInput& in) {
 
 // A reading push consumer gets every message within the faults' lateness + its 1 s poll.
 std::optional<Violation> DeliveryLiveness(const JudgeInput& in) {
-  return properties::CheckDeliveryLiveness(in.history, Lateness(in) + sim::Duration::Seconds(2));
+  return properties::CheckDeliveryLiveness(in.history, in.lateness + sim::Duration::Seconds(2));
 }
 
 std::optional<Violation> GroupsKept(const JudgeInput& in) {
@@ -135,7 +115,7 @@ std::optional<Violation> NatsLimits(const JudgeInput& in) {
   if (n.retention_max_age_minutes && *n.retention_max_age_minutes > 0) {
     l.max_age = sim::Duration::Minutes(*n.retention_max_age_minutes);
   }
-  l.slack = Lateness(in);
+  l.slack = in.lateness;
   l.size_of = [](const std::string& t, uint64_t p) {
     return properties::JetStreamStoredBytes(t.size(), 0, p);
   };
