@@ -23,6 +23,8 @@ FaultInjector::FaultInjector(sim::Simulation* sim, FaultPlan plan, FaultTarget* 
   // A crash point that fires kills the process at the next step (the call in progress
   // has seen its disk go away, as a process that dies there would).
   target_->disk().set_power_off_hook([this] {
+    const int64_t now = sim_->now().nanos();
+    refusal_causes_.emplace_back(now, now);
     const bool in_recovery = in_recovery_;
     sim_->scheduler().Post(
         "fault.crash_at_op",

@@ -75,7 +75,9 @@ class FaultInjector {
   // Stops injecting (fault points and BUGGIFY stop firing), e.g. before a final check.
   void Quiesce();
   // When the store had reason to refuse calls: each window the disk was full (a window
-  // still open ends at INT64_MAX) and each instant a fault point failed, as [begin, end]
+  // still open ends at INT64_MAX), each instant a fault point failed and each instant a
+  // crash point took the disk away inside a call (the crash itself may come later, once
+  // the call's slow disk work and sleeps are done), as [begin, end]
   // in simulated nanoseconds, in the order they began.
   const std::vector<std::pair<int64_t, int64_t>>& refusal_causes() const { return refusal_causes_; }
   // While paused no fault point fails and no BUGGIFY site fires (a power-loss audit

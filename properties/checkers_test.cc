@@ -219,6 +219,14 @@ struct Builder {
     h.Add(HistoryEvent{.time_ns = ++t, .kind = k});
     return *this;
   }
+  Builder& FailedDestroy(const std::string& topic, absl::StatusCode code) {
+    h.Add(HistoryEvent{.time_ns = ++t,
+                       .kind = EventKind::kDestroyTopic,
+                       .topic = topic,
+                       .ok = false,
+                       .code = static_cast<int>(code)});
+    return *this;
+  }
 };
 
 std::string PropertyOf(const std::optional<Violation>& v) {
@@ -242,6 +250,24 @@ TEST_CASE("Ordering fails on reused ids, reordered reads and changed payloads") 
                                      .Produce("a", 10, "y")
                                      .Consume("a", {{10, "y"}, {9, "x"}})
                                      .h)) == "ordering");
+}
+
+TEST_CASE("Ids may start over only where a failed destroy may have removed the topic") {
+  using C = absl::StatusCode;
+  auto after = [](C code) {
+    return Builder().Produce("a", 1, "x").Produce("a", 2, "y").FailedDestroy("a", code);
+  };
+  // The destroy failed after it removed the stream: the store numbers the new one from 1,
+  // and the old messages are owed to nobody.
+  Builder gone = after(C::kUnavailable).Produce("a", 1, "z");
+  gone.Consume("a", {{1, "z"}}, EventKind::kReadAll);
+  CHECK(PropertyOf(CheckOrdering(gone.h)) == "none");
+  CHECK(PropertyOf(CheckDurability(gone.h, {})) == "none");
+  // The topic stayed (its ids went on): reusing an id later is still an ordering failure.
+  CHECK(PropertyOf(CheckOrdering(
+            after(C::kUnavailable).Produce("a", 3, "z").Produce("a", 1, "w").h)) == "ordering");
+  // NOT_FOUND: nothing was destroyed, so ids must go on.
+  CHECK(PropertyOf(CheckOrdering(after(C::kNotFound).Produce("a", 1, "z").h)) == "ordering");
 }
 
 TEST_CASE("No-gap fails when a group skips an acknowledged message") {

@@ -7,8 +7,9 @@
 // RESOURCE_EXHAUSTED, INTERNAL, DATA_LOSS, UNKNOWN, ABORTED or DEADLINE_EXCEEDED; not the
 // answers about the caller's own input or state, such as NOT_FOUND or FAILED_PRECONDITION)
 // must have a cause overlapping the `bound` before it: a window the disk was full, a fault
-// point failing, or a crash or power loss of the history (also one up to a second after it,
-// which cut the call short: the disk went away inside the call). Judged as `recovery`.
+// point failing, a crash point taking the disk away inside a call (the causes a run's fault
+// injector records), or a crash or power loss of the history (also one up to a second after
+// it, which cut the call short). Judged as `recovery`.
 #pragma once
 
 #include <cstdint>

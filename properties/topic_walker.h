@@ -2,8 +2,9 @@
 // a history topic by topic (checkers.h, retention_checkers.h, delivery_checker.h).
 //
 // A topic incarnation runs from the topic's first event to a successful DestroyTopic (a
-// topic created again under the same name starts empty) or a switch of mq.type (the new
-// store starts with no topics). For each incarnation the walker keeps the acknowledged
+// topic created again under the same name starts empty), a failed DestroyTopic that the
+// store shows later to have happened, or a switch of mq.type (the new store starts with no
+// topics). For each incarnation the walker keeps the acknowledged
 // produces (AckedIndex) next to the checker's own State; over the whole run it keeps the
 // time of the last power loss, which decides what was promised durable.
 //
@@ -14,6 +15,7 @@
 
 #include <absl/status/status.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -22,6 +24,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "backends/message_queue.h"
 #include "base/assert.h"
 #include "properties/acked_index.h"
 #include "properties/history.h"
@@ -34,6 +37,8 @@ class TopicWalker {
   struct Topic {
     AckedIndex acked;
     State state{};
+    MessageId max_acked = backends::kNoMessage;  // the highest id this incarnation acknowledged
+    bool maybe_destroyed = false;                // a DestroyTopic failed since the last produce
   };
   // What a switch of mq.type does to the topics: kForgetTopics ends every incarnation.
   // kKeepTopics keeps them (acknowledged ids included) into the new store.
@@ -45,7 +50,11 @@ class TopicWalker {
   // Walks the history once, in order. Each event goes to judge(i, event) first, then the
   // walker applies it:
   //   - a switch of mq.type forgets every topic (with kForgetTopics);
-  //   - a successful DestroyTopic forgets its topic;
+  //   - a successful DestroyTopic forgets its topic; a failed one (not NOT_FOUND) may have
+  //     happened: nobody is owed the topic's messages any more, and the next acknowledged
+  //     produce decides: an id at or below max_acked shows the topic was destroyed and
+  //     created again (natsmq numbers a new stream from 1), so a new incarnation begins
+  //     before the judge sees that produce; a higher id continues the incarnation;
   //   - an acknowledged Produce joins its topic's AckedIndex;
   //   - a Purge or DeleteMessage, ok or failed (a failed one may have happened; not a
   //     delete answered NOT_FOUND), takes what it removes out of the AckedIndex: no property
@@ -61,6 +70,7 @@ class TopicWalker {
     walked_ = true;
     const std::deque<HistoryEvent>& events = history_.events();
     for (size_t i = 0; i < events.size(); ++i) {
+      ResolveDestroy(events[i]);
       if (auto verdict = judge(i, events[i])) return verdict;
       Apply(i, events[i]);
     }
@@ -89,16 +99,38 @@ class TopicWalker {
   }
 
  private:
+  // What the first acknowledged produce after a failed DestroyTopic shows (Walk's contract).
+  void ResolveDestroy(const HistoryEvent& e) {
+    if (e.kind != EventKind::kProduce || !e.ok) return;
+    auto t = topics_.find(e.topic);
+    if (t == topics_.end() || !t->second.maybe_destroyed) return;
+    if (e.id <= t->second.max_acked) {
+      topics_.erase(t);
+    } else {
+      t->second.maybe_destroyed = false;
+    }
+  }
+
   void Apply(size_t i, const HistoryEvent& e) {
     switch (e.kind) {
       case EventKind::kSwitch:
         if (at_switch_ == AtSwitch::kForgetTopics) topics_.clear();
         break;
       case EventKind::kDestroyTopic:
-        if (e.ok) topics_.erase(e.topic);
+        if (e.ok) {
+          topics_.erase(e.topic);
+        } else if (e.code != static_cast<int>(absl::StatusCode::kNotFound)) {
+          Topic& t = topics_[e.topic];
+          t.maybe_destroyed = true;
+          t.acked.EraseIf([](const AckedIndex::Entry&) { return true; });
+        }
         break;
       case EventKind::kProduce:
-        if (e.ok) topics_[e.topic].acked.Put(e.id, i);
+        if (e.ok) {
+          Topic& t = topics_[e.topic];
+          t.acked.Put(e.id, i);
+          t.max_acked = std::max(t.max_acked, e.id);
+        }
         break;
       case EventKind::kPowerLoss:
         synced_until_ns_[e.time_ns] = last_sync_ns_;

@@ -89,8 +89,10 @@ TEST_CASE("The walker ends a topic incarnation at a destroy or a switch, not at 
   // The judge sees each event before the walker applies it: a produce is not yet acked.
   CHECK(forget[0].acked_before == 0);
   CHECK(forget[1].acked_before == 1);
-  // A crash and a failed destroy keep the incarnation; a destroy ends it.
-  CHECK(forget[4].acked_before == 2);
+  // A crash keeps the incarnation; a failed destroy keeps it too (its state) but may have
+  // happened, so nobody is owed its messages any more; a destroy ends it.
+  CHECK(forget[3].acked_before == 2);
+  CHECK(forget[4].acked_before == 0);
   CHECK(forget[4].state == 4);
   CHECK(forget[6].acked_before == 0);
   CHECK(forget[6].state == 0);
@@ -98,6 +100,30 @@ TEST_CASE("The walker ends a topic incarnation at a destroy or a switch, not at 
   CHECK(forget[9].acked_before == 0);  // the switch forgot the topic
   const std::vector<JudgeView> keep = Walk(h, TopicWalker<int>::AtSwitch::kKeepTopics);
   CHECK(keep[9].acked_before == 1);
+}
+
+TEST_CASE("After a failed destroy the next acknowledged id says whether the topic went") {
+  using K = EventKind;
+  HistoryEvent refused = Of(K::kDestroyTopic, false);
+  refused.code = static_cast<int>(absl::StatusCode::kUnavailable);
+  HistoryEvent absent = Of(K::kDestroyTopic, false);
+  absent.code = static_cast<int>(absl::StatusCode::kNotFound);
+  // Ids starting over after the failed destroy: it happened, a new incarnation begins before
+  // the judge sees the produce. Ids going on: it did not; the incarnation continues.
+  const History over = Events({Produce(1), Produce(2), refused, Of(K::kLatest), Produce(1)});
+  std::vector<JudgeView> seen = Walk(over, TopicWalker<int>::AtSwitch::kForgetTopics);
+  CHECK(seen[3].state == 3);
+  CHECK(seen[4].state == 0);
+  const History on = Events({Produce(1), Produce(2), refused, Produce(3), Produce(1)});
+  seen = Walk(on, TopicWalker<int>::AtSwitch::kForgetTopics);
+  CHECK(seen[3].state == 3);
+  CHECK(seen[4].state == 4);  // decided at id 3: the reuse of 1 is the ordering check's
+  CHECK(seen[4].acked_before == 1);
+  // NOT_FOUND: the store says there was nothing to destroy; everything stays owed.
+  const History gone = Events({Produce(1), Produce(2), absent, Produce(1)});
+  seen = Walk(gone, TopicWalker<int>::AtSwitch::kForgetTopics);
+  CHECK(seen[3].state == 3);
+  CHECK(seen[3].acked_before == 2);
 }
 
 TEST_CASE("The walker stops at the first violation and tracks the last power loss") {
