@@ -535,6 +535,40 @@ TEST_CASE("A sync after a failed append covers the unsynced messages of the aban
   }
 }
 
+// Found by the long natsmq swarm (a full disk, a crash, then a power loss minutes later):
+// messages acknowledged before a process crash were still only in the page cache; after
+// recovery the first append failed on the full disk and the stream rolled over to a new
+// block, so no sync ever reached the old one, and the power loss took messages that a
+// completed sync pass had promised.
+TEST_CASE("The first sync after a crash covers the recovered block, also after a rollover") {
+  NatsMqOptions o;
+  o.sync_interval_ms = 3'600'000;  // synced only by SyncNow in this test
+  Nats n(Kind::kSimulated, o);
+  REQUIRE(n->AddStream(Stream("r")).ok());
+  REQUIRE(n->SyncNow().ok());
+  const uint64_t a = n.Pub("r", "acked-before-the-crash-1");
+  const uint64_t b = n.Pub("r", "acked-before-the-crash-2");
+  CrashStore(n);  // a process crash: the page cache keeps a and b, unsynced
+  n.Reopen();
+  sim::SimFileSystem& disk = *n.world->sim_disk();
+  // Room for the publish's new sequence reservation, not for its record.
+  disk.set_capacity_bytes(disk.used_bytes() + 64);
+  const absl::StatusOr<uint64_t> failed = n->Publish("r", std::string(300, 'x'));
+  INFO(failed.status().ToString());
+  REQUIRE_FALSE(failed.ok());  // the record is torn: a new block next
+  disk.set_capacity_bytes(1ULL << 40);
+  const uint64_t c = n.Pub("r", "in-the-new-block");
+  REQUIRE(n->SyncNow().ok());
+  CrashStore(n);
+  disk.PowerLoss(sim::PowerLossMode::kDropUnsynced);
+  n.Reopen();
+  for (uint64_t seq : {a, b, c}) {
+    absl::StatusOr<StoredMsg> m = n->GetMsg("r", seq);
+    INFO("seq " << seq << ": " << m.status().ToString());
+    CHECK(m.ok());
+  }
+}
+
 // Found by the long natsmq swarm (a seek storm with topic churn): a deleted stream's unlinks
 // were never made durable, so after a power loss the old blocks came back inside the stream
 // created again under the same name, and old messages reappeared under ids the new stream

@@ -366,8 +366,13 @@ absl::Status NatsStore::Stream::RecoverBlocks() {
   for (auto it = first_here; it != msgs_.end(); ++it) IndexMessage(it->first, it->second);
   // Block files created before an unclean stop may have directory entries that were never
   // made durable: the first sync after recovery syncs the directory too, or a power loss
-  // could take a whole block of synced messages with it (found by a swarm seed).
+  // could take a whole block of synced messages with it (found by a swarm seed). Likewise
+  // the block appended to may hold messages acknowledged before the stop that are still
+  // only in the page cache: the first sync after recovery syncs it, also when no new
+  // message is appended to it (a failed append rolls over to a new block; found by a swarm
+  // seed, where a later power loss took messages a completed sync pass had promised).
   dir_unsynced_ = true;
+  unsynced_ = true;
   return absl::OkStatus();
 }
 
