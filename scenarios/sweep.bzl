@@ -24,6 +24,7 @@ def mqsim_sweep_test(name, scenario = "all", seeds = "1..3", corpus = False, swa
         },
         shard_count = shard_count,
         deps = [
+            "//backends:message_queue",
             "//base:bug_modes",
             "//scenarios:cluster",
             "//scenarios:driver",

@@ -4,7 +4,8 @@
 // overrides it, which is how a REPRO line narrows a run to one seed):
 //   MQSIM_SCENARIO  a stock scenario's name, or "all"
 //   MQSIM_SEEDS     A..B
-//   MQSIM_CORPUS    1: also every seed in scenarios/corpus/<name>.seeds
+//   MQSIM_CORPUS    1: also every seed in scenarios/corpus/<name>.seeds; a line there may
+//                   name a variant: `SEED [swarm] [on rocksmq|natsmq] # why`
 //   MQSIM_BUGS      a,b: bug modes switched on (a REPRO line of an `mqsim --bug` run sets it)
 //   MQSIM_SWARM     1: every selected scenario draws its fault mix from the seed (swarm), and
 //                   so does every generic workload its operation mix (swarm_workload)
@@ -17,6 +18,7 @@
 // lines and fails the test. Results also go to $XML_OUTPUT_FILE (JUnit).
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -24,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "backends/mq_type.h"
 #include "base/bug_modes.h"
 #include "scenarios/driver.h"
 #include "scenarios/embedded.h"
@@ -89,20 +93,60 @@ struct Job {
   const Scenario* scenario;
   uint64_t seed;
   std::string why;
+  std::string env;  // --test_env flags that rerun this job's scenario variant, if any
 };
 
-// The seeds of the corpus of past failing seeds of one scenario, with why each is kept.
-void AddCorpus(const Scenario& sc, std::vector<Job>& jobs) {
+// A corpus line's variant of its scenario: `SEED [swarm] [on rocksmq|natsmq] # why`.
+// Returns the --test_env flags that select the same variant, or nullopt if the words are
+// not understood or the scenario cannot run on the named engine.
+std::optional<std::string> ApplyVariant(std::istringstream& words, Scenario& sc) {
+  std::string env;
+  for (std::string w; words >> w;) {
+    if (w == "swarm") {
+      sc.swarm = true;
+      sc.swarm_workload = !sc.workload.milvus.enabled;
+      env += " --test_env=MQSIM_SWARM=1";
+    } else if (w == "on" && words >> w && (w == "rocksmq" || w == "natsmq")) {
+      const auto type = mqsim::backends::ParseMqType(w);
+      if (!type || !sc.backend || sc.workload.milvus.enabled) return std::nullopt;
+      sc.backend = *type;
+      env += " --test_env=MQSIM_BACKEND=" + w;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return env;
+}
+
+// The seeds of the corpus of past failing seeds of one scenario, with why each is kept. A
+// line naming a variant (swarm, another engine) runs a copy of the scenario kept in
+// `variants`. A line that cannot be read is an error: a corpus entry never silently lapses.
+absl::Status AddCorpus(const Scenario& sc, std::vector<Job>& jobs, std::deque<Scenario>& variants) {
   absl::StatusOr<std::string> list = mqsim::scenarios::ReadEmbedded("corpus/" + sc.name + ".seeds");
-  if (!list.ok()) return;
+  if (!list.ok()) return absl::OkStatus();
   std::istringstream lines(*list);
+  int number = 0;
   for (std::string line; std::getline(lines, line);) {
+    ++number;
     const std::string head = line.substr(0, line.find('#'));
     if (head.find_first_not_of(" \t") == std::string::npos) continue;
     const std::string why =
         line.find('#') == std::string::npos ? "" : line.substr(line.find('#') + 1);
-    jobs.push_back({&sc, std::stoull(head), "corpus:" + why});
+    std::istringstream words(head);
+    uint64_t seed = 0;
+    Scenario variant = sc;
+    const std::optional<std::string> env =
+        words >> seed ? ApplyVariant(words, variant) : std::nullopt;
+    if (!env) {
+      return absl::InvalidArgumentError("corpus/" + sc.name + ".seeds:" + std::to_string(number) +
+                                        ": expected SEED [swarm] [on rocksmq|natsmq], got `" +
+                                        head + "`");
+    }
+    const Scenario* run = &sc;
+    if (!env->empty()) run = &variants.emplace_back(std::move(variant));
+    jobs.push_back({run, seed, "corpus:" + why, *env});
   }
+  return absl::OkStatus();
 }
 
 // The selected scenarios, adjusted for swarm and backend; nullopt if none is selected.
@@ -136,9 +180,10 @@ std::string Report(const Config& c, const Job& j, const RunResult& r, int& unexp
   if (!expected) {
     ++unexpected;
     // With swarm or backend overrides only the sweep test itself reruns the same scenario.
-    std::string env;
-    if (c.swarm) env += " --test_env=MQSIM_SWARM=1";
-    if (!c.backend.empty()) env += " --test_env=MQSIM_BACKEND=" + c.backend;
+    std::string env = j.env;
+    if (c.swarm && env.find("MQSIM_SWARM") == std::string::npos) env += " --test_env=MQSIM_SWARM=1";
+    if (!c.backend.empty() && env.find("MQSIM_BACKEND") == std::string::npos)
+      env += " --test_env=MQSIM_BACKEND=" + c.backend;
     const std::string bazel = mqsim::scenarios::BazelTestRepro(sc, j.seed, c.bugs, env);
     const std::string repro =
         env.empty() ? mqsim::scenarios::ReproCommand(sc, j.seed, c.bugs, r) : bazel;
@@ -180,9 +225,15 @@ int main() {
     return 2;
   }
   std::vector<Job> jobs, mine;
+  std::deque<Scenario> variants;  // corpus variants; a deque keeps their addresses stable
   for (const Scenario& sc : *selected) {
-    for (uint64_t i = 0; i < c->seeds.count(); ++i) jobs.push_back({&sc, c->seeds.first + i, ""});
-    if (c->corpus) AddCorpus(sc, jobs);
+    for (uint64_t i = 0; i < c->seeds.count(); ++i)
+      jobs.push_back({&sc, c->seeds.first + i, "", ""});
+    if (!c->corpus) continue;
+    if (const absl::Status st = AddCorpus(sc, jobs, variants); !st.ok()) {
+      std::cerr << std::string(st.message()) << "\n";
+      return 2;
+    }
   }
   // The sharding contract of `mqsim sweep --shard` (scenarios/shard.h): a contiguous slice.
   const auto [begin, end] =
