@@ -16,6 +16,8 @@
 // evidence, not the death of the test.
 // Every (scenario, seed) prints its RESULT line; an unexpected outcome prints its REPRO
 // lines and fails the test. Results also go to $XML_OUTPUT_FILE (JUnit).
+#include <absl/status/status.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -26,7 +28,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
 #include "backends/mq_type.h"
 #include "base/bug_modes.h"
 #include "scenarios/driver.h"
