@@ -8,7 +8,7 @@ namespace mqsim::properties {
 
 namespace {
 
-constexpr std::array<std::string_view, 20> kNames = {
+constexpr std::array<std::string_view, 21> kNames = {
     "ordering",
     "no_gap",
     "seek",
@@ -26,6 +26,7 @@ constexpr std::array<std::string_view, 20> kNames = {
     "groups_kept",
     "startup",
     "recovery",
+    "shutdown",
     "switch",
     "config",
     "engine_crash",

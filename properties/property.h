@@ -3,8 +3,8 @@
 //
 // The first group is judged from the recorded history by the checkers, and a scenario may
 // select among them with `checks:`. The second group are verdicts on the run itself that
-// always apply: the store did not start or recover, an mq.type switch or the configuration
-// failed, or the engine killed its process.
+// always apply: the store did not start or recover, did not stop cleanly, an mq.type switch
+// or the configuration failed, or the engine killed its process.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +33,7 @@ enum class Property : uint8_t {
   // Verdicts on the run itself.
   kStartup,
   kRecovery,
+  kShutdown,
   kSwitch,
   kConfig,
   kEngineCrash,

@@ -1,6 +1,7 @@
 #include "scenarios/generic_workload.h"
 
 #include "scenarios/aligned_payload.h"
+#include "scenarios/clean_restart.h"
 #include "scenarios/judge.h"
 #include "sim/stream_names.h"
 
@@ -56,6 +57,12 @@ std::optional<Violation> GenericWorkload::Check() {
   if (!store.up())
     return Violation{Property::kRecovery, "the store does not open after the run", {}};
   s.CancelProcess(kStoreProcess);
+  if (backends::KeepsFiles(h_.type()) && !topics_.empty()) {
+    if (auto v = CleanRestart(h_, topics_.front())) return v;
+    s.CancelProcess(kStoreProcess);
+    // Ids go on after a clean stop: one message more per topic, judged with the rest.
+    for (const std::string& t : topics_) Produce(t, "m" + std::to_string(produced_++) + ":last");
+  }
   for (const std::string& t : topics_) ReadAll(t);
   return Judge(JudgeInput{h_.history(), sc_, h_.plan(), h_.type(), h_.Lateness(), h_.panic(),
                           &h_.refusal_causes()});
