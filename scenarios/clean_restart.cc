@@ -33,7 +33,10 @@ std::vector<std::pair<const char*, std::function<absl::Status()>>> Calls(Message
   return {
       {"CreateTopic", [&q, t] { return q.CreateTopic(t); }},
       {"Produce", [&q, t] { return StatusOf(q.Produce(t, "after close")); }},
-      {"ProduceMany", [&q, t] { return StatusOf(q.ProduceMany(t, {"after", "close"})); }},
+      {"ProduceMany",
+       [&q, t] {
+         return StatusOf(q.ProduceMany(t, {"after", "close"}));
+       }},
       {"CreateConsumerGroup", [&q, t, g] { return q.CreateConsumerGroup(t, g); }},
       {"Consume", [&q, t, g] { return StatusOf(q.Consume(t, g, 1)); }},
       {"Seek", [&q, t, g] { return q.Seek(t, g, 1); }},

@@ -195,12 +195,13 @@ absl::Status RocksMQ::DestroyTopic(std::string_view topic) {
   const std::string page_prefix = PagePrefix(name);
   batch.DeleteRange(page_prefix, PrefixEnd(page_prefix));
   batch.Delete(OpenPageKey(name));
-  // No id beyond the high-water mark was handed out: a re-created topic continues at hwm + 1.
-  // The high-water mark is written too: its checkpoint may be older, and no message is left
-  // to count from.
+  // A re-created topic continues above every id this topic may have handed out: the
+  // high-water mark, or the floor an unclean stop left (ids reserved then may have been
+  // acknowledged and lost). The high-water mark is written too: its checkpoint may be
+  // older, and no message is left to count from.
   const Topic& t = **found;
   batch.Put(HighWaterKey(name), EncodeU64(static_cast<uint64_t>(t.high_water_mark)));
-  batch.Put(ReservationKey(name), EncodeU64(static_cast<uint64_t>(t.high_water_mark)));
+  batch.Put(ReservationKey(name), EncodeU64(static_cast<uint64_t>(HandedOutThrough(t))));
   MQSIM_RETURN_IF_ERROR(Write(store_.get(), Synced(), &batch, "destroy topic " + name));
   rocksdb::WriteBatch unregister;
   unregister.Delete(TopicKey(name));
@@ -242,12 +243,14 @@ absl::Status RocksMQ::CloseLocked() {
   serving_ = false;
   CloseSubscriptions({});
   absl::Status result = absl::OkStatus();
-  // A clean stop hands out no reserved ids: the next start continues at hwm + 1.
+  // A clean stop gives back the ids it reserved and did not hand out: the next start
+  // continues above the last id handed out, which after an unclean stop may be above the
+  // high-water mark (ids acknowledged then and lost are never handed out again).
   rocksdb::WriteBatch batch;
   // Its checkpoint too, so the next start has no message to count.
   for (const auto& [name, t] : topics_) {
-    if (t.reserved > t.high_water_mark) {
-      batch.Put(ReservationKey(name), EncodeU64(static_cast<uint64_t>(t.high_water_mark)));
+    if (t.reserved > HandedOutThrough(t)) {
+      batch.Put(ReservationKey(name), EncodeU64(static_cast<uint64_t>(HandedOutThrough(t))));
     }
     if (!CheckpointEveryProduce() &&
         (t.checkpoint_id != t.high_water_mark || t.checkpoint_open_bytes != t.open_bytes)) {

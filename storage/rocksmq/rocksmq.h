@@ -24,6 +24,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -153,6 +154,11 @@ class RocksMQ {
                             rocksdb::WriteBatch& batch, rocksdb::WriteBatch& page_batch);
   // Produce's steps (rocksmq_produce.cc), in this order.
   struct ProducePlan;
+  // The last id the topic may have handed out, in this run or before an unclean stop: the
+  // reservation written back at a clean stop or a destroy is never below it.
+  static MessageId HandedOutThrough(const Topic& t) {
+    return std::max(t.high_water_mark, t.id_floor);
+  }
   // Durably reserves a block of ids beyond last. REQUIRES: last > t.reserved.
   absl::Status ReserveIds(const std::string& name, Topic& t, MessageId last);
   // Plans the keys of plan.first..plan.last: the message batch, the pages the messages close
