@@ -59,7 +59,8 @@ struct SubscribeOptions {
   // Called when the delivery task has work (possibly inside a store call: only schedule).
   std::function<void()> wake;
   // Observes every batch the delivery task takes from the group (empty ones included).
-  std::function<void(const std::vector<Message>&)> on_fetch;
+  // A refused fetch is observed too (the delivery task retries on its next run).
+  std::function<void(const absl::StatusOr<std::vector<Message>>&)> on_fetch;
 };
 class Subscriber {
  public:

@@ -81,13 +81,14 @@ absl::StatusOr<std::unique_ptr<Subscriber>> RocksMqQueue::Subscribe(const std::s
                                                                     SubscribeOptions options) {
   rocksmq::SubscriptionOptions o{options.buffer, options.batch, std::move(options.wake), nullptr};
   if (options.on_fetch) {
-    o.on_fetch =
-        [f = std::move(options.on_fetch)](const std::vector<rocksmq::ConsumerMessage>& got) {
-          std::vector<Message> out;
-          out.reserve(got.size());
-          for (const auto& m : got) out.push_back(Message{m.id, m.payload});
-          f(out);
-        };
+    o.on_fetch = [f = std::move(options.on_fetch)](
+                     const absl::StatusOr<std::vector<rocksmq::ConsumerMessage>>& got) {
+      if (!got.ok()) return f(got.status());
+      std::vector<Message> out;
+      out.reserve(got->size());
+      for (const auto& m : *got) out.push_back(Message{m.id, m.payload});
+      f(out);
+    };
   }
   absl::StatusOr<std::shared_ptr<rocksmq::Subscription>> sub =
       mq_->Subscribe(topic, group, std::move(o));

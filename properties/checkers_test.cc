@@ -532,6 +532,16 @@ TEST_CASE("Delivery liveness: a reading push consumer gets every acknowledged me
                          PushEvent(2 * kSec, K::kReceive, -1, {1, 2}),
                          PushEvent(3 * kSec, K::kReceive, -1, {2})})
             .find("after id 2") != std::string::npos);
+  // A fetch of the delivery task the store refused: the wait counts from the refusal.
+  HistoryEvent refused = PushEvent(59 * kSec, K::kConsume);
+  refused.ok = false;
+  refused.code = static_cast<int>(absl::StatusCode::kUnavailable);
+  CHECK(DeliveryVerdict({PushEvent(0, K::kSubscribe), PushEvent(kSec, K::kProduce, 1), refused,
+                         PushEvent(60 * kSec, K::kReceive)})
+            .empty());
+  CHECK(DeliveryVerdict({PushEvent(0, K::kSubscribe), PushEvent(kSec, K::kProduce, 1), refused,
+                         PushEvent(62 * kSec, K::kReceive)})
+            .find("3000 ms after the store last refused") != std::string::npos);
   // Messages acknowledged before the subscription, or across a crash, are not owed to it.
   CHECK(DeliveryVerdict({PushEvent(0, K::kProduce, 1), PushEvent(kSec, K::kSubscribe),
                          PushEvent(10 * kSec, K::kReceive)})

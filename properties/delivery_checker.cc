@@ -17,6 +17,9 @@ struct Subscription {
   MessageId last = backends::kNoMessage;
   // Ids only grow, so everything owed lies above the newest id acknowledged before it began.
   MessageId floor = backends::kNoMessage;
+  // The last fetch of its delivery task the store refused: it retries on its next run, so
+  // a message owed before then is owed promptly only from then on.
+  int64_t refused_ns = 0;
 };
 
 // Per topic, the live subscriptions by group.
@@ -61,12 +64,17 @@ std::optional<Violation> JudgeReceive(const SubscriptionWalker& w, const AckedIn
     sub.last = m.id;
   }
   if (!e.messages.empty() || !owed) return std::nullopt;
-  const int64_t waited_ns = e.time_ns - w.event(owed->event).time_ns;
-  if (waited_ns <= bound_ns) return std::nullopt;
+  const int64_t acked_ns = w.event(owed->event).time_ns;
+  if (e.time_ns - std::max(acked_ns, sub.refused_ns) <= bound_ns) return std::nullopt;
   return Violation{Property::kDeliveryLiveness,
                    who + ": the application found its buffer empty " +
-                       std::to_string(waited_ns / 1'000'000) + " ms after id " +
-                       std::to_string(owed->id) + " was acknowledged; it was never delivered",
+                       std::to_string((e.time_ns - acked_ns) / 1'000'000) + " ms after id " +
+                       std::to_string(owed->id) + " was acknowledged" +
+                       (sub.refused_ns > acked_ns
+                            ? " and " + std::to_string((e.time_ns - sub.refused_ns) / 1'000'000) +
+                                  " ms after the store last refused its delivery task"
+                            : "") +
+                       "; it was never delivered",
                    {sub.since, owed->event, i}};
 }
 
@@ -139,6 +147,12 @@ std::optional<Violation> CheckDeliveryLiveness(const History& h, sim::Duration b
           ended.erase({e.topic, e.group});
         }
         break;
+      case EventKind::kConsume: {  // a push group's consumption is its delivery task's
+        if (e.ok) break;
+        auto s = w.topic(e.topic).state.find(e.group);
+        if (s != w.topic(e.topic).state.end()) s->second.refused_ns = e.time_ns;
+        break;
+      }
       case EventKind::kReceive: {
         SubscriptionWalker::Topic& t = w.topic(e.topic);
         if (auto v = JudgeClosing(w, t, ended, i, e)) return v;

@@ -138,11 +138,13 @@ class RecordingSubscriber : public backends::Subscriber {
 absl::StatusOr<std::unique_ptr<backends::Subscriber>> RecordingQueue::Subscribe(
     const std::string& topic, const std::string& group, backends::SubscribeOptions options) {
   HistoryEvent e = Event(EventKind::kSubscribe, topic, group);
-  // What the delivery task takes from the group is the group's consumption.
-  options.on_fetch = [this, topic, group,
-                      inner = std::move(options.on_fetch)](const std::vector<Message>& got) {
+  // What the delivery task takes from the group is the group's consumption; a refused
+  // fetch is recorded too (the delivery checker allows its retry).
+  options.on_fetch = [this, topic, group, inner = std::move(options.on_fetch)](
+                         const absl::StatusOr<std::vector<Message>>& got) {
     HistoryEvent c = Event(EventKind::kConsume, topic, group);
-    c.messages = Seen(got);
+    SetStatus(c, got.status());
+    if (got.ok()) c.messages = Seen(*got);
     history_->Add(std::move(c));
     if (inner) inner(got);
   };

@@ -49,7 +49,7 @@ void Subscription::Deliver() {
     // Not under our lock: the engine takes its own, and signals us under it.
     lock.unlock();
     absl::StatusOr<std::vector<ConsumerMessage>> got = mq->Consume(topic_, group_, n);
-    if (got.ok() && options_.on_fetch) options_.on_fetch(*got);
+    if (options_.on_fetch) options_.on_fetch(got);
     lock.lock();
     if (closed_) return;
     if (!got.ok()) {  // the engine is recovering: the next run (a wake or the host's poll) retries

@@ -42,9 +42,10 @@ struct SubscriptionOptions {
   // Called (possibly under the engine's lock: do not call back into the engine) when the
   // receive task has work; the host then runs Deliver on its own task or thread.
   std::function<void()> wake;
-  // Observes every batch the receive task takes from the group, empty ones included (the
-  // group's consumption, for histories and metrics). Not under any lock.
-  std::function<void(const std::vector<ConsumerMessage>&)> on_fetch;
+  // Observes every fetch of the receive task: the batch it took from the group, empty ones
+  // included (the group's consumption, for histories and metrics), or the engine's refusal
+  // (the next run retries). Not under any lock.
+  std::function<void(const absl::StatusOr<std::vector<ConsumerMessage>>&)> on_fetch;
 };
 
 class Subscription {
