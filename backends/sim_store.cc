@@ -97,6 +97,13 @@ absl::Status SimStore::Close() {
   return s;
 }
 
+absl::Status SimStore::Stop() {
+  sim_->scheduler().CancelProcess(options_.process);
+  const absl::Status s = Close();
+  sim_->trace().Event("store.stop").Kv("status", s.ToString());
+  return s;
+}
+
 void SimStore::Reconfigure(MqType type, const MilvusMqConfig& config) {
   MQSIM_ASSERT_MSG(!up(), "SimStore::Reconfigure on a running store");
   options_.type = type;

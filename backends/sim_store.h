@@ -41,6 +41,9 @@ class SimStore {
   // without a clean close, the page cache survives; with a mode, power is lost too.
   void Crash(std::optional<sim::PowerLossMode> power_loss);
   absl::Status Close();
+  // A clean stop of the node (an operator's restart): the process's tasks end, then the
+  // store closes (Close). The status is the engine's answer to Close, also traced.
+  absl::Status Stop();
   // The operator's mq.type switch on this node: the next Open starts an engine of `type`,
   // configured by `config` (its files in the type's own directory under the node's dir, so
   // the previous engine's files stay where they were). REQUIRES: !up().

@@ -17,6 +17,7 @@ FaultInjector::FaultInjector(sim::Simulation* sim, FaultPlan plan, FaultTarget* 
   };
   if (plan_.crashes()) spawn("fault.crash", [this] { return Crashes(false); });
   if (plan_.power_losses()) spawn("fault.power", [this] { return Crashes(true); });
+  if (plan_.clean_restarts()) spawn("fault.clean_restart", [this] { return CleanRestarts(); });
   if (plan_.crash_at_op_interval > sim::Duration::Zero()) {
     spawn("fault.crash_in_call", [this] { return CrashesInCalls(); });
   }
@@ -95,6 +96,7 @@ const std::vector<std::pair<const char*, uint64_t FaultCounts::*>>& FaultCountFi
   static const std::vector<std::pair<const char*, uint64_t FaultCounts::*>> fields = {
       {"crashes", &FaultCounts::crashes},
       {"power_losses", &FaultCounts::power_losses},
+      {"clean_restarts", &FaultCounts::clean_restarts},
       {"crashes_in_calls", &FaultCounts::crashes_in_calls},
       {"crashes_in_recovery", &FaultCounts::crashes_in_recovery},
       {"failed_restarts", &FaultCounts::failed_restarts},
@@ -150,6 +152,10 @@ void FaultInjector::CrashNow(const char* what, std::optional<sim::PowerLossMode>
   sim_->trace().Event(what).Kv("power_loss", mode ? static_cast<int64_t>(*mode) : -1);
   target_->disk().PowerOffAtOperation(0);
   target_->Crash(mode);
+  ScheduleRestart();
+}
+
+void FaultInjector::ScheduleRestart() {
   if (quiesced_ || restart_pending_) return;
   restart_pending_ = true;
   restart_task_ = sim_->scheduler().Spawn(
@@ -190,6 +196,18 @@ sim::Task<void> FaultInjector::Crashes(bool power) {
       ++counts_.crashes;
     }
     CrashNow(power ? "fault.power_loss" : "fault.crash", mode);
+  }
+}
+
+sim::Task<void> FaultInjector::CleanRestarts() {
+  sim::Scheduler& s = sim_->scheduler();
+  for (;;) {
+    co_await s.SleepFor(Next(plan_.clean_restart_interval));
+    if (restart_pending_) continue;  // down already: nothing to stop
+    ++counts_.clean_restarts;
+    sim_->trace().Event("fault.clean_stop");
+    target_->Stop();
+    ScheduleRestart();
   }
 }
 

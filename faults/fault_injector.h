@@ -37,6 +37,9 @@ class FaultTarget {
   // The process dies now (its tasks are gone, the engine object is abandoned); with a
   // power-loss mode the machine loses power too. Harmless on a node that is down.
   virtual void Crash(std::optional<sim::PowerLossMode> power_loss) = 0;
+  // The process stops cleanly: its tasks end, then the engine is closed (an operator's
+  // restart). Harmless on a node that is down.
+  virtual void Stop() = 0;
   // The process starts and recovers; false if recovery failed (it is tried again later).
   // True at once if the node is up.
   virtual bool Restart() = 0;
@@ -47,6 +50,7 @@ class FaultTarget {
 struct FaultCounts {
   uint64_t crashes = 0;
   uint64_t power_losses = 0;
+  uint64_t clean_restarts = 0;
   uint64_t crashes_in_calls = 0;
   uint64_t crashes_in_recovery = 0;
   uint64_t failed_restarts = 0;
@@ -86,6 +90,7 @@ class FaultInjector {
 
  private:
   sim::Task<void> Crashes(bool power);
+  sim::Task<void> CleanRestarts();
   sim::Task<void> CrashesInCalls();
   sim::Task<void> DiskFull();
   sim::Task<void> GcPauses();
@@ -93,6 +98,8 @@ class FaultInjector {
   sim::Task<void> Starvation();
   sim::Task<void> RestartLoop();
   void CrashNow(const char* what, std::optional<sim::PowerLossMode> mode);
+  // Starts the restart loop unless one is pending or the injector is quiesced.
+  void ScheduleRestart();
   void Pause(sim::Duration pause, const char* why);
   sim::Duration Next(sim::Duration mean);
   sim::Duration RestartDelay();

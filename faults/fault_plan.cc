@@ -9,6 +9,7 @@ std::string FaultPlan::ToString() const {
   auto add = [&](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
   if (crashes()) add("crash every ~" + crash_interval.ToString());
   if (power_losses()) add("power loss every ~" + power_loss_interval.ToString());
+  if (clean_restarts()) add("clean restart every ~" + clean_restart_interval.ToString());
   if (disk_full_interval > sim::Duration::Zero()) {
     add("disk full every ~" + disk_full_interval.ToString() + " for " +
         disk_full_duration.ToString());
@@ -70,6 +71,7 @@ FaultPlan Swarm(sim::Random& rng, sim::Duration duration) {
     p.fiu_probability = 0.001 * static_cast<double>(rng.Uniform(1, 20));
   }
   p.buggify = rng.Chance(0.5);
+  if (rng.Chance(0.5)) p.clean_restart_interval = interval(2, 10);
   return p;
 }
 

@@ -25,6 +25,10 @@ struct FaultPlan {
   // loss would leave is recovered and judged on a copy, the run itself untouched. Zero: off.
   // Not a fault: a swarm seed keeps the scenario's setting.
   sim::Duration power_loss_audit_interval;
+  // Clean restart (an operator's restart or rolling upgrade): the process stops cleanly,
+  // closing the engine (its tasks end first, as Milvus stops its consumers), and starts
+  // again after the same seeded delay as a crash's restart.
+  sim::Duration clean_restart_interval;
   sim::Duration restart_delay_min = sim::Duration::Seconds(1);
   sim::Duration restart_delay_max = sim::Duration::Seconds(30);
   // Crash inside an engine call: at each event the disk powers off at a seeded file-system
@@ -71,6 +75,7 @@ struct FaultPlan {
   std::string ToString() const;
   bool crashes() const { return crash_interval > sim::Duration::Zero(); }
   bool power_losses() const { return power_loss_interval > sim::Duration::Zero(); }
+  bool clean_restarts() const { return clean_restart_interval > sim::Duration::Zero(); }
   bool power_loss_audits() const { return power_loss_audit_interval > sim::Duration::Zero(); }
   // Whether the disk can run full: periodically, or for good at a fixed capacity.
   bool can_fill_disk() const {

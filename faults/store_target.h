@@ -16,6 +16,8 @@ class StoreTarget : public FaultTarget {
   struct Callbacks {
     // Called after the store died (with the power-loss mode, if any).
     std::function<void(std::optional<sim::PowerLossMode>)> crashed;
+    // Called after the store stopped cleanly.
+    std::function<void()> stopped;
     // Called once the store is open again: restart the workload here.
     std::function<void()> recovered;
   };
@@ -28,6 +30,11 @@ class StoreTarget : public FaultTarget {
   void Crash(std::optional<sim::PowerLossMode> power_loss) override {
     store_->Crash(power_loss);
     if (callbacks_.crashed) callbacks_.crashed(power_loss);
+  }
+  void Stop() override {
+    if (!store_->up()) return;
+    (void)store_->Stop();  // traced by the store; a failed close is recovery's to handle
+    if (callbacks_.stopped) callbacks_.stopped();
   }
   bool Restart() override {
     if (held_) {  // the operator stopped it: a fault's restart does not start it again

@@ -24,6 +24,7 @@ struct Kind {
 
 uint64_t Crashes(const faults::FaultCounts& c) { return c.crashes; }
 uint64_t PowerLosses(const faults::FaultCounts& c) { return c.power_losses; }
+uint64_t CleanRestarts(const faults::FaultCounts& c) { return c.clean_restarts; }
 uint64_t DiskFull(const faults::FaultCounts& c) { return c.disk_full; }
 uint64_t GcPauses(const faults::FaultCounts& c) { return c.gc_pauses; }
 uint64_t Starvations(const faults::FaultCounts& c) { return c.starvations; }
@@ -34,6 +35,7 @@ const std::vector<Kind>& Kinds() {
   static const std::vector<Kind> kinds = {
       {"crash", "{crash: {mean_interval: 2m}}", Crashes},
       {"power loss", "{power_loss: {mean_interval: 2m}}", PowerLosses},
+      {"clean restart", "{clean_restart: {mean_interval: 2m}}", CleanRestarts},
       {"disk full", "{disk: {full_every: 2m, full_for: 40s}}", DiskFull},
       {"slow disk", "{disk: {latency_us: [200, 20000], stall_probability: 0.05, stall: 3s}}",
        nullptr},
@@ -120,6 +122,7 @@ void CheckRetention(const std::string& engine, const std::string& job) {
   const std::vector<std::string> kinds = {
       "{crash: {mean_interval: 3m}}",
       "{power_loss: {mean_interval: 4m}}",
+      "{clean_restart: {mean_interval: 3m}}",
       "{gc: {every: 20s}}",
       "{starve: {task: " + job + ", every: 3m}}",
       "{crash_in_call: {mean_interval: 2m}}",

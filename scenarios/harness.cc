@@ -25,7 +25,7 @@ Harness::Harness(const Scenario& scenario, uint64_t seed, sim::Trace* trace, bac
   target_ = std::make_unique<faults::StoreTarget>(
       store_.get(),
       faults::StoreTarget::Callbacks{[this](std::optional<sim::PowerLossMode> pl) { Crashed(pl); },
-                                     [this] { Started(); }});
+                                     [this] { Stopped(); }, [this] { Started(); }});
 }
 
 Harness::~Harness() = default;
@@ -41,6 +41,13 @@ void Harness::Crashed(std::optional<sim::PowerLossMode> power_loss) {
   if (workload_ != nullptr) workload_->Crashed();  // e.g. push consumers die with the process
   history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kCrash});
   if (power_loss) history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kPowerLoss});
+}
+
+// The history records a clean stop as the end of the process (kCrash without a power loss):
+// a clean stop must keep at least what a crash keeps, and the checkers judge it so.
+void Harness::Stopped() {
+  if (workload_ != nullptr) workload_->Crashed();  // its tasks ended with the process
+  history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kCrash});
 }
 
 void Harness::Started() {
@@ -98,7 +105,7 @@ sim::Duration Harness::LongestFullDiskChain() const {
 }
 
 sim::Duration Harness::Lateness() const {
-  const bool restarts = plan_.crashes() || plan_.power_losses();
+  const bool restarts = plan_.crashes() || plan_.power_losses() || plan_.clean_restarts();
   const bool disk_full = plan_.can_fill_disk();
   const bool refuses = disk_full || !plan_.fiu_points.empty();
   const sim::Duration refusing =

@@ -88,6 +88,7 @@ class Harness {
 
  private:
   void Crashed(std::optional<sim::PowerLossMode> power_loss);
+  void Stopped();
   void Started();
   void TraceVerdict(const std::optional<properties::Violation>& v);
   void Summarise(RunResult& r) const;

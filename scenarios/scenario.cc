@@ -172,7 +172,7 @@ absl::Status ParseWorkload(YamlSection w, sim::Duration duration, WorkloadSpec* 
   return w.CheckNoUnknownKeys();
 }
 
-// crash, power_loss, crash_in_call.
+// crash, clean_restart, power_loss, crash_in_call.
 absl::Status ParseCrashes(YamlSection& f, faults::FaultPlan* plan) {
   absl::StatusOr<YamlSection> crash = f.Child("crash");
   if (!crash.ok()) return crash.status();
@@ -183,6 +183,11 @@ absl::Status ParseCrashes(YamlSection& f, faults::FaultPlan* plan) {
     return crash->Error("restart_min", "must not exceed restart_max");
   }
   MQSIM_RETURN_IF_ERROR(crash->CheckNoUnknownKeys());
+  absl::StatusOr<YamlSection> clean = f.Child("clean_restart");
+  if (!clean.ok()) return clean.status();
+  MQSIM_RETURN_IF_ERROR(
+      GetPositiveDuration(*clean, "mean_interval", &plan->clean_restart_interval));
+  MQSIM_RETURN_IF_ERROR(clean->CheckNoUnknownKeys());
   absl::StatusOr<YamlSection> power = f.Child("power_loss");
   if (!power.ok()) return power.status();
   MQSIM_RETURN_IF_ERROR(GetPositiveDuration(*power, "mean_interval", &plan->power_loss_interval));

@@ -223,6 +223,11 @@ YAML::Node FaultPlanToYaml(const faults::FaultPlan& p) {
     f["crash"]["restart_min"] = DurationText(p.restart_delay_min);
     f["crash"]["restart_max"] = DurationText(p.restart_delay_max);
   }
+  if (p.clean_restarts()) {
+    f["clean_restart"]["mean_interval"] = DurationText(p.clean_restart_interval);
+    f["crash"]["restart_min"] = DurationText(p.restart_delay_min);  // its restart delays
+    f["crash"]["restart_max"] = DurationText(p.restart_delay_max);
+  }
   if (p.power_losses()) f["power_loss"]["mean_interval"] = DurationText(p.power_loss_interval);
   if (p.power_loss_audits()) {
     f["power_loss"]["audit_every"] = DurationText(p.power_loss_audit_interval);
