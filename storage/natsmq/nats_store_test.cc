@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include <catch2/catch.hpp>
+#include <initializer_list>
 #include <map>
 
 #include "storage/file_io.h"
@@ -508,6 +509,25 @@ TEST_CASE("A rollover that cannot open its new block fails cleanly and is retrie
   }
 }
 
+namespace {
+
+// A sync pass, a crash and a power loss that drops what is unsynced: every one of `seqs` of
+// `stream` was acknowledged before the sync pass, so every one must be there after recovery.
+void CheckSyncedSurvivePowerLoss(Nats& n, const std::string& stream,
+                                 std::initializer_list<uint64_t> seqs) {
+  REQUIRE(n->SyncNow().ok());
+  CrashStore(n);
+  n.world->sim_disk()->PowerLoss(sim::PowerLossMode::kDropUnsynced);
+  n.Reopen();
+  for (uint64_t seq : seqs) {
+    absl::StatusOr<StoredMsg> m = n->GetMsg(stream, seq);
+    INFO("seq " << seq << ": " << m.status().ToString());
+    CHECK(m.ok());
+  }
+}
+
+}  // namespace
+
 // A failed append sends the stream to a new block; the messages acknowledged in the old
 // block before it were not yet synced (sync_interval mode). The next sync must still cover
 // them: it is the promise the sync makes, whichever block they are in.
@@ -524,15 +544,7 @@ TEST_CASE("A sync after a failed append covers the unsynced messages of the aban
   REQUIRE_FALSE(n->Publish("u", std::string(100, 'x')).ok());  // torn: a new block next
   disk.set_capacity_bytes(1ULL << 40);
   const uint64_t c = n.Pub("u", "in-the-new-block");
-  REQUIRE(n->SyncNow().ok());
-  CrashStore(n);
-  disk.PowerLoss(sim::PowerLossMode::kDropUnsynced);
-  n.Reopen();
-  for (uint64_t seq : {a, b, c}) {
-    absl::StatusOr<StoredMsg> m = n->GetMsg("u", seq);
-    INFO("seq " << seq << ": " << m.status().ToString());
-    CHECK(m.ok());
-  }
+  CheckSyncedSurvivePowerLoss(n, "u", {a, b, c});
 }
 
 // Found by the long natsmq swarm (a full disk, a crash, then a power loss minutes later):
@@ -558,15 +570,7 @@ TEST_CASE("The first sync after a crash covers the recovered block, also after a
   REQUIRE_FALSE(failed.ok());  // the record is torn: a new block next
   disk.set_capacity_bytes(1ULL << 40);
   const uint64_t c = n.Pub("r", "in-the-new-block");
-  REQUIRE(n->SyncNow().ok());
-  CrashStore(n);
-  disk.PowerLoss(sim::PowerLossMode::kDropUnsynced);
-  n.Reopen();
-  for (uint64_t seq : {a, b, c}) {
-    absl::StatusOr<StoredMsg> m = n->GetMsg("r", seq);
-    INFO("seq " << seq << ": " << m.status().ToString());
-    CHECK(m.ok());
-  }
+  CheckSyncedSurvivePowerLoss(n, "r", {a, b, c});
 }
 
 // Found by the long natsmq swarm (a seek storm with topic churn): a deleted stream's unlinks
