@@ -47,14 +47,41 @@ std::string Env(const char* name, const char* fallback) {
   return v != nullptr && *v != '\0' ? v : fallback;
 }
 
+// How a run differs from its stock scenario: the swarm's fault and workload mixes, another
+// engine (empty: its own). Asked for by the environment, and by a corpus line on top.
+struct Variant {
+  bool swarm = false;
+  std::string backend;  // "", "rocksmq" or "natsmq"
+};
+
+// Adjusts `sc` to the variant; false if it cannot run on the variant's engine (it names no
+// engine, runs the Milvus data path or demonstrates a failure).
+bool ApplyVariant(const Variant& v, Scenario& sc) {
+  if (v.swarm) {
+    sc.swarm = true;
+    sc.swarm_workload = !sc.workload.milvus.enabled;
+  }
+  if (v.backend.empty()) return true;
+  if (!sc.backend || sc.workload.milvus.enabled || !sc.expect_failure.empty()) return false;
+  sc.backend = mqsim::backends::ParseMqType(v.backend).value();
+  return true;
+}
+
+// The --test_env flags that make the sweep test rerun the same variant.
+std::string EnvFlags(const Variant& v) {
+  std::string env;
+  if (v.swarm) env += " --test_env=MQSIM_SWARM=1";
+  if (!v.backend.empty()) env += " --test_env=MQSIM_BACKEND=" + v.backend;
+  return env;
+}
+
 // What the environment asks for.
 struct Config {
   std::string which;
   mqsim::scenarios::SeedRange seeds;
   bool corpus = false;
   uint64_t bugs = 0;
-  bool swarm = false;
-  std::string backend;
+  Variant variant;
   uint64_t shards = 1, shard = 0;
 };
 
@@ -79,10 +106,11 @@ std::optional<Config> ReadConfig() {
     }
     c.bugs |= mqsim::base::BugMask(*b);
   }
-  c.swarm = Env("MQSIM_SWARM", "0") == "1";
-  c.backend = Env("MQSIM_BACKEND", "");
-  if (!c.backend.empty() && c.backend != "rocksmq" && c.backend != "natsmq") {
-    std::cerr << "MQSIM_BACKEND: expected rocksmq or natsmq, got " << c.backend << "\n";
+  c.variant.swarm = Env("MQSIM_SWARM", "0") == "1";
+  c.variant.backend = Env("MQSIM_BACKEND", "");
+  const std::string& backend = c.variant.backend;
+  if (!backend.empty() && backend != "rocksmq" && backend != "natsmq") {
+    std::cerr << "MQSIM_BACKEND: expected rocksmq or natsmq, got " << backend << "\n";
     return std::nullopt;
   }
   c.shards = std::stoull(Env("TEST_TOTAL_SHARDS", "1"));
@@ -94,35 +122,30 @@ struct Job {
   const Scenario* scenario;
   uint64_t seed;
   std::string why;
-  std::string env;  // --test_env flags that rerun this job's scenario variant, if any
+  Variant variant;  // how scenario differs from the stock one
 };
 
-// A corpus line's variant of its scenario: `SEED [swarm] [on rocksmq|natsmq] # why`.
-// Returns the --test_env flags that select the same variant, or nullopt if the words are
-// not understood or the scenario cannot run on the named engine.
-std::optional<std::string> ApplyVariant(std::istringstream& words, Scenario& sc) {
-  std::string env;
+// A corpus line's variant, `SEED [swarm] [on rocksmq|natsmq]` after the seed, on top of
+// `base`; nullopt if the words are not understood.
+std::optional<Variant> ParseVariant(std::istringstream& words, Variant base) {
   for (std::string w; words >> w;) {
     if (w == "swarm") {
-      sc.swarm = true;
-      sc.swarm_workload = !sc.workload.milvus.enabled;
-      env += " --test_env=MQSIM_SWARM=1";
+      base.swarm = true;
     } else if (w == "on" && words >> w && (w == "rocksmq" || w == "natsmq")) {
-      const auto type = mqsim::backends::ParseMqType(w);
-      if (!type || !sc.backend || sc.workload.milvus.enabled) return std::nullopt;
-      sc.backend = *type;
-      env += " --test_env=MQSIM_BACKEND=" + w;
+      base.backend = w;
     } else {
       return std::nullopt;
     }
   }
-  return env;
+  return base;
 }
 
-// The seeds of the corpus of past failing seeds of one scenario, with why each is kept. A
-// line naming a variant (swarm, another engine) runs a copy of the scenario kept in
-// `variants`. A line that cannot be read is an error: a corpus entry never silently lapses.
-absl::Status AddCorpus(const Scenario& sc, std::vector<Job>& jobs, std::deque<Scenario>& variants) {
+// The seeds of the corpus of past failing seeds of one scenario (`sc`, already adjusted to
+// the environment's variant `base`), with why each is kept. A line naming a variant of its
+// own runs a copy of the scenario kept in `variants`. A line that cannot be read, or names
+// an engine the scenario cannot run on, is an error: a corpus entry never silently lapses.
+absl::Status AddCorpus(const Scenario& sc, const Variant& base, std::vector<Job>& jobs,
+                       std::deque<Scenario>& variants) {
   absl::StatusOr<std::string> list = mqsim::scenarios::ReadEmbedded("corpus/" + sc.name + ".seeds");
   if (!list.ok()) return absl::OkStatus();
   std::istringstream lines(*list);
@@ -135,17 +158,16 @@ absl::Status AddCorpus(const Scenario& sc, std::vector<Job>& jobs, std::deque<Sc
         line.find('#') == std::string::npos ? "" : line.substr(line.find('#') + 1);
     std::istringstream words(head);
     uint64_t seed = 0;
+    const std::optional<Variant> v = words >> seed ? ParseVariant(words, base) : std::nullopt;
     Scenario variant = sc;
-    const std::optional<std::string> env =
-        words >> seed ? ApplyVariant(words, variant) : std::nullopt;
-    if (!env) {
+    if (!v || !ApplyVariant(*v, variant)) {
       return absl::InvalidArgumentError("corpus/" + sc.name + ".seeds:" + std::to_string(number) +
                                         ": expected SEED [swarm] [on rocksmq|natsmq], got `" +
                                         head + "`");
     }
-    const Scenario* run = &sc;
-    if (!env->empty()) run = &variants.emplace_back(std::move(variant));
-    jobs.push_back({run, seed, "corpus:" + why, *env});
+    const bool same = v->swarm == base.swarm && v->backend == base.backend;
+    const Scenario* run = same ? &sc : &variants.emplace_back(std::move(variant));
+    jobs.push_back({run, seed, "corpus:" + why, *v});
   }
   return absl::OkStatus();
 }
@@ -155,15 +177,7 @@ std::optional<std::vector<Scenario>> Select(const Config& c, std::vector<Scenari
   std::vector<Scenario> out;
   for (Scenario& sc : stock) {
     if (c.which != "all" && sc.name != c.which) continue;
-    if (c.swarm) {
-      sc.swarm = true;
-      sc.swarm_workload = !sc.workload.milvus.enabled;
-    }
-    if (!c.backend.empty()) {
-      if (!sc.backend || sc.workload.milvus.enabled || !sc.expect_failure.empty()) continue;
-      sc.backend = mqsim::backends::ParseMqType(c.backend).value();
-    }
-    out.push_back(std::move(sc));
+    if (ApplyVariant(c.variant, sc)) out.push_back(std::move(sc));
   }
   if (out.empty()) return std::nullopt;
   return out;
@@ -181,10 +195,7 @@ std::string Report(const Config& c, const Job& j, const RunResult& r, int& unexp
   if (!expected) {
     ++unexpected;
     // With swarm or backend overrides only the sweep test itself reruns the same scenario.
-    std::string env = j.env;
-    if (c.swarm && env.find("MQSIM_SWARM") == std::string::npos) env += " --test_env=MQSIM_SWARM=1";
-    if (!c.backend.empty() && env.find("MQSIM_BACKEND") == std::string::npos)
-      env += " --test_env=MQSIM_BACKEND=" + c.backend;
+    const std::string env = EnvFlags(j.variant);
     const std::string bazel = mqsim::scenarios::BazelTestRepro(sc, j.seed, c.bugs, env);
     const std::string repro =
         env.empty() ? mqsim::scenarios::ReproCommand(sc, j.seed, c.bugs, r) : bazel;
@@ -229,9 +240,9 @@ int main() {
   std::deque<Scenario> variants;  // corpus variants; a deque keeps their addresses stable
   for (const Scenario& sc : *selected) {
     for (uint64_t i = 0; i < c->seeds.count(); ++i)
-      jobs.push_back({&sc, c->seeds.first + i, "", ""});
+      jobs.push_back({&sc, c->seeds.first + i, "", c->variant});
     if (!c->corpus) continue;
-    if (const absl::Status st = AddCorpus(sc, jobs, variants); !st.ok()) {
+    if (const absl::Status st = AddCorpus(sc, c->variant, jobs, variants); !st.ok()) {
       std::cerr << std::string(st.message()) << "\n";
       return 2;
     }
