@@ -29,6 +29,8 @@ class AckedIndex {
   void EraseIf(Drop drop) {
     std::erase_if(entries_, drop);
   }
+  // Forgets every entry.
+  void Clear() { entries_.clear(); }
 
   bool empty() const { return entries_.empty(); }
   size_t size() const { return entries_.size(); }

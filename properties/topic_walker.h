@@ -122,7 +122,7 @@ class TopicWalker {
         } else if (e.code != static_cast<int>(absl::StatusCode::kNotFound)) {
           Topic& t = topics_[e.topic];
           t.maybe_destroyed = true;
-          t.acked.EraseIf([](const AckedIndex::Entry&) { return true; });
+          t.acked.Clear();
         }
         break;
       case EventKind::kProduce:
