@@ -86,6 +86,19 @@ std::optional<Violation> JudgeDeliveredIds(OrderingTopic& t, size_t i, const His
   return std::nullopt;
 }
 
+// A read never returns more messages than it asked for.
+std::optional<Violation> JudgeReadCount(size_t i, const HistoryEvent& e) {
+  const bool counted = e.kind == EventKind::kConsume || e.kind == EventKind::kReceive;
+  if (!counted || e.asked < 0 || e.messages.size() <= static_cast<uint64_t>(e.asked)) {
+    return std::nullopt;
+  }
+  return Fail(Property::kOrdering,
+              "topic " + e.topic + ": group " + e.group + " asked for at most " +
+                  std::to_string(e.asked) + " message(s) and got " +
+                  std::to_string(e.messages.size()),
+              {i});
+}
+
 // -------------------------------------------------------------------------- no gaps, seeks
 
 // Where a group's next read must start.
@@ -331,6 +344,7 @@ std::optional<Violation> CheckOrdering(const History& h) {
   return w.Walk([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
     if (!e.ok) return std::nullopt;
     if (e.kind == EventKind::kProduce) return JudgeAckedId(w.topic(e.topic).state, i, e);
+    if (auto v = JudgeReadCount(i, e)) return v;
     const bool read = e.kind == EventKind::kConsume || e.kind == EventKind::kReadAll;
     if (read && !e.messages.empty()) return JudgeDeliveredIds(w.topic(e.topic).state, i, e);
     return std::nullopt;

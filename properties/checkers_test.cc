@@ -200,8 +200,9 @@ struct Builder {
     return *this;
   }
   Builder& Consume(const std::string& topic, std::vector<std::pair<MessageId, std::string>> got,
-                   EventKind kind = EventKind::kConsume) {
+                   EventKind kind = EventKind::kConsume, int64_t asked = -1) {
     HistoryEvent e{.time_ns = ++t, .kind = kind, .topic = topic, .group = "g"};
+    e.asked = asked;
     for (auto& [id, p] : got) e.messages.push_back(Message{id, p});
     h.Add(std::move(e));
     return *this;
@@ -250,6 +251,24 @@ TEST_CASE("Ordering fails on reused ids, reordered reads and changed payloads") 
                                      .Produce("a", 10, "y")
                                      .Consume("a", {{10, "y"}, {9, "x"}})
                                      .h)) == "ordering");
+}
+
+TEST_CASE("Ordering fails on a read that returns more than it asked for") {
+  auto asking = [](EventKind kind, int64_t asked) {
+    return Builder()
+        .Produce("a", 1, "x")
+        .Produce("a", 2, "y")
+        .Consume("a", {{1, "x"}, {2, "y"}}, kind, asked)
+        .h;
+  };
+  for (EventKind kind : {EventKind::kConsume, EventKind::kReceive}) {
+    CAPTURE(ToString(kind));
+    CHECK(PropertyOf(CheckOrdering(asking(kind, 2))) == "none");
+    CHECK(PropertyOf(CheckOrdering(asking(kind, 3))) == "none");
+    CHECK(PropertyOf(CheckOrdering(asking(kind, -1))) == "none");  // not recorded
+    CHECK(PropertyOf(CheckOrdering(asking(kind, 1))) == "ordering");
+    CHECK(PropertyOf(CheckOrdering(asking(kind, 0))) == "ordering");
+  }
 }
 
 TEST_CASE("Ids may start over only where a failed destroy may have removed the topic") {

@@ -128,6 +128,7 @@ std::string History::Describe(size_t index) const {
   if (e.kind == EventKind::kProduce) out += " (" + std::to_string(e.bytes) + " B)";
   if (e.sync) out += " sync";
   if (e.batch > 0) out += " (one call of " + std::to_string(e.batch) + ")";
+  if (e.asked >= 0) out += " asked=" + std::to_string(e.asked);
   if (!e.messages.empty()) {
     out += " [";
     size_t i = 0;

@@ -72,6 +72,10 @@ struct HistoryEvent {
   // Produce: the number of messages of the one call this message went in (ProduceMany), or
   // 0 for a call of its own. A call's messages are consecutive events, in payload order.
   uint32_t batch = 0;
+  // kConsume, kReceive: the most messages the call asked for (a negative count asks for
+  // none); -1: not recorded. Not traced: the workload's own choice, fixed by the seed and
+  // what the run saw before.
+  int64_t asked = -1;
   SeenMessages messages = {};
   // kAccounting: the store's page bookkeeping (held apart: most events have none).
   std::shared_ptr<const backends::StoreAccounting> accounting = nullptr;

@@ -96,6 +96,7 @@ absl::Status RecordingQueue::DestroyConsumerGroup(const std::string& topic,
 absl::StatusOr<std::vector<Message>> RecordingQueue::Consume(const std::string& topic,
                                                              const std::string& group, int n) {
   HistoryEvent e = Event(EventKind::kConsume, topic, group);
+  e.asked = std::max(n, 0);
   absl::StatusOr<std::vector<Message>> got = inner_->Consume(topic, group, n);
   SetStatus(e, got.status());
   if (got.ok()) e.messages = Seen(*got);
@@ -119,6 +120,7 @@ class RecordingSubscriber : public backends::Subscriber {
     absl::StatusOr<std::vector<Message>> got = inner_->Receive(max);
     HistoryEvent e{
         .time_ns = now_ns_(), .kind = EventKind::kReceive, .topic = topic_, .group = group_};
+    e.asked = std::max(max, 0);
     SetStatus(e, got.status());
     if (got.ok()) e.messages = Seen(*got);
     history_->Add(std::move(e));
@@ -140,9 +142,11 @@ absl::StatusOr<std::unique_ptr<backends::Subscriber>> RecordingQueue::Subscribe(
   HistoryEvent e = Event(EventKind::kSubscribe, topic, group);
   // What the delivery task takes from the group is the group's consumption; a refused
   // fetch is recorded too (the delivery checker allows its retry).
-  options.on_fetch = [this, topic, group, inner = std::move(options.on_fetch)](
+  options.on_fetch = [this, topic, group, batch = options.batch,
+                      inner = std::move(options.on_fetch)](
                          const absl::StatusOr<std::vector<Message>>& got) {
     HistoryEvent c = Event(EventKind::kConsume, topic, group);
+    c.asked = std::max(batch, 0);
     SetStatus(c, got.status());
     if (got.ok()) c.messages = Seen(*got);
     history_->Add(std::move(c));
