@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,8 +37,8 @@ struct Message {
   bool operator==(const Message&) const = default;
 };
 
-// A store's own account of what it holds (RocksMQ's pages), for consistency checks: the
-// page-accounting property compares it with what a full read returns.
+// A store's own account of what it holds, for consistency checks: the page-accounting
+// property compares it with what a full read returns at the same moment.
 struct PageSpan {
   MessageId first_id = kNoMessage;
   MessageId last_id = kNoMessage;
@@ -45,6 +46,18 @@ struct PageSpan {
   bool operator==(const PageSpan&) const = default;
 };
 struct StoreAccounting {
+  // The first message the store says it holds; kNoMessage when it says the topic is empty.
+  // Exact (natsmq's FirstSeq) or a lower bound that passes over no message the store still
+  // holds and stands above every message it deleted (RocksMQ's first id).
+  MessageId first_id = kNoMessage;
+  bool first_exact = false;
+  // natsmq (JetStream's stream state): the message count, the bytes as JetStream counts
+  // them, and the FirstSeq an empty stream reports (0 if it never held a message, else
+  // LastSeq + 1); unset where the store does not count.
+  std::optional<uint64_t> messages;
+  std::optional<uint64_t> bytes;
+  std::optional<MessageId> empty_first;
+  // RocksMQ's pages; page_size 0: the store keeps no pages.
   std::vector<PageSpan> pages;  // closed pages, oldest first
   uint64_t open_bytes = 0;      // payload bytes after the last closed page
   int64_t page_size = 0;        // a page closes at the message that takes it past this
@@ -129,9 +142,9 @@ class MessageQueue {
       const std::string& topic, const std::vector<std::string>& payloads) {
     return absl::UnimplementedError("this store takes one message per produce");
   }
-  // The store's page bookkeeping for a topic; Unimplemented for stores without pages.
+  // The store's own bookkeeping for a topic; Unimplemented for stores that expose none.
   virtual absl::StatusOr<StoreAccounting> Accounting(const std::string& topic) {
-    return absl::UnimplementedError("this store keeps no page bookkeeping");
+    return absl::UnimplementedError("this store exposes no bookkeeping");
   }
 };
 

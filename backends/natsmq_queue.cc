@@ -87,6 +87,19 @@ absl::StatusOr<MessageId> NatsQueue::GetLatestMsg(const std::string& topic) {
   return static_cast<MessageId>(st->last_msg_seq);
 }
 
+absl::StatusOr<StoreAccounting> NatsQueue::Accounting(const std::string& topic) {
+  absl::StatusOr<natsmq::StreamState> st = store_->GetStreamState(topic);
+  if (!st.ok()) return st.status();
+  StoreAccounting a;
+  const auto first = static_cast<MessageId>(st->first_seq);
+  a.first_id = st->msgs > 0 ? first : kNoMessage;
+  a.first_exact = true;
+  a.messages = st->msgs;
+  a.bytes = st->bytes;
+  if (st->msgs == 0) a.empty_first = first;
+  return a;
+}
+
 std::string NatsQueue::EncodeId(MessageId id) const { return Le64(static_cast<uint64_t>(id)); }
 
 absl::StatusOr<MessageId> NatsQueue::DecodeId(std::string_view bytes) const {

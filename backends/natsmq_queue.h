@@ -32,6 +32,8 @@ class NatsQueue : public MessageQueue {
   absl::Status Purge(const std::string& topic) override { return store_->Purge(topic); }
   absl::Status DeleteMessage(const std::string& topic, MessageId id) override;
   absl::Status Close() override { return store_->Close(); }
+  // JetStream's stream state: the exact first sequence, the message count and bytes.
+  absl::StatusOr<StoreAccounting> Accounting(const std::string& topic) override;
   std::string EncodeId(MessageId id) const override;
   absl::StatusOr<MessageId> DecodeId(std::string_view bytes) const override;
 

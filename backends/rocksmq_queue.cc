@@ -46,6 +46,7 @@ absl::StatusOr<StoreAccounting> RocksMqQueue::Accounting(const std::string& topi
   absl::StatusOr<rocksmq::TopicStats> stats = mq_->Stats(topic);
   if (!stats.ok()) return stats.status();
   StoreAccounting a;
+  a.first_id = stats->first_id < 0 ? kNoMessage : stats->first_id;
   a.open_bytes = stats->open_page_bytes;
   a.page_size = mq_->options().page_size_bytes;
   for (const rocksmq::PageInfo& p : stats->pages) {

@@ -56,7 +56,7 @@ constexpr BugInfo kBugs[] = {
      "milvus#26002, #33122", "foreign position rejected"},
     {Bug::kNatsBytesPayloadOnly, "nats_bytes_payload_only",
      "the NATS store counts only payload bytes against maxBytes", "JetStream accounting",
-     "NATS limits"},
+     "store accounting"},
     {Bug::kNatsExpireLate, "nats_expire_late",
      "maxAge expiry only runs on publish, so an idle stream keeps expired messages",
      "JetStream expiry", "NATS maxAge bound"},

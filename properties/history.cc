@@ -111,8 +111,13 @@ void History::Trace(const HistoryEvent& e, size_t index) {
         .Kv("messages", MessagesDigest(e.messages));
   }
   if (e.kind == EventKind::kAccounting && e.accounting != nullptr) {
-    t.Kv("pages", static_cast<uint64_t>(e.accounting->pages.size()))
-        .Kv("open_bytes", e.accounting->open_bytes);
+    const backends::StoreAccounting& a = *e.accounting;
+    t.Kv("pages", static_cast<uint64_t>(a.pages.size()))
+        .Kv("open_bytes", a.open_bytes)
+        .Kv("first_id", static_cast<int64_t>(a.first_id));
+    if (a.messages) t.Kv("msgs", *a.messages);
+    if (a.bytes) t.Kv("stored_bytes", *a.bytes);
+    if (a.empty_first) t.Kv("empty_first", static_cast<int64_t>(*a.empty_first));
   }
 }
 
@@ -140,6 +145,10 @@ std::string History::Describe(size_t index) const {
   }
   if (e.kind == EventKind::kAccounting && e.accounting != nullptr) {
     const backends::StoreAccounting& a = *e.accounting;
+    out += " first_id=" + std::to_string(a.first_id);
+    if (a.messages) out += " msgs=" + std::to_string(*a.messages);
+    if (a.bytes) out += " stored=" + std::to_string(*a.bytes) + "B";
+    if (a.empty_first) out += " empty_first=" + std::to_string(*a.empty_first);
     out += " open=" + std::to_string(a.open_bytes) + "B pages=[";
     for (size_t i = 0; i < a.pages.size() && i < 8; ++i) {
       const backends::PageSpan& p = a.pages[i];

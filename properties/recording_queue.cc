@@ -142,16 +142,16 @@ absl::StatusOr<std::unique_ptr<backends::Subscriber>> RecordingQueue::Subscribe(
   HistoryEvent e = Event(EventKind::kSubscribe, topic, group);
   // What the delivery task takes from the group is the group's consumption; a refused
   // fetch is recorded too (the delivery checker allows its retry).
-  options.on_fetch = [this, topic, group, batch = options.batch,
-                      inner = std::move(options.on_fetch)](
-                         const absl::StatusOr<std::vector<Message>>& got) {
-    HistoryEvent c = Event(EventKind::kConsume, topic, group);
-    c.asked = std::max(batch, 0);
-    SetStatus(c, got.status());
-    if (got.ok()) c.messages = Seen(*got);
-    history_->Add(std::move(c));
-    if (inner) inner(got);
-  };
+  options.on_fetch =
+      [this, topic, group, batch = options.batch,
+       inner = std::move(options.on_fetch)](const absl::StatusOr<std::vector<Message>>& got) {
+        HistoryEvent c = Event(EventKind::kConsume, topic, group);
+        c.asked = std::max(batch, 0);
+        SetStatus(c, got.status());
+        if (got.ok()) c.messages = Seen(*got);
+        history_->Add(std::move(c));
+        if (inner) inner(got);
+      };
   absl::StatusOr<std::unique_ptr<backends::Subscriber>> sub =
       inner_->Subscribe(topic, group, std::move(options));
   SetStatus(e, sub.status());

@@ -126,6 +126,13 @@ TEST_CASE("NATS limit histories pass the limit and resurrection checkers") {
     INFO((v ? v->ToString(h) : ""));
     CHECK_FALSE(v);
     CHECK_FALSE(CheckNoResurrection(h));
+    // The stream's own state (first sequence, count, bytes) agrees with every read-all.
+    const auto pa = CheckPageAccounting(h, {.stored_bytes = l.size_of});
+    INFO((pa ? pa->ToString(h) : ""));
+    CHECK_FALSE(pa);
+    size_t accountings = 0;
+    for (const auto& e : h.events()) accountings += e.kind == EventKind::kAccounting ? 1 : 0;
+    CHECK(accountings > 0);
     REQUIRE(q.Close().ok());
   }
 }
@@ -465,37 +472,122 @@ TEST_CASE("Page accounting: the store's pages must describe exactly the messages
                        .accounting = std::make_shared<const backends::StoreAccounting>(a)});
     return h;
   };
+  // RocksMQ's shape: pages, the open page and a first id that is a lower bound.
+  auto paged = [](std::vector<backends::PageSpan> pages, uint64_t open, int64_t size,
+                  MessageId first) {
+    backends::StoreAccounting a;
+    a.pages = std::move(pages);
+    a.open_bytes = open;
+    a.page_size = size;
+    a.first_id = first;
+    return a;
+  };
   auto prop = [](const History& h) {
     const auto v = CheckPageAccounting(h);
     return v ? std::string(Name(v->property)) + ": " + v->detail : std::string();
   };
   // Page size 100: 60+50 closes page 1..2 at 110 bytes; 30 bytes stay open.
   const std::vector<Message> all = {msg(1, 60), msg(2, 50), msg(3, 30)};
-  CHECK(prop(history(all, {{{1, 2, 110}}, 30, 100})).empty());
+  CHECK(prop(history(all, paged({{1, 2, 110}}, 30, 100, 1))).empty());
   // Stores without pages record nothing, so nothing is checked.
   History plain;
   plain.Add(
       HistoryEvent{.time_ns = 1, .kind = EventKind::kReadAll, .topic = "t", .messages = Seen(all)});
   CHECK_FALSE(CheckPageAccounting(plain));
   // The open page misses bytes a crash separated from their messages (page_meta_torn).
-  CHECK(prop(history(all, {{{1, 2, 110}}, 0, 100})).find("open page counts 0 bytes") !=
+  CHECK(prop(history(all, paged({{1, 2, 110}}, 0, 100, 1))).find("open page counts 0 bytes") !=
         std::string::npos);
   // A page counts other bytes than its messages hold.
-  CHECK(prop(history(all, {{{1, 2, 100}}, 30, 100})).find("page 1..2 counts 100 bytes") !=
+  CHECK(prop(history(all, paged({{1, 2, 100}}, 30, 100, 1))).find("page 1..2 counts 100 bytes") !=
         std::string::npos);
   // Messages before the first page: no page describes them (meta_before_data's leak).
-  CHECK(prop(history({msg(1, 5), msg(4, 60), msg(5, 50)}, {{{4, 5, 110}}, 0, 100}))
+  CHECK(prop(history({msg(1, 5), msg(4, 60), msg(5, 50)}, paged({{4, 5, 110}}, 0, 100, 1)))
             .find("lie before the first page") != std::string::npos);
   // A page that should have closed earlier (its bytes before the last message exceed the size).
-  CHECK(prop(history({msg(1, 60), msg(2, 50), msg(3, 30)}, {{{1, 3, 140}}, 0, 100}))
+  CHECK(prop(history({msg(1, 60), msg(2, 50), msg(3, 30)}, paged({{1, 3, 140}}, 0, 100, 1)))
             .find("did not close") != std::string::npos);
   // Pages must follow each other.
-  CHECK(prop(history({msg(1, 110), msg(3, 110)}, {{{1, 1, 110}, {3, 3, 110}}, 0, 100}))
+  CHECK(prop(history({msg(1, 110), msg(3, 110)}, paged({{1, 1, 110}, {3, 3, 110}}, 0, 100, 1)))
             .find("does not follow") != std::string::npos);
   // The open page over the page size.
-  CHECK(prop(history({msg(1, 40), msg(2, 40), msg(3, 40)}, {{}, 120, 100}))
+  CHECK(prop(history({msg(1, 40), msg(2, 40), msg(3, 40)}, paged({}, 120, 100, 1)))
             .find("over the page size") != std::string::npos);
 }
 
 }  // namespace
+TEST_CASE("Store accounting: the first id, the counts, an empty stream's first sequence") {
+  // A read-all of `ids` with the store's account of it, after the events of `b`.
+  auto judged = [](B b, std::vector<MessageId> ids, backends::StoreAccounting a,
+                   AccountingOptions o = {}) {
+    b.Consume(100, ids, EventKind::kReadAll);
+    b.Add({.time_ns = 100,
+           .kind = EventKind::kAccounting,
+           .topic = "t",
+           .accounting = std::make_shared<const backends::StoreAccounting>(a)});
+    const auto v = CheckPageAccounting(b.h, o);
+    return v ? std::string(Name(v->property)) + ": " + v->detail : std::string();
+  };
+  auto lower_bound = [](MessageId first) {
+    backends::StoreAccounting a;
+    a.first_id = first;
+    return a;
+  };
+  const B four = B().Produce(1, 1).Produce(2, 2).Produce(3, 3).Produce(4, 4);
+  // A lower bound (RocksMQ): at or below the first message held, above what was deleted.
+  CHECK(judged(four, {3, 4}, lower_bound(3)).empty());
+  CHECK(judged(four, {3, 4}, lower_bound(2)).find("at or below message 2") != std::string::npos);
+  CHECK(judged(four, {3, 4}, lower_bound(4)).find("past message 3") != std::string::npos);
+  CHECK(judged(four, {3, 4}, lower_bound(-1)).find("past message 3") != std::string::npos);
+  CHECK(judged(four, {}, lower_bound(-1)).empty());
+  CHECK(judged(four, {}, lower_bound(5)).empty());
+  CHECK(judged(four, {}, lower_bound(4)).find("at or below message 4") != std::string::npos);
+  // What a power loss may have taken was never promised: the first id may lie below it.
+  B lost = four;
+  lost.Add({.time_ns = 5, .kind = EventKind::kPowerLoss});
+  CHECK(judged(lost, {}, lower_bound(1)).empty());
+
+  // Exact (natsmq's FirstSeq) with JetStream's counts.
+  AccountingOptions jet{.stored_bytes = [](const std::string& t, uint64_t p) {
+    return JetStreamStoredBytes(t.size(), 0, p);
+  }};
+  auto exact = [](MessageId first, uint64_t msgs, uint64_t bytes) {
+    backends::StoreAccounting a;
+    a.first_id = first;
+    a.first_exact = true;
+    a.messages = msgs;
+    a.bytes = bytes;
+    return a;
+  };
+  const uint64_t each = JetStreamStoredBytes(1, 0, 1);  // topic "t", payload "x"
+  CHECK(judged(four, {3, 4}, exact(3, 2, 2 * each), jet).empty());
+  CHECK(judged(four, {3, 4}, exact(2, 2, 2 * each), jet)
+            .find("first message is 2; the first it "
+                  "holds is 3") != std::string::npos);
+  CHECK(judged(four, {3, 4}, exact(3, 3, 2 * each), jet).find("counts 3 message(s); it holds 2") !=
+        std::string::npos);
+  CHECK(judged(four, {3, 4}, exact(3, 2, 2 * each + 1), jet).find("bytes; its messages take") !=
+        std::string::npos);
+  CHECK(judged(four, {3, 4}, exact(3, 2, 2 * each + 1)).empty());  // bytes not judged
+  // An empty stream: FirstSeq 0 until anything is written, then above every acknowledged id.
+  auto empty = [](MessageId first_seq) {
+    backends::StoreAccounting a;
+    a.first_exact = true;
+    a.messages = 0;
+    a.bytes = 0;
+    a.empty_first = first_seq;
+    return a;
+  };
+  CHECK(judged(B(), {}, empty(0), jet).empty());
+  CHECK(judged(B(), {}, empty(1), jet).find("nothing was ever written") != std::string::npos);
+  B purged = four;
+  purged.Add({.time_ns = 5, .kind = EventKind::kPurge, .topic = "t"});
+  CHECK(judged(purged, {}, empty(5), jet).empty());
+  CHECK(judged(purged, {}, empty(4), jet).find("not above message 4") != std::string::npos);
+  CHECK(judged(purged, {}, empty(0), jet).find("not above message 4") != std::string::npos);
+  B failed;  // a produce that failed may have taken a sequence: any answer but below 0
+  failed.Add({.time_ns = 1, .kind = EventKind::kProduce, .topic = "t", .ok = false});
+  CHECK(judged(failed, {}, empty(0), jet).empty());
+  CHECK(judged(failed, {}, empty(2), jet).empty());
+}
+
 }  // namespace mqsim::properties

@@ -31,7 +31,7 @@ inline const std::vector<CatalogueEntry>& Catalogue() {
       {Bug::kDestroyKeepsData, "rocksmq-seek-storm", "no_resurrection", 4},
       {Bug::kSeekMissingToEarliest, "rocksmq-seek-storm", "seek", 6},
       {Bug::kLatestPrefix, "rocksmq-retention", "latest", 3},
-      {Bug::kNatsBytesPayloadOnly, "natsmq-limits", "nats_limits", 3},
+      {Bug::kNatsBytesPayloadOnly, "natsmq-limits", "page_accounting", 3},
       {Bug::kSwitchWithoutFlush, "milvus-switch", "flush_before_switch", 8},
       {Bug::kSeekBackwardAbort, "rocksmq-seek-storm", "no_panic", 2},
       {Bug::kAckPageMissed, "rocksmq-retention", "retention", 3},

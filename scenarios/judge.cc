@@ -74,8 +74,16 @@ std::optional<Violation> Latest(const JudgeInput& in) {
 std::optional<Violation> Durability(const JudgeInput& in) {
   return properties::CheckDurability(in.history, Options(in));
 }
+// Stores that keep bookkeeping record it with each full read; natsmq counts bytes as
+// JetStream does.
 std::optional<Violation> PageAccounting(const JudgeInput& in) {
-  return properties::CheckPageAccounting(in.history);  // stores with pages record accounting
+  properties::AccountingOptions o;
+  if (in.type == backends::MqType::kNatsMq) {
+    o.stored_bytes = [](const std::string& t, uint64_t p) {
+      return properties::JetStreamStoredBytes(t.size(), 0, p);
+    };
+  }
+  return properties::CheckPageAccounting(in.history, o);
 }
 
 // A reading push consumer gets every message within the faults' lateness + its 1 s poll.

@@ -487,7 +487,9 @@ std::string Scenario::WhyNotApplicable(properties::Property p, backends::MqType 
                                       " without JetStream limits (natsmq.server.retention maxMsgs, "
                                       "maxBytes or maxAge)";
     case Property::kPageAccounting:
-      return type == backends::MqType::kRocksMq ? "" : store + " has no pages to account";
+      return type == backends::MqType::kRocksMq || type == backends::MqType::kNatsMq
+                 ? ""
+                 : store + " exposes no bookkeeping to account";
     case Property::kDeliveryLiveness:
       return workload.consumers.push_groups > 0 ? "" : "no group reads by push (consumers.push)";
     default:
