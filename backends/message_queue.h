@@ -66,9 +66,14 @@ struct StoreAccounting {
 
 // A push consumer on one group (Milvus's msgstream consumers are push): the store moves
 // messages into a bounded buffer in the background and the application takes them.
+// Stores differ in how they bound the buffer: rocksmq by `buffer` messages, natsmq by
+// natsmq.server.maxPending bytes, where a consumer that falls further behind is cut off as a
+// slow consumer (Receive: ResourceExhausted from then on; the application subscribes anew).
 struct SubscribeOptions {
-  size_t buffer = 64;  // messages buffered for the application
-  int batch = 16;      // messages per fetch of the delivery task
+  size_t buffer = 64;  // messages buffered for the application (rocksmq)
+  // Messages per fetch of the delivery task; a store that moves everything new at once
+  // (natsmq) reports it to on_fetch in batches of at most this many.
+  int batch = 16;
   // Called when the delivery task has work (possibly inside a store call: only schedule).
   std::function<void()> wake;
   // Observes every batch the delivery task takes from the group (empty ones included).

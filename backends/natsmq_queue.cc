@@ -1,5 +1,8 @@
 #include "backends/natsmq_queue.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "backends/id_bytes.h"
 #include "base/status_macros.h"
 
@@ -85,6 +88,61 @@ absl::StatusOr<MessageId> NatsQueue::GetLatestMsg(const std::string& topic) {
   // was reserved and skipped, with no message at it.
   if (st->msgs == 0) return kNoMessage;
   return static_cast<MessageId>(st->last_msg_seq);
+}
+
+namespace {
+
+// Holds the store only while its queue lives (`alive`): a subscriber the application keeps
+// past a crash answers FailedPrecondition instead of reaching a store that is gone.
+class NatsSubscriber : public Subscriber {
+ public:
+  NatsSubscriber(natsmq::NatsStore* store, std::weak_ptr<const bool> alive, uint64_t id)
+      : store_(store), alive_(std::move(alive)), id_(id) {}
+  ~NatsSubscriber() override {
+    if (!alive_.expired()) (void)store_->Unsubscribe(id_);
+  }
+  void Deliver() override {}  // the store delivers as messages are published
+  // What is buffered, up to max; an error once the subscription ended, unless some
+  // messages came first (then the next call reports it).
+  absl::StatusOr<std::vector<Message>> Receive(int max) override {
+    if (alive_.expired()) return absl::FailedPreconditionError("natsmq: the store is gone");
+    std::vector<Message> out;
+    while (static_cast<int>(out.size()) < max) {
+      absl::StatusOr<std::optional<natsmq::StoredMsg>> m = store_->NextMsg(id_);
+      if (!m.ok() && out.empty()) return m.status();
+      if (!m.ok() || !m->has_value()) break;
+      out.push_back(Message{static_cast<MessageId>((*m)->seq), std::move((*m)->payload)});
+    }
+    return out;
+  }
+
+ private:
+  natsmq::NatsStore* store_;
+  std::weak_ptr<const bool> alive_;
+  uint64_t id_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Subscriber>> NatsQueue::Subscribe(const std::string& topic,
+                                                                 const std::string& group,
+                                                                 SubscribeOptions options) {
+  natsmq::NatsStore::DeliveryObserver observe;
+  if (options.on_fetch) {
+    const size_t batch = static_cast<size_t>(std::max(options.batch, 1));
+    observe = [batch, f = std::move(options.on_fetch)](const std::vector<natsmq::StoredMsg>& got) {
+      for (size_t at = 0; at < got.size(); at += batch) {
+        std::vector<Message> part;
+        for (size_t i = at; i < std::min(got.size(), at + batch); ++i) {
+          part.push_back(Message{static_cast<MessageId>(got[i].seq), got[i].payload});
+        }
+        f(part);
+      }
+    };
+  }
+  absl::StatusOr<uint64_t> id = store_->Subscribe(topic, group, std::move(observe));
+  if (!id.ok()) return id.status();
+  return std::unique_ptr<Subscriber>(new NatsSubscriber(store_.get(), alive_, *id));
 }
 
 absl::StatusOr<StoreAccounting> NatsQueue::Accounting(const std::string& topic) {

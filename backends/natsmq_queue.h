@@ -32,6 +32,12 @@ class NatsQueue : public MessageQueue {
   absl::Status Purge(const std::string& topic) override { return store_->Purge(topic); }
   absl::Status DeleteMessage(const std::string& topic, MessageId id) override;
   absl::Status Close() override { return store_->Close(); }
+  // A push subscription on the group's durable consumer (NatsStore::Subscribe): the store
+  // buffers new messages as they are published, bounded by maxPending bytes; Deliver has
+  // nothing to do and `wake` is never called. Receive acknowledges what it returns.
+  absl::StatusOr<std::unique_ptr<Subscriber>> Subscribe(const std::string& topic,
+                                                        const std::string& group,
+                                                        SubscribeOptions options) override;
   // JetStream's stream state: the exact first sequence, the message count and bytes.
   absl::StatusOr<StoreAccounting> Accounting(const std::string& topic) override;
   std::string EncodeId(MessageId id) const override;
@@ -42,6 +48,7 @@ class NatsQueue : public MessageQueue {
 
   std::unique_ptr<natsmq::NatsStore> store_;
   natsmq::NatsMqOptions options_;
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);  // for subscribers
 };
 
 }  // namespace mqsim::backends

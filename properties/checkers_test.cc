@@ -521,10 +521,11 @@ HistoryEvent FailedPushEvent(int64_t t, EventKind k) {
 }
 
 // "property: detail" of CheckDeliveryLiveness with a 2 s bound, or empty.
-std::string DeliveryVerdict(std::vector<HistoryEvent> events) {
+std::string DeliveryVerdict(std::vector<HistoryEvent> events,
+                            std::optional<uint64_t> max_pending = std::nullopt) {
   History h;
   for (auto& e : events) h.Add(std::move(e));
-  const auto v = CheckDeliveryLiveness(h, sim::Duration::Seconds(2));
+  const auto v = CheckDeliveryLiveness(h, sim::Duration::Seconds(2), max_pending);
   return v ? std::string(Name(v->property)) + ": " + v->detail : std::string();
 }
 
@@ -575,7 +576,7 @@ TEST_CASE(
   constexpr int64_t kSec = 1'000'000'000;
   auto ev = [](int64_t t, EventKind k) { return PushEvent(t, k); };
   auto failed = FailedPushEvent;
-  auto check = DeliveryVerdict;
+  auto check = [](std::vector<HistoryEvent> events) { return DeliveryVerdict(std::move(events)); };
   using K = EventKind;
   // Destroyed group: what was buffered may still come out, then the store says closed.
   CHECK(check({ev(0, K::kSubscribe), ev(kSec, K::kDestroyGroup),
@@ -596,11 +597,60 @@ TEST_CASE(
   // Closed on its own: the group and topic are still there and the store did not stop.
   CHECK(check({ev(0, K::kSubscribe), failed(kSec, K::kReceive)})
             .find("the store closed the subscription") != std::string::npos);
+  // A crash point inside the Receive: the process dies at that instant, after the call.
+  CHECK(check({ev(0, K::kSubscribe), failed(kSec, K::kReceive), ev(kSec, K::kConsume),
+               ev(kSec, K::kCrash)})
+            .empty());
+  CHECK(check({ev(0, K::kSubscribe), failed(kSec, K::kReceive), ev(kSec + 1, K::kCrash)})
+            .find("the store closed the subscription") != std::string::npos);
   // Another group's destroy does not end this one's subscription.
   auto other = ev(kSec, K::kDestroyGroup);
   other.group = "h";
   CHECK(check({ev(0, K::kSubscribe), other, failed(kSec, K::kReceive)})
             .find("the store closed the subscription") != std::string::npos);
+}
+
+TEST_CASE("Delivery liveness: a slow consumer is cut off exactly when over maxPending") {
+  constexpr int64_t kSec = 1'000'000'000;
+  using K = EventKind;
+  auto ev = [](int64_t t, EventKind k) { return PushEvent(t, k); };
+  HistoryEvent slow = FailedPushEvent(2 * kSec, K::kReceive);
+  slow.code = static_cast<int>(absl::StatusCode::kResourceExhausted);
+  // Three 1-byte payloads taken by the delivery task against a bound of 2 bytes.
+  const std::vector<HistoryEvent> three = {
+      ev(0, K::kSubscribe), PushEvent(kSec, K::kProduce, 1), PushEvent(kSec, K::kProduce, 2),
+      PushEvent(kSec, K::kProduce, 3), PushEvent(kSec, K::kConsume, -1, {1, 2, 3})};
+  auto with = [&](std::vector<HistoryEvent> more) {
+    std::vector<HistoryEvent> all = three;
+    all.insert(all.end(), more.begin(), more.end());
+    return all;
+  };
+  // Over the bound and cut off; the application subscribes anew and is owed what follows.
+  CHECK(
+      DeliveryVerdict(with({slow, ev(2 * kSec, K::kSubscribe), PushEvent(3 * kSec, K::kProduce, 4),
+                            PushEvent(3 * kSec, K::kConsume, -1, {4}),
+                            PushEvent(4 * kSec, K::kReceive, -1, {4})}),
+                      2)
+          .empty());
+  // Within the bound (3 bytes): cut off too early.
+  CHECK(DeliveryVerdict(with({slow}), 3).find("cut off as a slow consumer with only 3 bytes") !=
+        std::string::npos);
+  // Over the bound and still answering: never cut off.
+  CHECK(DeliveryVerdict(with({PushEvent(2 * kSec, K::kReceive, -1, {1})}), 2)
+            .find("not cut off as a slow consumer with 3 bytes") != std::string::npos);
+  // What the application received no longer counts: 1 byte left, then 2 more, within 2.
+  CHECK(DeliveryVerdict(
+            with({PushEvent(2 * kSec, K::kReceive, -1, {1, 2}), PushEvent(2 * kSec, K::kProduce, 4),
+                  PushEvent(2 * kSec, K::kConsume, -1, {4}),
+                  PushEvent(3 * kSec, K::kReceive, -1, {3, 4})}),
+            3)
+            .empty());
+  // After a cut-off the subscription stays closed.
+  CHECK(DeliveryVerdict(with({slow, ev(3 * kSec, K::kReceive)}), 2)
+            .find("after it was cut off as a slow consumer") != std::string::npos);
+  // Without a bound a cut-off is a subscription the store closed on its own.
+  CHECK(DeliveryVerdict(with({slow})).find("the store closed the subscription") !=
+        std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "properties/delivery_checker.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <string>
 #include <utility>
@@ -20,6 +21,9 @@ struct Subscription {
   // The last fetch of its delivery task the store refused: it retries on its next run, so
   // a message owed before then is owed promptly only from then on.
   int64_t refused_ns = 0;
+  // Payload bytes its delivery task took from the group that the application has not yet
+  // received (what the store holds in the subscriber's buffer).
+  uint64_t buffered = 0;
 };
 
 // Per topic, the live subscriptions by group.
@@ -78,6 +82,18 @@ std::optional<Violation> JudgeReceive(const SubscriptionWalker& w, const AckedIn
                    {sub.since, owed->event, i}};
 }
 
+// Whether the process crashed at the instant of event i (a crash point inside the call:
+// the call fails, and the crash follows at the same simulated time).
+bool CrashedAtOnce(const SubscriptionWalker& w, size_t i) {
+  const std::deque<HistoryEvent>& events = w.history().events();
+  for (size_t k = i + 1; k < events.size() && events[k].time_ns == events[i].time_ns; ++k) {
+    if (events[k].kind == EventKind::kCrash || events[k].kind == EventKind::kPowerLoss) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // A Receive on a subscription nobody ended fails: the store closed it on its own. One on a
 // subscription whose group or topic was destroyed answers ok with nothing: the store never
 // closed it (what it had buffered before may still come out).
@@ -88,7 +104,7 @@ std::optional<Violation> JudgeClosing(const SubscriptionWalker& w,
   auto who = [&e] { return "topic " + e.topic + " subscriber " + e.group; };
   auto live = t.state.find(e.group);
   if (live != t.state.end()) {
-    if (e.ok) return std::nullopt;
+    if (e.ok || CrashedAtOnce(w, i)) return std::nullopt;
     return Violation{Property::kDeliveryLiveness,
                      who() +
                          ": the store closed the subscription, though neither its group nor its "
@@ -97,11 +113,38 @@ std::optional<Violation> JudgeClosing(const SubscriptionWalker& w,
   }
   auto gone = ended.find({e.topic, e.group});
   if (gone == ended.end() || !e.ok || !e.messages.empty()) return std::nullopt;
-  const bool topic = w.event(gone->second).kind == EventKind::kDestroyTopic;
+  const EventKind by = w.event(gone->second).kind;
+  const std::string why = by == EventKind::kDestroyTopic   ? "its topic was destroyed"
+                          : by == EventKind::kDestroyGroup ? "its group was destroyed"
+                                                           : "it was cut off as a slow consumer";
   return Violation{Property::kDeliveryLiveness,
-                   who() + ": the subscription still answers, with nothing, after its " +
-                       (topic ? "topic" : "group") + " was destroyed: it was never closed",
+                   who() + ": the subscription still answers, with nothing, after " + why +
+                       ": it was never closed",
                    {gone->second, i}};
+}
+
+uint64_t Bytes(const SeenMessages& messages) {
+  uint64_t bytes = 0;
+  for (const SeenMessage& m : messages) bytes += m.bytes;
+  return bytes;
+}
+
+// A Receive on a live subscription against the store's buffer bound: cut off as a slow
+// consumer (ResourceExhausted) exactly when more than the bound is buffered. Sets `ended`
+// when the cut-off was right: the subscription is over.
+std::optional<Violation> JudgeSlowConsumer(const Subscription& sub, uint64_t max_pending, size_t i,
+                                           const HistoryEvent& e, bool* ended) {
+  const std::string who = "topic " + e.topic + " subscriber " + e.group;
+  const bool over = sub.buffered > max_pending;
+  const bool cut = !e.ok && e.code == static_cast<int>(absl::StatusCode::kResourceExhausted);
+  if (cut && over) *ended = true;
+  if (cut == over || (!e.ok && !cut)) return std::nullopt;
+  const std::string held =
+      std::to_string(sub.buffered) + " bytes buffered, maxPending " + std::to_string(max_pending);
+  return Violation{Property::kDeliveryLiveness,
+                   who + (cut ? ": cut off as a slow consumer with only " + held
+                              : ": not cut off as a slow consumer with " + held),
+                   {sub.since, i}};
 }
 
 // A successful destroy ends the subscriptions it names (the whole topic's, or one group's).
@@ -117,9 +160,32 @@ void EndSubscriptions(SubscriptionWalker::Topic& t, EndedSubscriptions& ended, s
   }
 }
 
+// A Receive: a slow-consumer cut-off first (it ends the subscription), then the closing
+// rules, then what it received.
+std::optional<Violation> Receive(SubscriptionWalker& w, EndedSubscriptions& ended, int64_t bound_ns,
+                                 std::optional<uint64_t> max_pending, size_t i,
+                                 const HistoryEvent& e) {
+  SubscriptionWalker::Topic& t = w.topic(e.topic);
+  auto s = t.state.find(e.group);
+  if (max_pending && s != t.state.end()) {
+    bool cut_off = false;
+    if (auto v = JudgeSlowConsumer(s->second, *max_pending, i, e, &cut_off)) return v;
+    if (cut_off) {
+      ended[{e.topic, e.group}] = i;
+      t.state.erase(s);
+      return std::nullopt;
+    }
+  }
+  if (auto v = JudgeClosing(w, t, ended, i, e)) return v;
+  if (!e.ok || s == t.state.end()) return std::nullopt;
+  s->second.buffered -= std::min(s->second.buffered, Bytes(e.messages));
+  return JudgeReceive(w, t.acked, s->second, bound_ns, i, e);
+}
+
 }  // namespace
 
-std::optional<Violation> CheckDeliveryLiveness(const History& h, sim::Duration bound) {
+std::optional<Violation> CheckDeliveryLiveness(const History& h, sim::Duration bound,
+                                               std::optional<uint64_t> max_pending_bytes) {
   const int64_t bound_ns = bound.nanos();
   // A switch ends the subscriptions but not the topics' acknowledged ids: a subscription
   // that begins after it owes only ids above the newest one ever acknowledged on the topic.
@@ -148,18 +214,14 @@ std::optional<Violation> CheckDeliveryLiveness(const History& h, sim::Duration b
         }
         break;
       case EventKind::kConsume: {  // a push group's consumption is its delivery task's
-        if (e.ok) break;
         auto s = w.topic(e.topic).state.find(e.group);
-        if (s != w.topic(e.topic).state.end()) s->second.refused_ns = e.time_ns;
+        if (s == w.topic(e.topic).state.end()) break;
+        if (e.ok) s->second.buffered += Bytes(e.messages);
+        if (!e.ok) s->second.refused_ns = e.time_ns;
         break;
       }
-      case EventKind::kReceive: {
-        SubscriptionWalker::Topic& t = w.topic(e.topic);
-        if (auto v = JudgeClosing(w, t, ended, i, e)) return v;
-        auto s = t.state.find(e.group);
-        if (e.ok && s != t.state.end()) return JudgeReceive(w, t.acked, s->second, bound_ns, i, e);
-        break;
-      }
+      case EventKind::kReceive:
+        return Receive(w, ended, bound_ns, max_pending_bytes, i, e);
       default:
         break;
     }

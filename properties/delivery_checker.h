@@ -9,8 +9,15 @@
 //     acknowledgement, the bound counts from that refusal (the task retries on its next run).
 //   - the store closes a subscription exactly when its group or topic is destroyed: a failed
 //     Receive on one whose group and topic are still there (and no restart or switch came
-//     between) means the store closed it on its own; an empty, successful Receive after a
-//     successful destroy means it was never closed (buffered messages may still come out).
+//     between, nor a crash at that instant: a crash point inside the call) means the store
+//     closed it on its own; an empty, successful Receive after a
+//     successful destroy means it was never closed (buffered messages may still come out);
+//   - with a byte bound on the buffer (natsmq's maxPending; max_pending_bytes), the store
+//     cuts a subscriber off as a slow consumer exactly when what its delivery task took from
+//     the group and the application has not yet received (kConsume less kReceive, payload
+//     bytes) exceeds the bound: a Receive answered ResourceExhausted ends the subscription
+//     only then, and a successful Receive while more than the bound was buffered means the
+//     store never cut it off.
 // A switch of mq.type ends every subscription but keeps each topic's acknowledged ids: a
 // subscription that begins after it is owed only ids above the newest one ever acknowledged
 // under the topic's name.
@@ -24,6 +31,8 @@
 
 namespace mqsim::properties {
 
-std::optional<Violation> CheckDeliveryLiveness(const History& h, sim::Duration bound);
+std::optional<Violation> CheckDeliveryLiveness(
+    const History& h, sim::Duration bound,
+    std::optional<uint64_t> max_pending_bytes = std::nullopt);
 
 }  // namespace mqsim::properties

@@ -14,7 +14,8 @@ namespace {
 using Known = std::map<std::string, std::map<std::string, size_t>>;
 
 bool IsGroupCall(EventKind k) {
-  return k == EventKind::kConsume || k == EventKind::kSeek || k == EventKind::kSeekToLatest;
+  return k == EventKind::kConsume || k == EventKind::kSeek || k == EventKind::kSeekToLatest ||
+         k == EventKind::kSubscribe;
 }
 
 std::optional<Violation> Judge(const Known& known, size_t i, const HistoryEvent& e) {

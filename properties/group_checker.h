@@ -1,5 +1,5 @@
 // Groups kept: a consumer group answers every call from its creation until it or its topic
-// is destroyed or the store restarts. A Consume, Seek or SeekToLatest that fails with
+// is destroyed or the store restarts. A Consume, Seek, SeekToLatest or Subscribe failing with
 // NOT_FOUND on a topic created and not destroyed since, for a group created on it and not
 // destroyed since, with no crash, power loss, recovery or mq.type switch in between, means
 // the store lost the group (or the topic) while it was serving.

@@ -23,7 +23,8 @@ History Made() {
 }
 
 TEST_CASE("groups_kept fails when a live group answers NOT_FOUND") {
-  for (EventKind kind : {EventKind::kConsume, EventKind::kSeek, EventKind::kSeekToLatest}) {
+  for (EventKind kind :
+       {EventKind::kConsume, EventKind::kSeek, EventKind::kSeekToLatest, EventKind::kSubscribe}) {
     History h = Made();
     h.Add(Call(kind, "g", false, kNotFound));
     const std::optional<Violation> v = CheckGroupsKept(h);

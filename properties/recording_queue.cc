@@ -1,6 +1,8 @@
 #include "properties/recording_queue.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 
 #include "base/assert.h"
 
@@ -141,21 +143,29 @@ absl::StatusOr<std::unique_ptr<backends::Subscriber>> RecordingQueue::Subscribe(
     const std::string& topic, const std::string& group, backends::SubscribeOptions options) {
   HistoryEvent e = Event(EventKind::kSubscribe, topic, group);
   // What the delivery task takes from the group is the group's consumption; a refused
-  // fetch is recorded too (the delivery checker allows its retry).
+  // fetch is recorded too (the delivery checker allows its retry). A store may deliver
+  // inside Subscribe itself (natsmq): those fetches follow the subscription in the history.
+  auto held = std::make_shared<std::optional<std::vector<HistoryEvent>>>(std::in_place);
   options.on_fetch =
-      [this, topic, group, batch = options.batch,
+      [this, topic, group, held, batch = options.batch,
        inner = std::move(options.on_fetch)](const absl::StatusOr<std::vector<Message>>& got) {
         HistoryEvent c = Event(EventKind::kConsume, topic, group);
         c.asked = std::max(batch, 0);
         SetStatus(c, got.status());
         if (got.ok()) c.messages = Seen(*got);
-        history_->Add(std::move(c));
+        if (held->has_value()) {
+          (*held)->push_back(std::move(c));
+        } else {
+          history_->Add(std::move(c));
+        }
         if (inner) inner(got);
       };
   absl::StatusOr<std::unique_ptr<backends::Subscriber>> sub =
       inner_->Subscribe(topic, group, std::move(options));
   SetStatus(e, sub.status());
   history_->Add(std::move(e));
+  for (HistoryEvent& c : **held) history_->Add(std::move(c));
+  held->reset();
   if (!sub.ok()) return sub.status();
   return std::unique_ptr<backends::Subscriber>(
       new RecordingSubscriber(std::move(*sub), history_, now_ns_, topic, group));

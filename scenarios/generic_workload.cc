@@ -247,6 +247,10 @@ void GenericWorkload::ConsumeTopic(size_t group, const std::string& t) {
     if (sub == subs_.end()) return;
     absl::StatusOr<std::vector<backends::Message>> got = sub->second->Receive(c.batch);
     if (got.ok() && !got->empty()) next_[{t, g}] = got->back().id + 1;
+    if (absl::IsResourceExhausted(got.status())) {  // cut off as a slow consumer (natsmq)
+      subs_.erase(sub);
+      Subscribe(t, g);
+    }
     return;
   }
   if (c.seek_probability > 0 && rng_.Chance(c.seek_probability)) Seek(t, g);

@@ -29,6 +29,7 @@ struct NatsStore::Subscription {
   std::deque<StoredMsg> pending;
   uint64_t pending_bytes = 0;
   bool slow = false;
+  DeliveryObserver on_deliver;
 };
 
 namespace {
@@ -299,6 +300,7 @@ void NatsStore::Deliver(Stream& stream) {
     if (sub->slow || sub->stream != stream.config().name) continue;
     absl::StatusOr<std::vector<StoredMsg>> fresh = stream.Fetch(sub->durable, INT32_MAX);
     if (!fresh.ok()) continue;
+    if (!fresh->empty() && sub->on_deliver) sub->on_deliver(*fresh);
     for (StoredMsg& m : *fresh) {
       sub->pending_bytes += m.payload.size() + m.headers.size();
       sub->pending.push_back(std::move(m));
@@ -310,8 +312,8 @@ void NatsStore::Deliver(Stream& stream) {
   }
 }
 
-absl::StatusOr<uint64_t> NatsStore::Subscribe(const std::string& stream,
-                                              const std::string& durable) {
+absl::StatusOr<uint64_t> NatsStore::Subscribe(const std::string& stream, const std::string& durable,
+                                              DeliveryObserver on_deliver) {
   std::lock_guard<std::mutex> lock(mu_);
   absl::StatusOr<Stream*> s = Find(stream);
   if (!s.ok()) return s.status();
@@ -322,6 +324,7 @@ absl::StatusOr<uint64_t> NatsStore::Subscribe(const std::string& stream,
   auto sub = std::make_unique<Subscription>();
   sub->stream = stream;
   sub->durable = durable;
+  sub->on_deliver = std::move(on_deliver);
   subscriptions_[id] = std::move(sub);
   Deliver(**s);
   return id;
@@ -345,8 +348,11 @@ absl::StatusOr<std::optional<StoredMsg>> NatsStore::NextMsg(uint64_t subscriptio
   StoredMsg m = std::move(sub.pending.front());
   sub.pending.pop_front();
   sub.pending_bytes -= m.payload.size() + m.headers.size();
-  // Milvus acks every message as it receives it.
-  MQSIM_RETURN_IF_ERROR(streams_.at(sub.stream)->Ack(sub.durable, m.seq));
+  // Milvus acks every message as it receives it. The ack moves the floor in memory first;
+  // a failure to save it (a full disk, a failing write) does not take the message from the
+  // subscriber, as an ack the server could not persist does not un-deliver a NATS message:
+  // the floor is saved with the next ack, or the message comes again after a restart.
+  (void)streams_.at(sub.stream)->Ack(sub.durable, m.seq);
   return std::optional<StoredMsg>(std::move(m));
 }
 

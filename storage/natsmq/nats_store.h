@@ -22,6 +22,7 @@
 #include <rocksdb/file_system.h>
 #include <rocksdb/system_clock.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -118,9 +119,16 @@ class NatsStore {
   absl::StatusOr<ConsumerInfo> GetConsumerInfo(const std::string& stream,
                                                const std::string& durable);
 
-  // Push subscriptions: new messages of the consumer are buffered for the subscriber; if
-  // the buffered bytes exceed maxPending it is cut off as a slow consumer.
-  absl::StatusOr<uint64_t> Subscribe(const std::string& stream, const std::string& durable);
+  // Push subscriptions: new messages of the consumer are buffered for the subscriber (at
+  // Subscribe and after each Publish to its stream); if the buffered payload and header bytes
+  // exceed maxPending it is cut off as a slow consumer: its buffer is dropped (those messages
+  // stay delivered and unacknowledged) and every later NextMsg is ResourceExhausted. Deleting
+  // its consumer or stream, or closing the store, ends it (NextMsg: NotFound, or
+  // FailedPrecondition once closed). on_deliver, if set, observes each non-empty batch moved
+  // into the buffer (inside the store call that moved it: it must not call the store).
+  using DeliveryObserver = std::function<void(const std::vector<StoredMsg>&)>;
+  absl::StatusOr<uint64_t> Subscribe(const std::string& stream, const std::string& durable,
+                                     DeliveryObserver on_deliver = {});
   absl::StatusOr<std::optional<StoredMsg>> NextMsg(uint64_t subscription);
   absl::Status Unsubscribe(uint64_t subscription);
 

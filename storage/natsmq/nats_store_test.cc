@@ -3,6 +3,8 @@
 // the simulated disk.
 #include "storage/natsmq/nats_store.h"
 
+#include <fiu-control.h>
+#include <fiu.h>
 #include <xxhash.h>
 
 #include <catch2/catch.hpp>
@@ -10,6 +12,7 @@
 #include <map>
 
 #include "storage/file_io.h"
+#include "storage/natsmq/fault_points.h"
 #include "storage/natsmq/js_error.h"
 #include "storage/natsmq/natsmq_config.h"
 #include "storage/natsmq/record.h"
@@ -278,13 +281,36 @@ TEST_CASE("MaxAge expires messages on time, also while nobody publishes") {
   CHECK(n.State("age").first_seq == 3);
 }
 
+TEST_CASE("A subscriber gets its message even when the ack cannot be saved") {
+  Nats n(AnyWorld());
+  REQUIRE(n->AddStream(Stream("ack")).ok());
+  REQUIRE(n->AddConsumer("ack", {"d", 1}).ok());
+  const uint64_t id = *n->Subscribe("ack", "d");
+  n.Pub("ack", "a");
+  n.Pub("ack", "b");
+  fiu_init(0);
+  REQUIRE(fiu_enable(natsmq::points::kConsumerSave, 1, nullptr, 0) == 0);
+  absl::StatusOr<std::optional<StoredMsg>> a = n->NextMsg(id);
+  fiu_disable(natsmq::points::kConsumerSave);
+  // Before the fix the message left the buffer and the call failed: it was lost to the
+  // subscriber (found by natsmq push consumers on a full disk).
+  REQUIRE(a.ok());
+  REQUIRE(a->has_value());
+  CHECK((*a)->payload == "a");
+  CHECK(n->GetConsumerInfo("ack", "d")->ack_floor == 1);  // in memory, saved with the next
+  CHECK((*n->NextMsg(id))->payload == "b");
+}
+
 TEST_CASE("A subscriber buffering more than maxPending is cut off as a slow consumer") {
   NatsMqOptions o;
   o.max_pending_bytes = 1000;
   Nats n(AnyWorld(), o);
   REQUIRE(n->AddStream(Stream("sub")).ok());
   REQUIRE(n->AddConsumer("sub", {"d", 1}).ok());
-  const uint64_t id = *n->Subscribe("sub", "d");
+  std::vector<uint64_t> observed;  // each batch moved into the buffer, by its sequences
+  const uint64_t id = *n->Subscribe("sub", "d", [&](const std::vector<StoredMsg>& got) {
+    for (const StoredMsg& m : got) observed.push_back(m.seq);
+  });
   n.Pub("sub", std::string(400, 'a'));
   n.Pub("sub", std::string(400, 'b'));
   CHECK((*n->NextMsg(id))->payload[0] == 'a');  // taken and acked: 400 buffered
@@ -293,6 +319,17 @@ TEST_CASE("A subscriber buffering more than maxPending is cut off as a slow cons
   const absl::Status s = n->NextMsg(id).status();
   CHECK(absl::IsResourceExhausted(s));
   CHECK(std::string(s.message()).find("slow consumer") != std::string::npos);
+  CHECK(observed == std::vector<uint64_t>{1, 2, 3, 4});
+  // Cut off for good: nothing more is moved into its buffer, and it stays refused.
+  n.Pub("sub", "e");
+  CHECK(observed.size() == 4);
+  CHECK(absl::IsResourceExhausted(n->NextMsg(id).status()));
+  // Deleting its consumer ends another subscription: NotFound from then on.
+  REQUIRE(n->AddConsumer("sub", {"other", 5}).ok());  // only "e"
+  const uint64_t other = *n->Subscribe("sub", "other");
+  CHECK(n->NextMsg(other)->has_value());
+  REQUIRE(n->DeleteConsumer("sub", "other").ok());
+  CHECK(absl::IsNotFound(n->NextMsg(other).status()));
 }
 
 // ------------------------------------------------------------------ simulated disk only
