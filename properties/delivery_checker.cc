@@ -137,8 +137,11 @@ std::optional<Violation> JudgeSlowConsumer(const Subscription& sub, uint64_t max
   const std::string who = "topic " + e.topic + " subscriber " + e.group;
   const bool over = sub.buffered > max_pending;
   const bool cut = !e.ok && e.code == static_cast<int>(absl::StatusCode::kResourceExhausted);
-  if (cut && over) *ended = true;
-  if (cut == over || (!e.ok && !cut)) return std::nullopt;
+  if (!e.ok && !cut) return std::nullopt;  // another failure: the closing rules judge it
+  if (cut == over) {
+    *ended = cut;
+    return std::nullopt;
+  }
   const std::string held =
       std::to_string(sub.buffered) + " bytes buffered, maxPending " + std::to_string(max_pending);
   return Violation{Property::kDeliveryLiveness,

@@ -74,15 +74,16 @@ std::optional<Violation> Latest(const JudgeInput& in) {
 std::optional<Violation> Durability(const JudgeInput& in) {
   return properties::CheckDurability(in.history, Options(in));
 }
-// Stores that keep bookkeeping record it with each full read; natsmq counts bytes as
-// JetStream does.
+// What natsmq counts for a message of `topic` (Milvus publishes without headers): JetStream's
+// stored size, for MaxBytes and for the stream's byte count.
+uint64_t NatsStoredBytes(const std::string& topic, uint64_t payload) {
+  return properties::JetStreamStoredBytes(topic.size(), 0, payload);
+}
+
+// Stores that keep bookkeeping record it with each full read.
 std::optional<Violation> PageAccounting(const JudgeInput& in) {
   properties::AccountingOptions o;
-  if (in.type == backends::MqType::kNatsMq) {
-    o.stored_bytes = [](const std::string& t, uint64_t p) {
-      return properties::JetStreamStoredBytes(t.size(), 0, p);
-    };
-  }
+  if (in.type == backends::MqType::kNatsMq) o.stored_bytes = NatsStoredBytes;
   return properties::CheckPageAccounting(in.history, o);
 }
 
@@ -130,9 +131,7 @@ std::optional<Violation> NatsLimits(const JudgeInput& in) {
     l.max_age = sim::Duration::Minutes(*n.retention_max_age_minutes);
   }
   l.slack = in.lateness;
-  l.size_of = [](const std::string& t, uint64_t p) {
-    return properties::JetStreamStoredBytes(t.size(), 0, p);
-  };
+  l.size_of = NatsStoredBytes;
   return properties::CheckNatsLimits(in.history, l);
 }
 
