@@ -226,12 +226,15 @@ std::optional<Violation> JudgeLatest(const LatestWalker::Topic& t, size_t i, con
                                      const CheckOptions& o) {
   const AckedIndex& a = t.acked;
   if (e.id == kNone) {
-    if (!a.empty() && !t.state.maybe_lost && !o.retention) {
+    if (a.empty() || t.state.maybe_lost) return std::nullopt;
+    if (!o.retention) {
       return Fail(Property::kLatest,
                   "topic " + e.topic + " answered no message, but id " +
                       std::to_string(a.back().id) + " was acknowledged",
                   {a.back().event, i});
     }
+    // Retention may have taken every message: the caller judges whether it can have.
+    if (o.skips != nullptr) o.skips->push_back({i, a.back().event, i, a.back().id, false});
     return std::nullopt;
   }
   const std::vector<MessageId>& ever = t.state.ever;

@@ -42,8 +42,9 @@ struct CheckOptions {
   // NATS limits): reads may then start later, and skipped-over messages must be older
   // than everything delivered after them.
   bool retention = false;
-  // With retention: where set, every read that passes over an owed message is listed here,
-  // in history order, instead of being let through unjudged.
+  // With retention: where set, every read that passes over an owed message, and every
+  // GetLatestMsg that answers none while a message was acknowledged (CheckLatest; owed is
+  // the last one), is listed here, in history order, instead of being let through unjudged.
   std::vector<OwedSkip>* skips = nullptr;
   // A seek beyond the latest id lands just after the latest instead of at the id sought:
   // rocksmq clamps the position, natsmq (as nats-server 2.9) the start sequence of a

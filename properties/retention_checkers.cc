@@ -313,7 +313,7 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
 
 namespace {
 
-// Why retention cannot have taken skip.owed by t_ns; empty if it can have.
+// Why retention cannot have taken skip.owed by the time of `read`; empty if it can have.
 std::string WhyNotRetained(RetentionModel& model, const RetentionBounds& b, const OwedSkip& skip,
                            const HistoryEvent& read) {
   const std::optional<int64_t> passed = model.AcknowledgedNs(model.topic(read.topic), skip.owed);
@@ -324,6 +324,23 @@ std::string WhyNotRetained(RetentionModel& model, const RetentionBounds& b, cons
          " and the retention time is " + sim::Duration::Nanos(wait_ns).ToString();
 }
 
+// The first listed skip (in history order) that retention cannot explain, as a violation
+// made by `fail` from the skip and why.
+template <typename Fail>
+std::optional<Violation> JudgeSkips(const History& h, const RetentionBounds& b,
+                                    const std::vector<OwedSkip>& skips, Fail&& fail) {
+  if (skips.empty()) return std::nullopt;
+  RetentionModel model(h, b);
+  size_t next = 0;
+  return model.WalkEvery([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
+    for (; next < skips.size() && skips[next].read == i; ++next) {
+      const std::string why = WhyNotRetained(model, b, skips[next], e);
+      if (!why.empty()) return fail(skips[next], e, why);
+    }
+    return std::nullopt;
+  });
+}
+
 }  // namespace
 
 std::optional<Violation> CheckNoGapUnderRetention(const History& h, const RetentionBounds& b) {
@@ -331,23 +348,29 @@ std::optional<Violation> CheckNoGapUnderRetention(const History& h, const Retent
   // The retention model is rocksmq's, and so are its seeks: beyond latest, they clamp.
   const CheckOptions o{.retention = true, .skips = &skips, .seek_clamps_to_latest = true};
   if (auto v = CheckNoGapsAndSeeks(h, o)) return v;
-  if (skips.empty()) return std::nullopt;
-  RetentionModel model(h, b);
-  size_t next = 0;
-  return model.WalkEvery([&](size_t i, const HistoryEvent& e) -> std::optional<Violation> {
-    for (; next < skips.size() && skips[next].read == i; ++next) {
-      const OwedSkip& s = skips[next];
-      const std::string why = WhyNotRetained(model, b, s, e);
-      if (why.empty()) continue;
-      return Violation{s.after_seek ? Property::kSeek : Property::kNoGap,
-                       "topic " + e.topic + " group " + e.group + ": expected acknowledged id " +
-                           std::to_string(s.owed) + " next, read id " +
-                           std::to_string(e.messages.front().id) +
-                           "; retention cannot have taken it (" + why + ")",
-                       {s.owed_event, s.since, i}};
-    }
-    return std::nullopt;
-  });
+  return JudgeSkips(
+      h, b, skips, [](const OwedSkip& s, const HistoryEvent& e, const std::string& why) {
+        return Violation{s.after_seek ? Property::kSeek : Property::kNoGap,
+                         "topic " + e.topic + " group " + e.group + ": expected acknowledged id " +
+                             std::to_string(s.owed) + " next, read id " +
+                             std::to_string(e.messages.front().id) +
+                             "; retention cannot have taken it (" + why + ")",
+                         {s.owed_event, s.since, s.read}};
+      });
+}
+
+std::optional<Violation> CheckLatestUnderRetention(const History& h, const RetentionBounds& b) {
+  std::vector<OwedSkip> nones;
+  const CheckOptions o{.retention = true, .skips = &nones, .seek_clamps_to_latest = true};
+  if (auto v = CheckLatest(h, o)) return v;
+  return JudgeSkips(
+      h, b, nones, [](const OwedSkip& s, const HistoryEvent& e, const std::string& why) {
+        return Violation{Property::kLatest,
+                         "topic " + e.topic + " answered no message, but id " +
+                             std::to_string(s.owed) +
+                             " was acknowledged and retention cannot have taken it (" + why + ")",
+                         {s.owed_event, s.read}};
+      });
 }
 
 std::optional<Violation> CheckNoResurrection(const History& h) {

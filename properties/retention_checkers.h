@@ -47,6 +47,10 @@ std::optional<Violation> CheckRetention(const History& h, const RetentionBounds&
 // acknowledged page at once) the retention time had run since. A seek that lands one past
 // its target, or a read that skips a message another group has not read, fails.
 std::optional<Violation> CheckNoGapUnderRetention(const History& h, const RetentionBounds& b);
+// CheckLatest under the same model: GetLatestMsg may answer "none" for a topic that had
+// acknowledged messages only when retention can have taken its last one (every group had
+// passed it and, without a size rule, the retention time had run since).
+std::optional<Violation> CheckLatestUnderRetention(const History& h, const RetentionBounds& b);
 
 // Nothing deleted comes back: once a read-all shows a topic starting at id F, no later
 // read delivers an older acknowledged message; after DestroyTopic, no message of the old

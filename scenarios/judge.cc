@@ -69,6 +69,7 @@ std::optional<Violation> NoGapsAndSeeks(const JudgeInput& in) {
   return properties::CheckNoGapsAndSeeks(in.history, Options(in));
 }
 std::optional<Violation> Latest(const JudgeInput& in) {
+  if (RocksMqRetentionOn(in)) return properties::CheckLatestUnderRetention(in.history, Bounds(in));
   return properties::CheckLatest(in.history, Options(in));
 }
 std::optional<Violation> Durability(const JudgeInput& in) {
