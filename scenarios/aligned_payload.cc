@@ -7,26 +7,31 @@
 
 namespace mqsim::scenarios {
 
-int64_t AlignedPayloadBytes(backends::MqType type, const backends::MilvusMqConfig& config,
-                            const std::string& topic, int64_t lo, int64_t hi) {
-  MQSIM_ASSERT(0 <= lo && lo <= hi);
-  int64_t boundary = 0;
-  int64_t overhead = 0;  // stored bytes beyond the payload
+std::vector<ByteBoundary> ByteBoundaries(backends::MqType type,
+                                         const backends::MilvusMqConfig& config,
+                                         const std::string& topic, bool push) {
+  std::vector<ByteBoundary> out;
   switch (type) {
     case backends::MqType::kRocksMq:
-      boundary = config.rocksmq.page_size_bytes;  // pages count payload bytes
+      out.push_back({config.rocksmq.page_size_bytes, 0});  // pages count payload bytes
       break;
     case backends::MqType::kNatsMq:
-      boundary = config.natsmq.retention_max_bytes.value_or(0);
-      overhead = static_cast<int64_t>(properties::JetStreamStoredBytes(topic.size(), 0, 0));
+      out.push_back({config.natsmq.retention_max_bytes.value_or(0),
+                     static_cast<int64_t>(properties::JetStreamStoredBytes(topic.size(), 0, 0))});
+      if (push) out.push_back({config.natsmq.max_pending_bytes, 0});  // payload and headers
       break;
     default:
-      return 0;
+      break;
   }
-  if (boundary <= 0) return 0;
-  const int64_t top = std::min(hi, boundary - overhead);
+  std::erase_if(out, [](const ByteBoundary& b) { return b.bytes <= 0; });
+  return out;
+}
+
+int64_t AlignedPayloadBytes(const ByteBoundary& boundary, int64_t lo, int64_t hi) {
+  MQSIM_ASSERT(0 <= lo && lo <= hi);
+  const int64_t top = std::min(hi, boundary.bytes - boundary.overhead);
   for (int64_t payload = top; payload >= std::max<int64_t>(lo, 1); --payload) {
-    if (boundary % (payload + overhead) == 0) return payload;
+    if (boundary.bytes % (payload + boundary.overhead) == 0) return payload;
   }
   return 0;
 }

@@ -21,12 +21,16 @@ GenericWorkload::GenericWorkload(Harness& harness)
   }
   for (int i = 0; i < sc_.workload.consumers.groups; ++i)
     groups_.push_back("g" + std::to_string(i));
+  fresh_.insert(topics_.begin(), topics_.end());
   const ProducerSpec& p = sc_.workload.producers;
   if (p.aligned > 0) {
     for (const std::string& t : topics_) {
       if (!rng_.Chance(p.aligned)) continue;
-      aligned_bytes_[t] = AlignedPayloadBytes(h_.type(), h_.StoreConfig(), t, p.payload_bytes.lo,
-                                              p.payload_bytes.hi);
+      const std::vector<ByteBoundary> bounds =
+          ByteBoundaries(h_.type(), h_.StoreConfig(), t, sc_.workload.consumers.push_groups > 0);
+      if (bounds.empty()) continue;
+      const ByteBoundary& b = bounds[bounds.size() > 1 ? rng_.Below(bounds.size()) : 0];
+      aligned_bytes_[t] = AlignedPayloadBytes(b, p.payload_bytes.lo, p.payload_bytes.hi);
     }
   }
 }
@@ -205,14 +209,23 @@ void GenericWorkload::ProduceBatch() {
   }
   if (!together) return;
   absl::StatusOr<std::vector<MessageId>> ids = queue_->ProduceMany(t, payloads);
-  if (ids.ok()) acked_ids_[t].insert(acked_ids_[t].end(), ids->begin(), ids->end());
+  if (ids.ok()) Acked(t, *ids);
   if (!absl::IsUnimplemented(ids.status())) return;
   for (const std::string& payload : payloads) Produce(t, payload);
 }
 
 void GenericWorkload::Produce(const std::string& t, const std::string& payload) {
   absl::StatusOr<MessageId> id = queue_->Produce(t, payload);
-  if (id.ok()) acked_ids_[t].push_back(*id);
+  if (id.ok()) Acked(t, {*id});
+}
+
+// The first acknowledged message of a topic's contents (fresh_): where first
+// and last are one message, as every store meets them and no periodic read is sure to.
+void GenericWorkload::Acked(const std::string& t, const std::vector<MessageId>& ids) {
+  acked_ids_[t].insert(acked_ids_[t].end(), ids.begin(), ids.end());
+  if (ids.empty() || fresh_.erase(t) == 0 || queue_ == nullptr) return;
+  (void)queue_->GetLatestMsg(t);
+  ReadAll(t);
 }
 
 sim::Task<void> GenericWorkload::Consumer(size_t group) {
@@ -312,7 +325,8 @@ void GenericWorkload::DrainClosed(const std::string& t, const std::string& g) {
 void GenericWorkload::EngineCalls() {
   const WorkloadSpec& w = sc_.workload;
   if (w.purge > 0 && rng_.Chance(w.purge)) {
-    (void)queue_->Purge(topics_[rng_.Below(topics_.size())]);
+    const std::string& t = topics_[rng_.Below(topics_.size())];
+    if (queue_->Purge(t).ok()) fresh_.insert(t);
   }
   if (w.delete_message > 0 && rng_.Chance(w.delete_message)) {
     const std::string& t = topics_[rng_.Below(topics_.size())];
@@ -333,6 +347,7 @@ void GenericWorkload::ChurnTopic() {
     if (IsPush(g)) DrainClosed(t, groups_[g]);
   }
   if (!queue_->CreateTopic(t).ok()) return;
+  fresh_.insert(t);
   for (const std::string& g : groups_) (void)queue_->CreateConsumerGroup(t, g);
   for (const std::string& g : groups_) next_[{t, g}] = 0;
   for (size_t g = 0; g < groups_.size(); ++g) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,7 @@ class GenericWorkload : public Workload {
   sim::Task<void> Producer();
   void ProduceBatch();
   void Produce(const std::string& topic, const std::string& payload);
+  void Acked(const std::string& topic, const std::vector<backends::MessageId>& ids);
   sim::Task<void> Consumer(size_t group);
   void ConsumeTopic(size_t group, const std::string& topic);
   void Seek(const std::string& topic, const std::string& group);
@@ -69,6 +71,10 @@ class GenericWorkload : public Workload {
   std::map<Key, std::shared_ptr<backends::Subscriber>> subs_;
   std::map<Key, std::unique_ptr<sim::Condition>> wakes_;
   std::map<std::string, std::vector<backends::MessageId>> acked_ids_;
+  // Topics that held nothing acknowledged since they were created, created again or purged:
+  // their first acknowledged produce is followed by a full read and GetLatestMsg, so the
+  // stores' bookkeeping is judged where first and last are one message.
+  std::set<std::string> fresh_;
   // Topics whose payloads all take one length (ProducerSpec::aligned): that length, or 0
   // when the store has no boundary it divides.
   std::map<std::string, int64_t> aligned_bytes_;
