@@ -8,8 +8,9 @@
 
 namespace mqsim::backends {
 
+// As Milvus does at every producer and consumer it makes: the stream is added again, and
+// JetStream answers ok for an existing stream with the same configuration.
 absl::Status NatsQueue::CreateTopic(const std::string& topic) {
-  if (store_->GetStreamState(topic).ok()) return absl::OkStatus();
   return store_->AddStream(options_.StreamFor(topic));
 }
 

@@ -18,7 +18,24 @@ bool IsGroupCall(EventKind k) {
          k == EventKind::kSubscribe;
 }
 
+// CreateTopic is idempotent (MessageQueue): Milvus adds a topic's stream again at every
+// producer and consumer it makes, so an existing topic must be answered ok, never
+// ALREADY_EXISTS (nor INVALID_ARGUMENT for the configuration it was created with).
+std::optional<Violation> JudgeCreateTopic(const Known& known, size_t i, const HistoryEvent& e) {
+  const auto code = static_cast<absl::StatusCode>(e.code);
+  if (e.ok || (code != absl::StatusCode::kAlreadyExists &&
+               (code != absl::StatusCode::kInvalidArgument || known.count(e.topic) == 0))) {
+    return std::nullopt;
+  }
+  return Violation{Property::kGroupsKept,
+                   "topic " + e.topic + ": CreateTopic answered " + absl::StatusCodeToString(code) +
+                       ", but creating a topic is idempotent (an existing topic with the same "
+                       "configuration is answered ok)",
+                   {i}};
+}
+
 std::optional<Violation> Judge(const Known& known, size_t i, const HistoryEvent& e) {
+  if (e.kind == EventKind::kCreateTopic) return JudgeCreateTopic(known, i, e);
   if (!IsGroupCall(e.kind) || e.ok || e.code != static_cast<int>(absl::StatusCode::kNotFound)) {
     return std::nullopt;
   }

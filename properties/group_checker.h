@@ -2,7 +2,8 @@
 // is destroyed or the store restarts. A Consume, Seek, SeekToLatest or Subscribe failing with
 // NOT_FOUND on a topic created and not destroyed since, for a group created on it and not
 // destroyed since, with no crash, power loss, recovery or mq.type switch in between, means
-// the store lost the group (or the topic) while it was serving.
+// the store lost the group (or the topic) while it was serving. CreateTopic is idempotent:
+// answered ALREADY_EXISTS, or INVALID_ARGUMENT for a topic known to exist, it fails too.
 //
 // Ambiguous outcomes are read leniently: a failed CreateTopic leaves the topic unknown, a
 // failed DestroyTopic or DestroyGroup counts as done, a CreateGroup answered ALREADY_EXISTS

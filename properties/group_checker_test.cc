@@ -9,6 +9,8 @@ namespace {
 
 constexpr int kNotFound = 5;
 constexpr int kAlreadyExists = 6;
+constexpr int kInvalidArgument = 3;
+constexpr int kUnavailable = 14;
 
 HistoryEvent Call(EventKind kind, const std::string& group = "g", bool ok = true, int code = 0) {
   return HistoryEvent{.kind = kind, .topic = "t", .group = group, .ok = ok, .code = code};
@@ -69,6 +71,24 @@ TEST_CASE("groups_kept passes when a destroy, a restart or an unknown group expl
   failed_create.Add(Call(EventKind::kCreateGroup));
   failed_create.Add(Call(EventKind::kConsume, "g", false, kNotFound));
   CHECK_FALSE(CheckGroupsKept(failed_create).has_value());
+}
+
+TEST_CASE("groups_kept: CreateTopic is idempotent") {
+  History again = Made();  // an existing topic created again is answered ALREADY_EXISTS
+  again.Add(Call(EventKind::kCreateTopic, "", false, kAlreadyExists));
+  const std::optional<Violation> v = CheckGroupsKept(again);
+  REQUIRE(v.has_value());
+  CHECK(v->events == std::vector<size_t>{3});
+  CHECK(v->detail.find("CreateTopic answered ALREADY_EXISTS") != std::string::npos);
+  History invalid = Made();  // its own configuration refused as invalid
+  invalid.Add(Call(EventKind::kCreateTopic, "", false, kInvalidArgument));
+  CHECK(CheckGroupsKept(invalid).has_value());
+  History fresh;  // an invalid configuration for a topic not known to exist may be refused
+  fresh.Add(Call(EventKind::kCreateTopic, "", false, kInvalidArgument));
+  CHECK_FALSE(CheckGroupsKept(fresh).has_value());
+  History refused = Made();  // a store that cannot serve may refuse
+  refused.Add(Call(EventKind::kCreateTopic, "", false, kUnavailable));
+  CHECK_FALSE(CheckGroupsKept(refused).has_value());
 }
 
 }  // namespace
