@@ -20,8 +20,9 @@ Method
                     ``SyncWAL``, ``FlushWAL``, ``SyncDirectory``, ``SyncNow`` deleted, or the
                     call replaced by an OK status where its result is used; ``sync = <x>``
                     and ``/*sync=*/true`` made ``false``;
-   - ``drop_stmt``  one simple statement (not a declaration, not a ``return``, not inside a
-                    brace initialiser) deleted, in functions whose file name or function name
+   - ``drop_stmt``  one simple statement (not a declaration, not a ``return``, not an
+                    assertion or a coverage probe, ``MQSIM_PROBE``, which only reports what
+                    ran; not inside a brace initialiser) deleted, in functions whose file name or function name
                     matches recovery|retention|ack|expire|evict|reopen|load|purge|delete|seek;
    - ``bool_flip``  ``true``/``false`` swapped in assignments and returns, ``if (!c`` made
                     ``if (c``.

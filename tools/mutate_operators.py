@@ -167,7 +167,7 @@ def drop_sync_edits(src: Source) -> Iterator[Edit]:
 # Not statements, or not worth deleting (an assertion deleted can only make a run pass).
 NOT_A_STATEMENT = re.compile(r"^(?:return|co_return|break|continue|case|default|goto|using|"
                              r"typedef|static_assert|template|friend|public|private|protected|"
-                             r"MQSIM_ASSERT\w*|assert|DCHECK\w*|CHECK\w*)\b")
+                             r"MQSIM_ASSERT\w*|assert|DCHECK\w*|CHECK\w*|MQSIM_PROBE)\b")
 DECLARATION = re.compile(
     r"^(?:(?:const|constexpr|static|thread_local|volatile|inline|unsigned|signed)\s+)*"
     r"(?:auto\s*[&\*]*\s*\[|[A-Za-z_][\w:]*(?:<.*?>)?(?:\s*[\*&]+\s*|\s+)[\*&]*[A-Za-z_]\w*"

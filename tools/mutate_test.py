@@ -128,7 +128,7 @@ class DropSyncTest(unittest.TestCase):
 class DropStmtTest(unittest.TestCase):
 
     BODY = ("  int n = 0;\n  t.first = Seek(a);\n  Call(a,\n       b);\n  MQSIM_ASSERT(n == 0);\n"
-            "  if (x) return 1;\n  std::vector<int> v{1, 2};\n  ++n;")
+            "  MQSIM_PROBE(kP);\n  if (x) return 1;\n  std::vector<int> v{1, 2};\n  ++n;")
 
     def test_in_matching_function(self):
         got = afters(in_function(self.BODY, name="LoadTopic"), "drop_stmt")
