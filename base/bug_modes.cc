@@ -64,7 +64,7 @@ constexpr BugInfo kBugs[] = {
      "a slow-GC pause swallows a due timer (retention tick or expiry) instead of running it late",
      "slow GC", "retention liveness"},
     {Bug::kNatsRolloverNullWriter, "nats_rollover_null_writer",
-     "a block rollover drops its writer before the new block is open; when the open fails, the "
+     "a block rollover drops its writer before the new block is open; when the rollover fails, the "
      "next publish writes through the missing writer and the process dies",
      "mqsim's natsmq, found by a 1,000-seed swarm", "engine crash"},
     {Bug::kCheckpointAheadOfSegment, "checkpoint_ahead_of_segment",

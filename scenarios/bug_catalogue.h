@@ -42,7 +42,7 @@ inline const std::vector<CatalogueEntry>& Catalogue() {
       {Bug::kForeignPositionSilent, "milvus-switch", "foreign_position", 2},
       {Bug::kMetaBeforeData, "rocksmq-retention", "no_resurrection", 3},
       {Bug::kPageMetaTorn, "crash-power-loss", "page_accounting", 3},
-      {Bug::kNatsRolloverNullWriter, "natsmq-crash-swarm", "engine_crash", 346, 346},
+      {Bug::kNatsRolloverNullWriter, "natsmq-every-fault-point", "engine_crash", 8},
       {Bug::kLostWakeup, "slow-gc", "delivery_liveness", 3},
       {Bug::kCheckpointAheadOfSegment, "milvus-switch-under-faults", "flushed_rows", 3},
       {Bug::kResumeIncludesCheckpoint, "milvus-switch-under-faults", "flushed_rows", 3},

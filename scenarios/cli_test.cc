@@ -110,30 +110,34 @@ TEST_CASE("a stock name is the embedded scenario, even with a file of that name 
 
 // An engine that kills its process is a verdict: the bug mode puts back a real natsmq
 // defect (a publish through a writer that a failed block rollover dropped), which aborts on
-// the engine's own assertion at seed 346 of the natsmq swarm.
+// the engine's own assertion at seed 8 of natsmq-every-fault-point (an early rollover that
+// BUGGIFY asked for, then a failed rollover point).
 TEST_CASE("run and sweep: an engine crash is RESULT fail property=engine_crash with evidence") {
-  const Output r = Mqsim("run natsmq-crash-swarm --seed 346 --bug nats_rollover_null_writer");
+  const Output r = Mqsim("run natsmq-every-fault-point --seed 8 --bug nats_rollover_null_writer");
   INFO(r.text);
   CHECK(r.code == 1);
   CHECK(std::regex_match(Line(r.text, "RESULT "),
-                         std::regex("RESULT fail seed=346 property=engine_crash sim_time=\\S+ "
+                         std::regex("RESULT fail seed=8 property=engine_crash sim_time=\\S+ "
                                     "steps=[1-9][0-9]* hash=[0-9a-f]{16}")));
   CHECK(r.text.find("killed by signal 6 (SIGABRT") != std::string::npos);
   CHECK(r.text.find("trace events before it:") != std::string::npos);
-  CHECK(r.text.find("fs.power_off") != std::string::npos);  // the cause is in the evidence
+  CHECK(r.text.find("fault.point point=natsmq/block/rollover") !=
+        std::string::npos);  // the cause is in the evidence
   CHECK(Line(r.text, "REPRO: ")
-            .starts_with("REPRO: bazel run //:mqsim -- replay scenarios/natsmq-crash-swarm.yaml "
-                         "--seed 346 --bug nats_rollover_null_writer --expect-hash "));
+            .starts_with(
+                "REPRO: bazel run //:mqsim -- replay scenarios/natsmq-every-fault-point.yaml "
+                "--seed 8 --bug nats_rollover_null_writer --expect-hash "));
   CHECK(Line(r.text, "REPRO (bazel test): ")
             .find("--test_env=MQSIM_BUGS=nats_rollover_null_writer") != std::string::npos);
   // The verdict is itself reproducible: the same steps and hash again.
-  CHECK(Line(Mqsim("run natsmq-crash-swarm --seed 346 --bug nats_rollover_null_writer").text,
+  CHECK(Line(Mqsim("run natsmq-every-fault-point --seed 8 --bug nats_rollover_null_writer").text,
              "RESULT ") == Line(r.text, "RESULT "));
   // Without the bug mode, the same seed passes.
-  CHECK(Mqsim("run natsmq-crash-swarm --seed 346").code == 0);
+  CHECK(Mqsim("run natsmq-every-fault-point --seed 8").code == 0);
 
   const Output s = Mqsim(
-      "sweep natsmq-crash-swarm --seeds 345..347 --jobs 2 --json --bug nats_rollover_null_writer");
+      "sweep natsmq-every-fault-point --seeds 7..9 --jobs 2 --json --bug "
+      "nats_rollover_null_writer");
   INFO(s.text);
   CHECK(s.code == 1);
   std::map<uint64_t, std::string> property;
@@ -148,7 +152,7 @@ TEST_CASE("run and sweep: an engine crash is RESULT fail property=engine_crash w
     }
     property[j["seed"]] = j.value("property", "-");
   }
-  CHECK(property == std::map<uint64_t, std::string>{{345, "-"}, {346, "engine_crash"}, {347, "-"}});
+  CHECK(property == std::map<uint64_t, std::string>{{7, "-"}, {8, "engine_crash"}, {9, "-"}});
 }
 
 // A sweep of many seeds started in the background, its standard output in `out`.

@@ -109,7 +109,6 @@ absl::Status NatsStore::Stream::WriteMeta(bool sync) {
 // Opens `block` for appending and makes it current. The new handle replaces the old one
 // only once it is open: on failure the stream keeps its current block and writer.
 absl::Status NatsStore::Stream::OpenBlockForAppend(uint32_t block, bool create) {
-  if (MQSIM_BUG(kNatsRolloverNullWriter)) writer_.reset();  // bug mode: gone before the open
   std::unique_ptr<rocksdb::FSWritableFile> w;
   const std::string path = BlockPath(block, ".blk");
   IOStatus s = create ? env_.fs->NewWritableFile(path, FileOptions(), &w, nullptr)
@@ -144,6 +143,7 @@ absl::Status NatsStore::Stream::RollOver() {
     MQSIM_RETURN_IF_ERROR(FromIo(writer_->Sync(IOOptions(), nullptr), "sync torn block"));
     unsynced_ = false;
   }
+  if (MQSIM_BUG(kNatsRolloverNullWriter)) writer_.reset();  // bug mode: gone before the open
   if (MQSIM_FAULT_POINT(points::kBlockRollover)) {
     return base::InjectedFault(points::kBlockRollover,
                                "opening block " + std::to_string(current_ + 1));
