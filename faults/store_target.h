@@ -16,8 +16,8 @@ class StoreTarget : public FaultTarget {
   struct Callbacks {
     // Called after the store died (with the power-loss mode, if any).
     std::function<void(std::optional<sim::PowerLossMode>)> crashed;
-    // Called after the store stopped cleanly.
-    std::function<void()> stopped;
+    // Called after the store stopped (`closed`: its Close answered ok).
+    std::function<void(bool closed)> stopped;
     // Called once the store is open again: restart the workload here.
     std::function<void()> recovered;
   };
@@ -33,8 +33,9 @@ class StoreTarget : public FaultTarget {
   }
   void Stop() override {
     if (!store_->up()) return;
-    (void)store_->Stop();  // traced by the store; a failed close is recovery's to handle
-    if (callbacks_.stopped) callbacks_.stopped();
+    // Traced by the store; a failed close is recovery's to handle.
+    const bool closed = store_->Stop().ok();
+    if (callbacks_.stopped) callbacks_.stopped(closed);
   }
   bool Restart() override {
     if (held_) {  // the operator stopped it: a fault's restart does not start it again

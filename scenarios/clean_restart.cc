@@ -74,6 +74,7 @@ std::optional<Violation> CleanRestart(Harness& harness, const std::string& topic
   MessageQueue& q = *store.queue();
   const absl::Status closed = q.Close();
   harness.sim().trace().Event("store.close").Kv("status", closed.ToString());
+  if (closed.ok()) harness.CleanlyClosed();
   if (auto v = RefusedAfterClose(q, topic)) return v;
   (void)store.Close();  // the engine refuses a second Close; the store lets go of it
   if (!harness.target().Restart()) {

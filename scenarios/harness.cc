@@ -23,9 +23,9 @@ Harness::Harness(const Scenario& scenario, uint64_t seed, sim::Trace* trace, bac
   history_.set_trace(&sim_.trace());  // the store's answers are part of the run's hash
   store_ = MakeStore(type_, kStoreProcess, "/data");
   target_ = std::make_unique<faults::StoreTarget>(
-      store_.get(),
-      faults::StoreTarget::Callbacks{[this](std::optional<sim::PowerLossMode> pl) { Crashed(pl); },
-                                     [this] { Stopped(); }, [this] { Started(); }});
+      store_.get(), faults::StoreTarget::Callbacks{
+                        [this](std::optional<sim::PowerLossMode> pl) { Crashed(pl); },
+                        [this](bool closed) { Stopped(closed); }, [this] { Started(); }});
 }
 
 Harness::~Harness() = default;
@@ -45,9 +45,18 @@ void Harness::Crashed(std::optional<sim::PowerLossMode> power_loss) {
 
 // The history records a clean stop as the end of the process (kCrash without a power loss):
 // a clean stop must keep at least what a crash keeps, and the checkers judge it so.
-void Harness::Stopped() {
+void Harness::Stopped(bool closed) {
   if (workload_ != nullptr) workload_->Crashed();  // its tasks ended with the process
+  if (closed) CleanlyClosed();
   history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kCrash});
+}
+
+// natsmq syncs every block before its Close answers ok, as nats-server's file store does
+// when it stops: what was acknowledged before is durable (a sync pass, for durability).
+// RocksMQ promises nothing more (RocksDB closes its WAL without syncing it).
+void Harness::CleanlyClosed() {
+  if (type_ != backends::MqType::kNatsMq) return;
+  history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kSync, .payload = "clean stop"});
 }
 
 void Harness::Started() {

@@ -66,6 +66,10 @@ class Harness {
   // while the run goes on) and rocksmq's longest reopen backoff.
   sim::Duration Lateness() const;
 
+  // The store's Close answered ok: records what a clean stop promises (natsmq: everything
+  // acknowledged is durable, as after a sync pass; rocksmq: nothing more than a crash).
+  void CleanlyClosed();
+
   // The first engine panic of the run (a Go panic would end Milvus): judged as no_panic.
   void RecordPanic(const std::string& message);
   const std::string& panic() const { return panic_; }
@@ -88,7 +92,7 @@ class Harness {
 
  private:
   void Crashed(std::optional<sim::PowerLossMode> power_loss);
-  void Stopped();
+  void Stopped(bool closed);
   void Started();
   void TraceVerdict(const std::optional<properties::Violation>& v);
   void Summarise(RunResult& r) const;
