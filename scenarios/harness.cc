@@ -55,7 +55,7 @@ void Harness::Stopped(bool closed) {
 // when it stops: what was acknowledged before is durable (a sync pass, for durability).
 // RocksMQ promises nothing more (RocksDB closes its WAL without syncing it).
 void Harness::CleanlyClosed() {
-  if (type_ != backends::MqType::kNatsMq) return;
+  if (store_->type() != backends::MqType::kNatsMq) return;  // the store now (after a switch)
   history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kSync, .payload = "clean stop"});
 }
 
