@@ -141,9 +141,11 @@ std::ostream& operator<<(std::ostream& out, Restart how) {
 }
 
 // nats-server 2.9.10 writes a consumer's state shortly after it changes: acks made just
-// before a SIGKILL were measured lost (natsmq keeps them, a documented improvement). A
-// crash of the server waits this long after the last ack, so that both sides restart from
-// the same acknowledged state; it was measured enough by a wide margin.
+// before a SIGKILL were measured lost (natsmq keeps them, a documented improvement), and a
+// clean stop right after deliveries was once seen to keep the state from before them (the
+// restarted server delivered the same messages again as first deliveries, none counted as
+// redelivered). Every restart of the server waits this long after the last change, so that
+// both sides restart from the same state; it was measured enough by a wide margin.
 constexpr milliseconds kServerStateSettle{1500};
 // A fetch that asks for more than is there costs its whole timeout.
 constexpr int64_t kShortFetchMs = 500;
@@ -221,6 +223,7 @@ class Pair {
   void Restart(Restart how) {
     real_.reset();
     if (how == Restart::kClean) {
+      std::this_thread::sleep_for(kServerStateSettle);
       REQUIRE(server_->Stop().ok());
       REQUIRE(ours_->Close().ok());
     } else {
