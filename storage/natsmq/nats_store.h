@@ -36,6 +36,15 @@
 
 namespace mqsim::natsmq {
 
+// A stream's message files: the bytes of its block files, how many there are, and the size
+// at which a block closes (a block is never appended to past it, unless one record alone is
+// larger). A record takes kRecordOverhead + subject + headers + payload bytes (record.h).
+struct FileUse {
+  uint64_t block_bytes = 0;
+  uint32_t blocks = 0;
+  uint64_t block_size = 0;
+};
+
 struct StreamState {
   uint64_t msgs = 0;
   uint64_t bytes = 0;
@@ -98,6 +107,8 @@ class NatsStore {
   absl::Status UpdateStream(const StreamConfig& config);
   absl::Status DeleteStream(const std::string& name);
   absl::StatusOr<StreamState> GetStreamState(const std::string& name);
+  // mqsim's addition, for judging disk space: the stream's block files as they are on disk.
+  absl::StatusOr<FileUse> GetStreamFiles(const std::string& name);
   absl::StatusOr<StreamConfig> GetStreamConfig(const std::string& name);
   std::vector<std::string> StreamNames();
 

@@ -94,6 +94,35 @@ std::vector<uint64_t> Seqs(const std::vector<StoredMsg>& msgs) {
 
 }  // namespace
 
+TEST_CASE("Block size per stream, as nats-server 2.9 picks it from MaxBytes") {
+  StreamConfig c = Stream("s");
+  CHECK(BlockSizeFor(c) == 8u << 20);  // no MaxBytes
+  c.max_bytes = 65536;                 // 16385, rounded up: 16400
+  CHECK(BlockSizeFor(c) == 32'000);
+  c.max_bytes = 127'996;  // 31,999 + 1 = 32,000 exactly
+  CHECK(BlockSizeFor(c) == 32'000);
+  c.max_bytes = 128'000;  // 32,001 -> 32,100: between the two, so the medium size
+  CHECK(BlockSizeFor(c) == 4u << 20);
+  c.max_bytes = int64_t{32} << 20;  // 8 MB + 1 -> the large size
+  CHECK(BlockSizeFor(c) == 8u << 20);
+  NatsMqOptions fixed;
+  fixed.block_size_bytes = 2048;
+  CHECK(fixed.BlockSizeOf(c) == 2048);
+  CHECK(NatsMqOptions{}.BlockSizeOf(c) == 8u << 20);
+
+  // A stream with MaxBytes 65536 rolls over near 32,000 bytes.
+  Nats n(Kind::kSimulated);
+  StreamConfig limited = Stream("b");
+  limited.max_bytes = 65536;
+  REQUIRE(n->AddStream(limited).ok());
+  for (int i = 0; i < 40; ++i) n.Pub("b", std::string(1000, 'a'));  // 1,031 bytes each
+  const std::string dir = n.options.store_dir + "/jetstream/b/msgs/";
+  sim::SimFileSystem& disk = *n.world->sim_disk();
+  CHECK(disk.Exists(dir + "2.blk"));
+  CHECK_FALSE(disk.Exists(dir + "3.blk"));
+  CHECK(n.State("b").msgs == 40);
+}
+
 TEST_CASE("MaxMsgs=5 with 8 publishes leaves seq 4..8 and 165 bytes") {
   Nats n(AnyWorld());
   StreamConfig c = Stream("a");
@@ -394,6 +423,35 @@ TEST_CASE("Synced messages in a block created before a crash survive a later pow
   INFO(m.status().ToString());
   REQUIRE(m.ok());
   CHECK(m->payload == "acked-with-sync");
+}
+
+// A block emptied by a removal is deleted right after the removal's record; a crash in
+// between leaves it on disk. Recovery deletes it (it used to wait for the next eviction,
+// which may never come). The crash comes at each disk operation of the purge in turn.
+TEST_CASE("Recovery deletes blocks a removal emptied before the stop") {
+  NatsMqOptions o;
+  o.block_size_bytes = 1024;
+  int emptied = 0;  // crashes after the purge's marker was written
+  for (uint64_t op = 1; op <= 8; ++op) {
+    INFO("crash at operation " << op << " of the purge");
+    Nats n(Kind::kSimulated, o);
+    REQUIRE(n->AddStream(Stream("b")).ok());
+    for (int i = 0; i < 7; ++i) n.Pub("b", std::string(300, 'a'));  // blocks 1, 2, 3
+    sim::SimFileSystem& disk = *n.world->sim_disk();
+    disk.PowerOffAtOperation(op);
+    (void)n->Purge("b");  // fails where the disk went away
+    disk.PowerOffAtOperation(0);
+    CrashStore(n);
+    n.Reopen();
+    absl::StatusOr<FileUse> files = n->GetStreamFiles("b");
+    REQUIRE(files.ok());
+    CHECK(files->block_size == 1024);
+    if (n.State("b").msgs != 0) continue;  // the marker never reached the disk
+    ++emptied;
+    CHECK(files->blocks == 1);
+    CHECK(files->block_bytes <= 1024);
+  }
+  CHECK(emptied >= 2);
 }
 
 TEST_CASE("A corrupt block index is ignored: the block is rescanned") {

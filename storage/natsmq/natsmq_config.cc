@@ -15,6 +15,21 @@ StreamConfig NatsMqOptions::StreamFor(const std::string& topic) const {
   return c;
 }
 
+uint64_t BlockSizeFor(const StreamConfig& config) {
+  constexpr int64_t kMin = 32'000;      // FileStoreMinBlkSize
+  constexpr int64_t kMedium = 4 << 20;  // defaultMediumBlockSize
+  constexpr int64_t kLarge = 8 << 20;   // defaultLargeBlockSize, also the maximum
+  if (config.max_bytes <= 0) return kLarge;
+  int64_t size = config.max_bytes / 4 + 1;
+  if (size % 100 != 0) size += 100 - size % 100;
+  if (size <= kMin) return kMin;
+  return size >= kLarge ? kLarge : kMedium;
+}
+
+uint64_t NatsMqOptions::BlockSizeOf(const StreamConfig& config) const {
+  return block_size_bytes > 0 ? static_cast<uint64_t>(block_size_bytes) : BlockSizeFor(config);
+}
+
 absl::Status ValidateNatsMqOptions(const NatsMqOptions& o) {
   if (o.store_dir.empty()) {
     return absl::InvalidArgumentError("natsmq.server.storeDir must not be empty");
@@ -34,8 +49,8 @@ absl::Status ValidateNatsMqOptions(const NatsMqOptions& o) {
   if (o.sync_interval_ms <= 0) {
     return absl::InvalidArgumentError("natsmq.syncInterval must be positive");
   }
-  if (o.block_size_bytes < 1024) {
-    return absl::InvalidArgumentError("natsmq block size must be at least 1 KiB");
+  if (o.block_size_bytes != 0 && o.block_size_bytes < 1024) {
+    return absl::InvalidArgumentError("natsmq block size must be 0 (per stream) or at least 1 KiB");
   }
   return absl::OkStatus();
 }

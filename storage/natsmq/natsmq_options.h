@@ -42,11 +42,19 @@ struct NatsMqOptions {
   // mqsim: fsync every sync_interval_ms (NATS's default 2 minutes), or before every ack.
   int64_t sync_interval_ms = 120'000;
   bool sync_always = false;
-  // Block files roll over at this size (NATS: 8 MB by default for limits streams).
-  int64_t block_size_bytes = 8 << 20;
+  // Block files roll over at this size; 0 (the default) picks it per stream as nats-server
+  // 2.9 does (BlockSizeFor). Tests set a small fixed size to get many blocks.
+  int64_t block_size_bytes = 0;
 
   // The stream config Milvus would create for a topic under these retention settings.
   StreamConfig StreamFor(const std::string& topic) const;
+  // The block size of a stream: block_size_bytes when set, else BlockSizeFor(config).
+  uint64_t BlockSizeOf(const StreamConfig& config) const;
 };
+
+// nats-server 2.9's choice for a limits stream: with MaxBytes, a quarter of it plus one,
+// rounded up to 100, becomes 32,000 bytes at or below 32,000, 8 MB at or above 8 MB, and
+// 4 MB between; without MaxBytes, 8 MB.
+uint64_t BlockSizeFor(const StreamConfig& config);
 
 }  // namespace mqsim::natsmq

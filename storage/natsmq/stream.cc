@@ -160,8 +160,7 @@ absl::Status NatsStore::Stream::RollOver() {
 absl::Status NatsStore::Stream::Append(const Record& record, uint64_t* offset, uint32_t* length) {
   const std::string bytes = EncodeRecord(record);
   const Block& cur = blocks_[current_];
-  const bool full = cur.size > 0 && (cur.size + bytes.size() >
-                                         static_cast<uint64_t>(env_.options->block_size_bytes) ||
+  const bool full = cur.size > 0 && (cur.size + bytes.size() > env_.options->BlockSizeOf(config_) ||
                                      MQSIM_BUGGIFY(points::kBuggifyEarlyRollover));
   if (must_roll_ || full) MQSIM_RETURN_IF_ERROR(RollOver());
   MQSIM_ASSERT(writer_ != nullptr && !must_roll_);
@@ -336,6 +335,10 @@ absl::StatusOr<std::unique_ptr<NatsStore::Stream>> NatsStore::Stream::Recover(
   // Limits also hold after recovery (and expired messages go now).
   MQSIM_RETURN_IF_ERROR(s->EnforceLimits(now_ns));
   MQSIM_RETURN_IF_ERROR(s->Expire(now_ns));
+  // Blocks the stop left without messages go now, not at the next eviction: a crash between
+  // a removal's record and the deletion of the blocks it emptied, or a power loss that took
+  // the deletion's directory entries, would otherwise keep them until then.
+  MQSIM_RETURN_IF_ERROR(s->DropDeadBlocks());
   return s;
 }
 
@@ -428,6 +431,22 @@ StreamState NatsStore::Stream::State() const {
   st.num_deleted = msgs_.empty() ? 0 : (last_seq_ - st.first_seq + 1) - msgs_.size();
   st.consumers = consumers_.size();
   return st;
+}
+
+absl::StatusOr<FileUse> NatsStore::Stream::Files() const {
+  absl::StatusOr<std::vector<std::string>> files = ListDirectory(*env_.fs, dir_ + "/msgs");
+  if (!files.ok()) return files.status();
+  FileUse use;
+  use.block_size = env_.options->BlockSizeOf(config_);
+  for (const std::string& f : *files) {
+    if (!BlockNumber(f, ".blk")) continue;
+    uint64_t size = 0;
+    const IOStatus st = env_.fs->GetFileSize(dir_ + "/msgs/" + f, IOOptions(), &size, nullptr);
+    if (!st.ok()) return FromIo(st, "size of " + f);
+    use.block_bytes += size;
+    ++use.blocks;
+  }
+  return use;
 }
 
 void NatsStore::Stream::RemoveOne(uint64_t seq) {
