@@ -287,6 +287,13 @@ TEST_CASE("Ids may start over only where a failed destroy may have removed the t
             after(C::kUnavailable).Produce("a", 3, "z").Produce("a", 1, "w").h)) == "ordering");
   // NOT_FOUND: nothing was destroyed, so ids must go on.
   CHECK(PropertyOf(CheckOrdering(after(C::kNotFound).Produce("a", 1, "z").h)) == "ordering");
+  // A read may show it first: a produce into the new stream read while still being answered.
+  Builder read_first = after(C::kUnavailable);
+  read_first.Consume("a", {{1, "z"}}).Produce("a", 1, "z");
+  CHECK(PropertyOf(CheckOrdering(read_first.h)) == "none");
+  Builder stayed = after(C::kNotFound);  // nothing destroyed: id 1 holds x
+  stayed.Consume("a", {{1, "z"}});
+  CHECK(PropertyOf(CheckOrdering(stayed.h)) == "ordering");
 }
 
 TEST_CASE("No-gap fails when a group skips an acknowledged message") {

@@ -22,6 +22,7 @@
 #include <map>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "backends/message_queue.h"
@@ -39,6 +40,7 @@ class TopicWalker {
     State state{};
     MessageId max_acked = backends::kNoMessage;  // the highest id this incarnation acknowledged
     bool maybe_destroyed = false;                // a DestroyTopic failed since the last produce
+    AckedIndex before_destroy;  // while maybe_destroyed: what was acknowledged before it
   };
   // What a switch of mq.type does to the topics: kForgetTopics ends every incarnation.
   // kKeepTopics keeps them (acknowledged ids included) into the new store.
@@ -99,16 +101,32 @@ class TopicWalker {
   }
 
  private:
-  // What the first acknowledged produce after a failed DestroyTopic shows (Walk's contract).
+  // What the first acknowledged produce after a failed DestroyTopic shows (Walk's contract),
+  // or a read before it: an id delivered with another payload than it was acknowledged
+  // with before the destroy (a produce into the new stream read while still being answered).
   void ResolveDestroy(const HistoryEvent& e) {
-    if (e.kind != EventKind::kProduce || !e.ok) return;
+    const bool read = e.kind == EventKind::kConsume || e.kind == EventKind::kReceive ||
+                      e.kind == EventKind::kReadAll;
+    if (!e.ok || (e.kind != EventKind::kProduce && !read)) return;
     auto t = topics_.find(e.topic);
     if (t == topics_.end() || !t->second.maybe_destroyed) return;
+    if (read) {
+      if (ReadShowsNewStream(t->second, e)) topics_.erase(t);
+      return;
+    }
     if (e.id <= t->second.max_acked) {
       topics_.erase(t);
     } else {
       t->second.maybe_destroyed = false;
+      t->second.before_destroy.Clear();
     }
+  }
+  bool ReadShowsNewStream(const Topic& t, const HistoryEvent& e) const {
+    for (const SeenMessage& m : e.messages) {
+      const AckedIndex::Entry* before = t.before_destroy.Find(m.id);
+      if (before != nullptr && history_.events()[before->event].digest != m.digest) return true;
+    }
+    return false;
   }
 
   void Apply(size_t i, const HistoryEvent& e) {
@@ -122,6 +140,7 @@ class TopicWalker {
         } else if (e.code != static_cast<int>(absl::StatusCode::kNotFound)) {
           Topic& t = topics_[e.topic];
           t.maybe_destroyed = true;
+          if (t.before_destroy.empty()) t.before_destroy = std::move(t.acked);
           t.acked.Clear();
         }
         break;
