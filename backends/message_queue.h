@@ -45,6 +45,18 @@ struct PageSpan {
   uint64_t bytes = 0;  // payload bytes the store counts for ids first_id..last_id
   bool operator==(const PageSpan&) const = default;
 };
+// The files a store keeps a topic's messages in, where it keeps them apart per topic
+// (natsmq: the stream's block files), with the layout they follow: a file ("block") is not
+// appended to past block_size bytes unless one record alone is larger, and a record takes
+// record_overhead + topic name + payload bytes; a removal's record takes record_overhead.
+struct TopicFiles {
+  uint64_t bytes = 0;
+  uint32_t files = 0;
+  uint64_t block_size = 0;
+  uint64_t record_overhead = 0;
+  bool operator==(const TopicFiles&) const = default;
+};
+
 struct StoreAccounting {
   // The first message the store says it holds; kNoMessage when it says the topic is empty.
   // Exact (natsmq's FirstSeq) or a lower bound that passes over no message the store still
@@ -58,9 +70,10 @@ struct StoreAccounting {
   std::optional<uint64_t> bytes;
   std::optional<MessageId> empty_first;
   // RocksMQ's pages; page_size 0: the store keeps no pages.
-  std::vector<PageSpan> pages;  // closed pages, oldest first
-  uint64_t open_bytes = 0;      // payload bytes after the last closed page
-  int64_t page_size = 0;        // a page closes at the message that takes it past this
+  std::vector<PageSpan> pages;      // closed pages, oldest first
+  uint64_t open_bytes = 0;          // payload bytes after the last closed page
+  int64_t page_size = 0;            // a page closes at the message that takes it past this
+  std::optional<TopicFiles> files;  // unset where the store keeps no files per topic
   bool operator==(const StoreAccounting&) const = default;
 };
 

@@ -5,6 +5,7 @@
 
 #include "backends/id_bytes.h"
 #include "base/status_macros.h"
+#include "storage/natsmq/record.h"
 
 namespace mqsim::backends {
 
@@ -156,6 +157,12 @@ absl::StatusOr<StoreAccounting> NatsQueue::Accounting(const std::string& topic) 
   a.messages = st->msgs;
   a.bytes = st->bytes;
   if (st->msgs == 0) a.empty_first = first;
+  absl::StatusOr<natsmq::FileUse> files = store_->GetStreamFiles(topic, lister_);
+  if (!files.ok()) return files.status();
+  a.files = TopicFiles{.bytes = files->block_bytes,
+                       .files = files->blocks,
+                       .block_size = files->block_size,
+                       .record_overhead = natsmq::kRecordOverhead};
   return a;
 }
 

@@ -14,8 +14,11 @@ namespace mqsim::backends {
 
 class NatsQueue : public MessageQueue {
  public:
-  NatsQueue(std::unique_ptr<natsmq::NatsStore> store, natsmq::NatsMqOptions options)
-      : store_(std::move(store)), options_(std::move(options)) {}
+  // lister: how Accounting measures a stream's files without an operation of the store (a
+  // simulated disk's own view); unset, through the store's file system.
+  NatsQueue(std::unique_ptr<natsmq::NatsStore> store, natsmq::NatsMqOptions options,
+            natsmq::FileLister lister = nullptr)
+      : store_(std::move(store)), options_(std::move(options)), lister_(std::move(lister)) {}
   MqType type() const override { return MqType::kNatsMq; }
   natsmq::NatsStore& engine() { return *store_; }
 
@@ -38,7 +41,8 @@ class NatsQueue : public MessageQueue {
   absl::StatusOr<std::unique_ptr<Subscriber>> Subscribe(const std::string& topic,
                                                         const std::string& group,
                                                         SubscribeOptions options) override;
-  // JetStream's stream state: the exact first sequence, the message count and bytes.
+  // JetStream's stream state: the exact first sequence, the message count and bytes; and
+  // the stream's block files.
   absl::StatusOr<StoreAccounting> Accounting(const std::string& topic) override;
   std::string EncodeId(MessageId id) const override;
   absl::StatusOr<MessageId> DecodeId(std::string_view bytes) const override;
@@ -48,6 +52,7 @@ class NatsQueue : public MessageQueue {
 
   std::unique_ptr<natsmq::NatsStore> store_;
   natsmq::NatsMqOptions options_;
+  natsmq::FileLister lister_;
   std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);  // for subscribers
 };
 

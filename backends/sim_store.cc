@@ -53,7 +53,9 @@ absl::Status SimStore::Open() {
           natsmq::NatsStore::Open(o, node_.NatsHost());
       if (!store.ok()) return store.status();
       node_.jobs().Start((*store)->PeriodicJobs());
-      local_ = std::make_unique<NatsQueue>(std::move(*store), o);
+      sim::SimFileSystem* disk = &node_.disk();
+      local_ = std::make_unique<NatsQueue>(
+          std::move(*store), o, [disk](const std::string& dir) { return disk->FilesIn(dir); });
       break;
     }
     default: {

@@ -8,7 +8,7 @@ namespace mqsim::properties {
 
 namespace {
 
-constexpr std::array<std::string_view, 21> kNames = {
+constexpr std::array<std::string_view, 22> kNames = {
     "ordering",
     "no_gap",
     "seek",
@@ -24,6 +24,7 @@ constexpr std::array<std::string_view, 21> kNames = {
     "delivery_liveness",
     "flushed_rows",
     "groups_kept",
+    "disk_space",
     "startup",
     "recovery",
     "shutdown",
@@ -51,7 +52,7 @@ std::optional<Property> ParseProperty(std::string_view name) {
 const std::vector<Property>& CheckableProperties() {
   static const std::vector<Property> checkable = [] {
     std::vector<Property> out;
-    for (size_t i = 0; i <= static_cast<size_t>(Property::kGroupsKept); ++i) {
+    for (size_t i = 0; i <= static_cast<size_t>(Property::kDiskSpace); ++i) {
       out.push_back(static_cast<Property>(i));
     }
     return out;

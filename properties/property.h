@@ -30,6 +30,7 @@ enum class Property : uint8_t {
   kDeliveryLiveness,
   kFlushedRows,
   kGroupsKept,
+  kDiskSpace,
   // Verdicts on the run itself.
   kStartup,
   kRecovery,

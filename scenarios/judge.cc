@@ -8,6 +8,7 @@
 #include "properties/group_checker.h"
 #include "properties/refusal_checker.h"
 #include "properties/retention_checkers.h"
+#include "properties/space_checker.h"
 #include "storage/rocksmq/fault_points.h"
 #include "storage/rocksmq/rocksmq_options.h"
 
@@ -103,6 +104,11 @@ std::optional<Violation> GroupsKept(const JudgeInput& in) {
   return properties::CheckGroupsKept(in.history);
 }
 
+// Judged where the store reports its files per topic (natsmq), at every full read.
+std::optional<Violation> DiskSpace(const JudgeInput& in) {
+  return properties::CheckDiskSpace(in.history);
+}
+
 // rocksmq refuses calls only while it reopens after a failed write; a disk of fixed size
 // may stay full for good, and then refusals need no cause.
 bool RefusalsJudged(const JudgeInput& in) {
@@ -155,6 +161,7 @@ const std::vector<JudgeEntry>& JudgeTable() {
       {Property::kNoGap, Always, NoGapsAndSeeks},
       {Property::kLatest, Always, Latest},
       {Property::kPageAccounting, Always, PageAccounting},
+      {Property::kDiskSpace, Always, DiskSpace},
       {Property::kDeliveryLiveness, Always, DeliveryLiveness},
       {Property::kRetention, RocksMqRetentionOn, Retention},
       {Property::kNatsLimits, NatsLimitsOn, NatsLimits},

@@ -490,6 +490,9 @@ std::string Scenario::WhyNotApplicable(properties::Property p, backends::MqType 
       return type == backends::MqType::kRocksMq || type == backends::MqType::kNatsMq
                  ? ""
                  : store + " exposes no bookkeeping to account";
+    case Property::kDiskSpace:
+      return type == backends::MqType::kNatsMq ? ""
+                                               : store + " reports no files per topic to measure";
     case Property::kDeliveryLiveness:
       return workload.consumers.push_groups > 0 ? "" : "no group reads by push (consumers.push)";
     default:

@@ -306,4 +306,15 @@ std::string SimFileSystem::ReadAll(const std::string& path) const {
   return inode == nullptr ? std::string() : inode->data.ToString();
 }
 
+std::vector<std::pair<std::string, uint64_t>> SimFileSystem::FilesIn(const std::string& dir) const {
+  const std::string p = DiskNamespace::Normalize(dir);
+  std::vector<std::pair<std::string, uint64_t>> out;
+  if (!ns_.IsDir(p)) return out;
+  for (const std::string& name : ns_.Children(p)) {
+    const InodePtr inode = ns_.Find(p + "/" + name);
+    if (inode != nullptr) out.emplace_back(name, inode->data.size());
+  }
+  return out;
+}
+
 }  // namespace mqsim::sim

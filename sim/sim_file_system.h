@@ -114,6 +114,9 @@ class SimFileSystem : public rocksdb::FileSystem {
   void MakeDirs(const std::string& path);
   bool Exists(const std::string& path) const { return ns_.IsFile(DiskNamespace::Normalize(path)); }
   std::string ReadAll(const std::string& path) const;
+  // The files directly in `dir` (names, sizes in the page cache), for a harness to measure
+  // the disk: not an operation (no accounting, trace, latency or fault). Empty if no dir.
+  std::vector<std::pair<std::string, uint64_t>> FilesIn(const std::string& dir) const;
 
   // ---- rocksdb::FileSystem ----
   rocksdb::IOStatus NewSequentialFile(const std::string& fname, const rocksdb::FileOptions&,

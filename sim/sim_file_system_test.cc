@@ -50,6 +50,20 @@ DiskOptions Ext4() {
 
 }  // namespace
 
+TEST_CASE("FilesIn lists a directory's files and sizes without an operation") {
+  Disk d;
+  auto a = d.Create("/data/a");
+  REQUIRE(d.Append(*a, "hello").ok());
+  d.fs.MakeDirs("/data/sub");
+  auto b = d.Create("/data/sub/b");
+  const uint64_t ops = d.fs.total_ops();
+  const std::vector<std::pair<std::string, uint64_t>> files = d.fs.FilesIn("/data");
+  CHECK(files == std::vector<std::pair<std::string, uint64_t>>{{"a", 5}});
+  CHECK(d.fs.FilesIn("/data/sub") == std::vector<std::pair<std::string, uint64_t>>{{"b", 0}});
+  CHECK(d.fs.FilesIn("/nowhere").empty());
+  CHECK(d.fs.total_ops() == ops);
+}
+
 TEST_CASE("Strict POSIX: an unsynced new file disappears at power loss") {
   Disk d;
   auto f = d.Create("/data/a");

@@ -179,11 +179,12 @@ absl::StatusOr<StreamState> NatsStore::GetStreamState(const std::string& name) {
   return (*s)->State();
 }
 
-absl::StatusOr<FileUse> NatsStore::GetStreamFiles(const std::string& name) {
+absl::StatusOr<FileUse> NatsStore::GetStreamFiles(const std::string& name,
+                                                  const FileLister& lister) {
   std::lock_guard<std::mutex> lock(mu_);
   absl::StatusOr<Stream*> s = Find(name);
   if (!s.ok()) return s.status();
-  return (*s)->Files();
+  return (*s)->Files(lister);
 }
 
 absl::StatusOr<StreamConfig> NatsStore::GetStreamConfig(const std::string& name) {

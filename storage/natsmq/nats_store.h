@@ -45,6 +45,10 @@ struct FileUse {
   uint64_t block_size = 0;
 };
 
+// The files directly in a directory: names and sizes.
+using FileLister =
+    std::function<std::vector<std::pair<std::string, uint64_t>>(const std::string& dir)>;
+
 struct StreamState {
   uint64_t msgs = 0;
   uint64_t bytes = 0;
@@ -107,8 +111,11 @@ class NatsStore {
   absl::Status UpdateStream(const StreamConfig& config);
   absl::Status DeleteStream(const std::string& name);
   absl::StatusOr<StreamState> GetStreamState(const std::string& name);
-  // mqsim's addition, for judging disk space: the stream's block files as they are on disk.
-  absl::StatusOr<FileUse> GetStreamFiles(const std::string& name);
+  // mqsim's addition, for judging disk space: the stream's block files as they are on disk,
+  // listed through the store's file system, or through `lister` where given (a harness's
+  // view of the disk that is not an operation of the store).
+  absl::StatusOr<FileUse> GetStreamFiles(const std::string& name,
+                                         const FileLister& lister = nullptr);
   absl::StatusOr<StreamConfig> GetStreamConfig(const std::string& name);
   std::vector<std::string> StreamNames();
 

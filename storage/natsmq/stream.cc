@@ -433,16 +433,25 @@ StreamState NatsStore::Stream::State() const {
   return st;
 }
 
-absl::StatusOr<FileUse> NatsStore::Stream::Files() const {
-  absl::StatusOr<std::vector<std::string>> files = ListDirectory(*env_.fs, dir_ + "/msgs");
-  if (!files.ok()) return files.status();
+absl::StatusOr<FileUse> NatsStore::Stream::Files(const FileLister& lister) const {
+  const std::string msgs = dir_ + "/msgs";
+  std::vector<std::pair<std::string, uint64_t>> files;
+  if (lister) {
+    files = lister(msgs);
+  } else {
+    absl::StatusOr<std::vector<std::string>> names = ListDirectory(*env_.fs, msgs);
+    if (!names.ok()) return names.status();
+    for (const std::string& f : *names) {
+      uint64_t size = 0;
+      const IOStatus st = env_.fs->GetFileSize(msgs + "/" + f, IOOptions(), &size, nullptr);
+      if (!st.ok()) return FromIo(st, "size of " + f);
+      files.emplace_back(f, size);
+    }
+  }
   FileUse use;
   use.block_size = env_.options->BlockSizeOf(config_);
-  for (const std::string& f : *files) {
-    if (!BlockNumber(f, ".blk")) continue;
-    uint64_t size = 0;
-    const IOStatus st = env_.fs->GetFileSize(dir_ + "/msgs/" + f, IOOptions(), &size, nullptr);
-    if (!st.ok()) return FromIo(st, "size of " + f);
+  for (const auto& [name, size] : files) {
+    if (!BlockNumber(name, ".blk")) continue;
     use.block_bytes += size;
     ++use.blocks;
   }

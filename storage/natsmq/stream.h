@@ -29,8 +29,8 @@ class NatsStore::Stream {
   absl::Status SetConfig(const StreamConfig& config, int64_t now_ns);
   StreamState State() const;
   uint64_t bytes() const { return bytes_; }
-  // What the stream's block files take on disk, measured by listing them.
-  absl::StatusOr<FileUse> Files() const;
+  // What the stream's block files take on disk (NatsStore::GetStreamFiles).
+  absl::StatusOr<FileUse> Files(const FileLister& lister) const;
 
   // Checks the stream's own limits (size, DiscardNew), appends, then evicts (DiscardOld).
   absl::StatusOr<uint64_t> Store(const std::string& subject, const std::string& headers,

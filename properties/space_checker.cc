@@ -1,0 +1,110 @@
+#include "properties/space_checker.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "properties/topic_walker.h"
+
+namespace mqsim::properties {
+
+namespace {
+
+// What a topic may have written, counted as the walk goes, in two units the judge scales by
+// the store's layout: bytes of topic name and payload, and records (each costs the store's
+// record overhead). A produce counts two records: its own and the removal it may cause (a
+// limit evicting the oldest message). Retention passes and recoveries may write a removal
+// record in every topic: they are counted once for all (`marks` in CheckDiskSpace).
+struct SpaceState {
+  struct Count {
+    uint64_t bytes = 0;
+    uint64_t records = 0;
+    uint64_t marks = 0;
+  };
+  Count written;
+  Count failed;          // failed produces: their records may lie torn in any block
+  uint64_t largest = 0;  // the largest topic + payload attempted
+  std::map<MessageId, Count> before;  // acknowledged id -> `written` just before its produce
+};
+
+using SpaceWalker = TopicWalker<SpaceState>;
+
+uint64_t Scaled(const SpaceState::Count& c, uint64_t overhead) {
+  return c.bytes + overhead * (c.records + c.marks);
+}
+
+// The most the topic's files may hold at an accounting event whose first message is
+// `first`, or nullopt where the walk cannot say (no produce at or before it is known).
+std::optional<uint64_t> Allowance(const SpaceState& s, MessageId first, uint64_t marks,
+                                  const backends::TopicFiles& f) {
+  const uint64_t failed = Scaled(s.failed, f.record_overhead);
+  if (first == backends::kNoMessage) {
+    return std::max(f.block_size, s.largest + f.record_overhead) + failed;
+  }
+  auto it = s.before.upper_bound(first);  // the last known produce at or before `first`
+  if (it == s.before.begin()) return std::nullopt;
+  const SpaceState::Count& m = std::prev(it)->second;
+  const SpaceState::Count since{.bytes = s.written.bytes - m.bytes,
+                                .records = s.written.records - m.records,
+                                .marks = marks - m.marks};
+  return f.block_size + failed + Scaled(since, f.record_overhead);
+}
+
+std::string Describe(const backends::TopicFiles& f, MessageId first, uint64_t allowance) {
+  const std::string from = first == backends::kNoMessage
+                               ? std::string("the topic is empty")
+                               : "from its first message (id " + std::to_string(first) + ") on";
+  return "its files take " + std::to_string(f.bytes) + " bytes in " + std::to_string(f.files) +
+         " block(s), more than the " + std::to_string(allowance) +
+         " bytes everything written " + from + " and one block of " +
+         std::to_string(f.block_size) +
+         " bytes could take: the space of removed messages was not given back";
+}
+
+// Counts what event e may have written.
+void Count(SpaceWalker& w, const HistoryEvent& e, uint64_t marks) {
+  if (e.kind == EventKind::kPurge || e.kind == EventKind::kDeleteMessage) {
+    ++w.topic(e.topic).state.written.records;
+  } else if (e.kind == EventKind::kProduce) {
+    SpaceState& s = w.topic(e.topic).state;
+    s.written.marks = marks;
+    if (e.ok) s.before[e.id] = s.written;
+    const uint64_t bytes = e.bytes + e.topic.size();
+    s.written.bytes += bytes;
+    s.written.records += 2;
+    s.largest = std::max(s.largest, bytes);
+    if (!e.ok) {
+      s.failed.bytes += bytes;
+      ++s.failed.records;
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<Violation> CheckDiskSpace(const History& h) {
+  SpaceWalker w(h);
+  uint64_t marks = 0;  // retention passes and recoveries so far
+  return w.Walk([&](size_t k, const HistoryEvent& e) -> std::optional<Violation> {
+    if (e.kind == EventKind::kRetention || e.kind == EventKind::kRecover) ++marks;
+    Count(w, e, marks);
+    if (e.kind != EventKind::kAccounting || !e.accounting || !e.accounting->files) {
+      return std::nullopt;
+    }
+    const backends::StoreAccounting& a = *e.accounting;
+    SpaceState& s = w.topic(e.topic).state;
+    const std::optional<uint64_t> allowance = Allowance(s, a.first_id, marks, *a.files);
+    // Ids below the first message held are never the first again: forget them, keeping the
+    // last one (it may stand in for a first message whose produce was not acknowledged).
+    if (a.first_id != backends::kNoMessage) {
+      auto keep = s.before.upper_bound(a.first_id);
+      if (keep != s.before.begin()) s.before.erase(s.before.begin(), std::prev(keep));
+    }
+    if (!allowance || a.files->bytes <= *allowance) return std::nullopt;
+    return Violation{Property::kDiskSpace,
+                     "topic " + e.topic + ": " + Describe(*a.files, a.first_id, *allowance),
+                     {k}};
+  });
+}
+
+}  // namespace mqsim::properties
