@@ -22,8 +22,8 @@ struct SpaceState {
     uint64_t marks = 0;
   };
   Count written;
-  Count failed;          // failed produces: their records may lie torn in any block
-  uint64_t largest = 0;  // the largest topic + payload attempted
+  Count failed;                       // failed produces: their records may lie torn in any block
+  uint64_t largest = 0;               // the largest topic + payload attempted
   std::map<MessageId, Count> before;  // acknowledged id -> `written` just before its produce
 };
 
@@ -55,9 +55,8 @@ std::string Describe(const backends::TopicFiles& f, MessageId first, uint64_t al
                                ? std::string("the topic is empty")
                                : "from its first message (id " + std::to_string(first) + ") on";
   return "its files take " + std::to_string(f.bytes) + " bytes in " + std::to_string(f.files) +
-         " block(s), more than the " + std::to_string(allowance) +
-         " bytes everything written " + from + " and one block of " +
-         std::to_string(f.block_size) +
+         " block(s), more than the " + std::to_string(allowance) + " bytes everything written " +
+         from + " and one block of " + std::to_string(f.block_size) +
          " bytes could take: the space of removed messages was not given back";
 }
 
