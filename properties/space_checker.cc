@@ -82,6 +82,13 @@ void Count(SpaceWalker& w, const HistoryEvent& e, uint64_t marks) {
 }  // namespace
 
 std::optional<Violation> CheckDiskSpace(const History& h) {
+  // Most stores report no files: then there is nothing to judge, nor anything to count.
+  const auto& events = h.events();
+  if (std::none_of(events.begin(), events.end(), [](const HistoryEvent& e) {
+        return e.kind == EventKind::kAccounting && e.accounting && e.accounting->files;
+      })) {
+    return std::nullopt;
+  }
   SpaceWalker w(h);
   uint64_t marks = 0;  // retention passes and recoveries so far
   return w.Walk([&](size_t k, const HistoryEvent& e) -> std::optional<Violation> {
