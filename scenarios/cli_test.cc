@@ -135,9 +135,23 @@ TEST_CASE("run and sweep: an engine crash is RESULT fail property=engine_crash w
   // Without the bug mode, the same seed passes.
   CHECK(Mqsim("run natsmq-every-fault-point --seed 8").code == 0);
 
-  const Output s = Mqsim(
-      "sweep natsmq-every-fault-point --seeds 7..9 --jobs 2 --json --bug "
-      "nats_rollover_null_writer");
+  // With 4 MB blocks (the stock scenario writes 32,000-byte ones, where the bug aborts every
+  // seed), the bug aborts seed 8 of 7..9 and the other two pass: the sweep goes on.
+  const auto dir = std::filesystem::temp_directory_path() / "mqsim-cli-rollover";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "rollover.yaml")
+      << "name: rollover-4mb-blocks\nduration: 10m\nbackend: natsmq\n"
+         "config:\n  natsmq:\n    server: {retention: {maxAge: 2, maxMsgs: 400, maxBytes: "
+         "131072}}\n"
+         "workload:\n  topics: 2\n  topic_churn: 0.002\n  purge: 0.001\n  delete: 0.02\n"
+         "  producers: {count: 2, rate_per_s: 6, batch: [1, 3], payload_bytes: [16, 1024], "
+         "sync: true}\n"
+         "  consumers: {groups: 2, batch: 16, seek_probability: 0.02, seek_beyond_latest: 0.3, "
+         "group_churn: 0.005}\n"
+         "faults:\n  crash: {mean_interval: 2m}\n  fiu: {points: [\"natsmq/*\"], probability: "
+         "0.02}\n  buggify: true\n";
+  const Output s = Mqsim("sweep " + (dir / "rollover.yaml").string() +
+                         " --seeds 7..9 --jobs 2 --json --bug nats_rollover_null_writer");
   INFO(s.text);
   CHECK(s.code == 1);
   std::map<uint64_t, std::string> property;
