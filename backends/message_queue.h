@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "backends/mq_type.h"
@@ -55,6 +56,23 @@ struct TopicFiles {
   uint64_t block_size = 0;
   uint64_t record_overhead = 0;
   bool operator==(const TopicFiles&) const = default;
+};
+
+// The files a store keeps every topic's messages in together (rocksmq: the table files of
+// its message database), measured right after a compaction pass, which leaves in them only
+// what the store still holds: from each topic's first message held on (as
+// StoreAccounting::first_id; kNoMessage for an empty topic). The layout they follow: a
+// message takes record_overhead + topic name + payload bytes, and a file file_overhead on
+// top of its records; every topic name the store ever held keeps topic_records records of
+// record_overhead + name bytes (rocksmq's id checkpoints, kept after a destroy).
+struct SharedFiles {
+  uint64_t bytes = 0;
+  uint32_t files = 0;
+  uint64_t record_overhead = 0;
+  uint64_t file_overhead = 0;
+  uint64_t topic_records = 0;
+  std::vector<std::pair<std::string, MessageId>> first_ids;  // every topic, by name
+  bool operator==(const SharedFiles&) const = default;
 };
 
 struct StoreAccounting {
@@ -163,6 +181,11 @@ class MessageQueue {
   // The store's own bookkeeping for a topic; Unimplemented for stores that expose none.
   virtual absl::StatusOr<StoreAccounting> Accounting(const std::string& topic) {
     return absl::UnimplementedError("this store exposes no bookkeeping");
+  }
+  // The files shared by all topics, as they are now; Unimplemented for stores that keep
+  // none (or keep files per topic: Accounting's files). Meant right after a compaction.
+  virtual absl::StatusOr<SharedFiles> SharedFilesNow() {
+    return absl::UnimplementedError("this store keeps no files shared by its topics");
   }
 };
 

@@ -55,6 +55,30 @@ absl::StatusOr<StoreAccounting> RocksMqQueue::Accounting(const std::string& topi
   return a;
 }
 
+// The table files as RocksDB accounts them, before compression: a message takes its key
+// (the topic's key prefix, 8 bytes of id, RocksDB's 8 of sequence and type) and its
+// payload; a page record (at most one per message) its key and 32 bytes. No file overhead.
+// Each topic name keeps three records (its high-water mark, id reservation and open page
+// checkpoints), the first two even after the topic is destroyed.
+constexpr uint64_t kTableRecordOverhead = 80;
+constexpr uint64_t kTopicRecords = 3;
+
+absl::StatusOr<SharedFiles> RocksMqQueue::SharedFilesNow() {
+  absl::StatusOr<rocksmq::TableUse> tables = mq_->Tables();
+  if (!tables.ok()) return tables.status();
+  SharedFiles f;
+  f.bytes = tables->raw_bytes;
+  f.files = tables->files;
+  f.record_overhead = kTableRecordOverhead;
+  f.topic_records = kTopicRecords;
+  for (const std::string& topic : mq_->TopicNames()) {
+    absl::StatusOr<rocksmq::TopicStats> stats = mq_->Stats(topic);
+    if (!stats.ok()) return stats.status();
+    f.first_ids.emplace_back(topic, stats->first_id < 0 ? kNoMessage : stats->first_id);
+  }
+  return f;
+}
+
 namespace {
 
 class RocksMqSubscriber : public Subscriber {

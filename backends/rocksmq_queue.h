@@ -45,6 +45,7 @@ class RocksMqQueue : public MessageQueue {
   std::string EncodeId(MessageId id) const override;
   absl::StatusOr<MessageId> DecodeId(std::string_view bytes) const override;
   absl::StatusOr<StoreAccounting> Accounting(const std::string& topic) override;
+  absl::StatusOr<SharedFiles> SharedFilesNow() override;
   absl::StatusOr<std::unique_ptr<Subscriber>> Subscribe(const std::string& topic,
                                                         const std::string& group,
                                                         SubscribeOptions options) override;

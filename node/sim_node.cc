@@ -39,6 +39,7 @@ rocksmq::RocksMqHost SimNode::RocksMqHost(std::function<void(rocksdb::Options*)>
     *o = sim::SimRocksDbOptions(&env_, *o);
   };
   host.before_close = [this] { env_.DrainJobs(); };
+  host.run_background_work = [this] { env_.DrainJobs(); };
   host.memory_bytes = memory_bytes;
   return host;
 }

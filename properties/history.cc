@@ -58,6 +58,8 @@ std::string_view ToString(EventKind kind) {
       return "delete-message";
     case EventKind::kSync:
       return "sync";
+    case EventKind::kCompaction:
+      return "compaction";
   }
   return "?";
 }
@@ -157,6 +159,10 @@ std::string History::Describe(size_t index) const {
     }
     if (a.pages.size() > 8) out += ",... " + std::to_string(a.pages.size()) + " total";
     out += "]";
+  }
+  if (e.kind == EventKind::kCompaction && e.shared_files != nullptr) {
+    out += " files=" + std::to_string(e.shared_files->files) +
+           " bytes=" + std::to_string(e.shared_files->bytes);
   }
   return out;
 }

@@ -50,6 +50,7 @@ enum class EventKind {
   kPurge,          // every message of the topic removed (engine-specific)
   kDeleteMessage,  // id: the message removed (engine-specific)
   kSync,           // a periodic sync pass completed: what was acknowledged before is durable
+  kCompaction,     // a compaction pass completed; shared_files: the store's files right after
 };
 
 std::string_view ToString(EventKind kind);
@@ -79,6 +80,9 @@ struct HistoryEvent {
   SeenMessages messages = {};
   // kAccounting: the store's page bookkeeping (held apart: most events have none).
   std::shared_ptr<const backends::StoreAccounting> accounting = nullptr;
+  // kCompaction: the files the store's topics share, measured on the disk (not traced: no
+  // operation of the store).
+  std::shared_ptr<const backends::SharedFiles> shared_files = nullptr;
 };
 
 // The history is part of the run: with a trace set, every event added is also a trace

@@ -27,6 +27,7 @@ bool IsCall(EventKind kind) {
     case EventKind::kSwitch:
     case EventKind::kAccounting:
     case EventKind::kSync:
+    case EventKind::kCompaction:
       return false;
     default:
       return true;

@@ -7,6 +7,12 @@
 // before it (at most one block). An empty topic keeps at most one block. Files of messages
 // removed (a purge, limits, expiry, deletes), of a destroyed topic created again, or emptied
 // before a crash must therefore be gone by the next full read.
+//
+// Where a store keeps every topic's messages in files they share (StoreAccounting cannot
+// say whose bytes are whose: rocksmq's tables), it reports them right after each compaction
+// pass (a kCompaction event), which must leave only what the store still holds: per topic,
+// what was written from its first message held on plus its failed produces, the records
+// every topic name keeps, and each file's overhead.
 #pragma once
 
 #include <optional>

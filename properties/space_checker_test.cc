@@ -1,6 +1,7 @@
 // Disk space: hand-made histories where a topic's files keep more than what was written
 // from its first message on plus one block (fails), and where that is all they keep
-// (passes). Layout: blocks of 1000 bytes, records of 39 + topic + payload bytes.
+// (passes); the same for files shared by all topics, right after a compaction. Layout:
+// blocks of 1000 bytes, records of 39 + topic + payload bytes.
 #include "properties/space_checker.h"
 
 #include <catch2/catch.hpp>
@@ -108,6 +109,57 @@ TEST_CASE("disk_space does not judge a first message it cannot place, nor stores
                         .topic = "t",
                         .accounting = std::make_shared<const backends::StoreAccounting>()});
   CHECK_FALSE(CheckDiskSpace(none).has_value());
+}
+
+// Files shared by every topic (rocksmq's tables), judged right after a compaction: records of
+// 39 + topic + payload bytes, 50 bytes per file, 2 records per topic name ever held.
+void Compaction(History& h, std::vector<std::pair<std::string, MessageId>> firsts, uint64_t bytes) {
+  backends::SharedFiles f;
+  f.bytes = bytes;
+  f.files = 2;
+  f.record_overhead = kOverhead;
+  f.file_overhead = 50;
+  f.topic_records = 2;
+  f.first_ids = std::move(firsts);
+  h.Add(HistoryEvent{.kind = EventKind::kCompaction,
+                     .shared_files = std::make_shared<const backends::SharedFiles>(f)});
+}
+
+// From id 6 on: 5 records of 140 bytes; 2 files; topic "t" and the destroyed "u": 2 records
+// each of 39 + 1 bytes.
+constexpr uint64_t kSharedFromSix = 5 * 140 + 2 * 50 + 2 * 2 * 40;  // 960
+
+History TenAndGone() {
+  History h = Ten();
+  h.Add(HistoryEvent{.kind = EventKind::kCreateTopic, .topic = "u"});
+  h.Add(HistoryEvent{.kind = EventKind::kDestroyTopic, .topic = "u"});
+  return h;
+}
+
+TEST_CASE("disk_space: shared files holding what is still held after a compaction pass") {
+  History h = TenAndGone();
+  Compaction(h, {{"t", 6}}, kSharedFromSix);
+  CHECK_FALSE(CheckDiskSpace(h).has_value());
+  History empty = TenAndGone();  // everything deleted: only the names' records and files
+  Compaction(empty, {{"t", backends::kNoMessage}}, 2 * 50 + 2 * 2 * 40);
+  CHECK_FALSE(CheckDiskSpace(empty).has_value());
+  History failed = TenAndGone();  // a failed produce may have been stored
+  Produce(failed, 11, /*ok=*/false);
+  Compaction(failed, {{"t", 6}}, kSharedFromSix + 140);
+  CHECK_FALSE(CheckDiskSpace(failed).has_value());
+}
+
+TEST_CASE("disk_space fails when a compaction pass leaves deleted messages in shared files") {
+  History h = TenAndGone();
+  Compaction(h, {{"t", 6}}, kSharedFromSix + 1);
+  const std::optional<Violation> v = CheckDiskSpace(h);
+  REQUIRE(v.has_value());
+  CHECK(v->property == Property::kDiskSpace);
+  CHECK(v->events == std::vector<size_t>{13});
+  CHECK(v->detail.find("right after a compaction") != std::string::npos);
+  History empty = TenAndGone();
+  Compaction(empty, {{"t", backends::kNoMessage}}, 2 * 50 + 2 * 2 * 40 + 1);
+  CHECK(CheckDiskSpace(empty).has_value());
 }
 
 }  // namespace

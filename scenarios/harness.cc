@@ -72,13 +72,24 @@ std::unique_ptr<backends::SimStore> Harness::MakeStore(backends::MqType type,
   o.dir = dir;
   o.process = process;
   auto store = std::make_unique<backends::SimStore>(&sim_, o);
-  store->jobs().set_observer([this](const std::string& job, const absl::Status& status) {
+  backends::SimStore* s = store.get();
+  store->jobs().set_observer([this, s](const std::string& job, const absl::Status& status) {
     if (job == storage::jobs::kRocksMqRetention || job == storage::jobs::kNatsExpire) {
       history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kRetention, .payload = job});
     }
     // natsmq's syncInterval: a completed pass makes every earlier acknowledgement durable.
     if (job == storage::jobs::kNatsSync && status.ok()) {
       history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kSync, .payload = job});
+    }
+    if (job == storage::jobs::kRocksMqCompaction && status.ok() && s->up()) {
+      absl::StatusOr<backends::SharedFiles> files = s->queue()->SharedFilesNow();
+      if (files.ok()) {
+        history_.Add(HistoryEvent{
+            .time_ns = Now(),
+            .kind = EventKind::kCompaction,
+            .payload = job,
+            .shared_files = std::make_shared<const backends::SharedFiles>(std::move(*files))});
+      }
     }
   });
   return store;

@@ -104,7 +104,8 @@ std::optional<Violation> GroupsKept(const JudgeInput& in) {
   return properties::CheckGroupsKept(in.history);
 }
 
-// Judged where the store reports its files per topic (natsmq), at every full read.
+// Judged where the store reports its files: per topic (natsmq) at every full read, shared
+// by all topics (rocksmq) right after each compaction pass.
 std::optional<Violation> DiskSpace(const JudgeInput& in) {
   return properties::CheckDiskSpace(in.history);
 }

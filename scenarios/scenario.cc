@@ -491,8 +491,9 @@ std::string Scenario::WhyNotApplicable(properties::Property p, backends::MqType 
                  ? ""
                  : store + " exposes no bookkeeping to account";
     case Property::kDiskSpace:
-      return type == backends::MqType::kNatsMq ? ""
-                                               : store + " reports no files per topic to measure";
+      return type == backends::MqType::kRocksMq || type == backends::MqType::kNatsMq
+                 ? ""
+                 : store + " keeps no files to measure";
     case Property::kDeliveryLiveness:
       return workload.consumers.push_groups > 0 ? "" : "no group reads by push (consumers.push)";
     default:

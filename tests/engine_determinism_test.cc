@@ -3,8 +3,9 @@
 // identical step for step; different seeds must differ. The hashes of seeds 1..3 are pinned
 // in tests/engine_determinism_hashes.txt, the refactoring guard of the engines and the
 // simulator beneath the scenarios (scenarios/golden_hashes.txt is the scenarios' own).
-// Re-record, in a commit of its own that says why:
-//     rm tests/engine_determinism_hashes.txt && MQSIM_RECORD=1 bazel run
+// Re-record, in a commit of its own that says why (the file stays, cut to its header line:
+// the test target needs it as data):
+//     sed -i 2,\$d tests/engine_determinism_hashes.txt && MQSIM_RECORD=1 bazel run
 //     //tests:engine_determinism_test
 #include <catch2/catch.hpp>
 #include <cstdlib>

@@ -6,6 +6,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/table.h>
+#include <rocksdb/table_properties.h>
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
 
@@ -229,6 +230,27 @@ absl::StatusOr<TopicStats> RocksMQ::Stats(std::string_view topic) {
                    {}};
   for (const auto& [last, page] : t.pages) stats.pages.push_back(PageInfo{last, page});
   return stats;
+}
+
+std::vector<std::string> RocksMQ::TopicNames() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, t] : topics_) names.push_back(name);
+  return names;
+}
+
+absl::StatusOr<TableUse> RocksMQ::Tables() {
+  std::lock_guard<std::mutex> lock(mu_);
+  MQSIM_RETURN_IF_ERROR(Ready());
+  rocksdb::TablePropertiesCollection tables;
+  MQSIM_RETURN_IF_ERROR(FromRocks(store_->GetPropertiesOfAllTables(&tables), "table properties"));
+  TableUse use;
+  for (const auto& [file, p] : tables) {
+    ++use.files;
+    use.raw_bytes += p->raw_key_size + p->raw_value_size;
+    use.entries += p->num_entries + p->num_range_deletions;
+  }
+  return use;
 }
 
 // ------------------------------------------------------------------ close

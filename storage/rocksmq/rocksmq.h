@@ -50,6 +50,15 @@ struct PageInfo {
   PageRecord record;
 };
 
+// What the message database's table files hold, by RocksDB's own table properties: their
+// keys and values before compression (a key includes RocksDB's 8 bytes of sequence and
+// type), and their entries, deletions included.
+struct TableUse {
+  uint32_t files = 0;
+  uint64_t raw_bytes = 0;
+  uint64_t entries = 0;
+};
+
 // What a topic looks like now (for tests, checkers and traces).
 struct TopicStats {
   MessageId first_id;  // first surviving message, or -1
@@ -112,12 +121,19 @@ class RocksMQ {
   // One retention pass (every timtickerInterval): deletes acked pages past the time rule,
   // then past the size rule, oldest first, stopping at the first unacked page.
   absl::Status RunRetention();
-  // Compacts both databases so deleted data is reclaimed (every compactionInterval).
+  // Flushes and then compacts both databases, as Milvus's CompactRange over the whole key
+  // range does, so deleted data is reclaimed (every compactionInterval), even deletions
+  // still in a memtable when the producers have fallen quiet.
   absl::Status Compact();
   // The two jobs above with their intervals, for the host to run.
   std::vector<storage::PeriodicJob> PeriodicJobs();
 
   absl::StatusOr<TopicStats> Stats(std::string_view topic);
+  // Every topic's name, in name order.
+  std::vector<std::string> TopicNames();
+  // The message database's table files (for checkers: right after Compact, they hold only
+  // what the topics still hold).
+  absl::StatusOr<TableUse> Tables();
   const RocksMqOptions& options() const { return options_; }
 
   // Stops serving; every later call fails with FailedPrecondition.
@@ -195,6 +211,7 @@ class RocksMQ {
                                                         MessageId start, int n);
   absl::Status RetainTopic(const std::string& name, Topic& t, int64_t now_ms);
   absl::Status CompactDb(rocksdb::DB* db);
+  absl::Status FlushDb(rocksdb::DB* db);
   absl::Status CloseLocked();
   // Signals the topic's live subscriptions (after a produce); forgets dead ones.
   void SignalSubscriptions(const std::string& topic);
