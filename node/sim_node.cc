@@ -38,7 +38,6 @@ rocksmq::RocksMqHost SimNode::RocksMqHost(std::function<void(rocksdb::Options*)>
     if (tune) tune(o);
     *o = sim::SimRocksDbOptions(&env_, *o);
   };
-  host.before_close = [this] { env_.DrainJobs(); };
   host.run_background_work = [this] { env_.DrainJobs(); };
   host.memory_bytes = memory_bytes;
   return host;

@@ -80,8 +80,8 @@ struct HistoryEvent {
   SeenMessages messages = {};
   // kAccounting: the store's page bookkeeping (held apart: most events have none).
   std::shared_ptr<const backends::StoreAccounting> accounting = nullptr;
-  // kCompaction: the files the store's topics share, measured on the disk (not traced: no
-  // operation of the store).
+  // kCompaction: the files the store's topics share, as the store accounts them right after
+  // the pass (not traced: the event's kind and job are).
   std::shared_ptr<const backends::SharedFiles> shared_files = nullptr;
 };
 

@@ -248,7 +248,6 @@ absl::StatusOr<TableUse> RocksMQ::Tables() {
   for (const auto& [file, p] : tables) {
     ++use.files;
     use.raw_bytes += p->raw_key_size + p->raw_value_size;
-    use.entries += p->num_entries + p->num_range_deletions;
   }
   return use;
 }
@@ -281,7 +280,7 @@ absl::Status RocksMQ::CloseLocked() {
   }
   if (batch.Count() > 0) result = FromRocks(store_->Write(Synced(), &batch), "close");
   topics_.clear();
-  if (host_.before_close) host_.before_close();
+  if (host_.run_background_work) host_.run_background_work();
   for (std::unique_ptr<rocksdb::DB>* db : {&store_, &meta_}) {
     if (*db) {
       const rocksdb::Status s = (*db)->Close();

@@ -52,11 +52,10 @@ struct PageInfo {
 
 // What the message database's table files hold, by RocksDB's own table properties: their
 // keys and values before compression (a key includes RocksDB's 8 bytes of sequence and
-// type), and their entries, deletions included.
+// type).
 struct TableUse {
   uint32_t files = 0;
   uint64_t raw_bytes = 0;
-  uint64_t entries = 0;
 };
 
 // What a topic looks like now (for tests, checkers and traces).

@@ -33,14 +33,13 @@ struct RocksMqOptions {
 uint64_t BlockCacheBytes(double lru_cache_ratio, uint64_t memory_bytes);
 
 // How the host runs RocksDB: the Env (POSIX natively, SimEnv in a simulation), a hook that
-// adjusts every DB's Options (the simulation's SimRocksDbOptions), a hook run before the
-// DBs close (the simulation drains queued background jobs), and one that runs the
-// background work queued so far to its end on the calling thread (the simulation's drain
-// again; unset natively, where the engine waits for RocksDB's own threads instead).
+// adjusts every DB's Options (the simulation's SimRocksDbOptions), and one that runs the
+// background work queued so far to its end on the calling thread, before the DBs close and
+// after a flush is asked for (the simulation drains its queued jobs; unset natively, where
+// RocksDB's own threads do the work and the engine waits for them).
 struct RocksMqHost {
   rocksdb::Env* env = nullptr;  // nullptr: rocksdb::Env::Default()
   std::function<void(rocksdb::Options*)> adjust_db_options;
-  std::function<void()> before_close;
   std::function<void()> run_background_work;
   uint64_t memory_bytes = 0;  // for lrucacheratio; 0: the machine's physical memory
 };

@@ -153,7 +153,7 @@ absl::Status RocksMQ::Reopen() {
     for (auto& [group, position] : t.groups) saved_groups_[name][group] = position;
   }
   topics_.clear();
-  if (host_.before_close) host_.before_close();
+  if (host_.run_background_work) host_.run_background_work();
   for (std::unique_ptr<rocksdb::DB>* db : {&store_, &meta_}) {
     if (*db) (void)(*db)->Close();
     db->reset();
