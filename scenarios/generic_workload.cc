@@ -68,8 +68,8 @@ std::optional<Violation> GenericWorkload::Check() {
     for (const std::string& t : topics_) Produce(t, "m" + std::to_string(produced_++) + ":last");
   }
   for (const std::string& t : topics_) ReadAll(t);
-  return Judge(JudgeInput{h_.history(), sc_, h_.plan(), h_.type(), h_.Lateness(), h_.panic(),
-                          &h_.refusal_causes()});
+  return Judge(JudgeInput{h_.history(), sc_, h_.plan(), h_.type(), h_.Lateness(),
+                          h_.DeliveryLateness(), h_.panic(), &h_.refusal_causes()});
 }
 
 // ------------------------------------------------------------------ restarts

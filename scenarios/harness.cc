@@ -136,6 +136,13 @@ sim::Duration Harness::Lateness() const {
          plan_.go_gc.pause_max + plan_.latency.sync.stall + refusing + sim::Duration::Seconds(1);
 }
 
+sim::Duration Harness::DeliveryLateness() const {
+  const sim::DiskLatency& l = plan_.latency;
+  const sim::Duration stalls =
+      l.read.stall + l.write.stall + l.sync.stall + l.dir_sync.stall + l.metadata.stall;
+  return plan_.gc_pause_max + plan_.go_gc.pause_max + stalls + sim::Duration::Seconds(1);
+}
+
 void Harness::RecordPanic(const std::string& message) {
   if (panic_.empty()) panic_ = "the engine panicked: " + message;
 }

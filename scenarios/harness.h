@@ -65,6 +65,12 @@ class Harness {
   // where the disk can fill or a write point fail, the longest full-disk chain (one window
   // while the run goes on) and rocksmq's longest reopen backoff.
   sim::Duration Lateness() const;
+  // Lateness the faults allow a push consumer's delivery task, counted from the later of an
+  // acknowledgement and the store's last refusal of one of its fetches: a GC pause, one
+  // stall of each disk operation kind, and one second. Restarts and refusals do not count:
+  // a restart starts the judgement afresh (the consumer subscribes anew), and a task that
+  // retries while the store refuses is refused again at every retry.
+  sim::Duration DeliveryLateness() const;
 
   // The store's Close answered ok: records what a clean stop promises (natsmq: everything
   // acknowledged is durable, as after a sync pass; rocksmq: nothing more than a crash).

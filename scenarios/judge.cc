@@ -89,15 +89,16 @@ std::optional<Violation> PageAccounting(const JudgeInput& in) {
   return properties::CheckPageAccounting(in.history, o);
 }
 
-// A reading push consumer gets every message within the faults' lateness + its 1 s poll.
+// A reading push consumer gets every message within the faults' delivery lateness + its 1 s
+// poll.
 // natsmq bounds a subscriber's buffer by maxPending bytes and cuts off a slower one.
 std::optional<Violation> DeliveryLiveness(const JudgeInput& in) {
   std::optional<uint64_t> max_pending;
   if (in.type == backends::MqType::kNatsMq) {
     max_pending = static_cast<uint64_t>(in.scenario.config.natsmq.max_pending_bytes);
   }
-  return properties::CheckDeliveryLiveness(in.history, in.lateness + sim::Duration::Seconds(2),
-                                           max_pending);
+  return properties::CheckDeliveryLiveness(
+      in.history, in.delivery_lateness + sim::Duration::Seconds(2), max_pending);
 }
 
 std::optional<Violation> GroupsKept(const JudgeInput& in) {

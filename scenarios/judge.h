@@ -25,10 +25,11 @@ namespace mqsim::scenarios {
 struct JudgeInput {
   const properties::History& history;
   const Scenario& scenario;
-  const faults::FaultPlan& plan;  // the run's faults (a swarm seed draws its own)
-  backends::MqType type;          // the store the history was recorded on
-  sim::Duration lateness;         // what the faults allow a periodic duty (Harness::Lateness)
-  const std::string& panic;       // the first engine panic, or empty
+  const faults::FaultPlan& plan;    // the run's faults (a swarm seed draws its own)
+  backends::MqType type;            // the store the history was recorded on
+  sim::Duration lateness;           // what the faults allow a periodic duty (Harness::Lateness)
+  sim::Duration delivery_lateness;  // and a push consumer's delivery (Harness::DeliveryLateness)
+  const std::string& panic;         // the first engine panic, or empty
   // When the faults gave the store reason to refuse calls (Harness::refusal_causes); null
   // where unknown, and then refusals are not judged.
   const std::vector<std::pair<int64_t, int64_t>>* refusal_causes = nullptr;

@@ -162,9 +162,9 @@ std::optional<Violation> PowerLossAudit::AuditImage(const sim::DiskImage& image,
   store.Crash(std::nullopt);  // the copy is thrown away: no clean close, no queued compactions
   if (std::optional<Violation> v = panicked()) return v;
   const std::string no_panic;
-  std::optional<Violation> v =
-      JudgeOnly(JudgeInput{cut, h_.scenario(), h_.plan(), h_.type(), h_.Lateness(), no_panic},
-                AuditedProperties());
+  std::optional<Violation> v = JudgeOnly(JudgeInput{cut, h_.scenario(), h_.plan(), h_.type(),
+                                                    h_.Lateness(), h_.DeliveryLateness(), no_panic},
+                                         AuditedProperties());
   if (!v) return std::nullopt;
   Violation out{v->property, when + " would leave: " + v->detail, {}};
   for (size_t i : v->events) {
