@@ -55,6 +55,10 @@ enum class EventKind {
 
 std::string_view ToString(EventKind kind);
 
+// The payload of the kSync event a store's Close records when it answered ok, right before
+// the kCrash that ends the process (a clean stop).
+inline constexpr char kCleanStopSync[] = "clean stop";
+
 struct HistoryEvent {
   int64_t time_ns = 0;
   EventKind kind = EventKind::kProduce;

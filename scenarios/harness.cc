@@ -56,7 +56,8 @@ void Harness::Stopped(bool closed) {
 // RocksMQ promises nothing more (RocksDB closes its WAL without syncing it).
 void Harness::CleanlyClosed() {
   if (store_->type() != backends::MqType::kNatsMq) return;  // the store now (after a switch)
-  history_.Add(HistoryEvent{.time_ns = Now(), .kind = EventKind::kSync, .payload = "clean stop"});
+  history_.Add(HistoryEvent{
+      .time_ns = Now(), .kind = EventKind::kSync, .payload = properties::kCleanStopSync});
 }
 
 void Harness::Started() {

@@ -8,6 +8,7 @@
 #include "properties/group_checker.h"
 #include "properties/refusal_checker.h"
 #include "properties/retention_checkers.h"
+#include "properties/sequence_checker.h"
 #include "properties/space_checker.h"
 #include "storage/rocksmq/fault_points.h"
 #include "storage/rocksmq/rocksmq_options.h"
@@ -29,8 +30,11 @@ CheckOptions Options(const JudgeInput& in) {
                                                in.type == backends::MqType::kNatsMq};
 }
 
+// Ids increase; natsmq's, JetStream sequences, also leave no number out.
 std::optional<Violation> Ordering(const JudgeInput& in) {
-  return properties::CheckOrdering(in.history);
+  if (auto v = properties::CheckOrdering(in.history)) return v;
+  if (in.type != backends::MqType::kNatsMq) return std::nullopt;
+  return properties::CheckDenseSequences(in.history);
 }
 std::optional<Violation> NoResurrection(const JudgeInput& in) {
   return properties::CheckNoResurrection(in.history);
