@@ -63,8 +63,8 @@ TEST_CASE("dense sequences: a skip is allowed where something unseen could take 
   CHECK_FALSE(CheckDenseSequences(power).has_value());
 
   History destroy = OneTwoThree();  // the destroy may have happened: a new stream
-  destroy.Add(HistoryEvent{
-      .kind = EventKind::kDestroyTopic, .topic = "t", .ok = false, .code = 14});
+  destroy.Add(
+      HistoryEvent{.kind = EventKind::kDestroyTopic, .topic = "t", .ok = false, .code = 14});
   Publish(destroy, 1);
   Publish(destroy, 2);
   CHECK_FALSE(CheckDenseSequences(destroy).has_value());
