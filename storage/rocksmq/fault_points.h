@@ -13,6 +13,9 @@ inline constexpr char kProduceBeforeWrite[] =
     "rocksmq/produce/before-write";                                          // before the WAL write
 inline constexpr char kProduceAfterWrite[] = "rocksmq/produce/after-write";  // written, ack lost
 inline constexpr char kAckWrite[] = "rocksmq/ack/before-write";              // page ack records
+// A read of a topic's messages fails as a RocksDB iterator's I/O error would: the call
+// fails, nothing changes, and the store stays open (reads never mark it for a reopen).
+inline constexpr char kConsumeRead[] = "rocksmq/consume/read";
 inline constexpr char kRetentionDelete[] = "rocksmq/retention/before-delete";  // retention batch
 inline constexpr char kDestroyBetween[] =
     "rocksmq/topic/destroy-between-writes";  // data gone, registry not
@@ -20,9 +23,9 @@ inline constexpr char kRecoveryLoadTopic[] =
     "rocksmq/recovery/load-topic";  // rebuilding a topic at open
 inline constexpr char kCompaction[] = "rocksmq/compaction/before";
 
-inline constexpr const char* kAll[] = {kReserveIds,        kProduceBeforeWrite, kProduceAfterWrite,
-                                       kAckWrite,          kRetentionDelete,    kDestroyBetween,
-                                       kRecoveryLoadTopic, kCompaction};
+inline constexpr const char* kAll[] = {kReserveIds,     kProduceBeforeWrite, kProduceAfterWrite,
+                                       kAckWrite,       kConsumeRead,        kRetentionDelete,
+                                       kDestroyBetween, kRecoveryLoadTopic,  kCompaction};
 
 // BUGGIFY sites.
 inline constexpr char kBuggifySmallReservation[] = "rocksmq/buggify/small-id-reservation";

@@ -9,6 +9,7 @@
 
 #include "base/assert.h"
 #include "base/bug_modes.h"
+#include "base/fault_point.h"
 #include "base/panic.h"
 #include "base/status_macros.h"
 #include "storage/rocksmq/fault_points.h"
@@ -112,6 +113,9 @@ absl::StatusOr<std::vector<ConsumerMessage>> RocksMQ::ReadFrom(std::string_view 
                                                                int n) {
   std::vector<ConsumerMessage> out;
   if (start > t.high_water_mark) return out;
+  if (MQSIM_FAULT_POINT(points::kConsumeRead)) {
+    return base::InjectedFault(points::kConsumeRead, "reading topic " + std::string(topic));
+  }
   out.reserve(static_cast<size_t>(std::min<MessageId>(n, t.high_water_mark - start + 1)));
   const std::string prefix = MessagePrefix(topic);
   // Bounded to the topic: past its last message the iterator stops at once, rather than
