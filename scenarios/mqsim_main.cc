@@ -723,10 +723,7 @@ int List() {
     const absl::StatusOr<std::string> text = ReadEmbedded(sc.file);
     std::string what;
     if (text.ok() && text->starts_with("# ")) what = text->substr(2, text->find('\n') - 2);
-    const absl::StatusOr<mqsim::backends::MqType> type = sc.StoreType();
-    std::printf("%-28s %-8s %s\n", sc.name.c_str(),
-                type.ok() ? std::string(mqsim::backends::ToString(*type)).c_str() : "?",
-                what.c_str());
+    std::printf("%-28s %-8s %s\n", sc.name.c_str(), sc.StoreNames().c_str(), what.c_str());
   }
   return kPass;
 }
@@ -817,15 +814,17 @@ int ConfigCmd(const Scenario& sc, bool verbose) {
   std::cout << "scenario " << sc.name << " (" << sc.file << ")\nconfiguration, lowest first:\n"
             << "  Milvus's built-in defaults\n";
   for (const std::string& l : sc.config_layers) std::cout << "  " << l << "\n";
-  const absl::StatusOr<mqsim::backends::MqType> type = sc.StoreType();
+  std::string store = "one of " + sc.StoreNames() + " per seed (the scenario's backend:)";
+  if (sc.backend_draw.empty()) {
+    const absl::StatusOr<mqsim::backends::MqType> type = sc.StoreType();
+    store = (type.ok() ? std::string(mqsim::backends::ToString(*type))
+                       : "none: " + std::string(type.status().message())) +
+            (sc.backend ? " (the scenario's backend:)" : " (mq.type " + sc.config.mq.type + ")");
+  }
   std::cout << "mode: "
             << (sc.mode == mqsim::backends::DeployMode::kCluster ? "cluster" : "standalone")
-            << "\nmessage store: "
-            << (type.ok() ? std::string(mqsim::backends::ToString(*type))
-                          : "none: " + std::string(type.status().message()))
-            << (sc.backend ? " (the scenario's backend:)" : " (mq.type " + sc.config.mq.type + ")")
-            << "\nchannels: " << sc.config.channels.DmlPrefix() << "0.."
-            << sc.config.channels.DmlPrefix() << sc.workload.topics - 1 << " ("
+            << "\nmessage store: " << store << "\nchannels: " << sc.config.channels.DmlPrefix()
+            << "0.." << sc.config.channels.DmlPrefix() << sc.workload.topics - 1 << " ("
             << sc.workload.topics << ")\n";
   for (const std::string& n : sc.config_notes) std::cout << "note: " << n << "\n";
   std::cout << "# the configuration in effect, as a milvus.yaml fragment:\n"

@@ -41,7 +41,7 @@ sim::Scheduler::ObserverId Watch(Harness& harness, const RunWatch& watch) {
 }  // namespace
 
 RunResult RunScenario(const Scenario& scenario, const RunOptions& options, const RunWatch* watch) {
-  absl::StatusOr<backends::MqType> type = scenario.StoreType();
+  absl::StatusOr<backends::MqType> type = scenario.StoreTypeFor(options.seed);
   if (!type.ok()) {
     RunResult r;
     r.pass = false;

@@ -316,8 +316,27 @@ absl::StatusOr<std::string> ReadFileFromDisk(const std::string& path) {
 }
 
 absl::StatusOr<backends::MqType> Scenario::StoreType() const {
+  MQSIM_ASSERT_MSG(backend_draw.empty(), "a drawn backend depends on the seed: StoreTypeFor");
   if (backend) return *backend;
   return backends::SelectMqType(config, mode);
+}
+
+absl::StatusOr<backends::MqType> Scenario::StoreTypeFor(uint64_t seed) const {
+  if (backend_draw.empty()) return StoreType();
+  sim::Random rng(seed ^ 0x6261'636b'656e'6400ULL);  // "backend"
+  return backend_draw[rng.Below(backend_draw.size())];
+}
+
+std::string Scenario::StoreNames() const {
+  if (backend_draw.empty()) {
+    const absl::StatusOr<backends::MqType> type = StoreType();
+    return type.ok() ? std::string(backends::ToString(*type)) : "?";
+  }
+  std::string out;
+  for (backends::MqType t : backend_draw) {
+    out += (out.empty() ? "" : "|") + std::string(backends::ToString(t));
+  }
+  return out;
 }
 
 const std::vector<std::string>& KnownChecks() {
@@ -412,7 +431,36 @@ std::string PowerLossAuditRefusal(const Scenario& sc, backends::MqType type) {
   return "";
 }
 
+// backend: one store, or a list the seeds draw from (two or more, each named once).
+absl::Status ParseBackend(YamlSection& s, Scenario* sc) {
+  const YAML::Node node = s.Raw("backend");
+  if (!node.IsDefined() || !node.IsSequence()) return GetMqType(s, "backend", &sc->backend);
+  for (const YAML::Node& item : node) {
+    const std::optional<backends::MqType> t =
+        item.IsScalar() ? backends::ParseMqType(item.Scalar()) : std::nullopt;
+    if (!t) {
+      return s.Error(
+          "backend",
+          "expected a list of backends (rocksmq, natsmq, model, pulsar or "
+          "kafka), got " +
+              (item.IsScalar() ? "\"" + item.Scalar() + "\"" : std::string("a nested value")));
+    }
+    if (std::find(sc->backend_draw.begin(), sc->backend_draw.end(), *t) != sc->backend_draw.end()) {
+      return s.Error("backend", std::string(backends::ToString(*t)) + " is listed twice");
+    }
+    sc->backend_draw.push_back(*t);
+  }
+  if (sc->backend_draw.size() < 2) {
+    return s.Error("backend", "a list draws one backend per seed: name two or more");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckConsistent(YamlSection& s, const Scenario& sc, backends::MqType type) {
+  if (!sc.backend_draw.empty() && sc.config.mq.type != "default") {
+    return s.Error("backend", "a drawn backend contradicts mq.type: " + sc.config.mq.type +
+                                  " in the configuration (say one of them)");
+  }
   if (sc.backend && sc.config.mq.type != "default") {
     const std::optional<backends::MqType> named = backends::ParseMqType(sc.config.mq.type);
     if (named && *named != *sc.backend) {
@@ -514,7 +562,7 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
   if (sc.name.empty()) return s.SectionError("name: every scenario needs a name");
   MQSIM_RETURN_IF_ERROR(GetDuration(s, "duration", &sc.duration));
   if (sc.duration <= sim::Duration::Zero()) return s.Error("duration", "must be positive");
-  MQSIM_RETURN_IF_ERROR(GetMqType(s, "backend", &sc.backend));
+  MQSIM_RETURN_IF_ERROR(ParseBackend(s, &sc));
   MQSIM_RETURN_IF_ERROR(ParseConfig(s, base_dir, read, cli_set, &sc));
   absl::StatusOr<YamlSection> w = s.Child("workload");
   if (!w.ok()) return w.status();
@@ -539,6 +587,17 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view yaml, const std::string&
   }
   MQSIM_RETURN_IF_ERROR(ParseChecks(s, &sc));
   MQSIM_RETURN_IF_ERROR(s.CheckNoUnknownKeys());
+  if (!sc.backend_draw.empty()) {
+    if (sc.workload.milvus.enabled) {
+      return s.Error("backend",
+                     "a drawn backend needs the generic workload (Milvus's stores "
+                     "follow mq.type)");
+    }
+    for (backends::MqType type : sc.backend_draw) {
+      MQSIM_RETURN_IF_ERROR(CheckConsistent(s, sc, type));
+    }
+    return sc;
+  }
   absl::StatusOr<backends::MqType> type = sc.StoreType();
   if (!type.ok()) return s.SectionError(std::string(type.status().message()));
   MQSIM_RETURN_IF_ERROR(CheckConsistent(s, sc, *type));

@@ -3,7 +3,8 @@
 //
 //   name: retention-under-crash
 //   duration: 6h               # simulated; units ms/s/m/h
-//   backend: rocksmq           # rocksmq | natsmq | model | pulsar | kafka; omit: mq.type decides
+//   backend: rocksmq           # rocksmq | natsmq | model | pulsar | kafka; omit: mq.type decides;
+//                              # a list ([rocksmq, natsmq]): each seed draws one
 //   mode: standalone           # or cluster (mq.type selection); omit: the chart's or standalone
 //   milvus_yaml: milvus.yaml   # the deployment's complete milvus.yaml
 //   helm_values: values.yaml   # the values given to `helm install -f`
@@ -118,6 +119,8 @@ struct Scenario {
   std::string name;
   sim::Duration duration = sim::Duration::Minutes(10);
   std::optional<backends::MqType> backend;
+  // backend: [a, b, ...]: each seed draws one of these (StoreTypeFor); `backend` is unset.
+  std::vector<backends::MqType> backend_draw;
   backends::DeployMode mode = backends::DeployMode::kStandalone;
   backends::MilvusMqConfig config;
   std::vector<std::string> config_layers;  // what the configuration came from, lowest first
@@ -134,7 +137,13 @@ struct Scenario {
   std::string expect_failure;
 
   // The store this scenario runs on: backend, or mq.type selection over config and mode.
+  // REQUIRES: backend_draw is empty (the store does not depend on the seed).
   absl::StatusOr<backends::MqType> StoreType() const;
+  // The store one seed runs on: with backend_draw, drawn from the seed's "backend" stream;
+  // otherwise StoreType().
+  absl::StatusOr<backends::MqType> StoreTypeFor(uint64_t seed) const;
+  // The stores the seeds can run on, as the scenario says them ("rocksmq|natsmq").
+  std::string StoreNames() const;
   bool Checks(properties::Property property) const;
   // The fault plan of one seed (swarm: drawn from the seed).
   faults::FaultPlan PlanFor(uint64_t seed) const;

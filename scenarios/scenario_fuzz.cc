@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       mqsim::scenarios::ParseScenario(text, "fuzz.yaml", "fuzz", no_files);
   if (s.ok()) {
     (void)s->PlanFor(1);
-    (void)s->StoreType();
+    (void)s->StoreTypeFor(1);
   } else if (s.status().message().empty()) {
     __builtin_trap();  // an error must say something
   }

@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "scenarios/workload_mix.h"
 
@@ -119,6 +121,36 @@ TEST_CASE("Swarm: each seed its own plan, the same seed the same plan") {
   std::set<std::string> plans;
   for (uint64_t seed = 1; seed <= 20; ++seed) plans.insert(s->PlanFor(seed).ToString());
   CHECK(plans.size() > 10);
+}
+
+TEST_CASE("A backend list: each seed draws one store, the same seed the same store") {
+  absl::StatusOr<Scenario> s =
+      ParseScenario("name: x\nduration: 1m\nbackend: [rocksmq, natsmq]\n", "b.yaml");
+  REQUIRE(s.ok());
+  CHECK_FALSE(s->backend.has_value());
+  CHECK(s->StoreNames() == "rocksmq|natsmq");
+  std::map<backends::MqType, int> drawn;
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    const absl::StatusOr<backends::MqType> t = s->StoreTypeFor(seed);
+    REQUIRE(t.ok());
+    CHECK(*t == *s->StoreTypeFor(seed));
+    ++drawn[*t];
+  }
+  CHECK(drawn[backends::MqType::kRocksMq] >= 10);
+  CHECK(drawn[backends::MqType::kNatsMq] >= 10);
+
+  const std::string head = "name: x\nduration: 1m\n";
+  CHECK(Error(head + "backend: [rocksmq]\n").find("name two or more") != std::string::npos);
+  CHECK(Error(head + "backend: [natsmq, natsmq]\n").find("natsmq is listed twice") !=
+        std::string::npos);
+  CHECK(Error(head + "backend: [rocksmq, nats]\n").find("got \"nats\"") != std::string::npos);
+  CHECK(Error(head + "backend: [rocksmq, natsmq]\nconfig: {mq: {type: natsmq}}\n")
+            .find("contradicts mq.type") != std::string::npos);
+  // Checked against each listed store: the model keeps no files to audit.
+  const std::string audits = "faults: {power_loss: {mean_interval: 1m, audit_every: 30s}}\n";
+  CHECK(ParseScenario(head + "backend: [rocksmq, natsmq]\n" + audits, "b.yaml").ok());
+  CHECK(Error(head + "backend: [rocksmq, model]\n" + audits).find("the store is model") !=
+        std::string::npos);
 }
 
 TEST_CASE("Swarm workload: each seed its own operation mix, the same seed the same mix") {

@@ -190,7 +190,7 @@ RunResult Finish(const Child& child, int status, const Scenario& scenario,
   crash.pass = false;
   crash.property = std::string(properties::Name(properties::Property::kEngineCrash));
   crash.detail = DescribeDeath(status);
-  absl::StatusOr<backends::MqType> type = scenario.StoreType();
+  absl::StatusOr<backends::MqType> type = scenario.StoreTypeFor(options.seed);
   crash.store = type.ok() ? std::string(backends::ToString(*type)) : "?";
   crash.plan = scenario.PlanFor(options.seed).ToString();
   ReplayForEvidence(scenario, options, &crash);

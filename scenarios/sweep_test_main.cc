@@ -62,7 +62,11 @@ bool ApplyVariant(const Variant& v, Scenario& sc) {
     sc.swarm_workload = !sc.workload.milvus.enabled;
   }
   if (v.backend.empty()) return true;
-  if (!sc.backend || sc.workload.milvus.enabled || !sc.expect_failure.empty()) return false;
+  if ((!sc.backend && sc.backend_draw.empty()) || sc.workload.milvus.enabled ||
+      !sc.expect_failure.empty()) {
+    return false;
+  }
+  sc.backend_draw.clear();  // the variant's engine for every seed
   sc.backend = mqsim::backends::ParseMqType(v.backend).value();
   return true;
 }
