@@ -60,7 +60,10 @@ std::string_view ToString(EventKind kind);
 inline constexpr char kCleanStopSync[] = "clean stop";
 
 struct HistoryEvent {
-  int64_t time_ns = 0;
+  int64_t time_ns = 0;  // when the call began (or the event happened)
+  // When the call returned, as RecordingQueue records it (a call may outlast a stalled
+  // disk or a GC pause); 0 where not recorded. Not traced.
+  int64_t end_ns = 0;
   EventKind kind = EventKind::kProduce;
   Interned topic = {};
   Interned group = {};

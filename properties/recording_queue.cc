@@ -10,9 +10,11 @@ namespace mqsim::properties {
 
 namespace {
 
-void SetStatus(HistoryEvent& e, const absl::Status& s) {
+// The call's answer, and when it came.
+void SetStatus(HistoryEvent& e, const absl::Status& s, int64_t end_ns) {
   e.ok = s.ok();
   e.code = static_cast<int>(s.code());
+  e.end_ns = end_ns;
 }
 
 }  // namespace
@@ -30,7 +32,7 @@ HistoryEvent RecordingQueue::Event(EventKind kind, const std::string& topic,
 absl::Status RecordingQueue::CreateTopic(const std::string& topic) {
   HistoryEvent e = Event(EventKind::kCreateTopic, topic);
   const absl::Status s = inner_->CreateTopic(topic);
-  SetStatus(e, s);
+  SetStatus(e, s, now_ns_());
   history_->Add(std::move(e));
   return s;
 }
@@ -38,7 +40,7 @@ absl::Status RecordingQueue::CreateTopic(const std::string& topic) {
 absl::Status RecordingQueue::DestroyTopic(const std::string& topic) {
   HistoryEvent e = Event(EventKind::kDestroyTopic, topic);
   const absl::Status s = inner_->DestroyTopic(topic);
-  SetStatus(e, s);
+  SetStatus(e, s, now_ns_());
   history_->Add(std::move(e));
   return s;
 }
@@ -51,7 +53,7 @@ absl::StatusOr<MessageId> RecordingQueue::Produce(const std::string& topic,
   e.bytes = payload.size();
   e.sync = sync_;
   absl::StatusOr<MessageId> id = inner_->Produce(topic, payload);
-  SetStatus(e, id.status());
+  SetStatus(e, id.status(), now_ns_());
   if (id.ok()) e.id = *id;
   history_->Add(std::move(e));
   return id;
@@ -70,7 +72,7 @@ absl::StatusOr<std::vector<MessageId>> RecordingQueue::ProduceMany(
     e.bytes = payloads[i].size();
     e.sync = sync_;
     e.batch = static_cast<uint32_t>(payloads.size());
-    SetStatus(e, ids.status());
+    SetStatus(e, ids.status(), now_ns_());
     if (ids.ok()) e.id = (*ids)[i];
     history_->Add(std::move(e));
   }
@@ -81,7 +83,7 @@ absl::Status RecordingQueue::CreateConsumerGroup(const std::string& topic,
                                                  const std::string& group) {
   HistoryEvent e = Event(EventKind::kCreateGroup, topic, group);
   const absl::Status s = inner_->CreateConsumerGroup(topic, group);
-  SetStatus(e, s);
+  SetStatus(e, s, now_ns_());
   history_->Add(std::move(e));
   return s;
 }
@@ -90,7 +92,7 @@ absl::Status RecordingQueue::DestroyConsumerGroup(const std::string& topic,
                                                   const std::string& group) {
   HistoryEvent e = Event(EventKind::kDestroyGroup, topic, group);
   const absl::Status s = inner_->DestroyConsumerGroup(topic, group);
-  SetStatus(e, s);
+  SetStatus(e, s, now_ns_());
   history_->Add(std::move(e));
   return s;
 }
@@ -100,7 +102,7 @@ absl::StatusOr<std::vector<Message>> RecordingQueue::Consume(const std::string& 
   HistoryEvent e = Event(EventKind::kConsume, topic, group);
   e.asked = std::max(n, 0);
   absl::StatusOr<std::vector<Message>> got = inner_->Consume(topic, group, n);
-  SetStatus(e, got.status());
+  SetStatus(e, got.status(), now_ns_());
   if (got.ok()) e.messages = Seen(*got);
   history_->Add(std::move(e));
   return got;
@@ -123,7 +125,7 @@ class RecordingSubscriber : public backends::Subscriber {
     HistoryEvent e{
         .time_ns = now_ns_(), .kind = EventKind::kReceive, .topic = topic_, .group = group_};
     e.asked = std::max(max, 0);
-    SetStatus(e, got.status());
+    SetStatus(e, got.status(), now_ns_());
     if (got.ok()) e.messages = Seen(*got);
     history_->Add(std::move(e));
     return got;
@@ -151,7 +153,7 @@ absl::StatusOr<std::unique_ptr<backends::Subscriber>> RecordingQueue::Subscribe(
        inner = std::move(options.on_fetch)](const absl::StatusOr<std::vector<Message>>& got) {
         HistoryEvent c = Event(EventKind::kConsume, topic, group);
         c.asked = std::max(batch, 0);
-        SetStatus(c, got.status());
+        SetStatus(c, got.status(), now_ns_());
         if (got.ok()) c.messages = Seen(*got);
         if (held->has_value()) {
           (*held)->push_back(std::move(c));
@@ -162,7 +164,7 @@ absl::StatusOr<std::unique_ptr<backends::Subscriber>> RecordingQueue::Subscribe(
       };
   absl::StatusOr<std::unique_ptr<backends::Subscriber>> sub =
       inner_->Subscribe(topic, group, std::move(options));
-  SetStatus(e, sub.status());
+  SetStatus(e, sub.status(), now_ns_());
   history_->Add(std::move(e));
   for (HistoryEvent& c : **held) history_->Add(std::move(c));
   held->reset();
@@ -176,7 +178,7 @@ absl::Status RecordingQueue::Seek(const std::string& topic, const std::string& g
   HistoryEvent e = Event(EventKind::kSeek, topic, group);
   e.id = id;
   const absl::Status s = inner_->Seek(topic, group, id);
-  SetStatus(e, s);
+  SetStatus(e, s, now_ns_());
   history_->Add(std::move(e));
   return s;
 }
@@ -184,7 +186,7 @@ absl::Status RecordingQueue::Seek(const std::string& topic, const std::string& g
 absl::Status RecordingQueue::SeekToLatest(const std::string& topic, const std::string& group) {
   HistoryEvent e = Event(EventKind::kSeekToLatest, topic, group);
   const absl::Status s = inner_->SeekToLatest(topic, group);
-  SetStatus(e, s);
+  SetStatus(e, s, now_ns_());
   history_->Add(std::move(e));
   return s;
 }
@@ -194,7 +196,7 @@ absl::Status RecordingQueue::Purge(const std::string& topic) {
   HistoryEvent e = Event(EventKind::kPurge, topic);
   const absl::Status s = inner_->Purge(topic);
   if (absl::IsUnimplemented(s)) return s;
-  SetStatus(e, s);
+  SetStatus(e, s, now_ns_());
   history_->Add(std::move(e));
   return s;
 }
@@ -204,7 +206,7 @@ absl::Status RecordingQueue::DeleteMessage(const std::string& topic, MessageId i
   e.id = id;
   const absl::Status s = inner_->DeleteMessage(topic, id);
   if (absl::IsUnimplemented(s)) return s;
-  SetStatus(e, s);
+  SetStatus(e, s, now_ns_());
   history_->Add(std::move(e));
   return s;
 }
@@ -212,7 +214,7 @@ absl::Status RecordingQueue::DeleteMessage(const std::string& topic, MessageId i
 absl::StatusOr<MessageId> RecordingQueue::GetLatestMsg(const std::string& topic) {
   HistoryEvent e = Event(EventKind::kLatest, topic);
   absl::StatusOr<MessageId> id = inner_->GetLatestMsg(topic);
-  SetStatus(e, id.status());
+  SetStatus(e, id.status(), now_ns_());
   if (id.ok()) e.id = *id;
   history_->Add(std::move(e));
   return id;

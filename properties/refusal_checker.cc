@@ -12,9 +12,15 @@ namespace mqsim::properties {
 
 namespace {
 
-// A crash this soon after a refused call cut it short: the disk went away inside the call,
-// and the process dies when the call has finished its (slow) disk operations.
+// A crash this soon after a refused call ended cut it short: the disk went away inside the
+// call, and the process dies when the call has finished its (slow) disk operations.
 constexpr int64_t kCutShortNs = 1'000'000'000;
+
+// A cause that began before the call returned (a fault point that failed halfway through a
+// call stalled on the disk) explains it, as does a crash right after.
+int64_t LatestCauseStart(const HistoryEvent& e) {
+  return std::max(e.time_ns, e.end_ns) + kCutShortNs;
+}
 
 bool IsCall(EventKind kind) {
   switch (kind) {
@@ -85,7 +91,7 @@ std::optional<Violation> CheckRefusalsExplained(const History& h,
   for (const HistoryEvent& e : h.events()) {
     const size_t at = i++;
     if (e.ok || !IsCall(e.kind) || !IsRefusal(e.code)) continue;
-    for (; next < causes.size() && causes[next].first <= e.time_ns + kCutShortNs; ++next) {
+    for (; next < causes.size() && causes[next].first <= LatestCauseStart(e); ++next) {
       MQSIM_ASSERT(causes[next].first <= causes[next].second);
       last_end = std::max(last_end, causes[next].second);
     }

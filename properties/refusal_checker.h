@@ -8,8 +8,10 @@
 // answers about the caller's own input or state, such as NOT_FOUND or FAILED_PRECONDITION)
 // must have a cause overlapping the `bound` before it: a window the disk was full, a fault
 // point failing, a crash point taking the disk away inside a call (the causes a run's fault
-// injector records), or a crash or power loss of the history (also one up to a second after
-// it, which cut the call short). Judged as `recovery`.
+// injector records), or a crash or power loss of the history. A cause may begin while the
+// call is still running (a call stalled on the disk meets a failing fault point halfway;
+// the history records when it returned) or up to a second after it returned (a crash that
+// cut the call short). Judged as `recovery`.
 #pragma once
 
 #include <cstdint>

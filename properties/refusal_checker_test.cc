@@ -48,6 +48,15 @@ TEST_CASE("Refusals: every refusal has a cause within the bound before it") {
   HistoryEvent crash{.time_ns = 7 * kSec + kSec / 2, .kind = EventKind::kCrash};
   CHECK(Check({Call(7 * kSec, C::kUnavailable), crash}).empty());
   CHECK(!Check({Call(6 * kSec, C::kUnavailable), crash}).empty());
+  // A call stalled on the disk for 2 s, refused by a fault point that failed inside it: the
+  // cause began after the call did, but before it returned.
+  HistoryEvent stalled = Call(kSec / 100, C::kUnavailable);
+  stalled.end_ns = 2 * kSec;
+  CHECK(Check({stalled}, {{2 * kSec, 2 * kSec}}).empty());
+  // Without the recorded return, the same cause comes too late.
+  CHECK(!Check({Call(kSec / 100, C::kUnavailable)}, {{2 * kSec, 2 * kSec}}).empty());
+  // A cause after the call returned (and past the second a crash may follow) explains nothing.
+  CHECK(!Check({stalled}, {{3 * kSec + kSec / 10, 4 * kSec}}).empty());
   // Answers about the call itself are not refusals.
   CHECK(Check({Call(3 * kSec, C::kNotFound), Call(4 * kSec, C::kFailedPrecondition),
                Call(5 * kSec, C::kInvalidArgument)})
